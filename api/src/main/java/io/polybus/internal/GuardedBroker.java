@@ -1,0 +1,189 @@
+package io.polybus.internal;
+
+import io.polybus.AckMode;
+import io.polybus.Broker;
+import io.polybus.Capability;
+import io.polybus.ClosedException;
+import io.polybus.Consumer;
+import io.polybus.ConsumerOptions;
+import io.polybus.Delivery;
+import io.polybus.DeliveryHandler;
+import io.polybus.Message;
+import io.polybus.Outcome;
+import io.polybus.Producer;
+import io.polybus.ProducerOptions;
+import io.polybus.Receipt;
+import io.polybus.StartPosition;
+import io.polybus.UnsupportedCapabilityException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Wraps every provider's broker with the rules that are the same everywhere: required capabilities are
+ * checked at open, handler exceptions and {@link AckMode#AUTO} become outcomes, and closing the broker
+ * closes every producer and consumer it made.
+ */
+public final class GuardedBroker implements Broker {
+    private static final Logger log = LoggerFactory.getLogger(GuardedBroker.class);
+
+    private final Broker delegate;
+    private final Set<AutoCloseable> open = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    public GuardedBroker(Broker delegate) {
+        this.delegate = delegate;
+    }
+
+    @Override
+    public String type() {
+        return delegate.type();
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return delegate.capabilities();
+    }
+
+    @Override
+    public long maxMessageBytes() {
+        return delegate.maxMessageBytes();
+    }
+
+    @Override
+    public Producer producer(ProducerOptions options) {
+        ensureOpen();
+        requireCapabilities(options.required());
+        GuardedProducer producer = new GuardedProducer(delegate.producer(options));
+        open.add(producer);
+        return producer;
+    }
+
+    @Override
+    public Consumer subscribe(ConsumerOptions options, DeliveryHandler handler) {
+        ensureOpen();
+        Set<Capability> required = EnumSet.noneOf(Capability.class);
+        required.addAll(options.required());
+        if (options.startFrom() == StartPosition.EARLIEST) {
+            required.add(Capability.REPLAY);
+        }
+        requireCapabilities(required);
+        GuardedConsumer consumer = new GuardedConsumer(delegate.subscribe(options, settling(options, handler)));
+        open.add(consumer);
+        return consumer;
+    }
+
+    private void requireCapabilities(Set<Capability> required) {
+        Set<Capability> has = delegate.capabilities();
+        if (!has.containsAll(required)) {
+            Set<Capability> missing = EnumSet.noneOf(Capability.class);
+            missing.addAll(required);
+            missing.removeAll(has);
+            throw new UnsupportedCapabilityException(delegate.type(), missing, has);
+        }
+    }
+
+    private static DeliveryHandler settling(ConsumerOptions options, DeliveryHandler handler) {
+        boolean auto = options.ackMode() == AckMode.AUTO;
+        boolean requeue = options.onHandlerError() == Outcome.REQUEUE;
+        return delivery -> {
+            try {
+                handler.handle(delivery);
+                if (auto) {
+                    delivery.ack();
+                }
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable e) {
+                settleFailed(delivery, requeue, e);
+            }
+        };
+    }
+
+    private static void settleFailed(Delivery delivery, boolean requeue, Throwable error) {
+        String reason = error.toString();
+        log.debug("handler failed on message {} (attempt {}): {}", delivery.message().id(), delivery.attempt(), reason);
+        if (requeue) {
+            delivery.requeue(reason);
+        } else {
+            delivery.reject(reason);
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new ClosedException("broker '" + delegate.type() + "' is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        for (AutoCloseable c : open) {
+            if (c instanceof Consumer consumer) {
+                consumer.close();
+            }
+        }
+        for (AutoCloseable c : open) {
+            if (c instanceof Producer producer) {
+                producer.close();
+            }
+        }
+        delegate.close();
+    }
+
+    private final class GuardedProducer implements Producer {
+        private final Producer producer;
+
+        GuardedProducer(Producer producer) {
+            this.producer = producer;
+        }
+
+        @Override
+        public CompletableFuture<Receipt> send(Message message) {
+            return producer.send(message);
+        }
+
+        @Override
+        public void flush() {
+            producer.flush();
+        }
+
+        @Override
+        public void close() {
+            producer.close();
+            open.remove(this);
+        }
+    }
+
+    private final class GuardedConsumer implements Consumer {
+        private final Consumer consumer;
+
+        GuardedConsumer(Consumer consumer) {
+            this.consumer = consumer;
+        }
+
+        @Override
+        public String topic() {
+            return consumer.topic();
+        }
+
+        @Override
+        public String group() {
+            return consumer.group();
+        }
+
+        @Override
+        public void close() {
+            consumer.close();
+            open.remove(this);
+        }
+    }
+}

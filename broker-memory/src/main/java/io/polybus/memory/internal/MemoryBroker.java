@@ -1,0 +1,72 @@
+package io.polybus.memory.internal;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.polybus.Broker;
+import io.polybus.Capability;
+import io.polybus.Consumer;
+import io.polybus.ConsumerOptions;
+import io.polybus.DeliveryHandler;
+import io.polybus.Producer;
+import io.polybus.ProducerOptions;
+import io.polybus.spi.DeliveryCounters;
+import io.polybus.spi.ProviderConfig;
+
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** One open handle on the engine of its configured name. */
+public final class MemoryBroker implements Broker {
+    public static final String NAME = "name";
+    public static final String MAX_MESSAGE_BYTES = "max-message-bytes";
+    public static final String MAX_GROUP_BYTES = "max-group-bytes";
+    public static final String PARTITIONS = "partitions";
+
+    private final Engine engine;
+    private final MeterRegistry meters;
+    private final Set<Capability> capabilities;
+    private final long maxMessageBytes;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    public MemoryBroker(ProviderConfig config, MeterRegistry meters, Set<Capability> capabilities) {
+        this.engine = Engine.acquire(config.getString(NAME), config.getInt(PARTITIONS), config.getSize(MAX_GROUP_BYTES));
+        this.meters = meters;
+        this.capabilities = capabilities;
+        this.maxMessageBytes = config.getSize(MAX_MESSAGE_BYTES);
+    }
+
+    @Override
+    public String type() {
+        return "memory";
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public long maxMessageBytes() {
+        return maxMessageBytes;
+    }
+
+    @Override
+    public Producer producer(ProducerOptions options) {
+        return new MemoryProducer(engine, options, maxMessageBytes);
+    }
+
+    @Override
+    public Consumer subscribe(ConsumerOptions options, DeliveryHandler handler) {
+        Group group = engine.topic(options.topic()).group(options.group());
+        MemoryConsumer consumer = new MemoryConsumer(group, engine, options, handler,
+                DeliveryCounters.register(meters, "memory", options.topic(), options.group()));
+        consumer.start();
+        return consumer;
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            engine.release();
+        }
+    }
+}

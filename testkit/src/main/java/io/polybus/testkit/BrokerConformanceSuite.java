@@ -1,0 +1,653 @@
+package io.polybus.testkit;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.polybus.AckMode;
+import io.polybus.Broker;
+import io.polybus.Brokers;
+import io.polybus.Capability;
+import io.polybus.ClosedException;
+import io.polybus.Config;
+import io.polybus.ConfigException;
+import io.polybus.Consumer;
+import io.polybus.ConsumerOptions;
+import io.polybus.DeadLetter;
+import io.polybus.Delivery;
+import io.polybus.Message;
+import io.polybus.MessageTooLargeException;
+import io.polybus.Outcome;
+import io.polybus.Producer;
+import io.polybus.ProducerOptions;
+import io.polybus.Receipt;
+import io.polybus.StartPosition;
+import io.polybus.UnsupportedCapabilityException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * CONTRACT.md as tests. A broker module extends this once, pointing {@link #brokerConfig()} at its real
+ * broker; every test then runs against it. A capability the broker does not declare is asserted as
+ * refused at open, never skipped. Every test uses its own topic and group names.
+ */
+public abstract class BrokerConformanceSuite {
+
+    /** The broker section of a configuration, e.g. {@code type=kafka, bootstrap-servers=...}. */
+    protected abstract Config brokerConfig();
+
+    /** The longest any single wait for a delivery may take; brokers with slow redelivery may raise it. */
+    protected Duration awaitTimeout() {
+        return Duration.ofSeconds(30);
+    }
+
+    /** Options for a consumer in these tests; a module may tune broker-specific timing here. */
+    protected ConsumerOptions.Builder consumerOptions(String topic, String group) {
+        return ConsumerOptions.builder(topic, group);
+    }
+
+    protected Broker broker;
+    protected SimpleMeterRegistry meters;
+    protected String topic;
+    private String prefix;
+    private final AtomicInteger names = new AtomicInteger();
+
+    @BeforeEach
+    void openBroker(TestInfo info) {
+        meters = new SimpleMeterRegistry();
+        broker = Brokers.open(brokerConfig(), meters);
+        String method = info.getTestMethod().map(m -> m.getName()).orElse("test");
+        prefix = "conf-" + method.substring(0, Math.min(24, method.length())) + "-" + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
+        topic = newTopic();
+    }
+
+    @AfterEach
+    void closeBroker() {
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    /** A topic name no other test or run uses. */
+    protected String newTopic() {
+        return prefix + "-t" + names.incrementAndGet();
+    }
+
+    /** A group name no other test or run uses. */
+    protected String newGroup() {
+        return prefix + "-g" + names.incrementAndGet();
+    }
+
+    protected Message text(String topic, String payload) {
+        return Message.builder(topic).payload(payload).build();
+    }
+
+    protected void untilTrue(String what, Callable<Boolean> condition) {
+        await(what).atMost(awaitTimeout()).pollInterval(Duration.ofMillis(10)).until(condition);
+    }
+
+    protected static Receipt sendNow(Producer producer, Message message) {
+        try {
+            return producer.send(message).get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new AssertionError("send failed: " + e.getCause(), e.getCause());
+        } catch (Exception e) {
+            throw new AssertionError("send did not complete: " + e, e);
+        }
+    }
+
+    /**
+     * When the broker lacks {@code capability}, asserts that requiring it is refused at open (producer and
+     * consumer), naming the broker and the capability, and returns false; returns true when the broker has it.
+     */
+    protected boolean hasOrRefuses(Capability capability) {
+        if (broker.capabilities().contains(capability)) {
+            return true;
+        }
+        UnsupportedCapabilityException onProducer = assertThrows(UnsupportedCapabilityException.class,
+                () -> broker.producer(ProducerOptions.builder().require(capability).build()));
+        assertTrue(onProducer.getMessage().contains(broker.type()) && onProducer.getMessage().contains(capability.name()),
+                onProducer.getMessage());
+        UnsupportedCapabilityException onConsumer = assertThrows(UnsupportedCapabilityException.class,
+                () -> broker.subscribe(consumerOptions(topic, newGroup()).require(capability).build(), Recorder.acking()));
+        assertEquals(Set.of(capability), onConsumer.missing());
+        return false;
+    }
+
+    /** Publishes a marker after everything else and waits until {@code recorder} saw it. */
+    private void drainedUpTo(Producer producer, String topic, Recorder recorder) {
+        String marker = "marker-" + names.incrementAndGet();
+        sendNow(producer, text(topic, marker));
+        untilTrue("marker delivered", () -> recorder.sawPayload(marker));
+    }
+
+    // ---- Promise 1: a send succeeds only when the broker has it ----
+
+    @Test
+    void sendCompletesWithReceiptAndMessageArrives() {
+        Recorder recorder = Recorder.acking();
+        broker.subscribe(consumerOptions(topic, newGroup()).build(), recorder);
+        try (Producer producer = broker.producer()) {
+            Message message = text(topic, "hello");
+            Receipt receipt = sendNow(producer, message);
+            assertEquals(topic, receipt.topic());
+            assertEquals(message.id(), receipt.messageId());
+            assertNotNull(receipt.position());
+            untilTrue("message delivered", () -> recorder.count() == 1);
+            Delivery d = recorder.deliveries().get(0);
+            assertEquals(message.id(), d.message().id());
+            assertEquals(1, d.attempt());
+        }
+    }
+
+    @Test
+    void sendAfterCloseFailsTheFuture() {
+        Producer producer = broker.producer();
+        producer.close();
+        CompletableFuture<Receipt> future = producer.send(text(topic, "late"));
+        ExecutionException e = assertThrows(ExecutionException.class, () -> future.get(10, TimeUnit.SECONDS));
+        assertInstanceOf(ClosedException.class, e.getCause());
+    }
+
+    // ---- Promise 2: at least once ----
+
+    @Test
+    void unackedMessageIsRedeliveredAfterConsumerCloses() {
+        String group = newGroup();
+        Recorder first = Recorder.holding();
+        Consumer consumer = broker.subscribe(consumerOptions(topic, group).build(), first);
+        try (Producer producer = broker.producer()) {
+            Message message = text(topic, "not acked");
+            sendNow(producer, message);
+            untilTrue("first delivery", () -> first.count() == 1);
+            consumer.close();
+
+            Recorder second = Recorder.acking();
+            broker.subscribe(consumerOptions(topic, group).build(), second);
+            untilTrue("redelivery to the group", () -> second.count() >= 1);
+            assertEquals(message.id(), second.deliveries().get(0).message().id());
+            assertTrue(second.deliveries().get(0).attempt() >= 1);
+        }
+    }
+
+    @Test
+    void consumerCloseLeavesOnlyUnackedMessagesForRedelivery() {
+        String group = newGroup();
+        Set<String> acked = ConcurrentHashMap.newKeySet();
+        Recorder first = Recorder.then(d -> {
+            int n = Integer.parseInt(d.message().payloadAsString().substring(1));
+            if (n < 5) {
+                d.ack();
+                acked.add(d.message().id());
+            }
+        });
+        Consumer consumer = broker.subscribe(consumerOptions(topic, group).prefetch(20).build(), first);
+        try (Producer producer = broker.producer()) {
+            List<Message> sent = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                Message m = Message.builder(topic).key("one-key").payload("m" + i).build();
+                sent.add(m);
+                sendNow(producer, m);
+            }
+            untilTrue("ten deliveries", () -> first.count() == 10);
+            consumer.close();
+
+            Recorder second = Recorder.acking();
+            broker.subscribe(consumerOptions(topic, group).build(), second);
+            drainedUpTo(producer, topic, second);
+            Set<String> redelivered = second.deliveries().stream().map(d -> d.message().id()).collect(Collectors.toSet());
+            for (Message m : sent) {
+                if (acked.contains(m.id())) {
+                    assertFalse(redelivered.contains(m.id()), "acked message " + m.payloadAsString() + " came again");
+                } else {
+                    assertTrue(redelivered.contains(m.id()), "unacked message " + m.payloadAsString() + " was lost");
+                }
+            }
+            assertEquals(5, acked.size());
+        }
+    }
+
+    // ---- Promise 3: outcomes ----
+
+    @Test
+    void requeueDeliversAgainWithAttemptPlusOne() {
+        List<Integer> attempts = new ArrayList<>();
+        Recorder recorder = Recorder.then(d -> {
+            synchronized (attempts) {
+                attempts.add(d.attempt());
+            }
+            if (d.attempt() < 3) {
+                d.requeue("try again");
+            } else {
+                d.ack();
+            }
+        });
+        broker.subscribe(consumerOptions(topic, newGroup()).build(), recorder);
+        try (Producer producer = broker.producer()) {
+            sendNow(producer, text(topic, "requeue me"));
+            untilTrue("third attempt", () -> recorder.count() == 3);
+            drainedUpTo(producer, topic, recorder);
+            synchronized (attempts) {
+                assertEquals(List.of(1, 2, 3), attempts.subList(0, 3));
+            }
+        }
+    }
+
+    @Test
+    void exhaustedMessageIsDeadLetteredWithDocumentedHeaders() {
+        if (!hasOrRefuses(Capability.DEAD_LETTER)) {
+            return;
+        }
+        String group = newGroup();
+        Recorder dead = Recorder.acking();
+        broker.subscribe(consumerOptions(topic + ConsumerOptions.DEAD_LETTER_SUFFIX, newGroup()).build(), dead);
+        Recorder recorder = Recorder.then(d -> d.requeue("boom " + d.attempt()));
+        broker.subscribe(consumerOptions(topic, group).maxDeliveries(3).build(), recorder);
+        try (Producer producer = broker.producer()) {
+            Message message = Message.builder(topic).key("k1").payload("poison").header("origin", "test").build();
+            sendNow(producer, message);
+            untilTrue("dead letter", () -> dead.count() == 1);
+            Message letter = dead.deliveries().get(0).message();
+            assertEquals(topic + ".dlq", letter.topic());
+            assertEquals("poison", letter.payloadAsString());
+            assertEquals("k1", letter.keyAsString());
+            assertEquals("test", letter.header("origin"));
+            assertEquals(topic, letter.header(DeadLetter.ORIGINAL_TOPIC));
+            assertEquals(group, letter.header(DeadLetter.GROUP));
+            assertEquals("3", letter.header(DeadLetter.ATTEMPTS));
+            assertTrue(letter.header(DeadLetter.ERROR).contains("boom 3"), letter.header(DeadLetter.ERROR));
+            assertEquals(3, recorder.count(), "delivered exactly maxDeliveries times");
+            untilTrue("dead letter counted", () -> counter("dead_letter") == 1.0);
+        }
+    }
+
+    @Test
+    void rejectDeadLettersAtOnce() {
+        if (!hasOrRefuses(Capability.DEAD_LETTER)) {
+            return;
+        }
+        Recorder dead = Recorder.acking();
+        broker.subscribe(consumerOptions(topic + ".dlq", newGroup()).build(), dead);
+        Recorder recorder = Recorder.then(d -> d.reject("bad input"));
+        broker.subscribe(consumerOptions(topic, newGroup()).build(), recorder);
+        try (Producer producer = broker.producer()) {
+            sendNow(producer, text(topic, "reject me"));
+            untilTrue("dead letter", () -> dead.count() == 1);
+            Message letter = dead.deliveries().get(0).message();
+            assertEquals("1", letter.header(DeadLetter.ATTEMPTS));
+            assertEquals("bad input", letter.header(DeadLetter.ERROR));
+            assertEquals(1, recorder.count());
+        }
+    }
+
+    @Test
+    void rejectWithoutDeadLetterTopicDropsAndCounts() {
+        Recorder recorder = Recorder.then(d -> {
+            if (d.message().payloadAsString().equals("drop me")) {
+                d.reject("unwanted");
+            } else {
+                d.ack();
+            }
+        });
+        broker.subscribe(consumerOptions(topic, newGroup()).noDeadLetter().build(), recorder);
+        try (Producer producer = broker.producer()) {
+            sendNow(producer, text(topic, "drop me"));
+            drainedUpTo(producer, topic, recorder);
+            assertEquals(1, recorder.payloads().stream().filter("drop me"::equals).count());
+            untilTrue("drop counted", () -> counter("dropped") == 1.0);
+        }
+    }
+
+    @Test
+    void secondOutcomeForTheSameDeliveryIsANoOp() {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Recorder recorder = Recorder.then(d -> {
+            try {
+                d.ack();
+                d.ack();
+                d.requeue("late");
+                d.reject("late");
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        broker.subscribe(consumerOptions(topic, newGroup()).build(), recorder);
+        try (Producer producer = broker.producer()) {
+            sendNow(producer, text(topic, "once"));
+            drainedUpTo(producer, topic, recorder);
+            sendNow(producer, text(topic, "still working"));
+            untilTrue("consumer still works", () -> recorder.sawPayload("still working"));
+            assertEquals(1, recorder.payloads().stream().filter("once"::equals).count(), "acked message came again");
+            assertEquals(null, failure.get());
+            assertEquals(0.0, counter("requeue"));
+        }
+    }
+
+    @Test
+    void autoAckModeAcksOnReturnAndAppliesErrorOutcomeOnThrow() {
+        Recorder recorder = Recorder.then(d -> {
+            if (d.attempt() == 1) {
+                throw new IllegalStateException("first attempt fails");
+            }
+        });
+        broker.subscribe(consumerOptions(topic, newGroup()).ackMode(AckMode.AUTO).onHandlerError(Outcome.REQUEUE).build(),
+                recorder);
+        try (Producer producer = broker.producer()) {
+            sendNow(producer, text(topic, "auto"));
+            untilTrue("second attempt", () -> recorder.payloads().stream().filter("auto"::equals).count() == 2);
+            drainedUpTo(producer, topic, recorder);
+            assertEquals(2, recorder.payloads().stream().filter("auto"::equals).count());
+        }
+    }
+
+    @Test
+    void handlerErrorWithRejectOutcomeDeadLetters() {
+        if (!hasOrRefuses(Capability.DEAD_LETTER)) {
+            return;
+        }
+        Recorder dead = Recorder.acking();
+        broker.subscribe(consumerOptions(topic + ".dlq", newGroup()).build(), dead);
+        broker.subscribe(consumerOptions(topic, newGroup()).ackMode(AckMode.AUTO).onHandlerError(Outcome.REJECT).build(),
+                d -> {
+                    throw new IllegalArgumentException("cannot parse");
+                });
+        try (Producer producer = broker.producer()) {
+            sendNow(producer, text(topic, "unparseable"));
+            untilTrue("dead letter", () -> dead.count() == 1);
+            assertTrue(dead.deliveries().get(0).message().header(DeadLetter.ERROR).contains("cannot parse"));
+        }
+    }
+
+    // ---- Promise 4: groups ----
+
+    @Test
+    void twoGroupsEachGetEveryMessage() {
+        if (!hasOrRefuses(Capability.FANOUT)) {
+            return;
+        }
+        Recorder a = Recorder.acking();
+        Recorder b = Recorder.acking();
+        broker.subscribe(consumerOptions(topic, newGroup()).build(), a);
+        broker.subscribe(consumerOptions(topic, newGroup()).build(), b);
+        try (Producer producer = broker.producer()) {
+            for (int i = 0; i < 100; i++) {
+                producer.send(text(topic, "m" + i));
+            }
+            producer.flush();
+            untilTrue("group a got all", () -> a.count() >= 100);
+            untilTrue("group b got all", () -> b.count() >= 100);
+            assertEquals(100, Set.copyOf(a.payloads()).size());
+            assertEquals(100, Set.copyOf(b.payloads()).size());
+        }
+    }
+
+    @Test
+    void consumersOfOneGroupShareMessagesWithoutDuplicates() {
+        if (!hasOrRefuses(Capability.PARTITIONED)) {
+            return;
+        }
+        String group = newGroup();
+        List<Recorder> members = List.of(Recorder.acking(), Recorder.acking(), Recorder.acking());
+        for (Recorder r : members) {
+            broker.subscribe(consumerOptions(topic, group).build(), r);
+        }
+        int n = 3000;
+        try (Producer producer = broker.producer()) {
+            for (int i = 0; i < n; i++) {
+                producer.send(Message.builder(topic).key("key-" + i).payload("m" + i).build());
+            }
+            producer.flush();
+            untilTrue("all delivered", () -> members.stream().mapToInt(Recorder::count).sum() >= n);
+        }
+        Map<String, Integer> seen = new HashMap<>();
+        members.forEach(r -> r.deliveries().forEach(d -> seen.merge(d.message().id(), 1, Integer::sum)));
+        assertEquals(n, seen.size());
+        assertTrue(seen.values().stream().allMatch(c -> c == 1), "a message was processed twice in one group");
+        assertTrue(members.stream().filter(r -> r.count() > 0).count() >= 2,
+                "messages were not shared: " + members.stream().map(Recorder::count).toList());
+    }
+
+    // ---- Promise 5: order ----
+
+    @Test
+    void messagesOfOneKeyArriveInOrder() {
+        if (!hasOrRefuses(Capability.ORDERED_BY_KEY)) {
+            return;
+        }
+        int keys = 10;
+        int perKey = 1000;
+        Map<String, List<Integer>> received = new ConcurrentHashMap<>();
+        Recorder recorder = Recorder.then(d -> {
+            String[] parts = d.message().payloadAsString().split(":");
+            received.computeIfAbsent(parts[0], k -> Collections.synchronizedList(new ArrayList<>()))
+                    .add(Integer.parseInt(parts[1]));
+            d.ack();
+        });
+        broker.subscribe(consumerOptions(topic, newGroup()).concurrency(4).prefetch(500).build(), recorder);
+        try (Producer producer = broker.producer()) {
+            for (int i = 0; i < perKey; i++) {
+                for (int k = 0; k < keys; k++) {
+                    producer.send(Message.builder(topic).key("key-" + k).payload("key-" + k + ":" + i).build());
+                }
+            }
+            producer.flush();
+            untilTrue("all delivered", () -> recorder.count() >= keys * perKey);
+        }
+        assertEquals(keys, received.size());
+        received.forEach((key, seq) -> {
+            for (int i = 0; i < seq.size(); i++) {
+                assertEquals(i, seq.get(i), "order broken for " + key);
+            }
+        });
+    }
+
+    // ---- Promise 6: fidelity ----
+
+    @Test
+    void emptyBinaryAndLargePayloadsAndUnicodeHeadersArriveByteForByte() {
+        Recorder recorder = Recorder.acking();
+        broker.subscribe(consumerOptions(topic, newGroup()).build(), recorder);
+        byte[] binary = new byte[256];
+        for (int i = 0; i < binary.length; i++) {
+            binary[i] = (byte) i;
+        }
+        byte[] large = new byte[1024 * 1024];
+        new Random(42).nextBytes(large);
+        byte[] binaryKey = {0, (byte) 0xff, 10, 13, 0};
+        List<Message> sent = List.of(
+                Message.builder(topic).payload(new byte[0]).build(),
+                Message.builder(topic).key(binaryKey).payload(binary).build(),
+                Message.builder(topic).payload(large).header("size", "1MiB").build(),
+                Message.builder(topic).key("clé-ключ-鍵").payload("ünïcödé ✓ 🚀")
+                        .header("grüße", "приве́т, 世界 🚀").header("empty", "").build());
+        try (Producer producer = broker.producer()) {
+            for (Message m : sent) {
+                sendNow(producer, m);
+            }
+            untilTrue("all delivered", () -> recorder.count() >= sent.size());
+        }
+        Map<String, Message> byId = recorder.deliveries().stream()
+                .collect(Collectors.toMap(d -> d.message().id(), Delivery::message, (x, y) -> x));
+        for (Message m : sent) {
+            Message got = byId.get(m.id());
+            assertNotNull(got, "message " + m + " not received");
+            assertArrayEquals(m.key(), got.key(), "key of " + m);
+            assertArrayEquals(m.payload(), got.payload(), "payload of " + m);
+            for (Map.Entry<String, String> h : m.headers().entrySet()) {
+                assertEquals(h.getValue(), got.header(h.getKey()), "header " + h.getKey());
+            }
+            assertEquals(m.topic(), got.topic());
+        }
+    }
+
+    @Test
+    void messageOverTheBrokerMaximumFailsAtSendNamingTheLimit() {
+        long limit = broker.maxMessageBytes();
+        assertTrue(limit >= 1024 * 1024, "brokers accept at least 1 MiB messages; this one says " + limit);
+        try (Producer producer = broker.producer()) {
+            Message tooLarge = Message.builder(topic).payload(new byte[(int) Math.min(Integer.MAX_VALUE - 16, limit + 1)]).build();
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> producer.send(tooLarge).get(60, TimeUnit.SECONDS));
+            MessageTooLargeException cause = assertInstanceOf(MessageTooLargeException.class, e.getCause());
+            assertTrue(cause.getMessage().contains(Long.toString(cause.limit())), cause.getMessage());
+            assertTrue(cause.limit() > 0 && cause.limit() <= limit, "limit " + cause.limit());
+            sendNow(producer, text(topic, "still fine"));
+        }
+    }
+
+    // ---- Promise 7: bounded memory ----
+
+    @Test
+    void consumerHoldsAtMostItsPrefetch() {
+        Recorder recorder = Recorder.holding();
+        broker.subscribe(consumerOptions(topic, newGroup()).prefetch(5).build(), recorder);
+        try (Producer producer = broker.producer()) {
+            for (int i = 0; i < 20; i++) {
+                producer.send(text(topic, "m" + i));
+            }
+            producer.flush();
+            untilTrue("prefetch filled", () -> recorder.count() == 5);
+            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> recorder.count() == 5);
+            List<Delivery> firstFive = List.copyOf(recorder.deliveries());
+            firstFive.forEach(Delivery::ack);
+            untilTrue("next five after acks", () -> recorder.count() == 10);
+        }
+    }
+
+    // ---- Promise 8: close ----
+
+    @Test
+    void producerCloseCompletesEveryFuture() {
+        Producer producer = broker.producer();
+        List<CompletableFuture<Receipt>> futures = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            futures.add(producer.send(text(topic, "m" + i)));
+        }
+        producer.close();
+        assertTrue(futures.stream().allMatch(CompletableFuture::isDone), "close returned with pending futures");
+        producer.close();
+    }
+
+    @Test
+    void consumerCloseWaitsForRunningHandlerAndIsIdempotent() throws Exception {
+        String group = newGroup();
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch gate = new CountDownLatch(1);
+        Recorder recorder = Recorder.then(d -> {
+            if (d.message().payloadAsString().equals("slow")) {
+                started.countDown();
+                try {
+                    gate.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            d.ack();
+        });
+        Consumer consumer = broker.subscribe(consumerOptions(topic, group).build(), recorder);
+        try (Producer producer = broker.producer()) {
+            sendNow(producer, text(topic, "slow"));
+            assertTrue(started.await(awaitTimeout().toMillis(), TimeUnit.MILLISECONDS));
+            AtomicBoolean closed = new AtomicBoolean();
+            Thread closer = new Thread(() -> {
+                consumer.close();
+                closed.set(true);
+            });
+            closer.start();
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> !closed.get());
+            gate.countDown();
+            closer.join(awaitTimeout().toMillis());
+            assertTrue(closed.get(), "close did not return after the handler finished");
+            consumer.close();
+
+            Recorder next = Recorder.acking();
+            broker.subscribe(consumerOptions(topic, group).build(), next);
+            drainedUpTo(producer, topic, next);
+            assertFalse(next.sawPayload("slow"), "the handler's ack before close was lost");
+        }
+    }
+
+    // ---- Promise 9: capabilities ----
+
+    @Test
+    void everyCapabilityIsEitherUsableOrRefusedAtOpen() {
+        for (Capability c : Capability.values()) {
+            if (broker.capabilities().contains(c)) {
+                broker.producer(ProducerOptions.builder().require(c).build()).close();
+                broker.subscribe(consumerOptions(topic, newGroup()).require(c).build(), Recorder.acking()).close();
+            } else {
+                hasOrRefuses(c);
+            }
+        }
+        List<String> listed = Brokers.available().stream().map(i -> i.type()).toList();
+        assertTrue(listed.contains(broker.type()), listed.toString());
+    }
+
+    @Test
+    void newGroupReplaysFromEarliestWhereSupported() {
+        if (!broker.capabilities().contains(Capability.REPLAY)) {
+            UnsupportedCapabilityException e = assertThrows(UnsupportedCapabilityException.class,
+                    () -> broker.subscribe(consumerOptions(topic, newGroup()).startFrom(StartPosition.EARLIEST).build(),
+                            Recorder.acking()));
+            assertEquals(EnumSet.of(Capability.REPLAY), e.missing());
+            return;
+        }
+        try (Producer producer = broker.producer()) {
+            sendNow(producer, text(topic, "before the group"));
+            Recorder recorder = Recorder.acking();
+            broker.subscribe(consumerOptions(topic, newGroup()).startFrom(StartPosition.EARLIEST).build(), recorder);
+            untilTrue("replayed", () -> recorder.sawPayload("before the group"));
+        }
+    }
+
+    // ---- Promise 10: errors speak ----
+
+    @Test
+    void unknownConfigurationKeyIsNamed() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> Brokers.open(brokerConfig().with("no-such-key", "1"), meters));
+        assertTrue(e.getMessage().contains("no-such-key"), e.getMessage());
+    }
+
+    @Test
+    void unknownBrokerTypeListsTheTypesFound() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> Brokers.open(brokerConfig().with("type", "carrier-pigeon"), meters));
+        assertTrue(e.getMessage().contains("carrier-pigeon") && e.getMessage().contains(broker.type()), e.getMessage());
+    }
+
+    // ---- helpers ----
+
+    private double counter(String outcome) {
+        return meters.find("polybus.consumer.outcomes").tag("outcome", outcome).counters().stream()
+                .mapToDouble(c -> c.count()).sum();
+    }
+}
