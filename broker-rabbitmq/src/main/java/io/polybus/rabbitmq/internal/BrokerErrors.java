@@ -43,7 +43,8 @@ final class BrokerErrors {
                 return new AuthenticationException("RabbitMQ at " + address + " refused user '" + username
                         + "' access to virtual host '" + virtualHost + "': " + close.getReplyText(), e);
             }
-            return new PolybusException("RabbitMQ at " + address + " refused the connection: " + close.getReplyCode()
+            return new PolybusException("RabbitMQ at " + address + " refused the connection to virtual host '"
+                    + virtualHost + "': " + close.getReplyCode()
                     + " " + close.getReplyText(), e);
         }
         if (e instanceof TimeoutException) {

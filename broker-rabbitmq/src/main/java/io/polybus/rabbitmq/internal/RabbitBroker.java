@@ -106,6 +106,11 @@ public final class RabbitBroker implements Broker {
         return connection;
     }
 
+    /** The connection's consumer dispatch pool; also runs settlements that follow a confirm. */
+    ExecutorService dispatch() {
+        return dispatch;
+    }
+
     static String queueName(String topic, String group) {
         return topic + "." + group;
     }

@@ -59,7 +59,7 @@ final class RabbitConsumer implements Consumer {
     private final ReentrantLock sideLock = new ReentrantLock();
     /** Guarded by {@link #sideLock}. */
     private ConfirmChannel side;
-    private final Set<CompletableFuture<Receipt>> sidePending = ConcurrentHashMap.newKeySet();
+    private final Set<CompletableFuture<Void>> sidePending = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean stopping;
     private volatile String consumerTag;
@@ -222,8 +222,8 @@ final class RabbitConsumer implements Consumer {
         } finally {
             sideLock.unlock();
         }
-        sidePending.add(future);
-        future.whenComplete((receipt, error) -> {
+        // Settle off the connection's I/O thread, which delivered the confirm.
+        CompletableFuture<Void> settling = future.handleAsync((receipt, error) -> {
             if (error == null) {
                 ack(ack);
             } else {
@@ -231,8 +231,10 @@ final class RabbitConsumer implements Consumer {
                         what, ack.message.id(), options.group(), error.getMessage());
                 handBack(ack);
             }
-            sidePending.remove(future);
-        });
+            return null;
+        }, broker.dispatch());
+        sidePending.add(settling);
+        settling.whenComplete((done, error) -> sidePending.remove(settling));
     }
 
     /** The channel shut down (connection lost): its deliveries come again, so the old ones are dropped. */

@@ -53,7 +53,7 @@ public final class RabbitSettings {
     private static final int CLIENT_DEFAULT_MAX_BODY = 64 * 1024 * 1024;
 
     public static final ConfigDef CONFIG = ConfigDef.builder(TYPE)
-            .define(URI, Type.PASSWORD, null,
+            .define(URI, Type.PASSWORD, null, RabbitSettings::checkUri,
                     "amqp:// or amqps:// URI (user, password, host, port, virtual host); overrides the keys it contains."
                             + " Treated as a secret because it may hold the password.")
             .define(HOST, Type.STRING, "localhost", ConfigDef.nonEmpty(), "Host of the RabbitMQ node.")
@@ -188,6 +188,19 @@ public final class RabbitSettings {
     /** {@code host:port}, for messages. */
     String address() {
         return host + ":" + port;
+    }
+
+    private static String checkUri(Object value) {
+        try {
+            java.net.URI uri = new java.net.URI(((Password) value).value());
+            if (uri.getHost() == null || !("amqp".equalsIgnoreCase(uri.getScheme()) || "amqps".equalsIgnoreCase(uri.getScheme()))) {
+                return "an amqp://user:password@host:port/vhost or amqps://... URI";
+            }
+            new ConnectionFactory().setUri(uri);
+            return null;
+        } catch (Exception e) {
+            return "an amqp://user:password@host:port/vhost or amqps://... URI";
+        }
     }
 
     private static void setUri(ConnectionFactory factory, String uri) {
