@@ -1,6 +1,9 @@
 package io.polybus.redis;
 
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.RedisProtocol;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.resps.ScanResult;
 
@@ -25,7 +28,8 @@ final class SharedRedis {
     }
 
     static void deleteKeys(String host, int port, String prefix) {
-        try (Jedis jedis = new Jedis(host, port)) {
+        try (Jedis jedis = new Jedis(new HostAndPort(host, port),
+                DefaultJedisClientConfig.builder().protocol(RedisProtocol.RESP2).build())) {
             String cursor = ScanParams.SCAN_POINTER_START;
             do {
                 ScanResult<String> page = jedis.scan(cursor, new ScanParams().match(prefix + "*").count(1000));

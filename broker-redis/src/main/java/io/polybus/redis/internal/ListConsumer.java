@@ -236,6 +236,11 @@ final class ListConsumer extends RedisConsumer<ListAcknowledgement> {
     @Override
     void finish() {
         keeper.shutdownNow();
+        try {
+            keeper.awaitTermination(settings.socketTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         handedOut.values().forEach(ListAcknowledgement::abandon);
         handedOut.clear();
         dropConnection();

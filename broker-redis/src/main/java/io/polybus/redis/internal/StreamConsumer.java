@@ -116,6 +116,21 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
         if (room == 0) {
             return 0;
         }
+        try {
+            return read(room);
+        } catch (JedisDataException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("NOGROUP")) {
+                log.warn("group '{}' on topic '{}' vanished from redis at {} (server restarted without persistence, or "
+                        + "deleted); creating it again from the start of the stream", options.group(), options.topic(),
+                        settings.address());
+                createGroup("0");
+                return 0;
+            }
+            throw e;
+        }
+    }
+
+    private int read(int room) {
         boolean woken = claimNow;
         if (woken || continueClaim || System.nanoTime() - nextClaim >= 0) {
             if (woken) {
@@ -131,21 +146,10 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
                 return claimed;
             }
         }
-        try {
-            Object reply = readerConnection.sendCommand(Command.XREADGROUP, GROUP, groupName, consumerName, COUNT,
-                    bytes(Integer.toString(room)), BLOCK, bytes(Long.toString(settings.pollTimeout().toMillis())), STREAMS,
-                    streamKey, NEW);
-            return reply == null ? 0 : deliverRead((List<?>) reply);
-        } catch (JedisDataException e) {
-            if (e.getMessage() != null && e.getMessage().startsWith("NOGROUP")) {
-                log.warn("group '{}' on topic '{}' vanished from redis at {} (server restarted without persistence, or "
-                        + "deleted); creating it again from the start of the stream", options.group(), options.topic(),
-                        settings.address());
-                createGroup("0");
-                return 0;
-            }
-            throw e;
-        }
+        Object reply = readerConnection.sendCommand(Command.XREADGROUP, GROUP, groupName, consumerName, COUNT,
+                bytes(Integer.toString(room)), BLOCK, bytes(Long.toString(settings.pollTimeout().toMillis())), STREAMS,
+                streamKey, NEW);
+        return reply == null ? 0 : deliverRead((List<?>) reply);
     }
 
     private int deliverRead(List<?> streams) {
@@ -302,6 +306,10 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
             drain(toAck, acks);
             drain(toRequeue, requeues);
             boolean refresh = System.nanoTime() - nextRefresh >= 0 && ackerRunning;
+            if (refresh && handedOut.isEmpty()) {
+                nextRefresh = System.nanoTime() + claimIntervalNanos;
+                refresh = false;
+            }
             if (acks.isEmpty() && requeues.isEmpty() && !refresh) {
                 if (!ackerRunning) {
                     break;
