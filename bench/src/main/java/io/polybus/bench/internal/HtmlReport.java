@@ -8,8 +8,6 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import java.io.IOException;
-import java.math.BigDecimal;
-import java.math.MathContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -72,12 +70,11 @@ public final class HtmlReport {
         return file;
     }
 
-    /** Latency (ms, log scale) against percentile, with the percentile axis stretched as 1 / (1 - p). */
+    /** Latency (ms, log scale) against percentile, the percentile axis stretched as log10(1 / (1 - p)). */
     private static XYChart latencyChart(String title, List<RunResult> runs, Function<RunResult, Histogram> which) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
-                .xAxisTitle("percentile").yAxisTitle("ms (log)").build();
-        chart.getStyler().setXAxisLogarithmic(true).setYAxisLogarithmic(true);
-        chart.getStyler().setxAxisTickLabelsFormattingFunction(HtmlReport::percentileLabel);
+                .xAxisTitle("percentile in nines: 1 = 90%, 2 = 99%, 3 = 99.9%, 4 = 99.99%").yAxisTitle("ms (log)").build();
+        chart.getStyler().setYAxisLogarithmic(true);
         chart.getStyler().setMarkerSize(0);
         for (RunResult r : runs) {
             Histogram h = which.apply(r);
@@ -91,20 +88,14 @@ public final class HtmlReport {
                 if (p >= 100) {
                     break;
                 }
-                x.add(1 / (1 - p / 100));
+                x.add(Math.log10(1 / (1 - p / 100)));
                 y.add(Math.max(0.001, v.getValueIteratedTo() / 1000.0));
             }
-            x.add(x.isEmpty() ? 1 : x.get(x.size() - 1) * 10);
+            x.add(x.isEmpty() ? 1 : Math.ceil(x.get(x.size() - 1) + 0.5));
             y.add(Math.max(0.001, h.getMaxValue() / 1000.0));
             chart.addSeries(r.target(), x, y).setMarker(SeriesMarkers.NONE);
         }
         return chart;
-    }
-
-    private static String percentileLabel(double x) {
-        double p = 100 * (1 - 1 / x);
-        return p <= 0 ? "0%" : new BigDecimal(p).round(new MathContext(6)).stripTrailingZeros()
-                .toPlainString() + "%";
     }
 
     private static XYChart throughputChart(String title, List<RunResult> runs) {

@@ -41,7 +41,10 @@ public final class MarkdownTable {
             }
         }
         sb.append("\nLatency in ms, measured from the intended send time (open loop, free of coordinated omission); "
-                + "Polybus ÷ raw is throughput ratio / e2e p99 ratio against the raw client on the same broker.\n");
+                + "lost, dup and reord are counted over all groups; reord counts messages received after a later one of the "
+                + "same producer and key (without keys: of the same producer, which only brokers that keep one partition "
+                + "in order promise); Polybus ÷ raw is the throughput ratio / e2e p99 ratio against the raw client on the "
+                + "same broker at the same rate.\n");
         report.notes().forEach(n -> notes.add("- " + n));
         if (!notes.isEmpty()) {
             sb.append('\n');

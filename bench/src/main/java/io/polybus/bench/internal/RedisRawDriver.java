@@ -42,7 +42,8 @@ final class RedisRawDriver implements Driver {
     RedisRawDriver(Map<String, Object> settings) {
         this.address = new HostAndPort(String.valueOf(settings.get("host")),
                 Integer.parseInt(String.valueOf(settings.get("port"))));
-        DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder().timeoutMillis(10_000);
+        DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder().timeoutMillis(10_000)
+                .autoNegotiateProtocol(false);
         if (settings.get("password") != null) {
             config.password(String.valueOf(settings.get("password")));
         }

@@ -1,5 +1,7 @@
 package io.polybus.bench.internal;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,8 +22,8 @@ public record Report(String schema, String started, String command, Map<String, 
     public static final String SCHEMA = "polybus-bench/1";
 
     public Report {
-        workload = Map.copyOf(workload);
-        environment = Map.copyOf(environment);
+        workload = Collections.unmodifiableMap(new LinkedHashMap<>(workload));
+        environment = Collections.unmodifiableMap(new LinkedHashMap<>(environment));
         runs = List.copyOf(runs);
         notes = List.copyOf(notes);
     }
