@@ -70,7 +70,7 @@ class BrokerBenchTest {
                   kafka:
                     bootstrap-servers: %s
                     polybus: {bootstrap-servers: %s}
-                """.formatted(injectedLoss > 0 ? "3s" : "30s", bootstrap, bootstrap), null).withInjectedLoss(injectedLoss);
+                """.formatted(injectedLoss > 0 ? "5s" : "30s", bootstrap, bootstrap), null).withInjectedLoss(injectedLoss);
     }
 
     @ParameterizedTest(name = "{0}/{1}")

@@ -5,15 +5,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -76,7 +80,9 @@ public final class BenchRun {
             return failed("cannot open " + target + ": " + describe(e), Map.of());
         }
         try (driver) {
-            Map<String, String> provenance = driver.provenance();
+            Map<String, String> provenance = new LinkedHashMap<>(driver.provenance());
+            provenance.put("machine.load-average", String.format(Locale.ROOT, "%.2f at start of run",
+                    ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
             try {
                 return measure(driver, topics, groups, provenance);
             } catch (Exception e) {
@@ -99,6 +105,7 @@ public final class BenchRun {
         RunMeter meter = new RunMeter(start);
         AtomicLong sendErrors = new AtomicLong();
         AtomicReference<String> firstError = new AtomicReference<>();
+        AtomicBoolean sampling = new AtomicBoolean(true);
         try {
             driver.createTopics(topics, workload.partitions());
             for (String topic : topics) {
@@ -127,7 +134,7 @@ public final class BenchRun {
             meter.startMeasuring(measureStart);
             long intervalNanos = rate == 0 ? 0 : Math.max(1, Math.round(1e9 * producers / rate));
 
-            Thread sampler = new Thread(() -> sampleEverySecond(meter, begin), "bench-sampler");
+            Thread sampler = new Thread(() -> sampleEverySecond(meter, begin, sampling), "bench-sampler");
             sampler.setDaemon(true);
             sampler.start();
             List<Thread> threads = new ArrayList<>();
@@ -144,6 +151,7 @@ public final class BenchRun {
                 t.join();
             }
             drain(checker);
+            sampling.set(false);
             sampler.interrupt();
             sampler.join(5000);
             meter.sample();
@@ -160,6 +168,7 @@ public final class BenchRun {
                     conSeconds == 0 ? 0 : meter.measuredReceived() / conSeconds, h[0], h[1], h[2], h[3],
                     lost, checker.duplicated(), checker.reordered(), meter.timeline(), provenance);
         } finally {
+            sampling.set(false);
             for (AutoCloseable c : closeables) {
                 try {
                     c.close();
@@ -256,12 +265,15 @@ public final class BenchRun {
         }
     }
 
-    private void sampleEverySecond(RunMeter meter, long begin) {
+    private void sampleEverySecond(RunMeter meter, long begin, AtomicBoolean sampling) {
         try {
             long next = begin;
-            while (!Thread.currentThread().isInterrupted()) {
+            while (sampling.get()) {
                 next += TimeUnit.SECONDS.toNanos(1);
                 TimeUnit.NANOSECONDS.sleep(Math.max(0, next - System.nanoTime()));
+                if (!sampling.get()) {
+                    return;
+                }
                 RunResult.Sample s = meter.sample();
                 long p99 = meter.e2eP99SoFar();
                 String phase = System.nanoTime() < meter.measureStartNanos() ? "warm-up" : "measure";

@@ -1,11 +1,13 @@
 package io.polybus.bench.internal;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -22,6 +24,8 @@ final class Environment {
         env.put("jvm.max-heap", rt.maxMemory() / (1024 * 1024) + " MiB");
         env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
         env.put("cpus", String.valueOf(rt.availableProcessors()));
+        env.put("load-average", String.format(Locale.ROOT, "%.2f at start (other processes share the CPUs)",
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
         procLine(Path.of("/proc/cpuinfo"), "model name").ifPresent(v -> env.put("cpu", v));
         procLine(Path.of("/proc/meminfo"), "MemTotal").ifPresent(v -> env.put("memory", v));
         try {

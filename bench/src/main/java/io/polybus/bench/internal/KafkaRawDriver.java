@@ -4,12 +4,14 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -18,11 +20,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The raw Kafka baseline: a plain {@link KafkaProducer} (acks=all, idempotent, linger 5 ms, 64 KiB batches)
@@ -32,6 +37,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class KafkaRawDriver implements Driver {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaRawDriver.class);
+    private static final int ASSIGNMENT_TIMEOUT_SECONDS = 60;
 
     private final String bootstrap;
     private final Map<String, Object> producerProps = new LinkedHashMap<>();
@@ -65,14 +71,25 @@ final class KafkaRawDriver implements Driver {
     }
 
     @Override
-    public AutoCloseable subscribe(String topic, String group, int consumer, Sink sink) {
+    public AutoCloseable subscribe(String topic, String group, int consumer, Sink sink) throws Exception {
         Properties props = new Properties();
         props.putAll(consumerProps);
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, group + "-" + consumer);
         KafkaConsumer<byte[], byte[]> kafka = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        kafka.subscribe(List.of(topic));
+        CountDownLatch assigned = new CountDownLatch(1);
+        kafka.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                LOG.debug("{}-{} revoked {}", group, consumer, partitions);
+            }
+
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                assigned.countDown();
+            }
+        });
         Thread thread = new Thread(() -> {
             try {
                 while (true) {
@@ -91,10 +108,17 @@ final class KafkaRawDriver implements Driver {
             }
         }, "bench-kafka-" + group + "-" + consumer);
         thread.start();
-        return () -> {
+        AutoCloseable stop = () -> {
             kafka.wakeup();
             thread.join(10_000);
         };
+        // The group takes part only once it has joined; until then the first messages would wait for the join.
+        if (!assigned.await(ASSIGNMENT_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            stop.close();
+            throw new TimeoutException("consumer " + consumer + " of group " + group + " got no partition assignment from "
+                    + bootstrap + " within " + ASSIGNMENT_TIMEOUT_SECONDS + " s");
+        }
+        return stop;
     }
 
     @Override

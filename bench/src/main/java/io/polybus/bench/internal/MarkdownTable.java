@@ -30,7 +30,7 @@ public final class MarkdownTable {
                         .append(" | ").append(String.format(Locale.ROOT, "%.2f", r.publishMBps()));
                 percentiles(sb, r.publishIntended());
                 percentiles(sb, r.e2eIntended());
-                sb.append(" | ").append(r.lost()).append(" | ").append(r.duplicated()).append(" | ").append(r.reordered())
+                sb.append(" | ").append(r.lost()).append(" | ").append(r.duplicated()).append(" | ").append(r.reordered() < 0 ? "n/a" : String.valueOf(r.reordered()))
                         .append(" | ").append(ratio(report, r)).append(" |\n");
             }
             if (!r.passed()) {
@@ -42,8 +42,7 @@ public final class MarkdownTable {
         }
         sb.append("\nLatency in ms, measured from the intended send time (open loop, free of coordinated omission); "
                 + "lost, dup and reord are counted over all groups; reord counts messages received after a later one of the "
-                + "same producer and key (without keys: of the same producer, which only brokers that keep one partition "
-                + "in order promise); Polybus ÷ raw is the throughput ratio / e2e p99 ratio against the raw client on the "
+                + "same producer and key (n/a without keys: order is promised per key only); Polybus ÷ raw is the throughput ratio / e2e p99 ratio against the raw client on the "
                 + "same broker at the same rate.\n");
         report.notes().forEach(n -> notes.add("- " + n));
         if (!notes.isEmpty()) {
@@ -69,7 +68,8 @@ public final class MarkdownTable {
     }
 
     static String millis(long micros) {
-        return micros < 10_000 ? String.format(Locale.ROOT, "%.2f", micros / 1000.0)
+        return micros < 1_000 ? String.format(Locale.ROOT, "%.3f", micros / 1000.0)
+                : micros < 10_000 ? String.format(Locale.ROOT, "%.2f", micros / 1000.0)
                 : String.format(Locale.ROOT, "%,.0f", micros / 1000.0);
     }
 

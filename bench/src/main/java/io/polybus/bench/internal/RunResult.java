@@ -26,7 +26,8 @@ import java.util.Map;
  * @param e2eActual       send → consumer handler, from the actual send time
  * @param lost            acknowledged messages some group never received (any fails the run)
  * @param duplicated      deliveries of a message a group had already received
- * @param reordered       messages a group received after a later one of the same producer and key
+ * @param reordered       messages a group received after a later one of the same producer and key; -1 when the
+ *                        messages have no key (no order to keep)
  * @param timeline        one sample per second
  * @param provenance      the effective settings and versions of this run
  */
