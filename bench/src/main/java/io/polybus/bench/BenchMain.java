@@ -29,6 +29,7 @@ import java.util.concurrent.Callable;
  * run lost messages, had send errors or failed, 2 for bad usage or configuration.
  */
 @Command(name = "polybus bench", mixinStandardHelpOptions = true, sortOptions = false,
+        versionProvider = BenchMain.Version.class,
         description = "Benchmark brokers side by side, through Polybus and through each raw client.")
 public final class BenchMain implements Callable<Integer> {
     static final int PASSED = 0;
@@ -77,6 +78,14 @@ public final class BenchMain implements Callable<Integer> {
         this.out = out;
         this.err = err;
         this.commandLine = commandLine;
+    }
+
+    /** The versions of Polybus and of the raw clients, for {@code --version}. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return Benchmark.versions().entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toArray(String[]::new);
+        }
     }
 
     public static void main(String[] args) {

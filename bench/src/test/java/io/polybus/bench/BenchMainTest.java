@@ -80,6 +80,24 @@ class BenchMainTest {
     }
 
     @Test
+    void unreachableBrokerFailsTheRunNamingHostAndPort() throws Exception {
+        Path outDir = dir.resolve("out");
+        int code = bench("-w", workload("brokers: {redis: {port: 1}}\n").toString(), "--brokers", "redis", "-o",
+                outDir.toString(), "--no-progress");
+
+        assertEquals(1, code);
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("redis/raw @ 2,000/s: FAILED: cannot open redis/raw at 127.0.0.1:1"),
+                () -> out.toString(StandardCharsets.UTF_8));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("redis/polybus skipped: no Polybus provider of type redis"));
+    }
+
+    @Test
+    void helpListsTheOptions() {
+        assertEquals(0, bench("--help"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("--workload"));
+    }
+
+    @Test
     void unknownWorkloadKeyIsAUsageErrorNamingTheKey() throws Exception {
         int code = bench("-w", workload("partitons: 3\n").toString(), "-o", dir.resolve("out").toString());
 

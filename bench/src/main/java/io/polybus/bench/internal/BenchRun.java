@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -77,7 +78,10 @@ public final class BenchRun {
             driver = target.open(workload);
         } catch (Exception | LinkageError e) {
             LOG.debug("cannot open {}", target, e);
-            return failed("cannot open " + target + ": " + describe(e), Map.of());
+            InetSocketAddress address = Target.POLYBUS.equals(target.client()) ? null
+                    : BrokerStarter.address(target.broker(), workload.broker(target.broker()));
+            return failed("cannot open " + target + (address == null ? "" : " at " + address.getHostString() + ":"
+                    + address.getPort()) + ": " + describe(e), Map.of());
         }
         try (driver) {
             Map<String, String> provenance = new LinkedHashMap<>(driver.provenance());

@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -55,6 +57,15 @@ public final class Benchmark {
         this.out = out;
         this.err = err;
         this.progress = progress;
+    }
+
+    /** The versions of Polybus and of the libraries the benchmark was built with. */
+    public static Map<String, String> versions() {
+        Map<String, String> versions = new LinkedHashMap<>();
+        for (String lib : List.of("polybus", "kafka-clients", "amqp-client", "jedis", "hdrhistogram", "xchart")) {
+            versions.put(lib, Versions.get(lib));
+        }
+        return versions;
     }
 
     /** Runs everything and writes every output; the report says whether every run passed. */

@@ -6,7 +6,6 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -33,9 +32,7 @@ final class Environment {
         } catch (IOException e) {
             env.put("host", "unknown");
         }
-        for (String lib : List.of("polybus", "kafka-clients", "amqp-client", "jedis", "hdrhistogram", "xchart")) {
-            env.put("version." + lib, Versions.get(lib));
-        }
+        Benchmark.versions().forEach((lib, version) -> env.put("version." + lib, version));
         return env;
     }
 

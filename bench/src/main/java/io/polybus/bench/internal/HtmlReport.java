@@ -100,14 +100,15 @@ public final class HtmlReport {
 
     private static XYChart throughputChart(String title, List<RunResult> runs) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
-                .xAxisTitle("seconds since start (warm-up included)").yAxisTitle("msg/s").build();
+                .xAxisTitle("seconds since start (warm-up included)").yAxisTitle("msg/s (log)").build();
         chart.getStyler().setMarkerSize(3);
+        chart.getStyler().setYAxisLogarithmic(true);
         for (RunResult r : runs) {
             if (r.timeline().isEmpty()) {
                 continue;
             }
             chart.addSeries(r.target(), r.timeline().stream().map(RunResult.Sample::second).toList(),
-                    r.timeline().stream().map(RunResult.Sample::publishRate).toList());
+                    r.timeline().stream().map(t -> Math.max(1, t.publishRate())).toList());
         }
         return chart;
     }
