@@ -73,15 +73,23 @@ public final class BenchRun {
         for (int g = 0; g < workload.groups(); g++) {
             groups.add(prefix + "-g" + g);
         }
+        InetSocketAddress address;
+        try {
+            address = Target.POLYBUS.equals(target.client()) ? null
+                    : BrokerStarter.address(target.broker(), workload.broker(target.broker()));
+        } catch (RuntimeException e) {
+            return failed("bad connection settings under brokers." + target.broker() + ": " + describe(e), Map.of());
+        }
+        String where = address == null ? "" : " at " + address.getHostString() + ":" + address.getPort();
+        if (address != null && !BrokerStarter.answers(address)) {
+            return failed(target.broker() + " does not answer" + where + " (start it, or run with --start-brokers)", Map.of());
+        }
         Driver driver;
         try {
             driver = target.open(workload);
         } catch (Exception | LinkageError e) {
             LOG.debug("cannot open {}", target, e);
-            InetSocketAddress address = Target.POLYBUS.equals(target.client()) ? null
-                    : BrokerStarter.address(target.broker(), workload.broker(target.broker()));
-            return failed("cannot open " + target + (address == null ? "" : " at " + address.getHostString() + ":"
-                    + address.getPort()) + ": " + describe(e), Map.of());
+            return failed("cannot open " + target + where + ": " + describe(e), Map.of());
         }
         try (driver) {
             Map<String, String> provenance = new LinkedHashMap<>(driver.provenance());
@@ -91,7 +99,7 @@ public final class BenchRun {
                 return measure(driver, topics, groups, provenance);
             } catch (Exception e) {
                 LOG.debug("run on {} failed", target, e);
-                return failed(describe(e), provenance);
+                return failed(target + where + ": " + describe(e), provenance);
             } finally {
                 driver.deleteTopics(topics, groups);
             }
