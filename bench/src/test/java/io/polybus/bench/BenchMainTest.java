@@ -67,6 +67,19 @@ class BenchMainTest {
     }
 
     @Test
+    void rateSweepRunsEachRateAndChartsP99ByRate() throws Exception {
+        Path outDir = dir.resolve("out");
+        int code = bench("-w", workload("").toString(), "--rate", "1000,3000", "--duration", "500ms", "--warmup", "200ms",
+                "-o", outDir.toString(), "--no-progress");
+
+        assertEquals(0, code, () -> out.toString(StandardCharsets.UTF_8) + err);
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("| memory | polybus | 1,000/s |"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("| memory | polybus | 3,000/s |"));
+        assertTrue(Files.size(outDir.resolve("e2e-p99-by-rate.png")) > 0);
+        assertEquals(2, JsonReport.read(outDir.resolve("result.json")).runs().size());
+    }
+
+    @Test
     void injectedLossFailsTheRun() throws Exception {
         Path outDir = dir.resolve("out");
         int code = bench("-w", workload("inject-loss: 3\n").toString(), "--brokers", "memory", "-o", outDir.toString(),

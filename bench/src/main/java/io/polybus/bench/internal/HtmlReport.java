@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +22,7 @@ import java.util.function.Function;
 /**
  * Writes PNG charts (XChart, headless) and an HTML page showing them with the table and the provenance:
  * per rate, the publish and end-to-end latency percentile curves of every run, and the throughput of every
- * run over time.
+ * run over time; for a sweep, the end-to-end p99 of every target against the rate.
  */
 public final class HtmlReport {
     private static final int WIDTH = 900;
@@ -56,6 +57,11 @@ public final class HtmlReport {
                     dir, "publish-latency-" + label + ".png", charts));
             files.add(save(throughputChart("Acknowledged messages per second, " + title, runs),
                     dir, "throughput-" + label + ".png", charts));
+        }
+        List<Long> fixedRates = rates.stream().filter(r -> r > 0).toList();
+        if (fixedRates.size() > 1) {
+            charts.append("<h2>Rate sweep</h2>\n");
+            files.add(save(sweepChart(report), dir, "e2e-p99-by-rate.png", charts));
         }
         Path html = dir.resolve("report.html");
         Files.writeString(html, page(report, charts.toString()));
@@ -95,6 +101,21 @@ public final class HtmlReport {
             y.add(Math.max(0.001, h.getMaxValue() / 1000.0));
             chart.addSeries(r.target(), x, y).setMarker(SeriesMarkers.NONE);
         }
+        return chart;
+    }
+
+    /** End-to-end p99 (intended) against target rate, one series per target: where each broker stops coping. */
+    private static XYChart sweepChart(Report report) {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("End-to-end p99 by target rate")
+                .xAxisTitle("target rate (msg/s)").yAxisTitle("e2e p99, ms (log)").build();
+        chart.getStyler().setYAxisLogarithmic(true);
+        Map<String, List<RunResult>> byTarget = new LinkedHashMap<>();
+        report.runs().stream().filter(r -> r.targetRate() > 0 && r.status() != RunResult.Status.FAILED
+                        && r.e2eIntended().getTotalCount() > 0)
+                .forEach(r -> byTarget.computeIfAbsent(r.target(), t -> new ArrayList<>()).add(r));
+        byTarget.forEach((target, runs) -> chart.addSeries(target,
+                runs.stream().map(r -> (double) r.targetRate()).toList(),
+                runs.stream().map(r -> Math.max(0.001, r.e2eIntended().getValueAtPercentile(99) / 1000.0)).toList()));
         return chart;
     }
 
