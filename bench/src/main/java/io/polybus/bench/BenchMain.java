@@ -48,7 +48,8 @@ public final class BenchMain implements Callable<Integer> {
             description = "polybus, raw or both (default: ${DEFAULT-VALUE}); raw baselines exist for kafka, rabbitmq and redis.")
     private List<String> clients;
 
-    @Option(names = "--rate", paramLabel = "RATE", description = "Overrides the workload's rate: max, msg/s, or a comma-separated sweep.")
+    @Option(names = "--rate", paramLabel = "RATE",
+            description = "Overrides the workload's rate: max, msg/s, or a comma-separated sweep.")
     private String rate;
 
     @Option(names = "--duration", paramLabel = "DURATION", description = "Overrides the measured duration, e.g. 30s.")

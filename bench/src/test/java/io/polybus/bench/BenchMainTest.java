@@ -99,7 +99,8 @@ class BenchMainTest {
                 outDir.toString(), "--no-progress");
 
         assertEquals(1, code);
-        assertTrue(out.toString(StandardCharsets.UTF_8).contains("redis/raw @ 2,000/s: FAILED: redis does not answer at 127.0.0.1:1 (start it, or run with --start-brokers)"),
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains(
+                        "redis/raw @ 2,000/s: FAILED: redis does not answer at 127.0.0.1:1 (start it, or run with --start-brokers)"),
                 () -> out.toString(StandardCharsets.UTF_8));
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("redis/polybus skipped: no Polybus provider of type redis"));
     }

@@ -87,7 +87,8 @@ class BrokerBenchTest {
                     polybus: {bootstrap-servers: %s}
                 """.formatted(injectedLoss > 0 ? "5s" : "30s", injectedLoss, bootstrap, bootstrap));
         Path outDir = dir.resolve("out");
-        int code = BenchMain.execute(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+        int code = BenchMain.execute(new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
                 "-w", workload.toString(), "--brokers", broker, "--clients", client, "-o", outDir.toString(), "--no-progress");
         assertEquals(expectedExitCode, code, () -> out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8));
         for (String file : new String[] {"report.html", "e2e-latency-1000.png", "publish-latency-1000.png", "throughput-1000.png"}) {

@@ -113,8 +113,7 @@ public final class BenchRun {
         int producers = workload.topics() * workload.producers();
         SequenceChecker checker = new SequenceChecker(workload.groups(), producers, workload.keys());
         List<AutoCloseable> closeables = new ArrayList<>();
-        long start = System.nanoTime();
-        RunMeter meter = new RunMeter(start);
+        RunMeter meter = new RunMeter();
         AtomicLong sendErrors = new AtomicLong();
         AtomicReference<String> firstError = new AtomicReference<>();
         AtomicBoolean sampling = new AtomicBoolean(true);
@@ -143,7 +142,7 @@ public final class BenchRun {
             long measureStart = begin + workload.warmup().toNanos();
             long measureEnd = workload.messages() > 0 ? Long.MAX_VALUE : measureStart + workload.duration().toNanos();
             AtomicLong toMeasure = new AtomicLong(workload.messages() > 0 ? workload.messages() : Long.MAX_VALUE);
-            meter.startMeasuring(measureStart);
+            meter.start(begin, measureStart);
             long intervalNanos = rate == 0 ? 0 : Math.max(1, Math.round(1e9 * producers / rate));
 
             Thread sampler = new Thread(() -> sampleEverySecond(meter, begin, sampling), "bench-sampler");

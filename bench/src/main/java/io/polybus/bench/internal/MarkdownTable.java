@@ -30,7 +30,8 @@ public final class MarkdownTable {
                         .append(" | ").append(String.format(Locale.ROOT, "%.2f", r.publishMBps()));
                 percentiles(sb, r.publishIntended());
                 percentiles(sb, r.e2eIntended());
-                sb.append(" | ").append(r.lost()).append(" | ").append(r.duplicated()).append(" | ").append(r.reordered() < 0 ? "n/a" : String.valueOf(r.reordered()))
+                sb.append(" | ").append(r.lost()).append(" | ").append(r.duplicated())
+                        .append(" | ").append(r.reordered() < 0 ? "n/a" : String.valueOf(r.reordered()))
                         .append(" | ").append(ratio(report, r)).append(" |\n");
             }
             if (!r.passed()) {
@@ -42,7 +43,8 @@ public final class MarkdownTable {
         }
         sb.append("\nLatency in ms, measured from the intended send time (open loop, free of coordinated omission); "
                 + "lost, dup and reord are counted over all groups; reord counts messages received after a later one of the "
-                + "same producer and key (n/a without keys: order is promised per key only); Polybus ÷ raw is the throughput ratio / e2e p99 ratio against the raw client on the "
+                + "same producer and key (n/a without keys: order is promised per key only); "
+                + "Polybus ÷ raw is the throughput ratio / e2e p99 ratio against the raw client on the "
                 + "same broker at the same rate.\n");
         report.notes().forEach(n -> notes.add("- " + n));
         if (!notes.isEmpty()) {

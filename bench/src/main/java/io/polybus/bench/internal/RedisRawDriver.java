@@ -79,8 +79,8 @@ final class RedisRawDriver implements Driver {
         Thread thread = new Thread(() -> {
             try (jedis) {
                 while (running.get()) {
-                    List<Map.Entry<byte[], List<StreamEntryBinary>>> read =
-                            jedis.xreadGroupBinary(groupName, consumerName, params, Map.of(stream, StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY));
+                    List<Map.Entry<byte[], List<StreamEntryBinary>>> read = jedis.xreadGroupBinary(groupName, consumerName,
+                            params, Map.of(stream, StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY));
                     if (read == null) {
                         continue;
                     }

@@ -28,7 +28,7 @@ final class RunMeter {
     private final Histogram totalE2eActual = new Histogram(DIGITS);
     private Histogram intervalE2e;
 
-    private final long startNanos;
+    private long startNanos;
     private volatile long measureStartNanos = Long.MAX_VALUE;
     private final LongAdder acked = new LongAdder();
     private final LongAdder received = new LongAdder();
@@ -42,13 +42,11 @@ final class RunMeter {
     private long lastAcked;
     private long lastReceived;
 
-    RunMeter(long startNanos) {
-        this.startNanos = startNanos;
-        this.lastSampleNanos = startNanos;
-    }
-
-    void startMeasuring(long nanos) {
-        measureStartNanos = nanos;
+    /** The producers start at {@code beginNanos}; messages intended from {@code measureNanos} on are measured. */
+    synchronized void start(long beginNanos, long measureNanos) {
+        startNanos = beginNanos;
+        lastSampleNanos = beginNanos;
+        measureStartNanos = measureNanos;
     }
 
     long measureStartNanos() {
