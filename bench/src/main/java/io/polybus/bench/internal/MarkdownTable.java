@@ -1,0 +1,90 @@
+package io.polybus.bench.internal;
+
+import org.HdrHistogram.Histogram;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The side-by-side table of a {@link Report} in Markdown: throughput, publish and end-to-end latency
+ * percentiles (from the intended send time, so free of coordinated omission), correctness counts and, for
+ * Polybus runs, the ratio to the raw client on the same broker. Runs that did not pass are explained below it.
+ */
+public final class MarkdownTable {
+    private MarkdownTable() {
+    }
+
+    public static String render(Report report) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| broker | client | target rate | msg/s | MB/s | publish p50 | p99 | p99.9 | max "
+                + "| e2e p50 | p99 | p99.9 | max | lost | dup | reord | Polybus ÷ raw |\n");
+        sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        List<String> notes = new ArrayList<>();
+        for (RunResult r : report.runs()) {
+            sb.append("| ").append(r.broker()).append(" | ").append(r.client()).append(" | ").append(rate(r.targetRate()));
+            if (r.status() == RunResult.Status.FAILED) {
+                sb.append(" | failed |  |  |  |  |  |  |  |  |  |  |  |  |  |\n");
+            } else {
+                sb.append(" | ").append(String.format(Locale.ROOT, "%,.0f", r.publishRate()))
+                        .append(" | ").append(String.format(Locale.ROOT, "%.2f", r.publishMBps()));
+                percentiles(sb, r.publishIntended());
+                percentiles(sb, r.e2eIntended());
+                sb.append(" | ").append(r.lost()).append(" | ").append(r.duplicated())
+                        .append(" | ").append(r.reordered() < 0 ? "n/a" : String.valueOf(r.reordered()))
+                        .append(" | ").append(ratio(report, r)).append(" |\n");
+            }
+            if (!r.passed()) {
+                notes.add("- " + r.target() + " @ " + rate(r.targetRate()) + ": " + r.status()
+                        + (r.lost() > 0 ? " (" + r.lost() + " acknowledged messages never arrived)" : "")
+                        + (r.sendErrors() > 0 ? " (" + r.sendErrors() + " send errors)" : "")
+                        + (r.error() == null ? "" : ": " + r.error()));
+            }
+        }
+        sb.append("\nLatency in ms, measured from the intended send time (open loop, free of coordinated omission); "
+                + "lost, dup and reord are counted over all groups; reord counts messages received after a later one of the "
+                + "same producer and key (n/a without keys: order is promised per key only); "
+                + "Polybus ÷ raw is the throughput ratio / e2e p99 ratio against the raw client on the "
+                + "same broker at the same rate.\n");
+        report.notes().forEach(n -> notes.add("- " + n));
+        if (!notes.isEmpty()) {
+            sb.append('\n');
+            notes.forEach(n -> sb.append(n).append('\n'));
+        }
+        return sb.toString();
+    }
+
+    static String rate(long rate) {
+        return rate == 0 ? "max" : String.format(Locale.ROOT, "%,d/s", rate);
+    }
+
+    private static void percentiles(StringBuilder sb, Histogram h) {
+        if (h.getTotalCount() == 0) {
+            sb.append(" | - | - | - | -");
+            return;
+        }
+        for (double p : new double[] {50, 99, 99.9}) {
+            sb.append(" | ").append(millis(h.getValueAtPercentile(p)));
+        }
+        sb.append(" | ").append(millis(h.getMaxValue()));
+    }
+
+    static String millis(long micros) {
+        return micros < 1_000 ? String.format(Locale.ROOT, "%.3f", micros / 1000.0)
+                : micros < 10_000 ? String.format(Locale.ROOT, "%.2f", micros / 1000.0)
+                : String.format(Locale.ROOT, "%,.0f", micros / 1000.0);
+    }
+
+    private static String ratio(Report report, RunResult r) {
+        if (!Target.POLYBUS.equals(r.client())) {
+            return "";
+        }
+        return report.rawBaseline(r).map(raw -> {
+            String thr = raw.publishRate() == 0 ? "-" : String.format(Locale.ROOT, "%.2f×", r.publishRate() / raw.publishRate());
+            long rawP99 = raw.e2eIntended().getValueAtPercentile(99);
+            String p99 = rawP99 == 0 ? "-" : String.format(Locale.ROOT, "%.2f×",
+                    (double) r.e2eIntended().getValueAtPercentile(99) / rawP99);
+            return thr + " / " + p99;
+        }).orElse("");
+    }
+}

@@ -1,0 +1,92 @@
+package io.polybus.bench.internal;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.polybus.AckMode;
+import io.polybus.Broker;
+import io.polybus.Brokers;
+import io.polybus.Config;
+import io.polybus.ConsumerOptions;
+import io.polybus.Message;
+import io.polybus.Producer;
+import io.polybus.ProducerOptions;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * Moves the benchmark's messages through the Polybus API: {@link Brokers#open} picks the provider by type,
+ * exactly as an application does. Consumers ack automatically when the handler returns.
+ */
+final class PolybusDriver implements Driver {
+    private static final Pattern SECRET = Pattern.compile("(?i).*(password|secret|token|credential).*");
+
+    private final Broker broker;
+    private final Config config;
+
+    PolybusDriver(String type, Map<String, Object> providerSettings) {
+        Map<String, Object> settings = new TreeMap<>(providerSettings);
+        settings.put("type", type);
+        this.config = Config.of(settings);
+        this.broker = Brokers.open(config, new SimpleMeterRegistry());
+    }
+
+    @Override
+    public void createTopics(List<String> topics, int partitions) {
+        // Polybus creates topics on first use; partitions come from the provider's configuration.
+    }
+
+    @Override
+    public AutoCloseable subscribe(String topic, String group, int consumer, Sink sink) {
+        ConsumerOptions options = ConsumerOptions.builder(topic, group).ackMode(AckMode.AUTO).noDeadLetter().build();
+        return broker.subscribe(options, d -> sink.receive(d.message().unsafePayload()));
+    }
+
+    @Override
+    public Publisher publisher(String topic) {
+        Producer producer = broker.producer(ProducerOptions.defaults());
+        return new Publisher() {
+            @Override
+            public void send(byte[] key, byte[] payload, SendCallback done) {
+                Message message = Message.builder(topic).key(key).payload(payload).build();
+                producer.send(message).whenComplete((receipt, error) -> done.done(error));
+            }
+
+            @Override
+            public void flush() {
+                producer.flush();
+            }
+
+            @Override
+            public void close() {
+                producer.close();
+            }
+        };
+    }
+
+    @Override
+    public void deleteTopics(List<String> topics, List<String> groups) {
+        // The Polybus API has no topic deletion; the memory broker forgets its topics on close.
+    }
+
+    @Override
+    public Map<String, String> provenance() {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("client", "Polybus " + Objects.requireNonNullElse(Broker.class.getPackage().getImplementationVersion(),
+                Versions.get("polybus")) + ", provider " + broker.type());
+        p.put("capabilities", broker.capabilities().toString());
+        p.put("producer", "defaults (" + ProducerOptions.defaults().maxInFlightBytes() / (1024 * 1024)
+                + " MiB in flight, block when full)");
+        p.put("consumer", "AUTO ack, concurrency 1, prefetch " + ConsumerOptions.of("t", "g").prefetch());
+        config.asMap().forEach((k, v) -> p.put("config." + k, SECRET.matcher(k).matches() ? "(hidden)" : v));
+        return p;
+    }
+
+    @Override
+    public void close() {
+        broker.close();
+    }
+}

@@ -1,0 +1,125 @@
+package io.polybus.bench;
+
+import io.polybus.bench.internal.JsonReport;
+import io.polybus.bench.internal.Report;
+import io.polybus.bench.internal.RunResult;
+import io.polybus.bench.internal.Target;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code polybus bench} with a short keyed workload through each target against a real broker: Kafka in-process (KafkaClusterTestKit),
+ * RabbitMQ and Redis the shared local ones (every run uses fresh topic, queue, stream and group names and
+ * deletes them). Each run must deliver every message to both groups and write every output, and a run with an
+ * injected loss must fail and report exactly that loss. A Polybus provider joins by adding its line to
+ * {@link #targets()}; its provider settings go under {@code polybus:} in the workload of {@link #bench}.
+ */
+class BrokerBenchTest {
+    private static KafkaClusterTestKit kafka;
+
+    static Stream<Arguments> targets() {
+        return Stream.of(
+                Arguments.of("memory", Target.POLYBUS),
+                Arguments.of("kafka", Target.POLYBUS),
+                Arguments.of("rabbitmq", Target.POLYBUS),
+                Arguments.of("redis", Target.POLYBUS),
+                Arguments.of("kafka", Target.RAW),
+                Arguments.of("rabbitmq", Target.RAW),
+                Arguments.of("redis", Target.RAW));
+    }
+
+    @BeforeAll
+    static void startKafka() throws Exception {
+        kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
+                .setConfigProp("offsets.topic.replication.factor", "1")
+                .setConfigProp("group.initial.rebalance.delay.ms", "0").build();
+        kafka.format();
+        kafka.startup();
+        kafka.waitForReadyBrokers();
+    }
+
+    @AfterAll
+    static void stopKafka() throws Exception {
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    /** Runs {@code polybus bench} on one target with a short keyed two-group workload; returns its report. */
+    private Report bench(String broker, String client, int injectedLoss, int expectedExitCode) throws Exception {
+        String bootstrap = kafka.bootstrapServers();
+        Path workload = dir.resolve("workload.yaml");
+        Files.writeString(workload, """
+                name: broker-test
+                partitions: 2
+                message-size: 100
+                keys: 8
+                producers: 2
+                groups: 2
+                rate: 1000
+                warmup: 500ms
+                duration: 1500ms
+                drain-timeout: %s
+                inject-loss: %d
+                brokers:
+                  kafka:
+                    bootstrap-servers: %s
+                    polybus: {bootstrap-servers: %s}
+                """.formatted(injectedLoss > 0 ? "5s" : "30s", injectedLoss, bootstrap, bootstrap));
+        Path outDir = dir.resolve("out");
+        int code = BenchMain.execute(new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                "-w", workload.toString(), "--brokers", broker, "--clients", client, "-o", outDir.toString(), "--no-progress");
+        assertEquals(expectedExitCode, code, () -> out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8));
+        for (String file : new String[] {"report.html", "e2e-latency-1000.png", "publish-latency-1000.png", "throughput-1000.png"}) {
+            assertTrue(Files.size(outDir.resolve(file)) > 0, file);
+        }
+        return JsonReport.read(outDir.resolve("result.json"));
+    }
+
+    @ParameterizedTest(name = "{0}/{1}")
+    @MethodSource("targets")
+    void shortRunDeliversEveryMessageToEveryGroup(String broker, String client) throws Exception {
+        RunResult run = bench(broker, client, 0, 0).runs().get(0);
+
+        assertEquals(RunResult.Status.OK, run.status(), run::error);
+        assertEquals(0, run.lost());
+        assertEquals(0, run.duplicated());
+        assertEquals(2 * run.sent(), run.received(), "two groups each receive every message once");
+        assertTrue(run.e2eIntended().getTotalCount() > 0, "histograms decoded from result.json");
+        assertTrue(run.provenance().containsKey("client"), () -> run.provenance().toString());
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("| " + broker + " | " + client + " | 1,000/s |"));
+    }
+
+    @ParameterizedTest(name = "{0}/{1}")
+    @MethodSource("targets")
+    void injectedLossFailsTheRun(String broker, String client) throws Exception {
+        RunResult run = bench(broker, client, 2, 1).runs().get(0);
+
+        assertEquals(RunResult.Status.LOST, run.status(), run::error);
+        assertEquals(2 * 2, run.lost(), "two messages missing in each of two groups");
+    }
+}

@@ -1,0 +1,71 @@
+package io.polybus.bench.internal;
+
+import io.polybus.ConfigException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class WorkloadTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void emptyWorkloadTakesTheDefaults() {
+        Workload w = Workload.parse("{}", null);
+
+        assertEquals(100, w.messageSize());
+        assertEquals(List.of(0L), w.rates(), "max rate");
+        assertEquals(Duration.ofSeconds(30), w.duration());
+        assertEquals("localhost:9092", w.broker("kafka").get("bootstrap-servers"));
+        assertEquals(5672, w.broker("rabbitmq").get("port"));
+    }
+
+    @Test
+    void readsASweepSizesAndBrokerSettings() {
+        Workload w = Workload.parse("""
+                message-size: 1KiB
+                rate: [max, 1000, 10_000]
+                messages: 5000
+                brokers:
+                  redis: {port: 6380}
+                """, null);
+
+        assertEquals(1024, w.messageSize());
+        assertEquals(List.of(0L, 1000L, 10_000L), w.rates());
+        assertEquals(5000, w.messages());
+        assertEquals(6380, w.broker("redis").get("port"));
+        assertEquals("127.0.0.1", w.broker("redis").get("host"), "defaults fill the keys left out");
+    }
+
+    @Test
+    void payloadFileIsResolvedAgainstTheWorkloadAndSetsTheSize() throws Exception {
+        Files.write(dir.resolve("payload.bin"), new byte[300]);
+        Path file = dir.resolve("w.yaml");
+        Files.writeString(file, "payload-file: payload.bin\n");
+
+        Workload w = Workload.read(file);
+
+        assertEquals(300, w.messageSize());
+        assertEquals(dir.resolve("payload.bin"), w.payloadFile());
+    }
+
+    @Test
+    void badValuesNameKeyValueAndWhatIsAccepted() {
+        ConfigException small = assertThrows(ConfigException.class, () -> Workload.parse("message-size: 10", null));
+        assertTrue(small.getMessage().contains("message-size") && small.getMessage().contains("at least 32"), small.getMessage());
+
+        ConfigException rate = assertThrows(ConfigException.class, () -> Workload.parse("rate: fast", null));
+        assertTrue(rate.getMessage().contains("rate") && rate.getMessage().contains("fast"), rate.getMessage());
+
+        ConfigException dist = assertThrows(ConfigException.class, () -> Workload.parse("key-distribution: zipf", null));
+        assertTrue(dist.getMessage().contains("round-robin, random"), dist.getMessage());
+    }
+}
