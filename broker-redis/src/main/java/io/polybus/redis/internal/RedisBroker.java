@@ -15,9 +15,8 @@ import io.polybus.spi.DeliveryCounters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Protocol.Command;
-import redis.clients.jedis.Response;
+import redis.clients.jedis.commands.ProtocolCommand;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -44,6 +43,7 @@ public final class RedisBroker implements Broker {
     private final Set<Capability> capabilities;
     private final AtomicInteger members = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile TopicKey lastKey;
 
     private RedisBroker(RedisSettings settings, Connections connections, MeterRegistry meters, Set<Capability> capabilities) {
         this.settings = settings;
@@ -150,8 +150,13 @@ public final class RedisBroker implements Broker {
                 long maxLen = settings.streamMaxLen();
                 return new PipelinedProducer.Writer() {
                     @Override
-                    public Response<Object> write(Pipeline pipeline, Message message) {
-                        return pipeline.sendCommand(Command.XADD, StreamFields.xaddArgs(key(message), message, maxLen));
+                    public ProtocolCommand command() {
+                        return Command.XADD;
+                    }
+
+                    @Override
+                    public byte[][] args(Message message) {
+                        return StreamFields.xaddArgs(key(message), message, maxLen);
                     }
 
                     @Override
@@ -160,36 +165,45 @@ public final class RedisBroker implements Broker {
                     }
                 };
             case LIST:
-                return new PipelinedProducer.Writer() {
-                    @Override
-                    public Response<Object> write(Pipeline pipeline, Message message) {
-                        return pipeline.sendCommand(Command.LPUSH, key(message), Blob.encode(message, 0));
-                    }
-
-                    @Override
-                    public String position(Object reply) {
-                        return "length=" + reply;
-                    }
-                };
+                return blobWriter(Command.LPUSH, "length=");
             case PUBSUB:
-                return new PipelinedProducer.Writer() {
-                    @Override
-                    public Response<Object> write(Pipeline pipeline, Message message) {
-                        return pipeline.sendCommand(Command.PUBLISH, key(message), Blob.encode(message, 0));
-                    }
-
-                    @Override
-                    public String position(Object reply) {
-                        return "subscribers=" + reply;
-                    }
-                };
+                return blobWriter(Command.PUBLISH, "subscribers=");
             default:
                 throw new IllegalStateException("unknown mode " + settings.mode());
         }
     }
 
+    /** A command taking the topic's key and the message as a {@link Blob}; its reply is a number. */
+    private PipelinedProducer.Writer blobWriter(Command command, String replyName) {
+        return new PipelinedProducer.Writer() {
+            @Override
+            public ProtocolCommand command() {
+                return command;
+            }
+
+            @Override
+            public byte[][] args(Message message) {
+                return new byte[][]{key(message), Blob.encode(message, 0)};
+            }
+
+            @Override
+            public String position(Object reply) {
+                return replyName + reply;
+            }
+        };
+    }
+
+    /** The Redis key of the message's topic; the last one is cached, as producers mostly send to one topic. */
     private byte[] key(Message message) {
-        return bytes(settings.key(message.topic()));
+        TopicKey last = lastKey;
+        if (last == null || !last.topic.equals(message.topic())) {
+            last = new TopicKey(message.topic(), bytes(settings.key(message.topic())));
+            lastKey = last;
+        }
+        return last.key;
+    }
+
+    private record TopicKey(String topic, byte[] key) {
     }
 
     @Override

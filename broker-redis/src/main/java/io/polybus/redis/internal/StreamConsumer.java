@@ -162,7 +162,7 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
                     continue;
                 }
                 n++;
-                offer(id, StreamFields.decode(options.topic(), (List<?>) e.get(1)), 1);
+                offer(id, StreamFields.decode(options.topic(), id, (List<?>) e.get(1)), 1);
             }
         }
         return n;
@@ -210,7 +210,7 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
         for (List<?> e : live) {
             byte[] id = (byte[]) e.get(0);
             int attempt = counts.getOrDefault(new String(id, StandardCharsets.US_ASCII), 1);
-            offer(id, StreamFields.decode(options.topic(), (List<?>) e.get(1)), attempt);
+            offer(id, StreamFields.decode(options.topic(), id, (List<?>) e.get(1)), attempt);
         }
         return live.size();
     }
