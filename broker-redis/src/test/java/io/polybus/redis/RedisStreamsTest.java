@@ -151,4 +151,13 @@ class RedisStreamsTest {
         assertTrue(letter.header(DeadLetter.ERROR).contains("crashed"), letter.header(DeadLetter.ERROR));
         assertEquals(0, handler.count(), "never handed to the handler");
     }
+
+    @Test
+    void passThroughOptionsReachJedis() {
+        String name = "polybus-" + topic;
+        try (Broker named = open("redis.client-name", name, "redis.pool.test-on-borrow", "true")) {
+            named.subscribe(ConsumerOptions.of(topic, "g"), Recorder.acking());
+            assertTrue(redis.clientList().contains("name=" + name), "CLIENT LIST names the connection");
+        }
+    }
 }

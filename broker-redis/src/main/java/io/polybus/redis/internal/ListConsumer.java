@@ -11,12 +11,12 @@ import redis.clients.jedis.Protocol.Command;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisException;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static io.polybus.redis.internal.StreamFields.bytes;
 
@@ -41,7 +41,6 @@ final class ListConsumer extends RedisConsumer<ListAcknowledgement> {
     private final String queueName;
     private final String member;
     private final byte[] registryKey;
-    private final AtomicLong sequence = new AtomicLong();
     private final ScheduledExecutorService keeper;
     private volatile long readerClientId = -1;
     private Jedis readerConnection;
@@ -102,7 +101,7 @@ final class ListConsumer extends RedisConsumer<ListAcknowledgement> {
             connections.withPooled("keep the consumers of topic '" + options.topic() + "'", jedis -> {
                 beat(jedis);
                 for (byte[] other : jedis.smembers(registryKey)) {
-                    String name = new String(other, java.nio.charset.StandardCharsets.UTF_8);
+                    String name = new String(other, StandardCharsets.UTF_8);
                     if (!name.equals(member) && !jedis.exists(heartbeatKey(name))) {
                         int moved = moveBack(jedis, processingKey(name));
                         if (jedis.llen(processingKey(name)) == 0) {
@@ -170,13 +169,17 @@ final class ListConsumer extends RedisConsumer<ListAcknowledgement> {
                 got.add((byte[]) one);
             }
         }
+        int used = 0;
         for (byte[] element : got) {
-            offer(element);
+            if (offer(element)) {
+                used++;
+            }
         }
-        return got.size();
+        return used;
     }
 
-    private void offer(byte[] element) {
+    /** Hands out one element; false when it is not a message (then dropped, holding no prefetch slot). */
+    private boolean offer(byte[] element) {
         Blob.Decoded d;
         try {
             d = Blob.decode(options.topic(), element);
@@ -184,25 +187,24 @@ final class ListConsumer extends RedisConsumer<ListAcknowledgement> {
             log.error("topic '{}' holds an element that is not a Polybus message; dropping it: {}", options.topic(),
                     e.toString());
             connections.withPooled("drop a foreign element", jedis -> jedis.lrem(processingKey, 1, element));
-            permits.release();
-            return;
+            return false;
         }
         int attempt = d.deliveries() + 1;
         ListAcknowledgement ack = new ListAcknowledgement(this, element, d.message(), attempt);
-        ack.slot = sequence.incrementAndGet();
-        handedOut.put(ack.slot, ack);
+        handedOut.add(ack);
         if (!running) {
-            return;
+            return true;
         }
         if (attempt > options.maxDeliveries()) {
             ack.requeue("delivered " + (attempt - 1) + " times without an outcome (its consumers stopped or crashed)");
-            return;
+            return true;
         }
         deliver(d.message(), attempt, ack);
+        return true;
     }
 
     void settled(ListAcknowledgement ack) {
-        handedOut.remove(ack.slot);
+        handedOut.remove(ack);
         permits.release();
     }
 
@@ -241,7 +243,7 @@ final class ListConsumer extends RedisConsumer<ListAcknowledgement> {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        handedOut.values().forEach(ListAcknowledgement::abandon);
+        handedOut.forEach(ListAcknowledgement::abandon);
         handedOut.clear();
         dropConnection();
         try {

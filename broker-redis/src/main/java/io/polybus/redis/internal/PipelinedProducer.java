@@ -22,7 +22,6 @@ import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
@@ -31,13 +30,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A producer for every mode: {@code send} encodes the message into its command and queues it (within the
- * in-flight byte bound of the options, and at most {@code producer.max-queued} messages, so that a fast sender
- * cannot pile up hundreds of thousands of small messages and the garbage collector's work), and one sender thread writes whatever is queued as one pipeline on its own connection, then completes the futures from
- * the replies, in order. A send is never a round trip of its own, and a future completes normally only with
- * the server's reply for that command. When the connection breaks, the batch in flight fails with a
- * {@link BrokerUnavailableException} (the server may or may not have stored it) and the next batch
- * reconnects.
+ * A producer for every mode: {@code send} encodes the message into its command and queues it, within the
+ * in-flight byte bound of the options and at most {@code producer.max-queued} messages (so that a fast sender
+ * cannot pile up hundreds of thousands of small messages, and the garbage collector's work with them). One
+ * sender thread writes whatever is queued as one pipeline on its own connection and completes the futures from
+ * the replies, in order, reading a batch's replies only after writing the next batch. A send is never a round
+ * trip of its own, and a future completes normally only with the server's reply for that command. When the
+ * connection breaks, the sends written to it fail with a {@link BrokerUnavailableException} (the server may or
+ * may not have stored them) and the next batch reconnects.
  */
 final class PipelinedProducer implements Producer {
     private static final Logger log = LoggerFactory.getLogger(PipelinedProducer.class);
@@ -70,7 +70,9 @@ final class PipelinedProducer implements Producer {
     private final AtomicLong enqueued = new AtomicLong();
     private final Object progress = new Object();
     private final Thread sender;
-    private final Pending[] batch;
+    /** The batch being written and the batch on the wire, waiting for replies. */
+    private final Pending[][] batches;
+    private PolybusException lastFailure;
     private volatile long completed;
     private volatile boolean closed;
     private volatile boolean stopped;
@@ -87,7 +89,7 @@ final class PipelinedProducer implements Producer {
         this.slots = new Semaphore(maxQueued);
         this.maxMessageBytes = connections.settings().maxMessageBytes();
         this.batchSize = connections.settings().batchSize();
-        this.batch = new Pending[batchSize];
+        this.batches = new Pending[][]{new Pending[batchSize], new Pending[batchSize]};
         this.jedis = connections.dedicated(Duration.ZERO);
         this.sender = new Thread(this::run, "polybus-redis-producer-" + name);
         this.sender.setDaemon(true);
@@ -150,14 +152,21 @@ final class PipelinedProducer implements Producer {
         }
     }
 
+    /**
+     * Writes each batch before reading the replies of the one before it, so that Redis always has the next
+     * commands at hand while the previous replies travel back: one batch on the wire, one being written.
+     */
     private void run() {
+        Pending[] writing = batches[0];
+        Pending[] onWire = batches[1];
+        int wireCount = 0;
         while (true) {
             int n = 0;
             Pending p;
             while (n < batchSize && (p = queue.poll()) != null) {
-                batch[n++] = p;
+                writing[n++] = p;
             }
-            if (n == 0) {
+            if (n == 0 && wireCount == 0) {
                 if (closed) {
                     break;
                 }
@@ -168,26 +177,34 @@ final class PipelinedProducer implements Producer {
                 parked = false;
                 continue;
             }
-            write(n);
-            long bytes = 0;
-            for (int i = 0; i < n; i++) {
-                bytes += batch[i].size;
-                batch[i] = null;
+            if (n > 0 && !write(writing, n)) {
+                fail(onWire, wireCount, lastFailure);
+                settle(onWire, wireCount);
+                fail(writing, n, lastFailure);
+                settle(writing, n);
+                wireCount = 0;
+                continue;
             }
-            limiter.release(bytes);
-            slots.release(n);
-            completed += n;
-            synchronized (progress) {
-                progress.notifyAll();
+            if (wireCount > 0) {
+                if (!readReplies(onWire, wireCount)) {
+                    fail(writing, n, lastFailure);
+                    settle(writing, n);
+                    n = 0;
+                }
+                settle(onWire, wireCount);
             }
+            Pending[] swap = onWire;
+            onWire = writing;
+            writing = swap;
+            wireCount = n;
         }
         stopped = true;
         failQueued(new ClosedException("redis producer is closed"));
         closeConnection();
     }
 
-    private void write(int n) {
-        List<Object> replies;
+    /** Writes and flushes {@code n} commands; false (with {@link #lastFailure} set) when the connection failed. */
+    private boolean write(Pending[] batch, int n) {
         try {
             if (jedis == null) {
                 jedis = connections.dedicated(Duration.ZERO);
@@ -197,21 +214,31 @@ final class PipelinedProducer implements Producer {
             for (int i = 0; i < n; i++) {
                 connection.sendCommand(command, batch[i].args);
             }
-            replies = connection.getMany(n);
+            connection.getMany(0);
+            return true;
         } catch (JedisException | PolybusException e) {
-            PolybusException failure = e instanceof PolybusException pe ? pe : lost((JedisException) e);
-            for (int i = 0; i < n; i++) {
-                batch[i].future.completeExceptionally(failure);
-            }
+            lastFailure = e instanceof PolybusException pe ? pe : lost((JedisException) e);
             closeConnection();
-            return;
+            return false;
         }
+    }
+
+    /** Reads the replies of {@code n} written commands and completes their futures. */
+    private boolean readReplies(Pending[] batch, int n) {
+        Connection connection = jedis.getConnection();
         for (int i = 0; i < n; i++) {
             Pending p = batch[i];
-            Object reply = replies.get(i);
-            if (reply instanceof JedisDataException e) {
+            Object reply;
+            try {
+                reply = connection.getUnflushedObject();
+            } catch (JedisDataException e) {
                 p.future.completeExceptionally(connections.translate(e, "store a message on topic '" + p.topic + "'"));
                 continue;
+            } catch (JedisException e) {
+                lastFailure = lost(e);
+                fail(batch, n, lastFailure);
+                closeConnection();
+                return false;
             }
             try {
                 p.future.complete(new Receipt(p.topic, p.id, writer.position(reply)));
@@ -219,6 +246,31 @@ final class PipelinedProducer implements Producer {
                 p.future.completeExceptionally(new PolybusException("unexpected reply from redis at "
                         + connections.settings().address() + ": " + e, e));
             }
+        }
+        return true;
+    }
+
+    private static void fail(Pending[] batch, int n, PolybusException failure) {
+        for (int i = 0; i < n; i++) {
+            batch[i].future.completeExceptionally(failure);
+        }
+    }
+
+    /** Returns the bounds held by {@code n} completed sends and tells {@link #flush} about them. */
+    private void settle(Pending[] batch, int n) {
+        if (n == 0) {
+            return;
+        }
+        long bytes = 0;
+        for (int i = 0; i < n; i++) {
+            bytes += batch[i].size;
+            batch[i] = null;
+        }
+        limiter.release(bytes);
+        slots.release(n);
+        completed += n;
+        synchronized (progress) {
+            progress.notifyAll();
         }
     }
 
@@ -297,10 +349,11 @@ final class PipelinedProducer implements Producer {
                 PolybusTimeoutException timeout = new PolybusTimeoutException("redis at " + connections.settings().address()
                         + " did not answer within the close timeout of " + options.closeTimeout()
                         + "; the message may or may not have been stored");
-                for (int i = 0; i < batch.length; i++) {
-                    Pending p = batch[i];
-                    if (p != null) {
-                        p.future.completeExceptionally(timeout);
+                for (Pending[] batch : batches) {
+                    for (Pending p : batch) {
+                        if (p != null) {
+                            p.future.completeExceptionally(timeout);
+                        }
                     }
                 }
                 sender.interrupt();

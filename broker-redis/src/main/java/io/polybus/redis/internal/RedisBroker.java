@@ -17,11 +17,15 @@ import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Protocol.Command;
 import redis.clients.jedis.commands.ProtocolCommand;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -62,15 +66,15 @@ public final class RedisBroker implements Broker {
         Connections connections = new Connections(settings);
         try {
             boolean durable;
-            try (Jedis jedis = connections.dedicated(java.time.Duration.ZERO)) {
+            try (Jedis jedis = connections.dedicated(Duration.ZERO)) {
                 checkVersion(settings, jedis);
                 durable = settings.mode() != Mode.PUBSUB && appendOnly(settings, jedis);
-            } catch (redis.clients.jedis.exceptions.JedisException e) {
+            } catch (JedisException e) {
                 throw connections.translate(e, "talk to");
             }
             Set<Capability> caps = settings.mode().capabilities(durable);
             log.info("opened redis at {} in {} mode; capabilities {}", settings.address(),
-                    settings.mode().name().toLowerCase(java.util.Locale.ROOT), caps);
+                    settings.mode().name().toLowerCase(Locale.ROOT), caps);
             return new RedisBroker(settings, connections, meters, caps);
         } catch (RuntimeException e) {
             connections.close();
@@ -87,7 +91,7 @@ public final class RedisBroker implements Broker {
         int minor = parseOr(parts, 1);
         if (settings.mode() != Mode.PUBSUB && (major < 6 || (major == 6 && minor < 2))) {
             throw new PolybusException("redis at " + settings.address() + " is version " + version + "; the "
-                    + settings.mode().name().toLowerCase(java.util.Locale.ROOT)
+                    + settings.mode().name().toLowerCase(Locale.ROOT)
                     + " mode needs 6.2 or later (XAUTOCLAIM, BLMOVE)");
         }
     }
@@ -105,7 +109,7 @@ public final class RedisBroker implements Broker {
         try {
             Map<String, String> reply = jedis.configGet("appendonly");
             return "yes".equalsIgnoreCase(reply.get("appendonly"));
-        } catch (redis.clients.jedis.exceptions.JedisDataException e) {
+        } catch (JedisDataException e) {
             log.info("cannot read the persistence settings of redis at {} ({}); not declaring DURABLE",
                     settings.address(), e.getMessage());
             return false;
@@ -140,7 +144,7 @@ public final class RedisBroker implements Broker {
     @Override
     public Producer producer(ProducerOptions options) {
         ensureOpen();
-        String name = settings.mode().name().toLowerCase(java.util.Locale.ROOT) + "-" + members.incrementAndGet();
+        String name = settings.mode().name().toLowerCase(Locale.ROOT) + "-" + members.incrementAndGet();
         return new PipelinedProducer(connections, writer(), options, name);
     }
 

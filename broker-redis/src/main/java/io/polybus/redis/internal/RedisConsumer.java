@@ -1,5 +1,6 @@
 package io.polybus.redis.internal;
 
+import io.polybus.BrokerUnavailableException;
 import io.polybus.Consumer;
 import io.polybus.ConsumerOptions;
 import io.polybus.Delivery;
@@ -14,7 +15,7 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
 
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -33,8 +34,8 @@ abstract class RedisConsumer<A extends AbstractAcknowledgement> implements Consu
     final DeliveryCounters counters;
     final Connections connections;
     final RedisSettings settings;
-    /** Unsettled deliveries, by their broker-side identity. */
-    final Map<Object, A> handedOut = new ConcurrentHashMap<>();
+    /** Unsettled deliveries (acknowledgements compare by identity). */
+    final Set<A> handedOut = ConcurrentHashMap.newKeySet();
     final Semaphore permits;
     private final DeliveryHandler handler;
     private final OrderedWorkers workers;
@@ -102,7 +103,7 @@ abstract class RedisConsumer<A extends AbstractAcknowledgement> implements Consu
                 }
                 dropConnection();
                 backoff = backoff == 0 ? 50 : Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
-                if (e instanceof JedisConnectionException || e instanceof io.polybus.BrokerUnavailableException) {
+                if (e instanceof JedisConnectionException || e instanceof BrokerUnavailableException) {
                     log.warn("consumer of group '{}' on topic '{}' lost redis at {}; reconnecting in {} ms: {}",
                             options.group(), options.topic(), settings.address(), backoff, e.getMessage());
                 } else {

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /** The parsed configuration of one Redis broker. Immutable. */
@@ -128,7 +129,7 @@ public record RedisSettings(Mode mode, String host, int port, int database, Opti
             }
         }
         Optional<String> clientName = Optional.empty();
-        Map<String, String> poolOptions = new java.util.TreeMap<>();
+        Map<String, String> poolOptions = new TreeMap<>();
         List<ConfigException.Problem> problems = new ArrayList<>();
         for (Map.Entry<String, String> e : c.passThrough().entrySet()) {
             if (e.getKey().equals("client-name")) {

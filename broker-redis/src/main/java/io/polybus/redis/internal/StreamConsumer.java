@@ -14,6 +14,8 @@ import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -170,8 +172,7 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
 
     private void offer(byte[] id, Message message, int attempt) {
         StreamAcknowledgement ack = new StreamAcknowledgement(this, id, message, attempt);
-        String key = new String(id, StandardCharsets.US_ASCII);
-        handedOut.put(key, ack);
+        handedOut.add(ack);
         if (!running) {
             return;
         }
@@ -182,7 +183,10 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
         deliver(message, attempt, ack);
     }
 
-    /** Takes over entries idle for the visibility timeout; their attempt is the delivery count after the claim. */
+    /**
+     * Takes over entries idle for the visibility timeout; their attempt is the delivery count after the claim, read
+     * from this consumer's part of the pending entries list between the first and last claimed id.
+     */
     private int claim(int room) {
         List<?> reply = (List<?>) readerConnection.sendCommand(Command.XAUTOCLAIM, streamKey, groupName, consumerName,
                 bytes(Long.toString(visibilityMillis)), claimCursor, COUNT, bytes(Integer.toString(room)));
@@ -206,7 +210,7 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
             return 0;
         }
         Map<String, Integer> counts = deliveryCounts((byte[]) live.get(0).get(0), (byte[]) live.get(live.size() - 1).get(0),
-                live.size());
+                live.size() + handedOut.size());
         for (List<?> e : live) {
             byte[] id = (byte[]) e.get(0);
             int attempt = counts.getOrDefault(new String(id, StandardCharsets.US_ASCII), 1);
@@ -217,7 +221,7 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
 
     private Map<String, Integer> deliveryCounts(byte[] first, byte[] last, int count) {
         List<?> pending = (List<?>) readerConnection.sendCommand(Command.XPENDING, streamKey, groupName, first, last,
-                bytes(Integer.toString(Math.max(count, 1) * 2)), consumerName);
+                bytes(Integer.toString(count + 16)), consumerName);
         Map<String, Integer> counts = new HashMap<>();
         for (Object p : pending) {
             List<?> row = (List<?>) p;
@@ -236,7 +240,7 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
         args.add(groupName);
         args.add(consumerName);
         args.add(bytes(Long.toString(refreshIdleMillis)));
-        for (StreamAcknowledgement ack : handedOut.values()) {
+        for (StreamAcknowledgement ack : handedOut) {
             if (!ack.isSettled()) {
                 args.add(ack.id);
             }
@@ -276,7 +280,7 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
     }
 
     void settled(StreamAcknowledgement ack) {
-        handedOut.remove(new String(ack.id, StandardCharsets.US_ASCII));
+        handedOut.remove(ack);
         permits.release();
     }
 
@@ -323,7 +327,7 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
             }
             try {
                 if (jedis == null) {
-                    jedis = connections.dedicated(java.time.Duration.ZERO);
+                    jedis = connections.dedicated(Duration.ZERO);
                 }
                 Pipeline p = jedis.pipelined();
                 if (!acks.isEmpty()) {
@@ -331,7 +335,7 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
                 }
                 if (!requeues.isEmpty()) {
                     byte[][] claim = args(requeues, streamKey, groupName, consumerName, bytes("0"));
-                    byte[][] withIdle = java.util.Arrays.copyOf(claim, claim.length + 3);
+                    byte[][] withIdle = Arrays.copyOf(claim, claim.length + 3);
                     withIdle[claim.length] = IDLE;
                     withIdle[claim.length + 1] = requeueIdle;
                     withIdle[claim.length + 2] = JUSTID;
@@ -393,7 +397,7 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
 
     @Override
     void finish() {
-        for (StreamAcknowledgement ack : handedOut.values()) {
+        for (StreamAcknowledgement ack : handedOut) {
             if (ack.abandon()) {
                 toRequeue.add(ack.id);
             }
