@@ -13,6 +13,8 @@ import io.polybus.Message;
 import io.polybus.Producer;
 import io.polybus.testkit.Recorder;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,11 +39,12 @@ class RedisFailureTest {
                 "poll-timeout", "200ms", "connect-timeout", "500ms", "socket-timeout", "2s");
     }
 
-    @Test
-    void producerReportsFailuresWhileRedisIsDownAndBothSidesResumeAfterItRestarts() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"streams", "list"})
+    void producerReportsFailuresWhileRedisIsDownAndBothSidesResumeAfterItRestarts(String mode) throws Exception {
         try (OwnRedisServer server = OwnRedisServer.start(null, "--appendonly", "yes", "--appendfsync", "always");
-             Broker broker = Brokers.open(config(server.port), new SimpleMeterRegistry())) {
-            assertTrue(broker.capabilities().contains(Capability.DURABLE), "appendonly yes makes streams durable");
+             Broker broker = Brokers.open(config(server.port).with("mode", mode), new SimpleMeterRegistry())) {
+            assertTrue(broker.capabilities().contains(Capability.DURABLE), "appendonly yes makes " + mode + " durable");
             Recorder recorder = Recorder.acking();
             broker.subscribe(ConsumerOptions.of("restart", "g"), recorder);
             Producer producer = broker.producer();
@@ -95,6 +98,24 @@ class RedisFailureTest {
                         .ignoreExceptions().until(() -> {
                             producer.send(Message.builder("volatile").payload("again").build()).get(5, TimeUnit.SECONDS);
                             return recorder.sawPayload("again");
+                        });
+            }
+        }
+    }
+
+    @Test
+    void pubSubSubscriberResubscribesAfterARestart() throws Exception {
+        try (OwnRedisServer server = OwnRedisServer.start(null);
+             Broker broker = Brokers.open(config(server.port).with("mode", "pubsub"), new SimpleMeterRegistry())) {
+            Recorder recorder = Recorder.acking();
+            broker.subscribe(ConsumerOptions.of("names", "g"), recorder);
+            server.stop();
+            server.start();
+            try (Producer producer = broker.producer()) {
+                await("subscriber is back").atMost(WAIT).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                        .until(() -> {
+                            producer.send(Message.builder("names").payload("alice").build()).get(5, TimeUnit.SECONDS);
+                            return recorder.sawPayload("alice");
                         });
             }
         }
