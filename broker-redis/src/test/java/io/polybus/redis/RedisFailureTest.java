@@ -138,6 +138,15 @@ class RedisFailureTest {
                  Producer producer = broker.producer()) {
                 producer.send(Message.builder("auth").payload("in").build()).get(10, TimeUnit.SECONDS);
             }
+            server.run("ACL", "SETUSER", "shipper", "on", ">shipper-pw-9", "~*", "&*", "+@all");
+            try (Broker broker = Brokers.open(config(server.port).with("user", "shipper").with("password", "shipper-pw-9"),
+                    new SimpleMeterRegistry())) {
+                assertEquals("redis", broker.type());
+            }
+            AuthenticationException wrongUserPassword = assertThrows(AuthenticationException.class, () -> Brokers.open(
+                    config(server.port).with("user", "shipper").with("password", "nope-3"), new SimpleMeterRegistry()));
+            assertTrue(wrongUserPassword.getMessage().contains("user 'shipper'"), wrongUserPassword.getMessage());
+            assertFalse(wrongUserPassword.getMessage().contains("nope-3"), wrongUserPassword.getMessage());
             String uri = "redis://:right-secret-42@127.0.0.1:" + server.port + "/0";
             try (Broker broker = Brokers.open(Config.of("type", "redis", "uri", uri), new SimpleMeterRegistry())) {
                 assertEquals("redis", broker.type());
