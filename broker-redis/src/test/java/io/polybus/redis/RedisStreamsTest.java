@@ -160,4 +160,18 @@ class RedisStreamsTest {
             assertTrue(redis.clientList().contains("name=" + name), "CLIENT LIST names the connection");
         }
     }
+
+    @Test
+    void membersThatVanishedWithNothingPendingAreRemovedFromTheGroup() {
+        try (Broker quick = open("visibility-timeout", "100ms", "poll-timeout", "50ms")) {
+            quick.subscribe(ConsumerOptions.of(topic, "g"), Recorder.acking()).close();
+            redis.sendCommand(Command.XGROUP, b("CREATECONSUMER"), b(PREFIX + topic), b("g"), b("ghost"));
+            quick.subscribe(ConsumerOptions.of(topic, "g"), Recorder.acking());
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> {
+                List<?> members = (List<?>) redis.sendCommand(Command.XINFO, b("CONSUMERS"), b(PREFIX + topic), b("g"));
+                return members.stream().noneMatch(m -> new String((byte[]) ((List<?>) m).get(1), StandardCharsets.UTF_8)
+                        .equals("ghost"));
+            });
+        }
+    }
 }

@@ -62,6 +62,9 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
     private volatile boolean claimNow = true;
     private volatile long readerClientId = -1;
     private long nextClaim;
+    private long nextPrune;
+    private final long pruneIdleMillis;
+    private final long pruneIntervalNanos;
     private boolean continueClaim;
     private byte[] claimCursor = START;
     private Jedis readerConnection;
@@ -75,6 +78,8 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
         this.visibilityMillis = settings.visibilityTimeout().toMillis();
         this.claimIntervalNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(10, Math.min(5000, visibilityMillis / 4)));
         this.refreshIdleMillis = Math.max(1, visibilityMillis / 2);
+        this.pruneIdleMillis = 10 * Math.max(visibilityMillis, settings.pollTimeout().toMillis());
+        this.pruneIntervalNanos = TimeUnit.MILLISECONDS.toNanos(pruneIdleMillis);
         this.requeueIdle = bytes(Long.toString(visibilityMillis - settings.requeueDelay().toMillis()));
         this.acker = new Thread(this::ackLoop, "polybus-redis-acker-" + options.topic() + "-" + options.group());
         this.acker.setDaemon(true);
@@ -143,6 +148,10 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
             continueClaim = claimCursor != START;
             if (!continueClaim) {
                 nextClaim = System.nanoTime() + claimIntervalNanos;
+                if (System.nanoTime() - nextPrune >= 0) {
+                    pruneVanishedMembers();
+                    nextPrune = System.nanoTime() + pruneIntervalNanos;
+                }
             }
             if (claimed > 0 || continueClaim) {
                 return claimed;
@@ -152,6 +161,40 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
                 bytes(Integer.toString(room)), BLOCK, bytes(Long.toString(settings.pollTimeout().toMillis())), STREAMS,
                 streamKey, NEW);
         return reply == null ? 0 : deliverRead((List<?>) reply);
+    }
+
+    /**
+     * Removes members of the group that hold nothing and have not been heard of for ten visibility timeouts
+     * (consumers that crashed: closing ones remove themselves); a live member reads at least every poll timeout.
+     */
+    private void pruneVanishedMembers() {
+        List<?> members = (List<?>) readerConnection.sendCommand(Command.XINFO, bytes("CONSUMERS"), streamKey, groupName);
+        for (Object m : members) {
+            List<?> fields = (List<?>) m;
+            byte[] name = null;
+            long pending = -1;
+            long idle = -1;
+            for (int i = 0; i + 1 < fields.size(); i += 2) {
+                String field = new String((byte[]) fields.get(i), StandardCharsets.US_ASCII);
+                Object value = fields.get(i + 1);
+                if (field.equals("name")) {
+                    name = (byte[]) value;
+                } else if (field.equals("pending")) {
+                    pending = (Long) value;
+                } else if (field.equals("idle")) {
+                    idle = (Long) value;
+                }
+            }
+            if (name != null && pending == 0 && idle > pruneIdleMillis && !Arrays.equals(name, consumerName)) {
+                Object removed = readerConnection.sendCommand(Command.EVAL, bytes(RELEASE_SCRIPT), bytes("1"), streamKey,
+                        groupName, name);
+                if (Long.valueOf(-1).equals(removed)) {
+                    continue;
+                }
+                log.info("removed member {} of group '{}' on topic '{}': idle for {} ms with nothing pending",
+                        new String(name, StandardCharsets.UTF_8), options.group(), options.topic(), idle);
+            }
+        }
     }
 
     private int deliverRead(List<?> streams) {
