@@ -2,8 +2,10 @@ package io.polybus.redis;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.polybus.AuthenticationException;
+import io.polybus.Backpressure;
 import io.polybus.Broker;
 import io.polybus.BrokerUnavailableException;
+import io.polybus.BufferFullException;
 import io.polybus.Brokers;
 import io.polybus.Capability;
 import io.polybus.Config;
@@ -11,6 +13,7 @@ import io.polybus.ConfigException;
 import io.polybus.ConsumerOptions;
 import io.polybus.Message;
 import io.polybus.Producer;
+import io.polybus.ProducerOptions;
 import io.polybus.testkit.Recorder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -118,6 +121,35 @@ class RedisFailureTest {
                             return recorder.sawPayload("alice");
                         });
             }
+        }
+    }
+
+    @Test
+    void aProducerFacingAStalledServerHoldsAtMostItsQueueAndSaysSo() throws Exception {
+        try (OwnRedisServer server = OwnRedisServer.start(null);
+             Broker broker = Brokers.open(config(server.port).with("producer.max-queued", "8")
+                     .with("producer.batch-size", "4").with("socket-timeout", "20s"), new SimpleMeterRegistry())) {
+            Producer failFast = broker.producer(ProducerOptions.builder().backpressure(Backpressure.FAIL).build());
+            server.run("CLIENT", "PAUSE", "3000", "WRITE");
+            List<CompletableFuture<?>> accepted = new ArrayList<>();
+            CompletableFuture<?> refused = null;
+            for (int i = 0; i < 100 && refused == null; i++) {
+                CompletableFuture<?> f = failFast.send(Message.builder("stalled").payload("m" + i).build());
+                if (f.isCompletedExceptionally()) {
+                    refused = f;
+                } else {
+                    accepted.add(f);
+                }
+            }
+            assertTrue(refused != null, "send kept accepting with the server stalled");
+            assertTrue(accepted.size() <= 8, accepted.size() + " sends held");
+            ExecutionException full = assertThrows(ExecutionException.class, refused::get);
+            BufferFullException cause = assertInstanceOf(BufferFullException.class, full.getCause());
+            assertTrue(cause.getMessage().contains("producer.max-queued"), cause.getMessage());
+            for (CompletableFuture<?> f : accepted) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+            failFast.close();
         }
     }
 
