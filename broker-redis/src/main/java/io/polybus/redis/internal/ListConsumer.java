@@ -71,7 +71,6 @@ final class ListConsumer extends RedisConsumer<ListAcknowledgement> {
     /** Joins the topic's consumers, then starts reading and the heartbeat. */
     void start() {
         connections.withPooled("join the consumers of topic '" + options.topic() + "'", jedis -> {
-            jedis.sadd(registryKey, bytes(member));
             beat(jedis);
             return null;
         });
@@ -81,9 +80,11 @@ final class ListConsumer extends RedisConsumer<ListAcknowledgement> {
         startReading();
     }
 
+    /** Heartbeat first, membership second: a member is never seen without its heartbeat. */
     private void beat(Jedis jedis) {
         jedis.sendCommand(Command.SET, heartbeatKey(member), bytes("1"), bytes("PX"),
                 bytes(Long.toString(settings.visibilityTimeout().toMillis())));
+        jedis.sadd(registryKey, bytes(member));
     }
 
     private Jedis connect() {
