@@ -174,4 +174,18 @@ class RedisStreamsTest {
             });
         }
     }
+
+    @Test
+    void databaseSelectsWhereTopicsLive() throws Exception {
+        try (Broker db3 = open("database", "3"); Producer producer = db3.producer()) {
+            producer.send(Message.builder(topic).payload("in db 3").build()).get(10, TimeUnit.SECONDS);
+        }
+        try {
+            assertEquals(0, redis.xlen(b(PREFIX + topic)), "nothing in database 0");
+            redis.select(3);
+            assertEquals(1, redis.xlen(b(PREFIX + topic)));
+        } finally {
+            redis.del(PREFIX + topic);
+        }
+    }
 }
