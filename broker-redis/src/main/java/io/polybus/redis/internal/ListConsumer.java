@@ -142,13 +142,13 @@ final class ListConsumer extends RedisConsumer<ListAcknowledgement> {
     }
 
     @Override
-    int fetch(int room) {
+    void fetch(int room) {
         if (readerConnection == null) {
             readerConnection = connect();
             log.info("consumer of topic '{}' reconnected to redis at {}", options.topic(), settings.address());
         }
         if (room == 0) {
-            return 0;
+            return;
         }
         List<byte[]> got = new ArrayList<>(room);
         Pipeline p = readerConnection.pipelined();
@@ -170,17 +170,13 @@ final class ListConsumer extends RedisConsumer<ListAcknowledgement> {
                 got.add((byte[]) one);
             }
         }
-        int used = 0;
         for (byte[] element : got) {
-            if (offer(element)) {
-                used++;
-            }
+            offer(element);
         }
-        return used;
     }
 
-    /** Hands out one element; false when it is not a message (then dropped, holding no prefetch slot). */
-    private boolean offer(byte[] element) {
+    /** Hands out one element, or drops it when it is not a message. */
+    private void offer(byte[] element) {
         Blob.Decoded d;
         try {
             d = Blob.decode(options.topic(), element);
@@ -188,20 +184,19 @@ final class ListConsumer extends RedisConsumer<ListAcknowledgement> {
             log.error("topic '{}' holds an element that is not a Polybus message; dropping it: {}", options.topic(),
                     e.toString());
             connections.withPooled("drop a foreign element", jedis -> jedis.lrem(processingKey, 1, element));
-            return false;
+            return;
         }
         int attempt = d.deliveries() + 1;
         ListAcknowledgement ack = new ListAcknowledgement(this, element, d.message(), attempt);
-        handedOut.add(ack);
+        track(ack);
         if (!running) {
-            return true;
+            return;
         }
         if (attempt > options.maxDeliveries()) {
             ack.requeue("delivered " + (attempt - 1) + " times without an outcome (its consumers stopped or crashed)");
-            return true;
+            return;
         }
         deliver(d.message(), attempt, ack);
-        return true;
     }
 
     void settled(ListAcknowledgement ack) {

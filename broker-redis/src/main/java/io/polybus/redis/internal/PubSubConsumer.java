@@ -57,16 +57,20 @@ final class PubSubConsumer extends RedisConsumer<PubSubAcknowledgement> {
         }
     }
 
+    /** Redis pushes: the subscriber takes a prefetch permit per message as it arrives. */
     @Override
-    int fetch(int room) {
-        permits.release(room);
+    int fetchSize() {
+        return 0;
+    }
+
+    @Override
+    void fetch(int room) {
         if (connection == null) {
             connection = connections.dedicated(Duration.ZERO);
             log.info("subscriber of topic '{}' reconnected to redis at {}; messages published meanwhile are lost",
                     options.topic(), settings.address());
         }
         connection.subscribe(subscriber, channel);
-        return room;
     }
 
     private final class Subscriber extends BinaryJedisPubSub {

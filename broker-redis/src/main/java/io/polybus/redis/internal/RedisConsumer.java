@@ -42,6 +42,8 @@ abstract class RedisConsumer<A extends AbstractAcknowledgement> implements Consu
     private final Thread reader;
     private final AtomicBoolean closed = new AtomicBoolean();
     volatile boolean running = true;
+    /** Deliveries registered in the current fetch; reader thread only. */
+    private int taken;
 
     RedisConsumer(Connections connections, ConsumerOptions options, DeliveryHandler handler, DeliveryCounters counters,
                   String kind, boolean alwaysOnWorkers) {
@@ -71,8 +73,22 @@ abstract class RedisConsumer<A extends AbstractAcknowledgement> implements Consu
         return options.group();
     }
 
-    /** Fetches and delivers once, using at most {@code room} prefetch permits (the caller holds them). */
-    abstract int fetch(int room) throws InterruptedException;
+    /**
+     * Fetches and delivers once, using at most {@code room} prefetch permits (the caller holds them): every
+     * delivery taken from the broker is registered with {@link #track}, and the permits not used go back.
+     */
+    abstract void fetch(int room) throws InterruptedException;
+
+    /** Prefetch permits the reader takes before each {@link #fetch}; 0 for a broker that pushes. */
+    int fetchSize() {
+        return Math.min(options.prefetch(), settings.batchSize());
+    }
+
+    /** Registers a delivery taken from the broker in the current {@link #fetch}: it holds one prefetch permit. */
+    void track(A ack) {
+        handedOut.add(ack);
+        taken++;
+    }
 
     /** Drops the reader's connection after a failure; the next {@link #fetch} reconnects. */
     abstract void dropConnection();
@@ -87,17 +103,16 @@ abstract class RedisConsumer<A extends AbstractAcknowledgement> implements Consu
         long backoff = 0;
         while (running) {
             int room = 0;
+            taken = 0;
             try {
-                room = reserve(Math.min(options.prefetch(), settings.batchSize()));
-                int used = fetch(room);
-                permits.release(room - used);
-                room = 0;
+                int size = fetchSize();
+                room = size == 0 ? 0 : reserve(size);
+                fetch(room);
                 backoff = 0;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
             } catch (RuntimeException e) {
-                permits.release(room);
                 if (!running) {
                     break;
                 }
@@ -111,6 +126,8 @@ abstract class RedisConsumer<A extends AbstractAcknowledgement> implements Consu
                             options.group(), options.topic(), backoff, e);
                 }
                 pause(backoff);
+            } finally {
+                permits.release(room - taken);
             }
         }
     }

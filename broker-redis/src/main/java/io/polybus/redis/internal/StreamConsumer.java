@@ -113,7 +113,7 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
     }
 
     @Override
-    int fetch(int room) {
+    void fetch(int room) {
         if (readerConnection == null) {
             readerConnection = connect();
             claimNow = true;
@@ -121,23 +121,23 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
                     settings.address());
         }
         if (room == 0) {
-            return 0;
+            return;
         }
         try {
-            return read(room);
+            read(room);
         } catch (JedisDataException e) {
             if (e.getMessage() != null && e.getMessage().startsWith("NOGROUP")) {
                 log.warn("group '{}' on topic '{}' vanished from redis at {} (server restarted without persistence, or "
                         + "deleted); creating it again from the start of the stream", options.group(), options.topic(),
                         settings.address());
                 createGroup("0");
-                return 0;
+                return;
             }
             throw e;
         }
     }
 
-    private int read(int room) {
+    private void read(int room) {
         boolean woken = claimNow;
         if (woken || continueClaim || System.nanoTime() - nextClaim >= 0) {
             if (woken) {
@@ -154,13 +154,15 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
                 }
             }
             if (claimed > 0 || continueClaim) {
-                return claimed;
+                return;
             }
         }
         Object reply = readerConnection.sendCommand(Command.XREADGROUP, GROUP, groupName, consumerName, COUNT,
                 bytes(Integer.toString(room)), BLOCK, bytes(Long.toString(settings.pollTimeout().toMillis())), STREAMS,
                 streamKey, NEW);
-        return reply == null ? 0 : deliverRead((List<?>) reply);
+        if (reply != null) {
+            deliverRead((List<?>) reply);
+        }
     }
 
     /**
@@ -197,8 +199,7 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
         }
     }
 
-    private int deliverRead(List<?> streams) {
-        int n = 0;
+    private void deliverRead(List<?> streams) {
         for (Object stream : streams) {
             for (Object entry : (List<?>) ((List<?>) stream).get(1)) {
                 List<?> e = (List<?>) entry;
@@ -206,16 +207,14 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
                 if (e.get(1) == null) {
                     continue;
                 }
-                n++;
                 offer(id, StreamFields.decode(options.topic(), id, (List<?>) e.get(1)), 1);
             }
         }
-        return n;
     }
 
     private void offer(byte[] id, Message message, int attempt) {
         StreamAcknowledgement ack = new StreamAcknowledgement(this, id, message, attempt);
-        handedOut.add(ack);
+        track(ack);
         if (!running) {
             return;
         }
