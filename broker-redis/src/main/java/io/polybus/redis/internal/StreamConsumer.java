@@ -399,8 +399,8 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
                 if (jedis != null) {
                     try {
                         jedis.close();
-                    } catch (JedisException ignored) {
-                        log.trace("closing a broken acker connection", ignored);
+                    } catch (JedisException closing) {
+                        log.debug("closing a broken acker connection: {}", closing.toString());
                     }
                     jedis = null;
                 }
