@@ -7,10 +7,12 @@ import redis.clients.jedis.RedisProtocol;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -75,6 +77,18 @@ final class OwnRedisServer implements AutoCloseable {
         }
         try (Jedis jedis = new Jedis(new HostAndPort("127.0.0.1", port), config.build())) {
             return "PONG".equals(jedis.ping());
+        }
+    }
+
+    /** Runs one command as the default user. */
+    Object run(String... command) {
+        DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder().protocol(RedisProtocol.RESP2);
+        if (password != null) {
+            config.password(password);
+        }
+        try (Jedis jedis = new Jedis(new HostAndPort("127.0.0.1", port), config.build())) {
+            return jedis.sendCommand(() -> command[0].getBytes(StandardCharsets.UTF_8),
+                    Arrays.copyOfRange(command, 1, command.length));
         }
     }
 

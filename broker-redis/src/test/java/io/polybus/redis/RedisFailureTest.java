@@ -2,8 +2,10 @@ package io.polybus.redis;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.polybus.AuthenticationException;
+import io.polybus.Backpressure;
 import io.polybus.Broker;
 import io.polybus.BrokerUnavailableException;
+import io.polybus.BufferFullException;
 import io.polybus.Brokers;
 import io.polybus.Capability;
 import io.polybus.Config;
@@ -11,8 +13,11 @@ import io.polybus.ConfigException;
 import io.polybus.ConsumerOptions;
 import io.polybus.Message;
 import io.polybus.Producer;
+import io.polybus.ProducerOptions;
 import io.polybus.testkit.Recorder;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,11 +42,12 @@ class RedisFailureTest {
                 "poll-timeout", "200ms", "connect-timeout", "500ms", "socket-timeout", "2s");
     }
 
-    @Test
-    void producerReportsFailuresWhileRedisIsDownAndBothSidesResumeAfterItRestarts() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"streams", "list"})
+    void producerReportsFailuresWhileRedisIsDownAndBothSidesResumeAfterItRestarts(String mode) throws Exception {
         try (OwnRedisServer server = OwnRedisServer.start(null, "--appendonly", "yes", "--appendfsync", "always");
-             Broker broker = Brokers.open(config(server.port), new SimpleMeterRegistry())) {
-            assertTrue(broker.capabilities().contains(Capability.DURABLE), "appendonly yes makes streams durable");
+             Broker broker = Brokers.open(config(server.port).with("mode", mode), new SimpleMeterRegistry())) {
+            assertTrue(broker.capabilities().contains(Capability.DURABLE), "appendonly yes makes " + mode + " durable");
             Recorder recorder = Recorder.acking();
             broker.subscribe(ConsumerOptions.of("restart", "g"), recorder);
             Producer producer = broker.producer();
@@ -101,6 +107,53 @@ class RedisFailureTest {
     }
 
     @Test
+    void pubSubSubscriberResubscribesAfterARestart() throws Exception {
+        try (OwnRedisServer server = OwnRedisServer.start(null);
+             Broker broker = Brokers.open(config(server.port).with("mode", "pubsub"), new SimpleMeterRegistry())) {
+            Recorder recorder = Recorder.acking();
+            broker.subscribe(ConsumerOptions.of("names", "g"), recorder);
+            server.stop();
+            server.start();
+            try (Producer producer = broker.producer()) {
+                await("subscriber is back").atMost(WAIT).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                        .until(() -> {
+                            producer.send(Message.builder("names").payload("alice").build()).get(5, TimeUnit.SECONDS);
+                            return recorder.sawPayload("alice");
+                        });
+            }
+        }
+    }
+
+    @Test
+    void aProducerFacingAStalledServerHoldsAtMostItsQueueAndSaysSo() throws Exception {
+        try (OwnRedisServer server = OwnRedisServer.start(null);
+             Broker broker = Brokers.open(config(server.port).with("producer.max-queued", "8")
+                     .with("producer.batch-size", "4").with("socket-timeout", "20s"), new SimpleMeterRegistry())) {
+            Producer failFast = broker.producer(ProducerOptions.builder().backpressure(Backpressure.FAIL).build());
+            server.run("CLIENT", "PAUSE", "3000", "WRITE");
+            List<CompletableFuture<?>> accepted = new ArrayList<>();
+            CompletableFuture<?> refused = null;
+            for (int i = 0; i < 100 && refused == null; i++) {
+                CompletableFuture<?> f = failFast.send(Message.builder("stalled").payload("m" + i).build());
+                if (f.isCompletedExceptionally()) {
+                    refused = f;
+                } else {
+                    accepted.add(f);
+                }
+            }
+            assertTrue(refused != null, "send kept accepting with the server stalled");
+            assertTrue(accepted.size() <= 8, accepted.size() + " sends held");
+            ExecutionException full = assertThrows(ExecutionException.class, refused::get);
+            BufferFullException cause = assertInstanceOf(BufferFullException.class, full.getCause());
+            assertTrue(cause.getMessage().contains("producer.max-queued"), cause.getMessage());
+            for (CompletableFuture<?> f : accepted) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+            failFast.close();
+        }
+    }
+
+    @Test
     void wrongPasswordIsAClearAuthenticationErrorWithoutThePassword() throws Exception {
         try (OwnRedisServer server = OwnRedisServer.start("right-secret-42")) {
             AuthenticationException wrong = assertThrows(AuthenticationException.class, () ->
@@ -117,6 +170,15 @@ class RedisFailureTest {
                  Producer producer = broker.producer()) {
                 producer.send(Message.builder("auth").payload("in").build()).get(10, TimeUnit.SECONDS);
             }
+            server.run("ACL", "SETUSER", "shipper", "on", ">shipper-pw-9", "~*", "&*", "+@all");
+            try (Broker broker = Brokers.open(config(server.port).with("user", "shipper").with("password", "shipper-pw-9"),
+                    new SimpleMeterRegistry())) {
+                assertEquals("redis", broker.type());
+            }
+            AuthenticationException wrongUserPassword = assertThrows(AuthenticationException.class, () -> Brokers.open(
+                    config(server.port).with("user", "shipper").with("password", "nope-3"), new SimpleMeterRegistry()));
+            assertTrue(wrongUserPassword.getMessage().contains("user 'shipper'"), wrongUserPassword.getMessage());
+            assertFalse(wrongUserPassword.getMessage().contains("nope-3"), wrongUserPassword.getMessage());
             String uri = "redis://:right-secret-42@127.0.0.1:" + server.port + "/0";
             try (Broker broker = Brokers.open(Config.of("type", "redis", "uri", uri), new SimpleMeterRegistry())) {
                 assertEquals("redis", broker.type());

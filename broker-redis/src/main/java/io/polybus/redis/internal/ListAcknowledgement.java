@@ -5,9 +5,11 @@ import io.polybus.Message;
 import io.polybus.spi.AbstractAcknowledgement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Protocol.Command;
 
 import java.util.Map;
+import java.util.function.Function;
 
 import static io.polybus.redis.internal.StreamFields.bytes;
 
@@ -22,7 +24,6 @@ final class ListAcknowledgement extends AbstractAcknowledgement {
     private final ListConsumer consumer;
     private final byte[] element;
     private final Message message;
-    long slot;
 
     ListAcknowledgement(ListConsumer consumer, byte[] element, Message message, int attempt) {
         super(attempt, consumer.options, consumer.counters);
@@ -55,7 +56,7 @@ final class ListAcknowledgement extends AbstractAcknowledgement {
                 consumer.processingKey, dlqKey, element, letter, bytes("LPUSH")));
     }
 
-    private void run(String what, java.util.function.Function<redis.clients.jedis.Jedis, Object> op) {
+    private void run(String what, Function<Jedis, Object> op) {
         try {
             consumer.connections.withPooled(what + " a message of topic '" + consumer.options.topic() + "'", op);
         } catch (RuntimeException e) {

@@ -11,12 +11,12 @@ import redis.clients.jedis.Protocol.Command;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisException;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static io.polybus.redis.internal.StreamFields.bytes;
 
@@ -41,7 +41,6 @@ final class ListConsumer extends RedisConsumer<ListAcknowledgement> {
     private final String queueName;
     private final String member;
     private final byte[] registryKey;
-    private final AtomicLong sequence = new AtomicLong();
     private final ScheduledExecutorService keeper;
     private volatile long readerClientId = -1;
     private Jedis readerConnection;
@@ -72,7 +71,6 @@ final class ListConsumer extends RedisConsumer<ListAcknowledgement> {
     /** Joins the topic's consumers, then starts reading and the heartbeat. */
     void start() {
         connections.withPooled("join the consumers of topic '" + options.topic() + "'", jedis -> {
-            jedis.sadd(registryKey, bytes(member));
             beat(jedis);
             return null;
         });
@@ -82,9 +80,11 @@ final class ListConsumer extends RedisConsumer<ListAcknowledgement> {
         startReading();
     }
 
+    /** Heartbeat first, membership second: a member is never seen without its heartbeat. */
     private void beat(Jedis jedis) {
         jedis.sendCommand(Command.SET, heartbeatKey(member), bytes("1"), bytes("PX"),
                 bytes(Long.toString(settings.visibilityTimeout().toMillis())));
+        jedis.sadd(registryKey, bytes(member));
     }
 
     private Jedis connect() {
@@ -102,7 +102,7 @@ final class ListConsumer extends RedisConsumer<ListAcknowledgement> {
             connections.withPooled("keep the consumers of topic '" + options.topic() + "'", jedis -> {
                 beat(jedis);
                 for (byte[] other : jedis.smembers(registryKey)) {
-                    String name = new String(other, java.nio.charset.StandardCharsets.UTF_8);
+                    String name = new String(other, StandardCharsets.UTF_8);
                     if (!name.equals(member) && !jedis.exists(heartbeatKey(name))) {
                         int moved = moveBack(jedis, processingKey(name));
                         if (jedis.llen(processingKey(name)) == 0) {
@@ -142,13 +142,13 @@ final class ListConsumer extends RedisConsumer<ListAcknowledgement> {
     }
 
     @Override
-    int fetch(int room) {
+    void fetch(int room) {
         if (readerConnection == null) {
             readerConnection = connect();
             log.info("consumer of topic '{}' reconnected to redis at {}", options.topic(), settings.address());
         }
         if (room == 0) {
-            return 0;
+            return;
         }
         List<byte[]> got = new ArrayList<>(room);
         Pipeline p = readerConnection.pipelined();
@@ -173,9 +173,9 @@ final class ListConsumer extends RedisConsumer<ListAcknowledgement> {
         for (byte[] element : got) {
             offer(element);
         }
-        return got.size();
     }
 
+    /** Hands out one element, or drops it when it is not a message. */
     private void offer(byte[] element) {
         Blob.Decoded d;
         try {
@@ -184,13 +184,11 @@ final class ListConsumer extends RedisConsumer<ListAcknowledgement> {
             log.error("topic '{}' holds an element that is not a Polybus message; dropping it: {}", options.topic(),
                     e.toString());
             connections.withPooled("drop a foreign element", jedis -> jedis.lrem(processingKey, 1, element));
-            permits.release();
             return;
         }
         int attempt = d.deliveries() + 1;
         ListAcknowledgement ack = new ListAcknowledgement(this, element, d.message(), attempt);
-        ack.slot = sequence.incrementAndGet();
-        handedOut.put(ack.slot, ack);
+        track(ack);
         if (!running) {
             return;
         }
@@ -202,7 +200,7 @@ final class ListConsumer extends RedisConsumer<ListAcknowledgement> {
     }
 
     void settled(ListAcknowledgement ack) {
-        handedOut.remove(ack.slot);
+        handedOut.remove(ack);
         permits.release();
     }
 
@@ -241,7 +239,7 @@ final class ListConsumer extends RedisConsumer<ListAcknowledgement> {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        handedOut.values().forEach(ListAcknowledgement::abandon);
+        handedOut.forEach(ListAcknowledgement::abandon);
         handedOut.clear();
         dropConnection();
         try {

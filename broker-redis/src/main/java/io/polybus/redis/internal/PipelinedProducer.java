@@ -1,6 +1,8 @@
 package io.polybus.redis.internal;
 
+import io.polybus.Backpressure;
 import io.polybus.BrokerUnavailableException;
+import io.polybus.BufferFullException;
 import io.polybus.ClosedException;
 import io.polybus.Message;
 import io.polybus.MessageTooLargeException;
@@ -12,9 +14,9 @@ import io.polybus.Receipt;
 import io.polybus.spi.InFlightLimiter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Connection;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.Pipeline;
-import redis.clients.jedis.Response;
+import redis.clients.jedis.commands.ProtocolCommand;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
@@ -22,43 +24,55 @@ import redis.clients.jedis.exceptions.JedisException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A producer for every mode: {@code send} queues the message (within the in-flight bound), and one sender
- * thread writes whatever is queued as one pipeline on its own connection, then completes the futures from
- * the replies, in order. A send is never a round trip of its own, and a future completes normally only with
- * the server's reply for that command. When the connection breaks, the batch in flight fails with a
- * {@link BrokerUnavailableException} (the server may or may not have stored it) and the next batch
- * reconnects.
+ * A producer for every mode: {@code send} encodes the message into its command and queues it, within the
+ * in-flight byte bound of the options and at most {@code producer.max-queued} messages (so that a fast sender
+ * cannot pile up hundreds of thousands of small messages, and the garbage collector's work with them). One
+ * sender thread writes whatever is queued as one pipeline on its own connection and completes the futures from
+ * the replies, in order, reading a batch's replies only after writing the next batch. A send is never a round
+ * trip of its own, and a future completes normally only with the server's reply for that command. When the
+ * connection breaks, the sends written to it fail with a {@link BrokerUnavailableException} (the server may or
+ * may not have stored them) and the next batch reconnects.
  */
 final class PipelinedProducer implements Producer {
     private static final Logger log = LoggerFactory.getLogger(PipelinedProducer.class);
 
-    /** Writes one message as one command, and reads its reply. */
+    /** Turns one message into one command, and reads its reply. */
     interface Writer {
-        Response<Object> write(Pipeline pipeline, Message message);
+        ProtocolCommand command();
+
+        /** The command's arguments; called on the sending thread, so that encoding runs in parallel. */
+        byte[][] args(Message message);
 
         /** Where the reply says the message went, for the receipt. */
         String position(Object reply);
     }
 
-    private record Pending(Message message, int size, CompletableFuture<Receipt> future) {
+    /** What a queued send keeps: not the message itself, so that its copy of the payload can go. */
+    private record Pending(String topic, String id, int size, byte[][] args, CompletableFuture<Receipt> future) {
     }
 
     private final Connections connections;
     private final Writer writer;
+    private final ProtocolCommand command;
     private final ProducerOptions options;
     private final InFlightLimiter limiter;
+    private final Semaphore slots;
+    private final int maxQueued;
     private final long maxMessageBytes;
     private final int batchSize;
     private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
     private final AtomicLong enqueued = new AtomicLong();
     private final Object progress = new Object();
     private final Thread sender;
-    private final Pending[] batch;
+    /** The batch being written and the batch on the wire, waiting for replies. */
+    private final Pending[][] batches;
+    private PolybusException lastFailure;
     private volatile long completed;
     private volatile boolean closed;
     private volatile boolean stopped;
@@ -68,11 +82,14 @@ final class PipelinedProducer implements Producer {
     PipelinedProducer(Connections connections, Writer writer, ProducerOptions options, String name) {
         this.connections = connections;
         this.writer = writer;
+        this.command = writer.command();
         this.options = options;
         this.limiter = new InFlightLimiter(options);
+        this.maxQueued = connections.settings().maxQueued();
+        this.slots = new Semaphore(maxQueued);
         this.maxMessageBytes = connections.settings().maxMessageBytes();
         this.batchSize = connections.settings().batchSize();
-        this.batch = new Pending[batchSize];
+        this.batches = new Pending[][]{new Pending[batchSize], new Pending[batchSize]};
         this.jedis = connections.dedicated(Duration.ZERO);
         this.sender = new Thread(this::run, "polybus-redis-producer-" + name);
         this.sender.setDaemon(true);
@@ -88,13 +105,20 @@ final class PipelinedProducer implements Producer {
         if (size > maxMessageBytes) {
             return CompletableFuture.failedFuture(new MessageTooLargeException(message.topic(), size, maxMessageBytes));
         }
+        byte[][] args = writer.args(message);
         try {
-            limiter.acquire(size);
+            acquireSlot();
         } catch (PolybusException e) {
             return CompletableFuture.failedFuture(e);
         }
+        try {
+            limiter.acquire(size);
+        } catch (PolybusException e) {
+            slots.release();
+            return CompletableFuture.failedFuture(e);
+        }
         CompletableFuture<Receipt> future = new CompletableFuture<>();
-        queue.add(new Pending(message, size, future));
+        queue.add(new Pending(message.topic(), message.id(), size, args, future));
         enqueued.incrementAndGet();
         if (stopped) {
             failQueued(new ClosedException("redis producer is closed"));
@@ -104,16 +128,45 @@ final class PipelinedProducer implements Producer {
         return future;
     }
 
+    /** Takes one of the {@code producer.max-queued} slots, applying the backpressure of the options. */
+    private void acquireSlot() {
+        if (slots.tryAcquire()) {
+            return;
+        }
+        boolean got = false;
+        if (options.backpressure() == Backpressure.BLOCK) {
+            try {
+                got = slots.tryAcquire(options.blockTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new PolybusException("interrupted while waiting for room to send", e);
+            }
+        }
+        if (!got) {
+            throw new BufferFullException("producer has " + maxQueued + " messages queued or in flight, its limit ("
+                    + RedisSettings.MAX_QUEUED + ")");
+        }
+        if (closed) {
+            slots.release();
+            throw new ClosedException("redis producer closed while waiting for room to send");
+        }
+    }
+
+    /**
+     * Writes each batch before reading the replies of the one before it, so that Redis always has the next
+     * commands at hand while the previous replies travel back: one batch on the wire, one being written.
+     */
     private void run() {
-        @SuppressWarnings("unchecked")
-        Response<Object>[] replies = new Response[batchSize];
+        Pending[] writing = batches[0];
+        Pending[] onWire = batches[1];
+        int wireCount = 0;
         while (true) {
             int n = 0;
             Pending p;
             while (n < batchSize && (p = queue.poll()) != null) {
-                batch[n++] = p;
+                writing[n++] = p;
             }
-            if (n == 0) {
+            if (n == 0 && wireCount == 0) {
                 if (closed) {
                     break;
                 }
@@ -124,52 +177,100 @@ final class PipelinedProducer implements Producer {
                 parked = false;
                 continue;
             }
-            write(batch, replies, n);
-            for (int i = 0; i < n; i++) {
-                limiter.release(batch[i].size);
-                batch[i] = null;
-                replies[i] = null;
+            if (n > 0 && !write(writing, n)) {
+                fail(onWire, wireCount, lastFailure);
+                settle(onWire, wireCount);
+                fail(writing, n, lastFailure);
+                settle(writing, n);
+                wireCount = 0;
+                continue;
             }
-            completed += n;
-            synchronized (progress) {
-                progress.notifyAll();
+            if (wireCount > 0) {
+                if (!readReplies(onWire, wireCount)) {
+                    fail(writing, n, lastFailure);
+                    settle(writing, n);
+                    n = 0;
+                }
+                settle(onWire, wireCount);
             }
+            Pending[] swap = onWire;
+            onWire = writing;
+            writing = swap;
+            wireCount = n;
         }
         stopped = true;
         failQueued(new ClosedException("redis producer is closed"));
         closeConnection();
     }
 
-    private void write(Pending[] batch, Response<Object>[] replies, int n) {
+    /** Writes and flushes {@code n} commands; false (with {@link #lastFailure} set) when the connection failed. */
+    private boolean write(Pending[] batch, int n) {
         try {
             if (jedis == null) {
                 jedis = connections.dedicated(Duration.ZERO);
                 log.info("producer reconnected to redis at {}", connections.settings().address());
             }
-            Pipeline pipeline = jedis.pipelined();
+            Connection connection = jedis.getConnection();
             for (int i = 0; i < n; i++) {
-                replies[i] = writer.write(pipeline, batch[i].message);
+                connection.sendCommand(command, batch[i].args);
             }
-            pipeline.sync();
+            connection.getMany(0);
+            return true;
         } catch (JedisException | PolybusException e) {
-            PolybusException failure = e instanceof PolybusException pe ? pe : lost((JedisException) e);
-            for (int i = 0; i < n; i++) {
-                batch[i].future.completeExceptionally(failure);
-            }
+            lastFailure = e instanceof PolybusException pe ? pe : lost((JedisException) e);
             closeConnection();
-            return;
+            return false;
         }
+    }
+
+    /** Reads the replies of {@code n} written commands and completes their futures. */
+    private boolean readReplies(Pending[] batch, int n) {
+        Connection connection = jedis.getConnection();
         for (int i = 0; i < n; i++) {
             Pending p = batch[i];
+            Object reply;
             try {
-                Object reply = replies[i].get();
-                p.future.complete(new Receipt(p.message.topic(), p.message.id(), writer.position(reply)));
+                reply = connection.getUnflushedObject();
             } catch (JedisDataException e) {
-                p.future.completeExceptionally(connections.translate(e, "store a message on topic '" + p.message.topic() + "'"));
+                p.future.completeExceptionally(connections.translate(e, "store a message on topic '" + p.topic + "'"));
+                continue;
+            } catch (JedisException e) {
+                lastFailure = lost(e);
+                fail(batch, n, lastFailure);
+                closeConnection();
+                return false;
+            }
+            try {
+                p.future.complete(new Receipt(p.topic, p.id, writer.position(reply)));
             } catch (RuntimeException e) {
                 p.future.completeExceptionally(new PolybusException("unexpected reply from redis at "
                         + connections.settings().address() + ": " + e, e));
             }
+        }
+        return true;
+    }
+
+    private static void fail(Pending[] batch, int n, PolybusException failure) {
+        for (int i = 0; i < n; i++) {
+            batch[i].future.completeExceptionally(failure);
+        }
+    }
+
+    /** Returns the bounds held by {@code n} completed sends and tells {@link #flush} about them. */
+    private void settle(Pending[] batch, int n) {
+        if (n == 0) {
+            return;
+        }
+        long bytes = 0;
+        for (int i = 0; i < n; i++) {
+            bytes += batch[i].size;
+            batch[i] = null;
+        }
+        limiter.release(bytes);
+        slots.release(n);
+        completed += n;
+        synchronized (progress) {
+            progress.notifyAll();
         }
     }
 
@@ -198,6 +299,7 @@ final class PipelinedProducer implements Producer {
         Pending p;
         while ((p = queue.poll()) != null) {
             limiter.release(p.size);
+            slots.release();
             p.future.completeExceptionally(failure);
         }
     }
@@ -247,10 +349,11 @@ final class PipelinedProducer implements Producer {
                 PolybusTimeoutException timeout = new PolybusTimeoutException("redis at " + connections.settings().address()
                         + " did not answer within the close timeout of " + options.closeTimeout()
                         + "; the message may or may not have been stored");
-                for (int i = 0; i < batch.length; i++) {
-                    Pending p = batch[i];
-                    if (p != null) {
-                        p.future.completeExceptionally(timeout);
+                for (Pending[] batch : batches) {
+                    for (Pending p : batch) {
+                        if (p != null) {
+                            p.future.completeExceptionally(timeout);
+                        }
                     }
                 }
                 sender.interrupt();

@@ -18,15 +18,13 @@ import static io.polybus.redis.internal.StreamFields.bytes;
 final class PubSubAcknowledgement extends AbstractAcknowledgement {
     private static final Logger log = LoggerFactory.getLogger(PubSubAcknowledgement.class);
 
-    final long slot;
     private final PubSubConsumer consumer;
     private final Message message;
 
-    PubSubAcknowledgement(PubSubConsumer consumer, Message message, int attempt, long slot) {
+    PubSubAcknowledgement(PubSubConsumer consumer, Message message, int attempt) {
         super(attempt, consumer.options, consumer.counters);
         this.consumer = consumer;
         this.message = message;
-        this.slot = slot;
     }
 
     @Override

@@ -11,9 +11,9 @@ import redis.clients.jedis.BinaryJedisPubSub;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.exceptions.JedisException;
 
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static io.polybus.redis.internal.StreamFields.bytes;
 
@@ -29,7 +29,6 @@ final class PubSubConsumer extends RedisConsumer<PubSubAcknowledgement> {
     private static final Logger log = LoggerFactory.getLogger(PubSubConsumer.class);
 
     private final byte[] channel;
-    private final AtomicLong sequence = new AtomicLong();
     private final CountDownLatch firstSubscription = new CountDownLatch(1);
     private final Subscriber subscriber = new Subscriber();
     private Jedis connection;
@@ -41,7 +40,7 @@ final class PubSubConsumer extends RedisConsumer<PubSubAcknowledgement> {
 
     /** Subscribes and returns once Redis confirmed the subscription. */
     void start() {
-        connection = connections.dedicated(java.time.Duration.ZERO);
+        connection = connections.dedicated(Duration.ZERO);
         startReading();
         long wait = settings.connectTimeout().plus(settings.socketTimeout()).toMillis();
         boolean subscribed;
@@ -58,16 +57,20 @@ final class PubSubConsumer extends RedisConsumer<PubSubAcknowledgement> {
         }
     }
 
+    /** Redis pushes: the subscriber takes a prefetch permit per message as it arrives. */
     @Override
-    int fetch(int room) {
-        permits.release(room);
+    int fetchSize() {
+        return 0;
+    }
+
+    @Override
+    void fetch(int room) {
         if (connection == null) {
-            connection = connections.dedicated(java.time.Duration.ZERO);
+            connection = connections.dedicated(Duration.ZERO);
             log.info("subscriber of topic '{}' reconnected to redis at {}; messages published meanwhile are lost",
                     options.topic(), settings.address());
         }
         connection.subscribe(subscriber, channel);
-        return room;
     }
 
     private final class Subscriber extends BinaryJedisPubSub {
@@ -105,15 +108,15 @@ final class PubSubConsumer extends RedisConsumer<PubSubAcknowledgement> {
     }
 
     void offer(Message message, int attempt) {
-        PubSubAcknowledgement ack = new PubSubAcknowledgement(this, message, attempt, sequence.incrementAndGet());
-        handedOut.put(ack.slot, ack);
+        PubSubAcknowledgement ack = new PubSubAcknowledgement(this, message, attempt);
+        handedOut.add(ack);
         if (running) {
             deliver(message, attempt, ack);
         }
     }
 
     void settled(PubSubAcknowledgement ack, boolean releasePermit) {
-        handedOut.remove(ack.slot);
+        handedOut.remove(ack);
         if (releasePermit) {
             permits.release();
         }
@@ -146,7 +149,7 @@ final class PubSubConsumer extends RedisConsumer<PubSubAcknowledgement> {
     @Override
     void finish() {
         int lost = 0;
-        for (PubSubAcknowledgement ack : handedOut.values()) {
+        for (PubSubAcknowledgement ack : handedOut) {
             if (ack.abandon()) {
                 lost++;
             }

@@ -15,14 +15,17 @@ import io.polybus.spi.DeliveryCounters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Protocol.Command;
-import redis.clients.jedis.Response;
+import redis.clients.jedis.commands.ProtocolCommand;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -44,6 +47,7 @@ public final class RedisBroker implements Broker {
     private final Set<Capability> capabilities;
     private final AtomicInteger members = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile TopicKey lastKey;
 
     private RedisBroker(RedisSettings settings, Connections connections, MeterRegistry meters, Set<Capability> capabilities) {
         this.settings = settings;
@@ -62,15 +66,15 @@ public final class RedisBroker implements Broker {
         Connections connections = new Connections(settings);
         try {
             boolean durable;
-            try (Jedis jedis = connections.dedicated(java.time.Duration.ZERO)) {
+            try (Jedis jedis = connections.dedicated(Duration.ZERO)) {
                 checkVersion(settings, jedis);
                 durable = settings.mode() != Mode.PUBSUB && appendOnly(settings, jedis);
-            } catch (redis.clients.jedis.exceptions.JedisException e) {
+            } catch (JedisException e) {
                 throw connections.translate(e, "talk to");
             }
             Set<Capability> caps = settings.mode().capabilities(durable);
             log.info("opened redis at {} in {} mode; capabilities {}", settings.address(),
-                    settings.mode().name().toLowerCase(java.util.Locale.ROOT), caps);
+                    settings.mode().name().toLowerCase(Locale.ROOT), caps);
             return new RedisBroker(settings, connections, meters, caps);
         } catch (RuntimeException e) {
             connections.close();
@@ -87,7 +91,7 @@ public final class RedisBroker implements Broker {
         int minor = parseOr(parts, 1);
         if (settings.mode() != Mode.PUBSUB && (major < 6 || (major == 6 && minor < 2))) {
             throw new PolybusException("redis at " + settings.address() + " is version " + version + "; the "
-                    + settings.mode().name().toLowerCase(java.util.Locale.ROOT)
+                    + settings.mode().name().toLowerCase(Locale.ROOT)
                     + " mode needs 6.2 or later (XAUTOCLAIM, BLMOVE)");
         }
     }
@@ -105,7 +109,7 @@ public final class RedisBroker implements Broker {
         try {
             Map<String, String> reply = jedis.configGet("appendonly");
             return "yes".equalsIgnoreCase(reply.get("appendonly"));
-        } catch (redis.clients.jedis.exceptions.JedisDataException e) {
+        } catch (JedisDataException e) {
             log.info("cannot read the persistence settings of redis at {} ({}); not declaring DURABLE",
                     settings.address(), e.getMessage());
             return false;
@@ -140,7 +144,7 @@ public final class RedisBroker implements Broker {
     @Override
     public Producer producer(ProducerOptions options) {
         ensureOpen();
-        String name = settings.mode().name().toLowerCase(java.util.Locale.ROOT) + "-" + members.incrementAndGet();
+        String name = settings.mode().name().toLowerCase(Locale.ROOT) + "-" + members.incrementAndGet();
         return new PipelinedProducer(connections, writer(), options, name);
     }
 
@@ -150,8 +154,13 @@ public final class RedisBroker implements Broker {
                 long maxLen = settings.streamMaxLen();
                 return new PipelinedProducer.Writer() {
                     @Override
-                    public Response<Object> write(Pipeline pipeline, Message message) {
-                        return pipeline.sendCommand(Command.XADD, StreamFields.xaddArgs(key(message), message, maxLen));
+                    public ProtocolCommand command() {
+                        return Command.XADD;
+                    }
+
+                    @Override
+                    public byte[][] args(Message message) {
+                        return StreamFields.xaddArgs(key(message), message, maxLen);
                     }
 
                     @Override
@@ -160,36 +169,45 @@ public final class RedisBroker implements Broker {
                     }
                 };
             case LIST:
-                return new PipelinedProducer.Writer() {
-                    @Override
-                    public Response<Object> write(Pipeline pipeline, Message message) {
-                        return pipeline.sendCommand(Command.LPUSH, key(message), Blob.encode(message, 0));
-                    }
-
-                    @Override
-                    public String position(Object reply) {
-                        return "length=" + reply;
-                    }
-                };
+                return blobWriter(Command.LPUSH, "length=");
             case PUBSUB:
-                return new PipelinedProducer.Writer() {
-                    @Override
-                    public Response<Object> write(Pipeline pipeline, Message message) {
-                        return pipeline.sendCommand(Command.PUBLISH, key(message), Blob.encode(message, 0));
-                    }
-
-                    @Override
-                    public String position(Object reply) {
-                        return "subscribers=" + reply;
-                    }
-                };
+                return blobWriter(Command.PUBLISH, "subscribers=");
             default:
                 throw new IllegalStateException("unknown mode " + settings.mode());
         }
     }
 
+    /** A command taking the topic's key and the message as a {@link Blob}; its reply is a number. */
+    private PipelinedProducer.Writer blobWriter(Command command, String replyName) {
+        return new PipelinedProducer.Writer() {
+            @Override
+            public ProtocolCommand command() {
+                return command;
+            }
+
+            @Override
+            public byte[][] args(Message message) {
+                return new byte[][]{key(message), Blob.encode(message, 0)};
+            }
+
+            @Override
+            public String position(Object reply) {
+                return replyName + reply;
+            }
+        };
+    }
+
+    /** The Redis key of the message's topic; the last one is cached, as producers mostly send to one topic. */
     private byte[] key(Message message) {
-        return bytes(settings.key(message.topic()));
+        TopicKey last = lastKey;
+        if (last == null || !last.topic.equals(message.topic())) {
+            last = new TopicKey(message.topic(), bytes(settings.key(message.topic())));
+            lastKey = last;
+        }
+        return last.key;
+    }
+
+    private record TopicKey(String topic, byte[] key) {
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.polybus.redis.internal;
 
+import io.polybus.BrokerUnavailableException;
 import io.polybus.Consumer;
 import io.polybus.ConsumerOptions;
 import io.polybus.Delivery;
@@ -14,7 +15,7 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
 
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -33,14 +34,16 @@ abstract class RedisConsumer<A extends AbstractAcknowledgement> implements Consu
     final DeliveryCounters counters;
     final Connections connections;
     final RedisSettings settings;
-    /** Unsettled deliveries, by their broker-side identity. */
-    final Map<Object, A> handedOut = new ConcurrentHashMap<>();
+    /** Unsettled deliveries (acknowledgements compare by identity). */
+    final Set<A> handedOut = ConcurrentHashMap.newKeySet();
     final Semaphore permits;
     private final DeliveryHandler handler;
     private final OrderedWorkers workers;
     private final Thread reader;
     private final AtomicBoolean closed = new AtomicBoolean();
     volatile boolean running = true;
+    /** Deliveries registered in the current fetch; reader thread only. */
+    private int taken;
 
     RedisConsumer(Connections connections, ConsumerOptions options, DeliveryHandler handler, DeliveryCounters counters,
                   String kind, boolean alwaysOnWorkers) {
@@ -70,8 +73,22 @@ abstract class RedisConsumer<A extends AbstractAcknowledgement> implements Consu
         return options.group();
     }
 
-    /** Fetches and delivers once, using at most {@code room} prefetch permits (the caller holds them). */
-    abstract int fetch(int room) throws InterruptedException;
+    /**
+     * Fetches and delivers once, using at most {@code room} prefetch permits (the caller holds them): every
+     * delivery taken from the broker is registered with {@link #track}, and the permits not used go back.
+     */
+    abstract void fetch(int room) throws InterruptedException;
+
+    /** Prefetch permits the reader takes before each {@link #fetch}; 0 for a broker that pushes. */
+    int fetchSize() {
+        return Math.min(options.prefetch(), settings.batchSize());
+    }
+
+    /** Registers a delivery taken from the broker in the current {@link #fetch}: it holds one prefetch permit. */
+    void track(A ack) {
+        handedOut.add(ack);
+        taken++;
+    }
 
     /** Drops the reader's connection after a failure; the next {@link #fetch} reconnects. */
     abstract void dropConnection();
@@ -86,23 +103,22 @@ abstract class RedisConsumer<A extends AbstractAcknowledgement> implements Consu
         long backoff = 0;
         while (running) {
             int room = 0;
+            taken = 0;
             try {
-                room = reserve(Math.min(options.prefetch(), settings.batchSize()));
-                int used = fetch(room);
-                permits.release(room - used);
-                room = 0;
+                int size = fetchSize();
+                room = size == 0 ? 0 : reserve(size);
+                fetch(room);
                 backoff = 0;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
             } catch (RuntimeException e) {
-                permits.release(room);
                 if (!running) {
                     break;
                 }
                 dropConnection();
                 backoff = backoff == 0 ? 50 : Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
-                if (e instanceof JedisConnectionException || e instanceof io.polybus.BrokerUnavailableException) {
+                if (e instanceof JedisConnectionException || e instanceof BrokerUnavailableException) {
                     log.warn("consumer of group '{}' on topic '{}' lost redis at {}; reconnecting in {} ms: {}",
                             options.group(), options.topic(), settings.address(), backoff, e.getMessage());
                 } else {
@@ -110,6 +126,8 @@ abstract class RedisConsumer<A extends AbstractAcknowledgement> implements Consu
                             options.group(), options.topic(), backoff, e);
                 }
                 pause(backoff);
+            } finally {
+                permits.release(room - taken);
             }
         }
     }

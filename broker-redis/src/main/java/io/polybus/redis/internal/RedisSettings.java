@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /** The parsed configuration of one Redis broker. Immutable. */
@@ -27,7 +28,7 @@ public record RedisSettings(Mode mode, String host, int port, int database, Opti
                             Optional<Password> password, boolean tls, Duration connectTimeout, Duration socketTimeout,
                             int poolMaxTotal, int poolMaxIdle, int poolMinIdle, String keyPrefix, long maxMessageBytes,
                             long streamMaxLen, Duration visibilityTimeout, Duration requeueDelay, Duration pollTimeout,
-                            int batchSize, Optional<String> clientName, Map<String, String> poolOptions) {
+                            int batchSize, int maxQueued, Optional<String> clientName, Map<String, String> poolOptions) {
 
     static final String MODE = "mode";
     static final String URI_KEY = "uri";
@@ -49,6 +50,7 @@ public record RedisSettings(Mode mode, String host, int port, int database, Opti
     static final String REQUEUE_DELAY = "requeue-delay";
     static final String POLL_TIMEOUT = "poll-timeout";
     static final String BATCH_SIZE = "producer.batch-size";
+    static final String MAX_QUEUED = "producer.max-queued";
     static final String PASS_THROUGH = "redis.";
 
     /** Redis refuses bulk strings over 512 MiB ({@code proto-max-bulk-len}). */
@@ -93,6 +95,10 @@ public record RedisSettings(Mode mode, String host, int port, int database, Opti
                             + "deliveries.")
             .define(BATCH_SIZE, Type.INT, "1024", ConfigDef.between(1, 100_000),
                     "Sends written in one pipeline at most; the producer pipelines whatever is queued up to this.")
+            .define(MAX_QUEUED, Type.INT, "16384", ConfigDef.between(1, 10_000_000),
+                    "Messages a producer holds queued or in flight at most, next to the byte bound of its options; "
+                            + "past it, `send` waits or fails as that bound does. Small messages cost the JVM far more than "
+                            + "their bytes: this keeps the heap small. At least twice `producer.batch-size` keeps Redis busy.")
             .passThrough(PASS_THROUGH, "Jedis options: `redis.client-name`, and `redis.pool.<property>` for any "
                     + "commons-pool2 `GenericObjectPoolConfig` property (e.g. `redis.pool.test-on-borrow=true`).")
             .build();
@@ -123,7 +129,7 @@ public record RedisSettings(Mode mode, String host, int port, int database, Opti
             }
         }
         Optional<String> clientName = Optional.empty();
-        Map<String, String> poolOptions = new java.util.TreeMap<>();
+        Map<String, String> poolOptions = new TreeMap<>();
         List<ConfigException.Problem> problems = new ArrayList<>();
         for (Map.Entry<String, String> e : c.passThrough().entrySet()) {
             if (e.getKey().equals("client-name")) {
@@ -143,7 +149,7 @@ public record RedisSettings(Mode mode, String host, int port, int database, Opti
                 database, user, password, tls, c.getDuration(CONNECT_TIMEOUT), c.getDuration(SOCKET_TIMEOUT),
                 c.getInt(POOL_MAX_TOTAL), c.getInt(POOL_MAX_IDLE), c.getInt(POOL_MIN_IDLE), c.getString(KEY_PREFIX),
                 c.getSize(MAX_MESSAGE_BYTES), c.getLong(STREAM_MAX_LEN), c.getDuration(VISIBILITY_TIMEOUT),
-                c.getDuration(REQUEUE_DELAY), c.getDuration(POLL_TIMEOUT), c.getInt(BATCH_SIZE), clientName,
+                c.getDuration(REQUEUE_DELAY), c.getDuration(POLL_TIMEOUT), c.getInt(BATCH_SIZE), c.getInt(MAX_QUEUED), clientName,
                 Map.copyOf(poolOptions));
         if (settings.requeueDelay.compareTo(settings.visibilityTimeout) > 0) {
             throw new ConfigException(REQUEUE_DELAY, settings.requeueDelay.toString(),

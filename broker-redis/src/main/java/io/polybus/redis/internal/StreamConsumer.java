@@ -14,6 +14,8 @@ import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -60,6 +62,9 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
     private volatile boolean claimNow = true;
     private volatile long readerClientId = -1;
     private long nextClaim;
+    private long nextPrune;
+    private final long pruneIdleMillis;
+    private final long pruneIntervalNanos;
     private boolean continueClaim;
     private byte[] claimCursor = START;
     private Jedis readerConnection;
@@ -73,6 +78,8 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
         this.visibilityMillis = settings.visibilityTimeout().toMillis();
         this.claimIntervalNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(10, Math.min(5000, visibilityMillis / 4)));
         this.refreshIdleMillis = Math.max(1, visibilityMillis / 2);
+        this.pruneIdleMillis = 10 * Math.max(visibilityMillis, settings.pollTimeout().toMillis());
+        this.pruneIntervalNanos = TimeUnit.MILLISECONDS.toNanos(pruneIdleMillis);
         this.requeueIdle = bytes(Long.toString(visibilityMillis - settings.requeueDelay().toMillis()));
         this.acker = new Thread(this::ackLoop, "polybus-redis-acker-" + options.topic() + "-" + options.group());
         this.acker.setDaemon(true);
@@ -106,7 +113,7 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
     }
 
     @Override
-    int fetch(int room) {
+    void fetch(int room) {
         if (readerConnection == null) {
             readerConnection = connect();
             claimNow = true;
@@ -114,23 +121,23 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
                     settings.address());
         }
         if (room == 0) {
-            return 0;
+            return;
         }
         try {
-            return read(room);
+            read(room);
         } catch (JedisDataException e) {
             if (e.getMessage() != null && e.getMessage().startsWith("NOGROUP")) {
                 log.warn("group '{}' on topic '{}' vanished from redis at {} (server restarted without persistence, or "
                         + "deleted); creating it again from the start of the stream", options.group(), options.topic(),
                         settings.address());
                 createGroup("0");
-                return 0;
+                return;
             }
             throw e;
         }
     }
 
-    private int read(int room) {
+    private void read(int room) {
         boolean woken = claimNow;
         if (woken || continueClaim || System.nanoTime() - nextClaim >= 0) {
             if (woken) {
@@ -141,19 +148,58 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
             continueClaim = claimCursor != START;
             if (!continueClaim) {
                 nextClaim = System.nanoTime() + claimIntervalNanos;
+                if (System.nanoTime() - nextPrune >= 0) {
+                    pruneVanishedMembers();
+                    nextPrune = System.nanoTime() + pruneIntervalNanos;
+                }
             }
             if (claimed > 0 || continueClaim) {
-                return claimed;
+                return;
             }
         }
         Object reply = readerConnection.sendCommand(Command.XREADGROUP, GROUP, groupName, consumerName, COUNT,
                 bytes(Integer.toString(room)), BLOCK, bytes(Long.toString(settings.pollTimeout().toMillis())), STREAMS,
                 streamKey, NEW);
-        return reply == null ? 0 : deliverRead((List<?>) reply);
+        if (reply != null) {
+            deliverRead((List<?>) reply);
+        }
     }
 
-    private int deliverRead(List<?> streams) {
-        int n = 0;
+    /**
+     * Removes members of the group that hold nothing and have not been heard of for ten visibility timeouts
+     * (consumers that crashed: closing ones remove themselves); a live member reads at least every poll timeout.
+     */
+    private void pruneVanishedMembers() {
+        List<?> members = (List<?>) readerConnection.sendCommand(Command.XINFO, bytes("CONSUMERS"), streamKey, groupName);
+        for (Object m : members) {
+            List<?> fields = (List<?>) m;
+            byte[] name = null;
+            long pending = -1;
+            long idle = -1;
+            for (int i = 0; i + 1 < fields.size(); i += 2) {
+                String field = new String((byte[]) fields.get(i), StandardCharsets.US_ASCII);
+                Object value = fields.get(i + 1);
+                if (field.equals("name")) {
+                    name = (byte[]) value;
+                } else if (field.equals("pending")) {
+                    pending = (Long) value;
+                } else if (field.equals("idle")) {
+                    idle = (Long) value;
+                }
+            }
+            if (name != null && pending == 0 && idle > pruneIdleMillis && !Arrays.equals(name, consumerName)) {
+                Object removed = readerConnection.sendCommand(Command.EVAL, bytes(RELEASE_SCRIPT), bytes("1"), streamKey,
+                        groupName, name);
+                if (Long.valueOf(-1).equals(removed)) {
+                    continue;
+                }
+                log.info("removed member {} of group '{}' on topic '{}': idle for {} ms with nothing pending",
+                        new String(name, StandardCharsets.UTF_8), options.group(), options.topic(), idle);
+            }
+        }
+    }
+
+    private void deliverRead(List<?> streams) {
         for (Object stream : streams) {
             for (Object entry : (List<?>) ((List<?>) stream).get(1)) {
                 List<?> e = (List<?>) entry;
@@ -161,17 +207,14 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
                 if (e.get(1) == null) {
                     continue;
                 }
-                n++;
-                offer(id, StreamFields.decode(options.topic(), (List<?>) e.get(1)), 1);
+                offer(id, StreamFields.decode(options.topic(), id, (List<?>) e.get(1)), 1);
             }
         }
-        return n;
     }
 
     private void offer(byte[] id, Message message, int attempt) {
         StreamAcknowledgement ack = new StreamAcknowledgement(this, id, message, attempt);
-        String key = new String(id, StandardCharsets.US_ASCII);
-        handedOut.put(key, ack);
+        track(ack);
         if (!running) {
             return;
         }
@@ -182,7 +225,10 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
         deliver(message, attempt, ack);
     }
 
-    /** Takes over entries idle for the visibility timeout; their attempt is the delivery count after the claim. */
+    /**
+     * Takes over entries idle for the visibility timeout; their attempt is the delivery count after the claim, read
+     * from this consumer's part of the pending entries list between the first and last claimed id.
+     */
     private int claim(int room) {
         List<?> reply = (List<?>) readerConnection.sendCommand(Command.XAUTOCLAIM, streamKey, groupName, consumerName,
                 bytes(Long.toString(visibilityMillis)), claimCursor, COUNT, bytes(Integer.toString(room)));
@@ -206,18 +252,18 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
             return 0;
         }
         Map<String, Integer> counts = deliveryCounts((byte[]) live.get(0).get(0), (byte[]) live.get(live.size() - 1).get(0),
-                live.size());
+                live.size() + handedOut.size());
         for (List<?> e : live) {
             byte[] id = (byte[]) e.get(0);
             int attempt = counts.getOrDefault(new String(id, StandardCharsets.US_ASCII), 1);
-            offer(id, StreamFields.decode(options.topic(), (List<?>) e.get(1)), attempt);
+            offer(id, StreamFields.decode(options.topic(), id, (List<?>) e.get(1)), attempt);
         }
         return live.size();
     }
 
     private Map<String, Integer> deliveryCounts(byte[] first, byte[] last, int count) {
         List<?> pending = (List<?>) readerConnection.sendCommand(Command.XPENDING, streamKey, groupName, first, last,
-                bytes(Integer.toString(Math.max(count, 1) * 2)), consumerName);
+                bytes(Integer.toString(count + 16)), consumerName);
         Map<String, Integer> counts = new HashMap<>();
         for (Object p : pending) {
             List<?> row = (List<?>) p;
@@ -236,7 +282,7 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
         args.add(groupName);
         args.add(consumerName);
         args.add(bytes(Long.toString(refreshIdleMillis)));
-        for (StreamAcknowledgement ack : handedOut.values()) {
+        for (StreamAcknowledgement ack : handedOut) {
             if (!ack.isSettled()) {
                 args.add(ack.id);
             }
@@ -276,7 +322,7 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
     }
 
     void settled(StreamAcknowledgement ack) {
-        handedOut.remove(new String(ack.id, StandardCharsets.US_ASCII));
+        handedOut.remove(ack);
         permits.release();
     }
 
@@ -323,7 +369,7 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
             }
             try {
                 if (jedis == null) {
-                    jedis = connections.dedicated(java.time.Duration.ZERO);
+                    jedis = connections.dedicated(Duration.ZERO);
                 }
                 Pipeline p = jedis.pipelined();
                 if (!acks.isEmpty()) {
@@ -331,7 +377,7 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
                 }
                 if (!requeues.isEmpty()) {
                     byte[][] claim = args(requeues, streamKey, groupName, consumerName, bytes("0"));
-                    byte[][] withIdle = java.util.Arrays.copyOf(claim, claim.length + 3);
+                    byte[][] withIdle = Arrays.copyOf(claim, claim.length + 3);
                     withIdle[claim.length] = IDLE;
                     withIdle[claim.length + 1] = requeueIdle;
                     withIdle[claim.length + 2] = JUSTID;
@@ -353,8 +399,8 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
                 if (jedis != null) {
                     try {
                         jedis.close();
-                    } catch (JedisException ignored) {
-                        log.trace("closing a broken acker connection", ignored);
+                    } catch (JedisException closing) {
+                        log.debug("closing a broken acker connection: {}", closing.toString());
                     }
                     jedis = null;
                 }
@@ -393,7 +439,7 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
 
     @Override
     void finish() {
-        for (StreamAcknowledgement ack : handedOut.values()) {
+        for (StreamAcknowledgement ack : handedOut) {
             if (ack.abandon()) {
                 toRequeue.add(ack.id);
             }

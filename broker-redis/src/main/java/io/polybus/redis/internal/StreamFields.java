@@ -4,21 +4,19 @@ import io.polybus.Message;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
 
 /**
- * A message as the fields of a stream entry: {@code id}, {@code ts}, {@code k} (absent for no key),
- * {@code h.<name>} per header, and {@code p}, the payload last. Bytes go to Redis as they are (binary-safe).
+ * A message as a stream entry. Polybus writes one field, {@code m}, holding the whole message as a
+ * {@link Blob} (id, timestamp, key, headers, payload, binary-safe): one field per entry keeps {@code XADD}
+ * as cheap for Redis as a bare payload. Entries written by other programs are read too: field {@code p} is
+ * the payload, {@code k} the key, every other field a header, and the entry id serves as message id and
+ * timestamp.
  */
 final class StreamFields {
     private static final byte[] XADD_AUTO = bytes("*");
     private static final byte[] MAXLEN = bytes("MAXLEN");
     private static final byte[] APPROX = bytes("~");
-    private static final byte[] ID = bytes("id");
-    private static final byte[] TS = bytes("ts");
-    private static final byte[] KEY = bytes("k");
-    private static final byte[] PAYLOAD = bytes("p");
-    private static final String HEADER_PREFIX = "h.";
+    private static final byte[] MESSAGE = bytes("m");
 
     private StreamFields() {
     }
@@ -29,53 +27,45 @@ final class StreamFields {
 
     /** The arguments of {@code XADD} for {@code message} to {@code streamKey}, trimmed to about {@code maxLen} when positive. */
     static byte[][] xaddArgs(byte[] streamKey, Message message, long maxLen) {
-        byte[] key = message.unsafeKey();
-        Map<String, String> headers = message.headers();
-        int n = 2 + (maxLen > 0 ? 3 : 0) + 6 + (key == null ? 0 : 2) + 2 * headers.size();
-        byte[][] args = new byte[n][];
-        int i = 0;
-        args[i++] = streamKey;
         if (maxLen > 0) {
-            args[i++] = MAXLEN;
-            args[i++] = APPROX;
-            args[i++] = bytes(Long.toString(maxLen));
+            return new byte[][]{streamKey, MAXLEN, APPROX, bytes(Long.toString(maxLen)), XADD_AUTO, MESSAGE,
+                    Blob.encode(message, 0)};
         }
-        args[i++] = XADD_AUTO;
-        args[i++] = ID;
-        args[i++] = bytes(message.id());
-        args[i++] = TS;
-        args[i++] = bytes(Long.toString(message.timestampMillis()));
-        if (key != null) {
-            args[i++] = KEY;
-            args[i++] = key;
-        }
-        for (Map.Entry<String, String> h : headers.entrySet()) {
-            args[i++] = bytes(HEADER_PREFIX + h.getKey());
-            args[i++] = bytes(h.getValue());
-        }
-        args[i++] = PAYLOAD;
-        args[i] = message.unsafePayload();
-        return args;
+        return new byte[][]{streamKey, XADD_AUTO, MESSAGE, Blob.encode(message, 0)};
     }
 
-    /** The message stored in the fields of one entry (a flat list: name, value, name, value, ...). */
-    static Message decode(String topic, List<?> fields) {
-        Message.Builder b = Message.builder(topic);
+    /** The message stored in entry {@code entryId} with {@code fields} (a flat list: name, value, name, value, ...). */
+    static Message decode(String topic, byte[] entryId, List<?> fields) {
+        if (fields.size() == 2 && isMessageField((byte[]) fields.get(0))) {
+            try {
+                return Blob.decode(topic, (byte[]) fields.get(1)).message();
+            } catch (RuntimeException e) {
+                // Not ours after all: read it as a foreign entry below.
+            }
+        }
+        String id = new String(entryId, StandardCharsets.US_ASCII);
+        Message.Builder b = Message.builder(topic).id(id);
+        int dash = id.indexOf('-');
+        try {
+            b.timestampMillis(Long.parseLong(dash < 0 ? id : id.substring(0, dash)));
+        } catch (NumberFormatException e) {
+            // An entry id is always <millis>-<seq>; keep the default timestamp otherwise.
+        }
         for (int i = 0; i + 1 < fields.size(); i += 2) {
-            byte[] name = (byte[]) fields.get(i);
+            String name = new String((byte[]) fields.get(i), StandardCharsets.UTF_8);
             byte[] value = (byte[]) fields.get(i + 1);
-            if (name.length == 1 && name[0] == 'p') {
+            if (name.equals("p")) {
                 b.payload(value);
-            } else if (name.length == 1 && name[0] == 'k') {
+            } else if (name.equals("k")) {
                 b.key(value);
-            } else if (name.length == 2 && name[0] == 'i' && name[1] == 'd') {
-                b.id(new String(value, StandardCharsets.UTF_8));
-            } else if (name.length == 2 && name[0] == 't' && name[1] == 's') {
-                b.timestampMillis(Long.parseLong(new String(value, StandardCharsets.US_ASCII)));
-            } else if (name.length > 2 && name[0] == 'h' && name[1] == '.') {
-                b.header(new String(name, 2, name.length - 2, StandardCharsets.UTF_8), new String(value, StandardCharsets.UTF_8));
+            } else {
+                b.header(name, new String(value, StandardCharsets.UTF_8));
             }
         }
         return b.build();
+    }
+
+    private static boolean isMessageField(byte[] name) {
+        return name.length == 1 && name[0] == 'm';
     }
 }
