@@ -6,6 +6,7 @@ import com.rabbitmq.client.PossibleAuthenticationFailureException;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.polybus.AuthenticationException;
 import io.polybus.BrokerUnavailableException;
+import io.polybus.ClosedException;
 import io.polybus.PolybusException;
 
 import java.io.IOException;
@@ -63,7 +64,7 @@ final class BrokerErrors {
                     + close.getReplyText() + hint, cause);
         }
         if (cause.isInitiatedByApplication()) {
-            return new io.polybus.ClosedException("channel closed by the application during " + what);
+            return new ClosedException("channel closed by the application during " + what);
         }
         return new BrokerUnavailableException("lost the connection to RabbitMQ at " + address + " during " + what
                 + "; the broker may or may not have stored what was not confirmed", cause);

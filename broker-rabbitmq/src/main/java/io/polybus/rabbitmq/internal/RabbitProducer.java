@@ -13,6 +13,7 @@ import io.polybus.Receipt;
 import io.polybus.spi.InFlightLimiter;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -59,6 +60,7 @@ final class RabbitProducer implements Producer {
                     broker.settings.maxMessageBytes));
         }
         try {
+            broker.awaitUnblocked(options.backpressure() == Backpressure.FAIL ? Duration.ZERO : options.blockTimeout());
             bytes.acquire(size);
         } catch (PolybusException e) {
             return CompletableFuture.failedFuture(e);

@@ -54,7 +54,8 @@ public final class RabbitSettings {
 
     public static final ConfigDef CONFIG = ConfigDef.builder(TYPE)
             .define(URI, Type.PASSWORD, null, RabbitSettings::checkUri,
-                    "amqp:// or amqps:// URI (user, password, host, port, virtual host); overrides the keys it contains."
+                    "amqp:// or amqps:// URI (user, password, host, port, virtual host); the parts it holds override"
+                            + " `host`, `port`, `virtual-host`, `username` and `password` (amqps: as with `tls`)."
                             + " Treated as a secret because it may hold the password.")
             .define(HOST, Type.STRING, "localhost", ConfigDef.nonEmpty(), "Host of the RabbitMQ node.")
             .define(PORT, Type.INT, null, ConfigDef.between(1, 65535), "AMQP port; 5672, or 5671 with `tls`.")
@@ -126,9 +127,9 @@ public final class RabbitSettings {
         factory.setVirtualHost(config.getString(VIRTUAL_HOST));
         factory.setUsername(config.getString(USERNAME));
         config.findPassword(PASSWORD).map(Password::value).ifPresent(factory::setPassword);
-        boolean tls = config.getBoolean(TLS);
         config.findPassword(URI).ifPresent(uri -> setUri(factory, uri.value()));
-        if (tls && !factory.isSSL()) {
+        // An amqps:// URI makes amqp-client trust every certificate; verify against the JVM's trust store instead.
+        if (config.getBoolean(TLS) || factory.isSSL()) {
             try {
                 factory.useSslProtocol(SSLContext.getDefault());
             } catch (GeneralSecurityException e) {
@@ -136,10 +137,9 @@ public final class RabbitSettings {
             }
             factory.enableHostnameVerification();
         }
-        if (config.has(PORT)) {
-            factory.setPort(config.getInt(PORT));
-        } else if (!config.has(URI)) {
-            factory.setPort(factory.isSSL() ? ConnectionFactory.DEFAULT_AMQP_OVER_SSL_PORT : ConnectionFactory.DEFAULT_AMQP_PORT);
+        if (!config.has(URI)) {
+            factory.setPort(config.has(PORT) ? config.getInt(PORT)
+                    : factory.isSSL() ? ConnectionFactory.DEFAULT_AMQP_OVER_SSL_PORT : ConnectionFactory.DEFAULT_AMQP_PORT);
         }
         factory.setConnectionTimeout(millis(config.getDuration(CONNECTION_TIMEOUT)));
         factory.setRequestedHeartbeat((int) config.getDuration(HEARTBEAT).toSeconds());
