@@ -203,4 +203,32 @@ class RabbitMqBehaviourTest {
             }
         }
     }
+
+    @Test
+    void quorumMessageNeverSettledIsDeadLetteredAfterMaxDeliveries() throws Exception {
+        String topic = topology.topic(prefix + "-t");
+        String group = topology.group("g");
+        try (Broker broker = open("queue-type", "quorum")) {
+            Recorder dead = Recorder.acking();
+            broker.subscribe(ConsumerOptions.of(topic + ".dlq", topology.group("dead")), dead);
+            ConsumerOptions options = ConsumerOptions.builder(topic, group).maxDeliveries(2).build();
+            try (Producer producer = broker.producer()) {
+                for (int attempt = 1; attempt <= 2; attempt++) {
+                    Recorder crashing = Recorder.holding();
+                    io.polybus.Consumer consumer = broker.subscribe(options, crashing);
+                    if (attempt == 1) {
+                        sendNow(producer, Message.builder(topic).payload("crashes its consumers").build());
+                    }
+                    await().atMost(Duration.ofSeconds(30)).until(() -> crashing.count() == 1);
+                    assertEquals(attempt, crashing.deliveries().get(0).attempt());
+                    consumer.close();
+                }
+            }
+            Recorder third = Recorder.acking();
+            broker.subscribe(options, third);
+            await().atMost(Duration.ofSeconds(30)).until(() -> dead.count() == 1);
+            assertEquals("3", dead.deliveries().get(0).message().header(DeadLetter.ATTEMPTS));
+            assertEquals(0, third.count(), "an exhausted message reached the handler");
+        }
+    }
 }

@@ -1,7 +1,6 @@
 package io.polybus.rabbitmq.internal;
 
 import com.rabbitmq.client.AMQP;
-import com.rabbitmq.client.AlreadyClosedException;
 import com.rabbitmq.client.PossibleAuthenticationFailureException;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.polybus.AuthenticationException;
@@ -70,17 +69,8 @@ final class BrokerErrors {
                 + "; the broker may or may not have stored what was not confirmed", cause);
     }
 
-    /** A channel operation (declare, bind, consume, create channel) failed. */
+    /** A channel operation (declare, bind, consume, create channel) failed other than by a shutdown. */
     PolybusException operation(Exception e, String what) {
-        if (e instanceof ShutdownSignalException s) {
-            return shutdown(s, what);
-        }
-        if (e instanceof AlreadyClosedException a) {
-            return shutdown(a, what);
-        }
-        if (e.getCause() instanceof ShutdownSignalException s) {
-            return shutdown(s, what);
-        }
         if (e instanceof IOException || e instanceof TimeoutException) {
             return new BrokerUnavailableException(what + " on RabbitMQ at " + address + " failed: " + e, e);
         }

@@ -197,6 +197,21 @@ public final class RabbitBroker implements Broker {
         }
     }
 
+    /** Translates a failed channel operation; {@code what} names it, e.g. "send to topic 'x'". */
+    PolybusException failure(Exception e, String what) {
+        if (e instanceof PolybusException p) {
+            return p;
+        }
+        if (e instanceof ShutdownSignalException s) {
+            return shutdown(s, what);
+        }
+        if (e.getCause() instanceof ShutdownSignalException s) {
+            return shutdown(s, what);
+        }
+        return errors.operation(e, what);
+    }
+
+    /** The channel or connection shut down during {@code what}. */
     PolybusException shutdown(ShutdownSignalException e, String what) {
         if (e.getReason() instanceof AMQP.Channel.Close close && close.getReplyCode() == AMQP.NOT_FOUND) {
             forgetExchanges();

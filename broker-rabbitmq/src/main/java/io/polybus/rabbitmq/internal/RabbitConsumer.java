@@ -11,7 +11,6 @@ import io.polybus.DeadLetter;
 import io.polybus.Delivery;
 import io.polybus.DeliveryHandler;
 import io.polybus.Message;
-import io.polybus.PolybusException;
 import io.polybus.Receipt;
 import io.polybus.spi.DeliveryCounters;
 import io.polybus.spi.OrderedWorkers;
@@ -97,8 +96,7 @@ final class RabbitConsumer implements Consumer {
             return consumer;
         } catch (IOException | RuntimeException e) {
             abort(channel);
-            throw e instanceof ShutdownSignalException s ? broker.shutdown(s, what)
-                    : e instanceof PolybusException p ? p : broker.errors.operation(e, what);
+            throw broker.failure(e, what);
         }
     }
 
@@ -128,6 +126,12 @@ final class RabbitConsumer implements Consumer {
             RabbitAcknowledgement ack = new RabbitAcknowledgement(RabbitConsumer.this, deliveryTag, attempt, message,
                     properties, body);
             unsettled.put(deliveryTag, ack);
+            if (attempt > options.maxDeliveries()) {
+                // Redelivered after consumers failed without settling it (e.g. crashed on it) too often.
+                ack.reject("delivered " + attempt + " times, never settled by a consumer (maxDeliveries "
+                        + options.maxDeliveries() + ")");
+                return;
+            }
             Delivery delivery = new Delivery(message, attempt, ack);
             if (workers == null) {
                 inlineHandler.lock();

@@ -85,8 +85,7 @@ final class RabbitProducer implements Producer {
                     topic, message.id(), size);
         } catch (IOException | RuntimeException e) {
             release(size);
-            return CompletableFuture.failedFuture(e instanceof PolybusException p ? p
-                    : broker.errors.operation(e, "send to topic '" + topic + "'"));
+            return CompletableFuture.failedFuture(broker.failure(e, "send to topic '" + topic + "'"));
         } finally {
             lock.unlock();
         }
