@@ -135,6 +135,12 @@ class RabbitMqBehaviourTest {
     }
 
     @Test
+    void tlsAgainstAPlainPortFailsNamingHostAndPort() {
+        PolybusException e = assertThrows(PolybusException.class, () -> open("tls", "true", "connection-timeout", "5s"));
+        assertTrue(e.getMessage().contains("127.0.0.1:5672"), e.getMessage());
+    }
+
+    @Test
     void badConfigurationNamesTheKeyAndHidesSecrets() {
         ConfigException port = assertThrows(ConfigException.class, () -> open("port", "abc"));
         assertTrue(port.getMessage().contains("port") && port.getMessage().contains("abc"), port.getMessage());

@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -120,9 +121,18 @@ final class RabbitConsumer implements Consumer {
             if (stopping) {
                 return;
             }
-            Message message = WireFormat.message(options.topic(), properties, body);
-            int attempt = WireFormat.attempt(properties, envelope.isRedeliver());
             long deliveryTag = envelope.getDeliveryTag();
+            Message message;
+            try {
+                message = WireFormat.message(options.topic(), properties, body);
+            } catch (RuntimeException e) {
+                // Not something a Polybus producer sent; an exception here would close the channel.
+                log.error("dropping a message on queue '{}' that cannot be read as a Polybus message", queue, e);
+                unsettled.remove(deliveryTag);
+                nack(deliveryTag, false);
+                return;
+            }
+            int attempt = WireFormat.attempt(properties, envelope.isRedeliver());
             RabbitAcknowledgement ack = new RabbitAcknowledgement(RabbitConsumer.this, deliveryTag, attempt, message,
                     properties, body);
             unsettled.put(deliveryTag, ack);
@@ -144,7 +154,12 @@ final class RabbitConsumer implements Consumer {
                 }
             } else {
                 byte[] key = message.unsafeKey();
-                workers.execute(key == null ? Long.hashCode(deliveryTag) : Arrays.hashCode(key), () -> handle(delivery));
+                try {
+                    workers.execute(key == null ? Long.hashCode(deliveryTag) : Arrays.hashCode(key), () -> handle(delivery));
+                } catch (RejectedExecutionException e) {
+                    // Closing: the delivery stays unsettled and RabbitMQ redelivers it.
+                    log.debug("delivery {} arrived while group '{}' closes", deliveryTag, options.group());
+                }
             }
         }
 
@@ -176,11 +191,15 @@ final class RabbitConsumer implements Consumer {
 
     private void handBack(RabbitAcknowledgement ack) {
         unsettled.remove(ack.deliveryTag);
+        nack(ack.deliveryTag, true);
+    }
+
+    private void nack(long deliveryTag, boolean requeue) {
         try {
-            channel.basicNack(ack.deliveryTag, false, true);
+            channel.basicNack(deliveryTag, false, requeue);
         } catch (IOException | RuntimeException e) {
             log.debug("nack of delivery {} on queue '{}' not sent ({}); RabbitMQ will redeliver it",
-                    ack.deliveryTag, queue, e.toString());
+                    deliveryTag, queue, e.toString());
         }
     }
 
