@@ -41,6 +41,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * (confirmed) and the original acked. Dead letters are published (confirmed) to the dead-letter topic, then
  * the original is acked; when that publish fails the original is handed back to the queue instead.
  *
+ * <p>Threading: acks and nacks may come from any thread (amqp-client writes each frame of a channel under
+ * the channel's lock, and they need no sequence number); requeue and dead-letter publishes go through a
+ * confirm channel of this consumer, serialised by a lock.
+ *
  * <p>Close cancels the subscription, waits for running handlers and pending requeue/dead-letter publishes,
  * then closes the channel without acking what is unsettled, so RabbitMQ redelivers it.
  */

@@ -55,9 +55,11 @@ final class RabbitProducer implements Producer {
             return CompletableFuture.failedFuture(new ClosedException("rabbitmq producer is closed"));
         }
         int size = message.sizeInBytes();
-        if (size > broker.settings.maxMessageBytes) {
-            return CompletableFuture.failedFuture(new MessageTooLargeException(message.topic(), size,
-                    broker.settings.maxMessageBytes));
+        long limit = broker.settings.maxMessageBytes;
+        if (size > limit) {
+            return CompletableFuture.failedFuture(new MessageTooLargeException("message of " + size
+                    + " bytes for topic '" + message.topic() + "' exceeds the limit of " + limit
+                    + " bytes (max-message-bytes)", size, limit, null));
         }
         try {
             broker.awaitUnblocked(options.backpressure() == Backpressure.FAIL ? Duration.ZERO : options.blockTimeout());
