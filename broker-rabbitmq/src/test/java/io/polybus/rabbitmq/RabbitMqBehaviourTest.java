@@ -149,6 +149,10 @@ class RabbitMqBehaviourTest {
         assertTrue(type.getMessage().contains("queue-type") && type.getMessage().contains("classic, quorum"),
                 type.getMessage());
 
+        ConfigException heartbeat = assertThrows(ConfigException.class, () -> open("heartbeat", "500ms"));
+        assertTrue(heartbeat.getMessage().contains("heartbeat") && heartbeat.getMessage().contains("at least 1s"),
+                heartbeat.getMessage());
+
         ConfigException uri = assertThrows(ConfigException.class, () -> open("uri", "amqp://u:s3cret@host:notaport/"));
         assertTrue(uri.getMessage().contains("uri"), uri.getMessage());
         assertFalse(uri.getMessage().contains("s3cret"), uri.getMessage());

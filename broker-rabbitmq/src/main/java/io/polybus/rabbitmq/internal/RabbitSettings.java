@@ -70,7 +70,9 @@ public final class RabbitSettings {
                     "Connection name shown in the management UI and `rabbitmqctl list_connections`.")
             .define(CONNECTION_TIMEOUT, Type.DURATION, "10s", ConfigDef.atLeast(Duration.ofMillis(1)),
                     "TCP connect timeout.")
-            .define(HEARTBEAT, Type.DURATION, "30s", "AMQP heartbeat; 0 turns it off.")
+            .define(HEARTBEAT, Type.DURATION, "30s",
+                    v -> ((Duration) v).isZero() || ((Duration) v).toSeconds() >= 1 ? null : "0 (off) or at least 1s",
+                    "AMQP heartbeat (whole seconds); 0 turns it off.")
             .define(RECOVERY_INTERVAL, Type.DURATION, "2s", ConfigDef.atLeast(Duration.ofMillis(10)),
                     "Wait between attempts to recover a lost connection (connections, channels, queues, bindings and"
                             + " consumers recover automatically).")
