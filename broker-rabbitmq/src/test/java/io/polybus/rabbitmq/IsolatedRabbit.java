@@ -75,6 +75,11 @@ final class IsolatedRabbit implements AutoCloseable {
         running = false;
     }
 
+    /** Raises (watermark 0: RabbitMQ blocks every publishing connection) or clears the memory alarm. */
+    void memoryAlarm(boolean raised) throws Exception {
+        run(List.of(BIN + "rabbitmqctl", "-n", node, "set_vm_memory_high_watermark", raised ? "0" : "0.4"), 60);
+    }
+
     private void run(List<String> command, int timeoutSeconds) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(command)).directory(dir.toFile())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("commands.log").toFile());

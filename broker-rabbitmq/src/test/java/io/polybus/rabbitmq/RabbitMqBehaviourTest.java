@@ -135,6 +135,12 @@ class RabbitMqBehaviourTest {
     }
 
     @Test
+    void tlsAgainstAPlainPortFailsNamingHostAndPort() {
+        PolybusException e = assertThrows(PolybusException.class, () -> open("tls", "true", "connection-timeout", "5s"));
+        assertTrue(e.getMessage().contains("127.0.0.1:5672"), e.getMessage());
+    }
+
+    @Test
     void badConfigurationNamesTheKeyAndHidesSecrets() {
         ConfigException port = assertThrows(ConfigException.class, () -> open("port", "abc"));
         assertTrue(port.getMessage().contains("port") && port.getMessage().contains("abc"), port.getMessage());
@@ -142,6 +148,10 @@ class RabbitMqBehaviourTest {
         ConfigException type = assertThrows(ConfigException.class, () -> open("queue-type", "stream"));
         assertTrue(type.getMessage().contains("queue-type") && type.getMessage().contains("classic, quorum"),
                 type.getMessage());
+
+        ConfigException heartbeat = assertThrows(ConfigException.class, () -> open("heartbeat", "500ms"));
+        assertTrue(heartbeat.getMessage().contains("heartbeat") && heartbeat.getMessage().contains("at least 1s"),
+                heartbeat.getMessage());
 
         ConfigException uri = assertThrows(ConfigException.class, () -> open("uri", "amqp://u:s3cret@host:notaport/"));
         assertTrue(uri.getMessage().contains("uri"), uri.getMessage());
@@ -201,6 +211,34 @@ class RabbitMqBehaviourTest {
                 assertEquals("not wanted", got[0].getProps().getHeaders().get(DeadLetter.ERROR).toString());
                 assertNotNull(got[0].getProps().getHeaders().get(DeadLetter.GROUP));
             }
+        }
+    }
+
+    @Test
+    void quorumMessageNeverSettledIsDeadLetteredAfterMaxDeliveries() throws Exception {
+        String topic = topology.topic(prefix + "-t");
+        String group = topology.group("g");
+        try (Broker broker = open("queue-type", "quorum")) {
+            Recorder dead = Recorder.acking();
+            broker.subscribe(ConsumerOptions.of(topic + ".dlq", topology.group("dead")), dead);
+            ConsumerOptions options = ConsumerOptions.builder(topic, group).maxDeliveries(2).build();
+            try (Producer producer = broker.producer()) {
+                for (int attempt = 1; attempt <= 2; attempt++) {
+                    Recorder crashing = Recorder.holding();
+                    io.polybus.Consumer consumer = broker.subscribe(options, crashing);
+                    if (attempt == 1) {
+                        sendNow(producer, Message.builder(topic).payload("crashes its consumers").build());
+                    }
+                    await().atMost(Duration.ofSeconds(30)).until(() -> crashing.count() == 1);
+                    assertEquals(attempt, crashing.deliveries().get(0).attempt());
+                    consumer.close();
+                }
+            }
+            Recorder third = Recorder.acking();
+            broker.subscribe(options, third);
+            await().atMost(Duration.ofSeconds(30)).until(() -> dead.count() == 1);
+            assertEquals("3", dead.deliveries().get(0).message().header(DeadLetter.ATTEMPTS));
+            assertEquals(0, third.count(), "an exhausted message reached the handler");
         }
     }
 }

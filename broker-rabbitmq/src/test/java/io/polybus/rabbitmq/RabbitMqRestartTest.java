@@ -1,7 +1,9 @@
 package io.polybus.rabbitmq;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.polybus.Backpressure;
 import io.polybus.Broker;
+import io.polybus.BrokerUnavailableException;
 import io.polybus.Brokers;
 import io.polybus.Config;
 import io.polybus.Consumer;
@@ -9,7 +11,9 @@ import io.polybus.ConsumerOptions;
 import io.polybus.Message;
 import io.polybus.PolybusException;
 import io.polybus.Producer;
+import io.polybus.ProducerOptions;
 import io.polybus.Receipt;
+import io.polybus.testkit.Recorder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,10 +32,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** RabbitMQ stopped and started again under a running producer and consumer, on a node of the test's own. */
+/**
+ * RabbitMQ stopped and started again, or blocking publishers, under a running producer and consumer, on a
+ * node of the test's own.
+ */
 class RabbitMqRestartTest {
     private static IsolatedRabbit rabbit;
 
@@ -111,6 +120,48 @@ class RabbitMqRestartTest {
                     .until(() -> received.keySet().containsAll(confirmed));
             assertEquals(confirmed.size(), confirmed.stream().filter(received::containsKey).count());
             consumer.close();
+        }
+    }
+
+    @Test
+    void sendsFailFastOrWaitWhileRabbitBlocksPublishers() throws Exception {
+        Config config = Config.of("type", "rabbitmq", "host", "127.0.0.1", "port", Integer.toString(rabbit.port()),
+                "connection-name", "polybus-alarm-test");
+        try (Broker broker = Brokers.open(config, new SimpleMeterRegistry())) {
+            Recorder recorder = Recorder.acking();
+            broker.subscribe(ConsumerOptions.of("alarm", "g"), recorder);
+            Producer failing = broker.producer(ProducerOptions.builder().backpressure(Backpressure.FAIL).build());
+            failing.send(Message.builder("alarm").payload("before").build()).get(30, TimeUnit.SECONDS);
+
+            List<CompletableFuture<Receipt>> held = new CopyOnWriteArrayList<>();
+            rabbit.memoryAlarm(true);
+            try {
+                await("RabbitMQ blocks the connection").atMost(Duration.ofSeconds(60)).until(() -> {
+                    CompletableFuture<Receipt> f = failing.send(Message.builder("alarm").payload("during").build());
+                    if (f.isCompletedExceptionally()) {
+                        Throwable cause = assertThrows(ExecutionException.class, f::get).getCause();
+                        assertInstanceOf(BrokerUnavailableException.class, cause);
+                        assertTrue(cause.getMessage().contains("blocks publishing"), cause.getMessage());
+                        return true;
+                    }
+                    held.add(f);
+                    return false;
+                });
+                Producer waiting = broker.producer(ProducerOptions.builder().blockTimeout(Duration.ofSeconds(60)).build());
+                CompletableFuture<CompletableFuture<Receipt>> send = CompletableFuture.supplyAsync(
+                        () -> waiting.send(Message.builder("alarm").payload("waited").build()));
+                await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> !send.isDone());
+                rabbit.memoryAlarm(false);
+                send.get(60, TimeUnit.SECONDS).get(60, TimeUnit.SECONDS);
+            } finally {
+                rabbit.memoryAlarm(false);
+            }
+            for (CompletableFuture<Receipt> f : held) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            failing.send(Message.builder("alarm").payload("after").build()).get(30, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(30)).until(() -> recorder.sawPayload("waited") && recorder.sawPayload("after")
+                    && recorder.count() >= held.size() + 3);
         }
     }
 

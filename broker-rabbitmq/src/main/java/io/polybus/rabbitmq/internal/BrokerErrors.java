@@ -1,11 +1,11 @@
 package io.polybus.rabbitmq.internal;
 
 import com.rabbitmq.client.AMQP;
-import com.rabbitmq.client.AlreadyClosedException;
 import com.rabbitmq.client.PossibleAuthenticationFailureException;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.polybus.AuthenticationException;
 import io.polybus.BrokerUnavailableException;
+import io.polybus.ClosedException;
 import io.polybus.PolybusException;
 
 import java.io.IOException;
@@ -63,23 +63,14 @@ final class BrokerErrors {
                     + close.getReplyText() + hint, cause);
         }
         if (cause.isInitiatedByApplication()) {
-            return new io.polybus.ClosedException("channel closed by the application during " + what);
+            return new ClosedException("channel closed by the application during " + what);
         }
         return new BrokerUnavailableException("lost the connection to RabbitMQ at " + address + " during " + what
                 + "; the broker may or may not have stored what was not confirmed", cause);
     }
 
-    /** A channel operation (declare, bind, consume, create channel) failed. */
+    /** A channel operation (declare, bind, consume, create channel) failed other than by a shutdown. */
     PolybusException operation(Exception e, String what) {
-        if (e instanceof ShutdownSignalException s) {
-            return shutdown(s, what);
-        }
-        if (e instanceof AlreadyClosedException a) {
-            return shutdown(a, what);
-        }
-        if (e.getCause() instanceof ShutdownSignalException s) {
-            return shutdown(s, what);
-        }
         if (e instanceof IOException || e instanceof TimeoutException) {
             return new BrokerUnavailableException(what + " on RabbitMQ at " + address + " failed: " + e, e);
         }

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
@@ -131,7 +132,7 @@ final class ConfirmChannel implements ConfirmListener, ReturnListener, ShutdownL
             if (channel.isOpen()) {
                 channel.close();
             }
-        } catch (IOException | RuntimeException | java.util.concurrent.TimeoutException e) {
+        } catch (IOException | RuntimeException | TimeoutException e) {
             log.debug("closing channel {} failed: {}", channel.getChannelNumber(), e.toString());
             abort();
         }

@@ -1,10 +1,12 @@
 package io.polybus.rabbitmq.internal;
 
+import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.polybus.Broker;
+import io.polybus.BrokerUnavailableException;
 import io.polybus.Capability;
 import io.polybus.Consumer;
 import io.polybus.ConsumerOptions;
@@ -17,12 +19,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -42,6 +46,8 @@ public final class RabbitBroker implements Broker {
     private final MeterRegistry meters;
     private final Set<String> declaredExchanges = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final Object unblocked = new Object();
+    private volatile String blockedReason;
 
     private RabbitBroker(RabbitSettings settings, Connection connection, ExecutorService dispatch, MeterRegistry meters) {
         this.settings = settings;
@@ -49,6 +55,16 @@ public final class RabbitBroker implements Broker {
         this.connection = connection;
         this.dispatch = dispatch;
         this.meters = meters;
+        connection.addBlockedListener(reason -> {
+            blockedReason = reason;
+            log.warn("RabbitMQ at {} blocks publishing: {}", settings.address(), reason);
+        }, () -> {
+            blockedReason = null;
+            synchronized (unblocked) {
+                unblocked.notifyAll();
+            }
+            log.info("RabbitMQ at {} accepts publishing again", settings.address());
+        });
     }
 
     /**
@@ -115,6 +131,35 @@ public final class RabbitBroker implements Broker {
         return topic + "." + group;
     }
 
+    /**
+     * Returns at once unless RabbitMQ blocks publishers (a resource alarm: memory or disk); then waits for it to
+     * lift, so that a publish never hangs in a socket write.
+     *
+     * @throws BrokerUnavailableException when the block lasts longer than {@code timeout}
+     */
+    void awaitUnblocked(Duration timeout) {
+        if (blockedReason == null) {
+            return;
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (unblocked) {
+            String reason;
+            while ((reason = blockedReason) != null) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new BrokerUnavailableException("RabbitMQ at " + settings.address() + " blocks publishing ("
+                            + reason + ") for longer than " + timeout);
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(unblocked, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new PolybusException("interrupted while RabbitMQ blocks publishing", e);
+                }
+            }
+        }
+    }
+
     /** Declares the topic's exchange once per broker, when auto-create is on. */
     void ensureExchange(Channel channel, String topic) throws IOException {
         if (settings.autoCreate && !declaredExchanges.contains(topic)) {
@@ -152,9 +197,23 @@ public final class RabbitBroker implements Broker {
         }
     }
 
+    /** Translates a failed channel operation; {@code what} names it, e.g. "send to topic 'x'". */
+    PolybusException failure(Exception e, String what) {
+        if (e instanceof PolybusException p) {
+            return p;
+        }
+        if (e instanceof ShutdownSignalException s) {
+            return shutdown(s, what);
+        }
+        if (e.getCause() instanceof ShutdownSignalException s) {
+            return shutdown(s, what);
+        }
+        return errors.operation(e, what);
+    }
+
+    /** The channel or connection shut down during {@code what}. */
     PolybusException shutdown(ShutdownSignalException e, String what) {
-        if (e.getReason() instanceof com.rabbitmq.client.AMQP.Channel.Close close
-                && close.getReplyCode() == com.rabbitmq.client.AMQP.NOT_FOUND) {
+        if (e.getReason() instanceof AMQP.Channel.Close close && close.getReplyCode() == AMQP.NOT_FOUND) {
             forgetExchanges();
         }
         return errors.shutdown(e, what);

@@ -11,7 +11,6 @@ import io.polybus.DeadLetter;
 import io.polybus.Delivery;
 import io.polybus.DeliveryHandler;
 import io.polybus.Message;
-import io.polybus.PolybusException;
 import io.polybus.Receipt;
 import io.polybus.spi.DeliveryCounters;
 import io.polybus.spi.OrderedWorkers;
@@ -26,6 +25,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -40,6 +40,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * queues, which do not count them, a copy carrying the next attempt number is published to the queue
  * (confirmed) and the original acked. Dead letters are published (confirmed) to the dead-letter topic, then
  * the original is acked; when that publish fails the original is handed back to the queue instead.
+ *
+ * <p>Threading: acks and nacks may come from any thread (amqp-client writes each frame of a channel under
+ * the channel's lock, and they need no sequence number); requeue and dead-letter publishes go through a
+ * confirm channel of this consumer, serialised by a lock.
  *
  * <p>Close cancels the subscription, waits for running handlers and pending requeue/dead-letter publishes,
  * then closes the channel without acking what is unsettled, so RabbitMQ redelivers it.
@@ -97,8 +101,7 @@ final class RabbitConsumer implements Consumer {
             return consumer;
         } catch (IOException | RuntimeException e) {
             abort(channel);
-            throw e instanceof ShutdownSignalException s ? broker.shutdown(s, what)
-                    : e instanceof PolybusException p ? p : broker.errors.operation(e, what);
+            throw broker.failure(e, what);
         }
     }
 
@@ -122,12 +125,27 @@ final class RabbitConsumer implements Consumer {
             if (stopping) {
                 return;
             }
-            Message message = WireFormat.message(options.topic(), properties, body);
-            int attempt = WireFormat.attempt(properties, envelope.isRedeliver());
             long deliveryTag = envelope.getDeliveryTag();
+            Message message;
+            try {
+                message = WireFormat.message(options.topic(), properties, body);
+            } catch (RuntimeException e) {
+                // Not something a Polybus producer sent; an exception here would close the channel.
+                log.error("dropping a message on queue '{}' that cannot be read as a Polybus message", queue, e);
+                unsettled.remove(deliveryTag);
+                nack(deliveryTag, false);
+                return;
+            }
+            int attempt = WireFormat.attempt(properties, envelope.isRedeliver());
             RabbitAcknowledgement ack = new RabbitAcknowledgement(RabbitConsumer.this, deliveryTag, attempt, message,
                     properties, body);
             unsettled.put(deliveryTag, ack);
+            if (attempt > options.maxDeliveries()) {
+                // Redelivered after consumers failed without settling it (e.g. crashed on it) too often.
+                ack.reject("delivered " + attempt + " times, never settled by a consumer (maxDeliveries "
+                        + options.maxDeliveries() + ")");
+                return;
+            }
             Delivery delivery = new Delivery(message, attempt, ack);
             if (workers == null) {
                 inlineHandler.lock();
@@ -140,7 +158,12 @@ final class RabbitConsumer implements Consumer {
                 }
             } else {
                 byte[] key = message.unsafeKey();
-                workers.execute(key == null ? Long.hashCode(deliveryTag) : Arrays.hashCode(key), () -> handle(delivery));
+                try {
+                    workers.execute(key == null ? Long.hashCode(deliveryTag) : Arrays.hashCode(key), () -> handle(delivery));
+                } catch (RejectedExecutionException e) {
+                    // Closing: the delivery stays unsettled and RabbitMQ redelivers it.
+                    log.debug("delivery {} arrived while group '{}' closes", deliveryTag, options.group());
+                }
             }
         }
 
@@ -172,11 +195,15 @@ final class RabbitConsumer implements Consumer {
 
     private void handBack(RabbitAcknowledgement ack) {
         unsettled.remove(ack.deliveryTag);
+        nack(ack.deliveryTag, true);
+    }
+
+    private void nack(long deliveryTag, boolean requeue) {
         try {
-            channel.basicNack(ack.deliveryTag, false, true);
+            channel.basicNack(deliveryTag, false, requeue);
         } catch (IOException | RuntimeException e) {
             log.debug("nack of delivery {} on queue '{}' not sent ({}); RabbitMQ will redeliver it",
-                    ack.deliveryTag, queue, e.toString());
+                    deliveryTag, queue, e.toString());
         }
     }
 

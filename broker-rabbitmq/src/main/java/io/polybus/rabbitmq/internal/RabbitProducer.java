@@ -13,6 +13,7 @@ import io.polybus.Receipt;
 import io.polybus.spi.InFlightLimiter;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -54,11 +55,14 @@ final class RabbitProducer implements Producer {
             return CompletableFuture.failedFuture(new ClosedException("rabbitmq producer is closed"));
         }
         int size = message.sizeInBytes();
-        if (size > broker.settings.maxMessageBytes) {
-            return CompletableFuture.failedFuture(new MessageTooLargeException(message.topic(), size,
-                    broker.settings.maxMessageBytes));
+        long limit = broker.settings.maxMessageBytes;
+        if (size > limit) {
+            return CompletableFuture.failedFuture(new MessageTooLargeException("message of " + size
+                    + " bytes for topic '" + message.topic() + "' exceeds the limit of " + limit
+                    + " bytes (max-message-bytes)", size, limit, null));
         }
         try {
+            broker.awaitUnblocked(options.backpressure() == Backpressure.FAIL ? Duration.ZERO : options.blockTimeout());
             bytes.acquire(size);
         } catch (PolybusException e) {
             return CompletableFuture.failedFuture(e);
@@ -83,8 +87,7 @@ final class RabbitProducer implements Producer {
                     topic, message.id(), size);
         } catch (IOException | RuntimeException e) {
             release(size);
-            return CompletableFuture.failedFuture(e instanceof PolybusException p ? p
-                    : broker.errors.operation(e, "send to topic '" + topic + "'"));
+            return CompletableFuture.failedFuture(broker.failure(e, "send to topic '" + topic + "'"));
         } finally {
             lock.unlock();
         }

@@ -54,7 +54,8 @@ public final class RabbitSettings {
 
     public static final ConfigDef CONFIG = ConfigDef.builder(TYPE)
             .define(URI, Type.PASSWORD, null, RabbitSettings::checkUri,
-                    "amqp:// or amqps:// URI (user, password, host, port, virtual host); overrides the keys it contains."
+                    "amqp:// or amqps:// URI (user, password, host, port, virtual host); the parts it holds override"
+                            + " `host`, `port`, `virtual-host`, `username` and `password` (amqps: as with `tls`)."
                             + " Treated as a secret because it may hold the password.")
             .define(HOST, Type.STRING, "localhost", ConfigDef.nonEmpty(), "Host of the RabbitMQ node.")
             .define(PORT, Type.INT, null, ConfigDef.between(1, 65535), "AMQP port; 5672, or 5671 with `tls`.")
@@ -69,7 +70,9 @@ public final class RabbitSettings {
                     "Connection name shown in the management UI and `rabbitmqctl list_connections`.")
             .define(CONNECTION_TIMEOUT, Type.DURATION, "10s", ConfigDef.atLeast(Duration.ofMillis(1)),
                     "TCP connect timeout.")
-            .define(HEARTBEAT, Type.DURATION, "30s", "AMQP heartbeat; 0 turns it off.")
+            .define(HEARTBEAT, Type.DURATION, "30s",
+                    v -> ((Duration) v).isZero() || ((Duration) v).toSeconds() >= 1 ? null : "0 (off) or at least 1s",
+                    "AMQP heartbeat (whole seconds); 0 turns it off.")
             .define(RECOVERY_INTERVAL, Type.DURATION, "2s", ConfigDef.atLeast(Duration.ofMillis(10)),
                     "Wait between attempts to recover a lost connection (connections, channels, queues, bindings and"
                             + " consumers recover automatically).")
@@ -126,9 +129,9 @@ public final class RabbitSettings {
         factory.setVirtualHost(config.getString(VIRTUAL_HOST));
         factory.setUsername(config.getString(USERNAME));
         config.findPassword(PASSWORD).map(Password::value).ifPresent(factory::setPassword);
-        boolean tls = config.getBoolean(TLS);
         config.findPassword(URI).ifPresent(uri -> setUri(factory, uri.value()));
-        if (tls && !factory.isSSL()) {
+        // An amqps:// URI makes amqp-client trust every certificate; verify against the JVM's trust store instead.
+        if (config.getBoolean(TLS) || factory.isSSL()) {
             try {
                 factory.useSslProtocol(SSLContext.getDefault());
             } catch (GeneralSecurityException e) {
@@ -136,10 +139,9 @@ public final class RabbitSettings {
             }
             factory.enableHostnameVerification();
         }
-        if (config.has(PORT)) {
-            factory.setPort(config.getInt(PORT));
-        } else if (!config.has(URI)) {
-            factory.setPort(factory.isSSL() ? ConnectionFactory.DEFAULT_AMQP_OVER_SSL_PORT : ConnectionFactory.DEFAULT_AMQP_PORT);
+        if (!config.has(URI)) {
+            factory.setPort(config.has(PORT) ? config.getInt(PORT)
+                    : factory.isSSL() ? ConnectionFactory.DEFAULT_AMQP_OVER_SSL_PORT : ConnectionFactory.DEFAULT_AMQP_PORT);
         }
         factory.setConnectionTimeout(millis(config.getDuration(CONNECTION_TIMEOUT)));
         factory.setRequestedHeartbeat((int) config.getDuration(HEARTBEAT).toSeconds());
