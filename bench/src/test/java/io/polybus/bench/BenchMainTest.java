@@ -95,14 +95,16 @@ class BenchMainTest {
     @Test
     void unreachableBrokerFailsTheRunNamingHostAndPort() throws Exception {
         Path outDir = dir.resolve("out");
-        int code = bench("-w", workload("brokers: {redis: {port: 1}}\n").toString(), "--brokers", "redis", "-o",
+        int code = bench("-w", workload("brokers: {redis: {port: 1, polybus: {port: 1}}}\n").toString(), "--brokers", "redis", "-o",
                 outDir.toString(), "--no-progress");
 
         assertEquals(1, code);
         assertTrue(out.toString(StandardCharsets.UTF_8).contains(
                         "redis/raw @ 2,000/s: FAILED: redis does not answer at 127.0.0.1:1 (start it, or run with --start-brokers)"),
                 () -> out.toString(StandardCharsets.UTF_8));
-        assertTrue(out.toString(StandardCharsets.UTF_8).contains("redis/polybus skipped: no Polybus provider of type redis"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("redis/polybus @ 2,000/s: FAILED:"), () -> out.toString(StandardCharsets.UTF_8));
+        assertTrue(out.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("redis/polybus @")).anyMatch(l -> l.contains("127.0.0.1:1")),
+                () -> out.toString(StandardCharsets.UTF_8));
     }
 
     @Test
