@@ -24,6 +24,7 @@ final class LineAssembler {
     private int partialLength;
     private long partialStart;
     private boolean discarding;
+    private boolean continuesSplit;
 
     private byte[] joined;
     private int joinedLength;
@@ -99,6 +100,7 @@ final class LineAssembler {
                     partialLength = 0;
                     ok = completeLine(partial, 0, n, partialStart, endPos);
                 }
+
             } else {
                 ok = completeLine(b, start, nl - start, startPos, endPos);
             }
@@ -150,6 +152,7 @@ final class LineAssembler {
             if (!pipeline.accept(partial, 0, n, path, fileId, partialStart, partialStart + n, tracker, Pipeline.SPLIT)) {
                 return false;
             }
+            continuesSplit = true;
             partialStart += n;
         }
         append(b, off, len);
@@ -167,6 +170,15 @@ final class LineAssembler {
     private boolean completeLine(byte[] b, int off, int len, long startPos, long endPos) {
         if (len > 0 && b[off + len - 1] == '\r') {
             len--;
+        }
+        if (continuesSplit) {
+            // The last chunk of a line whose first chunks were sent while it was still being read.
+            continuesSplit = false;
+            if (len == 0) {
+                tracker.record(tracker.current(), endPos);
+                return true;
+            }
+            return pipeline.accept(b, off, len, path, fileId, startPos, endPos, tracker, Pipeline.SPLIT);
         }
         if (len <= maxBytes) {
             return line(b, off, len, startPos, endPos);
