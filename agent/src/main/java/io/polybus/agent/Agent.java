@@ -1,6 +1,7 @@
 package io.polybus.agent;
 
 import com.google.inject.Guice;
+import com.google.inject.ProvisionException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.polybus.ConfigException;
 import io.polybus.agent.internal.AgentModule;
@@ -67,7 +68,17 @@ public final class Agent implements AutoCloseable {
     }
 
     private static Agent create(Settings settings, MeterRegistry meters) {
-        return new Agent(Guice.createInjector(new AgentModule(settings, meters)).getInstance(AgentRuntime.class));
+        try {
+            return new Agent(Guice.createInjector(new AgentModule(settings, meters)).getInstance(AgentRuntime.class));
+        } catch (ProvisionException e) {
+            // Guice wraps what a provider threw (broker unreachable, data directory in use): rethrow that.
+            for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+                if (t instanceof RuntimeException r && !(t instanceof ProvisionException)) {
+                    throw r;
+                }
+            }
+            throw e;
+        }
     }
 
     /** Starts reading. */

@@ -42,8 +42,13 @@ final class AgentFixture implements AutoCloseable {
     }
 
     AgentFixture(Path dir, String... topics) {
+        this(dir, Config.empty(), topics);
+    }
+
+    /** {@code brokerExtras}: more memory broker keys; the first handle of a name decides its engine's limits. */
+    AgentFixture(Path dir, Config brokerExtras, String... topics) {
         this.dir = dir;
-        this.broker = Brokers.open(Config.of("type", "memory", "name", brokerName));
+        this.broker = Brokers.open(Config.of("type", "memory", "name", brokerName).withAll(brokerExtras));
         for (String topic : topics) {
             consumers.add(broker.subscribe(ConsumerOptions.builder(topic, "check").ackMode(AckMode.AUTO).build(), d -> {
                 try {

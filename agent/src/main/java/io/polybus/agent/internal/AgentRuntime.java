@@ -35,7 +35,7 @@ public final class AgentRuntime {
     private boolean acknowledgedAll = true;
 
     @Inject
-    AgentRuntime(Settings settings, Broker broker, Shipper shipper, CheckpointStore checkpoints, AgentMetrics metrics) {
+    AgentRuntime(Settings settings, CheckpointStore checkpoints, Broker broker, Shipper shipper, AgentMetrics metrics) {
         this.settings = settings;
         this.broker = broker;
         this.shipper = shipper;

@@ -37,8 +37,8 @@ public record Settings(String host, Path dataDir, boolean checkpoints, Duration 
     public static final String DEFAULT_TOPIC = "logs";
 
     /** How events reach the broker. */
-    public record Delivery(long maxBytesInFlight, int batchEvents, Duration retryBackoff, Duration retryBackoffMax,
-                           Duration shutdownTimeout) {
+    public record Delivery(long maxBytesInFlight, int batchEvents, Duration sendTimeout, Duration retryBackoff,
+                           Duration retryBackoffMax, Duration shutdownTimeout) {
     }
 
     /** What the agent prints for people while it runs ({@code agent --show} turns it on too). */
@@ -112,6 +112,7 @@ public record Settings(String host, Path dataDir, boolean checkpoints, Duration 
         Delivery delivery = new Delivery(
                 d.size("max-bytes-in-flight", 16L << 20, 64 << 10, 1L << 34),
                 d.integer("batch-events", 2048, 1, 1 << 20),
+                d.duration("send-timeout", Duration.ofSeconds(30), Duration.ofMillis(1)),
                 d.duration("retry-backoff", Duration.ofMillis(200), Duration.ofMillis(1)),
                 d.duration("retry-backoff-max", Duration.ofSeconds(10), Duration.ofMillis(1)),
                 d.duration("shutdown-timeout", Duration.ofSeconds(30), Duration.ZERO));

@@ -46,7 +46,7 @@ public final class Shipper implements AutoCloseable {
     public Shipper(Broker broker, Settings.Delivery delivery, AgentMetrics metrics) {
         long max = delivery.maxBytesInFlight();
         this.producer = broker.producer(ProducerOptions.builder().maxInFlightBytes(Math.max(max * 2, broker.maxMessageBytes() * 2))
-                .backpressure(Backpressure.BLOCK).blockTimeout(Duration.ofSeconds(30))
+                .backpressure(Backpressure.BLOCK).blockTimeout(delivery.sendTimeout())
                 .closeTimeout(delivery.shutdownTimeout()).build());
         this.limiter = new InFlightLimiter(max, Backpressure.BLOCK, WAIT_STEP);
         this.metrics = metrics;
