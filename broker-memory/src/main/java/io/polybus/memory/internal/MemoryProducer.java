@@ -15,6 +15,8 @@ import java.util.concurrent.CompletableFuture;
  * topic, so there is never anything in flight to flush.
  */
 final class MemoryProducer implements Producer {
+    /** Memory topics have no addressable position; the receipt says where the message went. */
+    private static final String POSITION = "memory";
     private final Engine engine;
     private final ProducerOptions options;
     private final long maxMessageBytes;
@@ -39,8 +41,8 @@ final class MemoryProducer implements Producer {
             return CompletableFuture.failedFuture(new MessageTooLargeException(message.topic(), size, maxMessageBytes));
         }
         try {
-            long sequence = topic(message.topic()).publish(message, size, options.backpressure(), blockNanos);
-            return CompletableFuture.completedFuture(new Receipt(message.topic(), message.id(), Long.toString(sequence)));
+            topic(message.topic()).publish(message, size, options.backpressure(), blockNanos);
+            return CompletableFuture.completedFuture(new Receipt(message.topic(), message.id(), POSITION));
         } catch (PolybusException e) {
             return CompletableFuture.failedFuture(e);
         }

@@ -5,7 +5,6 @@ import io.polybus.BufferFullException;
 import io.polybus.Message;
 
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicLong;
 
 /** A topic: its groups, each getting every message published after it was created. */
 final class Topic {
@@ -14,7 +13,6 @@ final class Topic {
     final String name;
     private final int partitions;
     private final long maxGroupBytes;
-    private final AtomicLong sequence = new AtomicLong();
     private volatile Group[] groups = NONE;
     private int roundRobin;
 
@@ -42,10 +40,9 @@ final class Topic {
      * racing for the last room may each add one message).
      *
      * @param blockNanos how long {@link Backpressure#BLOCK} waits for room; ignored by {@link Backpressure#FAIL}
-     * @return the message's sequence number in this topic
      * @throws BufferFullException when a group stays full
      */
-    long publish(Message message, int size, Backpressure backpressure, long blockNanos) {
+    void publish(Message message, int size, Backpressure backpressure, long blockNanos) {
         Group[] current = groups;
         for (Group g : current) {
             g.awaitRoom(size, backpressure, blockNanos);
@@ -54,7 +51,6 @@ final class Topic {
         for (Group g : current) {
             g.append(entry);
         }
-        return sequence.incrementAndGet();
     }
 
     /** Publishes a dead letter: never waits, so settling a delivery cannot block on a full dead-letter group. */
@@ -63,7 +59,6 @@ final class Topic {
         for (Group g : groups) {
             g.append(entry);
         }
-        sequence.incrementAndGet();
     }
 
     private int partitionOf(byte[] key) {

@@ -1,0 +1,62 @@
+package io.polybus;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class MessageTest {
+
+    @Test
+    void arraysAreCopiedInAndOut() {
+        byte[] payload = {1, 2, 3};
+        Message m = Message.builder("t").payload(payload).build();
+        payload[0] = 9;
+        assertArrayEquals(new byte[] {1, 2, 3}, m.payload());
+        m.payload()[1] = 9;
+        assertArrayEquals(new byte[] {1, 2, 3}, m.payload());
+    }
+
+    @Test
+    void idsAreUniqueAndKeptByToBuilder() {
+        Message a = Message.builder("t").payload("x").header("h", "1").build();
+        Message b = Message.builder("t").payload("x").build();
+        assertNotEquals(a.id(), b.id());
+        Message copy = a.toBuilder().header("h2", "2").build();
+        assertEquals(a.id(), copy.id());
+        assertEquals(Map.of("h", "1", "h2", "2"), copy.headers());
+        assertEquals(Map.of("h", "1"), a.headers());
+        assertThrows(UnsupportedOperationException.class, () -> a.headers().put("x", "y"));
+    }
+
+    @Test
+    void codecsRoundTrip() {
+        record Order(String id, int total) {
+        }
+        Message m = Message.builder("orders").payload(new Order("o-1", 12), Codecs.json(Order.class)).build();
+        assertEquals(new Order("o-1", 12), m.payload(Codecs.json(Order.class)));
+        assertEquals("{\"id\":\"o-1\",\"total\":12}", m.payload(Codecs.string()));
+        assertThrows(SerializationException.class, () -> Message.builder("t").payload("nope").build()
+                .payload(Codecs.json(Order.class)));
+        assertNull(m.key());
+    }
+
+    @Test
+    void blankTopicAndNullHeaderValuesAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> Message.builder(" "));
+        assertThrows(NullPointerException.class, () -> Message.builder("t").header("h", null));
+    }
+
+    @Test
+    void optionsRejectNonsense() {
+        assertThrows(IllegalArgumentException.class, () -> ConsumerOptions.builder("t", "g").prefetch(0).build());
+        assertThrows(IllegalArgumentException.class, () -> ConsumerOptions.builder("t", "g").onHandlerError(Outcome.ACK).build());
+        assertThrows(IllegalArgumentException.class, () -> ProducerOptions.builder().maxInFlightBytes(0).build());
+        assertEquals("t.dlq", ConsumerOptions.of("t", "g").deadLetterTopic().orElseThrow());
+    }
+}

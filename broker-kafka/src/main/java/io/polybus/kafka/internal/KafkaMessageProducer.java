@@ -1,0 +1,146 @@
+package io.polybus.kafka.internal;
+
+import io.polybus.ClosedException;
+import io.polybus.Message;
+import io.polybus.MessageTooLargeException;
+import io.polybus.PolybusException;
+import io.polybus.PolybusTimeoutException;
+import io.polybus.Producer;
+import io.polybus.ProducerOptions;
+import io.polybus.Receipt;
+import io.polybus.spi.InFlightLimiter;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Sends through one KafkaProducer. The in-flight bound is the {@link InFlightLimiter}'s; the KafkaProducer
+ * gets a buffer.memory with room above it, so that its own buffer never blocks first, and the block timeout
+ * as max.block.ms (its wait for metadata). A future completes from the producer's callback, on Kafka's I/O
+ * thread.
+ */
+final class KafkaMessageProducer implements Producer {
+    private final Topics topics;
+    private final String servers;
+    private final long maxMessageBytes;
+    private final ProducerOptions options;
+    private final InFlightLimiter limiter;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    KafkaMessageProducer(KafkaBroker broker, ProducerOptions options) {
+        KafkaSettings settings = broker.settings();
+        this.topics = broker.topics();
+        this.servers = settings.servers();
+        this.maxMessageBytes = settings.maxMessageBytes();
+        this.options = options;
+        this.limiter = new InFlightLimiter(options);
+        long buffer = options.maxInFlightBytes() + 2L * settings.maxRecordBytes() + 16L * 1024 * 1024;
+        this.producer = new KafkaProducer<>(settings.producer(buffer, options.blockTimeout()));
+    }
+
+    @Override
+    public CompletableFuture<Receipt> send(Message message) {
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(new ClosedException("Kafka producer is closed"));
+        }
+        int size = message.sizeInBytes();
+        if (size > maxMessageBytes) {
+            return CompletableFuture.failedFuture(new MessageTooLargeException(message.topic(), size, maxMessageBytes));
+        }
+        try {
+            topics.ensure(message.topic());
+            limiter.acquire(size);
+        } catch (PolybusException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        SendCallback callback = new SendCallback(message, size);
+        try {
+            producer.send(Records.toRecord(message), callback);
+        } catch (IllegalStateException e) {
+            callback.fail(new ClosedException("Kafka producer is closed"));
+        } catch (RuntimeException e) {
+            callback.fail(Errors.translate(e, servers, "send to topic '" + message.topic() + "'"));
+        }
+        return callback.future;
+    }
+
+    @Override
+    public void flush() {
+        CompletableFuture<Void> flushed = new CompletableFuture<>();
+        Thread flusher = new Thread(() -> {
+            try {
+                producer.flush();
+                flushed.complete(null);
+            } catch (RuntimeException e) {
+                flushed.completeExceptionally(e);
+            }
+        }, "polybus-kafka-flush");
+        flusher.setDaemon(true);
+        flusher.start();
+        try {
+            flushed.get(options.closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new PolybusTimeoutException("Kafka producer flush did not finish within " + options.closeTimeout()
+                    + " (closeTimeout); sends to " + servers + " are still pending");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PolybusException("interrupted while flushing", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (!(e.getCause() instanceof IllegalStateException)) {
+                throw Errors.translate(e, servers, "flush");
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        limiter.close();
+        producer.close(options.closeTimeout());
+    }
+
+    /** Completes one send's future and returns its bytes to the limiter, once. */
+    private final class SendCallback implements Callback {
+        final CompletableFuture<Receipt> future = new CompletableFuture<>();
+        private final Message message;
+        private final int size;
+        private boolean released;
+
+        SendCallback(Message message, int size) {
+            this.message = message;
+            this.size = size;
+        }
+
+        @Override
+        public void onCompletion(RecordMetadata metadata, Exception e) {
+            release();
+            if (e == null) {
+                future.complete(new Receipt(message.topic(), message.id(), metadata.partition() + "@" + metadata.offset()));
+            } else if (e instanceof RecordTooLargeException tooLarge) {
+                future.completeExceptionally(Errors.tooLarge(tooLarge, message.topic(), size, maxMessageBytes));
+            } else {
+                future.completeExceptionally(Errors.translate(e, servers, "send to topic '" + message.topic() + "'"));
+            }
+        }
+
+        void fail(PolybusException e) {
+            release();
+            future.completeExceptionally(e);
+        }
+
+        private synchronized void release() {
+            if (!released) {
+                released = true;
+                limiter.release(size);
+            }
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package io.polybus.kafka.internal;
+
+import io.polybus.Message;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * Messages to Kafka records and back. Message headers become record headers (values in UTF-8); the message
+ * id, and on retry copies the attempt and where the message was first read, travel in headers of their own
+ * that are taken off again on the way in.
+ */
+final class Records {
+    /** The message id. */
+    static final String ID = "polybus.id";
+    /** The attempt a retry copy is delivered as (absent on first delivery). */
+    static final String ATTEMPT = "polybus.attempt";
+    /** On retry copies: the message's own timestamp (the record carries the time of the retry). */
+    static final String TIMESTAMP = "polybus.timestamp";
+    /** On retry copies: partition and offset of the message in its original topic. */
+    static final String ORIGIN_PARTITION = "polybus.origin.partition";
+    static final String ORIGIN_OFFSET = "polybus.origin.offset";
+
+    /** Partition and offset headers of a dead letter (next to {@link io.polybus.DeadLetter}'s). */
+    static final String DLQ_PARTITION = "polybus.dlq.partition";
+    static final String DLQ_OFFSET = "polybus.dlq.offset";
+
+    private static final byte[] EMPTY = new byte[0];
+
+    private Records() {
+    }
+
+    static ProducerRecord<byte[], byte[]> toRecord(Message message) {
+        return new ProducerRecord<>(message.topic(), null, message.timestampMillis(), message.unsafeKey(),
+                message.unsafePayload(), headers(message, 0));
+    }
+
+    private static RecordHeaders headers(Message message, int extra) {
+        Map<String, String> h = message.headers();
+        Header[] array = new Header[h.size() + 1 + extra];
+        int i = 0;
+        for (Map.Entry<String, String> e : h.entrySet()) {
+            array[i++] = new RecordHeader(e.getKey(), e.getValue().getBytes(StandardCharsets.UTF_8));
+        }
+        array[i] = new RecordHeader(ID, message.id().getBytes(StandardCharsets.UTF_8));
+        return new RecordHeaders(array);
+    }
+
+    /**
+     * The copy of a delivered message that a requeue publishes to {@code retryTopic}: same key, payload,
+     * headers and id, delivered next as {@code attempt}.
+     */
+    static ProducerRecord<byte[], byte[]> retry(Message message, ConsumerRecord<byte[], byte[]> from, String retryTopic,
+                                                int attempt) {
+        RecordHeaders headers = headers(message, 0);
+        headers.add(ATTEMPT, utf8(Integer.toString(attempt)));
+        headers.add(TIMESTAMP, utf8(Long.toString(message.timestampMillis())));
+        Header partition = from.headers().lastHeader(ORIGIN_PARTITION);
+        Header offset = from.headers().lastHeader(ORIGIN_OFFSET);
+        headers.add(ORIGIN_PARTITION, partition != null ? partition.value() : utf8(Integer.toString(from.partition())));
+        headers.add(ORIGIN_OFFSET, offset != null ? offset.value() : utf8(Long.toString(from.offset())));
+        return new ProducerRecord<>(retryTopic, null, System.currentTimeMillis(), message.unsafeKey(),
+                message.unsafePayload(), headers);
+    }
+
+    /** Where a delivered record was first read: its own partition and offset unless it is a retry copy. */
+    static Map<String, String> origin(ConsumerRecord<byte[], byte[]> record) {
+        Header partition = record.headers().lastHeader(ORIGIN_PARTITION);
+        Header offset = record.headers().lastHeader(ORIGIN_OFFSET);
+        return Map.of(DLQ_PARTITION, partition != null ? string(partition.value()) : Integer.toString(record.partition()),
+                DLQ_OFFSET, offset != null ? string(offset.value()) : Long.toString(record.offset()));
+    }
+
+    /** The attempt a record is delivered as: 1, or what its retry header says. */
+    static int attempt(ConsumerRecord<byte[], byte[]> record) {
+        Header h = record.headers().lastHeader(ATTEMPT);
+        if (h == null) {
+            return 1;
+        }
+        try {
+            return Math.max(1, Integer.parseInt(string(h.value())));
+        } catch (NumberFormatException e) {
+            return 1;
+        }
+    }
+
+    /**
+     * The message a record carries, as seen by a consumer of {@code topic} (retry copies read from the retry
+     * topic look as if read from the original topic). Records of other producers get an id from their
+     * position.
+     */
+    static Message toMessage(ConsumerRecord<byte[], byte[]> record, String topic) {
+        Message.Builder b = Message.builder(topic)
+                .payload(record.value() == null ? EMPTY : record.value())
+                .timestampMillis(Math.max(0, record.timestamp()));
+        if (record.key() != null) {
+            b.key(record.key());
+        }
+        String id = null;
+        for (Header h : record.headers()) {
+            String name = h.key();
+            if (name.startsWith("polybus.") && !name.startsWith("polybus.dlq.")) {
+                if (name.equals(ID)) {
+                    id = string(h.value());
+                } else if (name.equals(TIMESTAMP)) {
+                    b.timestampMillis(Long.parseLong(string(h.value())));
+                } else if (!name.equals(ATTEMPT) && !name.equals(ORIGIN_PARTITION) && !name.equals(ORIGIN_OFFSET)) {
+                    b.header(name, string(h.value()));
+                }
+            } else {
+                b.header(name, string(h.value()));
+            }
+        }
+        b.id(id != null ? id : record.topic() + "-" + record.partition() + "@" + record.offset());
+        return b.build();
+    }
+
+    private static String string(byte[] bytes) {
+        return bytes == null ? "" : new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

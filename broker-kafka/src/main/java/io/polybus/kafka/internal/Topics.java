@@ -1,0 +1,95 @@
+package io.polybus.kafka.internal;
+
+import io.polybus.PolybusException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Makes sure topics exist before they are used: creates them with the configured partitions, replication
+ * and record size limit, or, with {@code create-topics=false}, checks that they exist. Each topic is
+ * checked once per broker connection; a failed check is tried again on the next use. Thread-safe.
+ */
+final class Topics {
+    private static final Logger log = LoggerFactory.getLogger(Topics.class);
+
+    private final Admin admin;
+    private final KafkaSettings settings;
+    private final Map<String, CompletableFuture<Void>> known = new ConcurrentHashMap<>();
+
+    Topics(Admin admin, KafkaSettings settings) {
+        this.admin = admin;
+        this.settings = settings;
+    }
+
+    /**
+     * Returns once {@code topic} exists.
+     *
+     * @throws PolybusException naming the topic when it is missing and may not be created, or when the
+     *                          cluster does not answer within {@code connect-timeout}
+     */
+    void ensure(String topic) {
+        CompletableFuture<Void> f = known.get(topic);
+        if (f != null && f.isDone() && !f.isCompletedExceptionally()) {
+            return;
+        }
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        f = known.putIfAbsent(topic, mine);
+        if (f == null) {
+            f = mine;
+            try {
+                check(topic);
+                mine.complete(null);
+            } catch (RuntimeException e) {
+                known.remove(topic, mine);
+                mine.completeExceptionally(e);
+            }
+        }
+        try {
+            f.get(settings.connectTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            throw Errors.translate(e, settings.servers(), "prepare topic '" + topic + "'");
+        }
+    }
+
+    private void check(String topic) {
+        long timeout = settings.connectTimeout().toMillis();
+        try {
+            if (settings.createTopics()) {
+                int rf = settings.replicationFactor();
+                NewTopic t = new NewTopic(topic, Optional.of(settings.partitions()),
+                        rf < 0 ? Optional.empty() : Optional.of((short) rf))
+                        .configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(settings.maxRecordBytes())));
+                try {
+                    admin.createTopics(List.of(t)).all().get(timeout, TimeUnit.MILLISECONDS);
+                    log.info("created Kafka topic '{}' ({} partitions)", topic, settings.partitions());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            } else {
+                admin.describeTopics(List.of(topic)).allTopicNames().get(timeout, TimeUnit.MILLISECONDS);
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                throw new PolybusException("Kafka topic '" + topic + "' does not exist at " + settings.servers()
+                        + " and create-topics is false: create it, or set create-topics=true", e.getCause());
+            }
+            throw Errors.translate(e, settings.servers(), "prepare topic '" + topic + "'");
+        } catch (Exception e) {
+            throw Errors.translate(e, settings.servers(), "prepare topic '" + topic + "'");
+        }
+    }
+}

@@ -1,0 +1,182 @@
+package io.polybus.kafka;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.polybus.Broker;
+import io.polybus.BrokerUnavailableException;
+import io.polybus.Brokers;
+import io.polybus.Config;
+import io.polybus.ConfigException;
+import io.polybus.ConsumerOptions;
+import io.polybus.Delivery;
+import io.polybus.Message;
+import io.polybus.PolybusException;
+import io.polybus.Producer;
+import io.polybus.Receipt;
+import io.polybus.StartPosition;
+import io.polybus.testkit.Recorder;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Kafka-specific behaviour beyond the conformance suite, against the shared in-process cluster. */
+class KafkaBrokerTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    private static String unique(String what) {
+        return "kafka-test-" + what + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private static Broker open(Config config) {
+        return Brokers.open(config, new SimpleMeterRegistry());
+    }
+
+    @Test
+    void unreachableBootstrapServersFailAsRetriableNamingThemWithinTheConnectTimeout() {
+        Config config = Config.of("type", "kafka", "bootstrap-servers", "127.0.0.1:1", "connect-timeout", "2s");
+        BrokerUnavailableException e = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                () -> assertThrows(BrokerUnavailableException.class, () -> open(config)));
+        assertTrue(e.isRetriable());
+        assertTrue(e.getMessage().contains("127.0.0.1:1"), e.getMessage());
+        assertTrue(e.getMessage().contains("connect-timeout"), e.getMessage());
+    }
+
+    @Test
+    void badConfigurationNamesTheKey() {
+        Config base = TestCluster.shared().config();
+        ConfigException typo = assertThrows(ConfigException.class, () -> open(base.with("kafka.lingr.ms", "5")));
+        assertTrue(typo.getMessage().contains("kafka.lingr.ms"), typo.getMessage());
+
+        ConfigException badValue = assertThrows(ConfigException.class, () -> open(base.with("kafka.linger.ms", "soon")));
+        assertTrue(badValue.getMessage().contains("kafka.linger.ms") && badValue.getMessage().contains("soon"),
+                badValue.getMessage());
+
+        ConfigException reserved = assertThrows(ConfigException.class,
+                () -> open(base.with("kafka.enable.auto.commit", "true")));
+        assertTrue(reserved.getMessage().contains("kafka.enable.auto.commit"), reserved.getMessage());
+
+        ConfigException partitions = assertThrows(ConfigException.class, () -> open(base.with("partitions", "0")));
+        assertTrue(partitions.getMessage().contains("partitions"), partitions.getMessage());
+
+        ConfigException protocol = assertThrows(ConfigException.class,
+                () -> open(base.with("security-protocol", "CARRIER_PIGEON")));
+        assertTrue(protocol.getMessage().contains("security-protocol"), protocol.getMessage());
+    }
+
+    @Test
+    void passwordsNeverAppearInConfigurationErrors() {
+        Config config = TestCluster.shared().config().with("sasl-password", "s3cr3t-value")
+                .with("kafka.ssl.truststore.password", "0ther-s3cr3t").with("kafka.bogus.key", "1");
+        ConfigException e = assertThrows(ConfigException.class, () -> open(config));
+        assertFalse(e.getMessage().contains("s3cr3t"), e.getMessage());
+    }
+
+    @Test
+    void missingTopicIsAClearErrorWhenTopicCreationIsOff() {
+        String topic = unique("missing");
+        try (Broker broker = open(TestCluster.shared().config().with("create-topics", "false"));
+             Producer producer = broker.producer()) {
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> producer.send(Message.builder(topic).payload("x").build()).get(30, TimeUnit.SECONDS));
+            assertInstanceOf(PolybusException.class, e.getCause());
+            assertTrue(e.getCause().getMessage().contains(topic) && e.getCause().getMessage().contains("create-topics"),
+                    e.getCause().getMessage());
+            PolybusException onSubscribe = assertThrows(PolybusException.class,
+                    () -> broker.subscribe(ConsumerOptions.of(topic, unique("g")), Recorder.acking()));
+            assertTrue(onSubscribe.getMessage().contains(topic), onSubscribe.getMessage());
+        }
+    }
+
+    @Test
+    void existingTopicIsUsedWhenTopicCreationIsOff() throws Exception {
+        String topic = unique("existing");
+        String group = unique("g");
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", TestCluster.shared().bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.empty()),
+                    new NewTopic(topic + ".retry." + group, Optional.of(1), Optional.empty()))).all().get();
+        }
+        try (Broker broker = open(TestCluster.shared().config().with("create-topics", "false"));
+             Producer producer = broker.producer()) {
+            Recorder recorder = Recorder.acking();
+            broker.subscribe(ConsumerOptions.of(topic, group), recorder);
+            producer.send(Message.builder(topic).payload("here").build()).get(30, TimeUnit.SECONDS);
+            await().atMost(WAIT).until(() -> recorder.sawPayload("here"));
+        }
+    }
+
+    @Test
+    void outOfOrderAcksCommitExactlyTheContiguousPrefix() throws Exception {
+        String topic = unique("acks");
+        String group = unique("g");
+        try (Broker broker = open(TestCluster.shared().config());
+             Producer producer = broker.producer();
+             Admin admin = Admin.create(Map.of("bootstrap.servers", TestCluster.shared().bootstrapServers()))) {
+            Recorder recorder = Recorder.holding();
+            broker.subscribe(ConsumerOptions.builder(topic, group).prefetch(50).startFrom(StartPosition.LATEST).build(),
+                    recorder);
+            List<Receipt> receipts = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                receipts.add(producer.send(Message.builder(topic).key("one").payload("m" + i).build()).get(30, TimeUnit.SECONDS));
+            }
+            String[] first = receipts.get(0).position().split("@");
+            TopicPartition partition = new TopicPartition(topic, Integer.parseInt(first[0]));
+            long base = Long.parseLong(first[1]);
+            await().atMost(WAIT).until(() -> recorder.count() == 10);
+            List<Delivery> d = recorder.deliveries();
+
+            for (int i : new int[] {0, 1, 2, 5, 6, 7, 9}) {
+                d.get(i).ack();
+            }
+            await().atMost(WAIT).until(() -> committed(admin, group, partition) == base + 3);
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
+                    .until(() -> committed(admin, group, partition) == base + 3);
+
+            d.get(3).ack();
+            await().atMost(WAIT).until(() -> committed(admin, group, partition) == base + 4);
+            d.get(4).requeue("later");
+            await().atMost(WAIT).until(() -> committed(admin, group, partition) == base + 8);
+            d.get(8).ack();
+            await().atMost(WAIT).until(() -> committed(admin, group, partition) == base + 10);
+        }
+    }
+
+    private static long committed(Admin admin, String group, TopicPartition partition) throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
+                .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+        OffsetAndMetadata o = offsets.get(partition);
+        return o == null ? -1 : o.offset();
+    }
+
+    @Test
+    void maxMessageBytesAlignsProducerAndTopicLimits() throws Exception {
+        String topic = unique("large");
+        try (Broker broker = open(TestCluster.shared().config().with("max-message-bytes", "3MiB"));
+             Producer producer = broker.producer()) {
+            assertEquals(3L * 1024 * 1024, broker.maxMessageBytes());
+            Recorder recorder = Recorder.acking();
+            broker.subscribe(ConsumerOptions.of(topic, unique("g")), recorder);
+            byte[] payload = new byte[3 * 1024 * 1024 - 100];
+            producer.send(Message.builder(topic).payload(payload).build()).get(30, TimeUnit.SECONDS);
+            await().atMost(WAIT).until(() -> recorder.count() == 1);
+            assertEquals(payload.length, recorder.deliveries().get(0).message().payloadSize());
+        }
+    }
+}

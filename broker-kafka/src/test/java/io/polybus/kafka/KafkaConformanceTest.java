@@ -1,0 +1,12 @@
+package io.polybus.kafka;
+
+import io.polybus.Config;
+import io.polybus.testkit.BrokerConformanceSuite;
+
+/** The whole contract against a real (in-process) Kafka broker, shared by every test of the class. */
+class KafkaConformanceTest extends BrokerConformanceSuite {
+    @Override
+    protected Config brokerConfig() {
+        return TestCluster.shared().config();
+    }
+}

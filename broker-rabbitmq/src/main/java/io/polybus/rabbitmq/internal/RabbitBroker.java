@@ -1,0 +1,177 @@
+package io.polybus.rabbitmq.internal;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ShutdownSignalException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.polybus.Broker;
+import io.polybus.Capability;
+import io.polybus.Consumer;
+import io.polybus.ConsumerOptions;
+import io.polybus.DeliveryHandler;
+import io.polybus.PolybusException;
+import io.polybus.Producer;
+import io.polybus.ProducerOptions;
+import io.polybus.spi.DeliveryCounters;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One AMQP connection (recovering automatically, topology included) shared by the producers and consumers
+ * it makes, each on channels of its own. Declares the topology: per topic a durable topic exchange, per group
+ * a durable queue {@code <topic>.<group>} bound to it with {@code #}.
+ */
+public final class RabbitBroker implements Broker {
+    private static final Logger log = LoggerFactory.getLogger(RabbitBroker.class);
+
+    final RabbitSettings settings;
+    final BrokerErrors errors;
+    private final Connection connection;
+    private final ExecutorService dispatch;
+    private final MeterRegistry meters;
+    private final Set<String> declaredExchanges = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private RabbitBroker(RabbitSettings settings, Connection connection, ExecutorService dispatch, MeterRegistry meters) {
+        this.settings = settings;
+        this.errors = new BrokerErrors(settings);
+        this.connection = connection;
+        this.dispatch = dispatch;
+        this.meters = meters;
+    }
+
+    /**
+     * Connects.
+     *
+     * @throws io.polybus.BrokerUnavailableException naming host and port
+     * @throws io.polybus.AuthenticationException    when the credentials are refused
+     */
+    public static RabbitBroker open(RabbitSettings settings, MeterRegistry meters) {
+        // Handlers of consumers with concurrency 1 run on the dispatch thread of their channel; an unbounded
+        // pool keeps one slow handler from stalling the consumers of other channels.
+        AtomicInteger n = new AtomicInteger();
+        ExecutorService dispatch = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "polybus-rabbitmq-dispatch-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            Connection connection = settings.factory().newConnection(dispatch, settings.connectionName);
+            log.debug("connected to RabbitMQ at {} as '{}'", settings.address(), settings.connectionName);
+            return new RabbitBroker(settings, connection, dispatch, meters);
+        } catch (IOException | TimeoutException | RuntimeException e) {
+            dispatch.shutdownNow();
+            throw new BrokerErrors(settings).connecting(e);
+        }
+    }
+
+    @Override
+    public String type() {
+        return RabbitSettings.TYPE;
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return settings.capabilities;
+    }
+
+    @Override
+    public long maxMessageBytes() {
+        return settings.maxMessageBytes;
+    }
+
+    @Override
+    public Producer producer(ProducerOptions options) {
+        return new RabbitProducer(this, options);
+    }
+
+    @Override
+    public Consumer subscribe(ConsumerOptions options, DeliveryHandler handler) {
+        DeliveryCounters counters = DeliveryCounters.register(meters, RabbitSettings.TYPE, options.topic(), options.group());
+        return RabbitConsumer.start(this, options, handler, counters);
+    }
+
+    Connection connection() {
+        return connection;
+    }
+
+    /** The connection's consumer dispatch pool; also runs settlements that follow a confirm. */
+    ExecutorService dispatch() {
+        return dispatch;
+    }
+
+    static String queueName(String topic, String group) {
+        return topic + "." + group;
+    }
+
+    /** Declares the topic's exchange once per broker, when auto-create is on. */
+    void ensureExchange(Channel channel, String topic) throws IOException {
+        if (settings.autoCreate && !declaredExchanges.contains(topic)) {
+            channel.exchangeDeclare(topic, "topic", true);
+            declaredExchanges.add(topic);
+        }
+    }
+
+    /** Forgets declared exchanges, e.g. after the broker said one does not exist. */
+    void forgetExchanges() {
+        declaredExchanges.clear();
+    }
+
+    /** Declares the group's queue and binds it; returns the queue name. */
+    String declareGroup(Channel channel, String topic, String group) throws IOException {
+        ensureExchange(channel, topic);
+        String queue = queueName(topic, group);
+        Map<String, Object> args = new HashMap<>();
+        args.put("x-queue-type", settings.quorum ? "quorum" : "classic");
+        if (settings.singleActiveConsumer) {
+            args.put("x-single-active-consumer", true);
+        }
+        channel.queueDeclare(queue, true, false, false, args);
+        channel.queueBind(queue, topic, "#");
+        return queue;
+    }
+
+    /** Declares the dead-letter topic and, when configured, the queue that keeps its messages. */
+    void declareDeadLetter(Channel channel, String deadLetterTopic) throws IOException {
+        ensureExchange(channel, deadLetterTopic);
+        if (settings.deadLetterQueue && settings.autoCreate) {
+            Map<String, Object> args = Map.of("x-queue-type", settings.quorum ? "quorum" : "classic");
+            channel.queueDeclare(deadLetterTopic, true, false, false, args);
+            channel.queueBind(deadLetterTopic, deadLetterTopic, "#");
+        }
+    }
+
+    PolybusException shutdown(ShutdownSignalException e, String what) {
+        if (e.getReason() instanceof com.rabbitmq.client.AMQP.Channel.Close close
+                && close.getReplyCode() == com.rabbitmq.client.AMQP.NOT_FOUND) {
+            forgetExchanges();
+        }
+        return errors.shutdown(e, what);
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            connection.close();
+        } catch (IOException | RuntimeException e) {
+            log.debug("closing the connection to {} failed: {}", settings.address(), e.toString());
+            connection.abort();
+        } finally {
+            dispatch.shutdown();
+        }
+    }
+}

@@ -1,0 +1,261 @@
+package io.polybus.redis.internal;
+
+import io.polybus.ConsumerOptions;
+import io.polybus.DeliveryHandler;
+import io.polybus.spi.DeliveryCounters;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Protocol.Command;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.exceptions.JedisException;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static io.polybus.redis.internal.StreamFields.bytes;
+
+/**
+ * A consumer of a list-mode topic, a reliable queue: entries move atomically ({@code LMOVE}, or
+ * {@code BLMOVE} when the queue is empty) from the topic's list to this consumer's processing list, and
+ * leave it on ACK ({@code LREM}), on REQUEUE (back to the head of the queue with one more delivery) or as a
+ * dead letter. The consumer announces itself in the topic's consumer set with a heartbeat key that expires
+ * after the visibility timeout; a consumer finding a member whose heartbeat expired moves that member's
+ * processing list back to the queue. Every topic has one group: all consumers share its entries.
+ */
+final class ListConsumer extends RedisConsumer<ListAcknowledgement> {
+    private static final Logger log = LoggerFactory.getLogger(ListConsumer.class);
+    private static final byte[] RIGHT = bytes("RIGHT");
+    private static final byte[] LEFT = bytes("LEFT");
+    /** Moves one element out of a processing list onto a list, replaced by ARGV[2], pushed with ARGV[3]. */
+    static final byte[] MOVE_SCRIPT = bytes("if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then "
+            + "redis.call(ARGV[3], KEYS[2], ARGV[2]) return 1 end return 0");
+
+    final byte[] queueKey;
+    final byte[] processingKey;
+    private final String queueName;
+    private final String member;
+    private final byte[] registryKey;
+    private final AtomicLong sequence = new AtomicLong();
+    private final ScheduledExecutorService keeper;
+    private volatile long readerClientId = -1;
+    private Jedis readerConnection;
+
+    ListConsumer(Connections connections, ConsumerOptions options, DeliveryHandler handler, DeliveryCounters counters,
+                 String member) {
+        super(connections, options, handler, counters, "list", false);
+        this.queueName = settings.key(options.topic());
+        this.member = member;
+        this.queueKey = bytes(queueName);
+        this.processingKey = bytes(queueName + ":processing:" + member);
+        this.registryKey = bytes(queueName + ":consumers");
+        this.keeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "polybus-redis-list-keeper-" + options.topic());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    private byte[] heartbeatKey(String of) {
+        return bytes(queueName + ":consumer:" + of);
+    }
+
+    private byte[] processingKey(String of) {
+        return bytes(queueName + ":processing:" + of);
+    }
+
+    /** Joins the topic's consumers, then starts reading and the heartbeat. */
+    void start() {
+        connections.withPooled("join the consumers of topic '" + options.topic() + "'", jedis -> {
+            jedis.sadd(registryKey, bytes(member));
+            beat(jedis);
+            return null;
+        });
+        readerConnection = connect();
+        long period = Math.max(10, settings.visibilityTimeout().toMillis() / 3);
+        keeper.scheduleWithFixedDelay(this::keep, 0, period, TimeUnit.MILLISECONDS);
+        startReading();
+    }
+
+    private void beat(Jedis jedis) {
+        jedis.sendCommand(Command.SET, heartbeatKey(member), bytes("1"), bytes("PX"),
+                bytes(Long.toString(settings.visibilityTimeout().toMillis())));
+    }
+
+    private Jedis connect() {
+        Jedis jedis = connections.dedicated(settings.pollTimeout());
+        readerClientId = (Long) jedis.sendCommand(Command.CLIENT, bytes("ID"));
+        return jedis;
+    }
+
+    /** Heartbeat, then recovery of the processing lists of consumers whose heartbeat expired. */
+    private void keep() {
+        if (!running) {
+            return;
+        }
+        try {
+            connections.withPooled("keep the consumers of topic '" + options.topic() + "'", jedis -> {
+                beat(jedis);
+                for (byte[] other : jedis.smembers(registryKey)) {
+                    String name = new String(other, java.nio.charset.StandardCharsets.UTF_8);
+                    if (!name.equals(member) && !jedis.exists(heartbeatKey(name))) {
+                        int moved = moveBack(jedis, processingKey(name));
+                        if (jedis.llen(processingKey(name)) == 0) {
+                            jedis.srem(registryKey, other);
+                        }
+                        if (moved > 0) {
+                            log.info("recovered {} deliveries of vanished consumer {} of topic '{}'", moved, name,
+                                    options.topic());
+                        }
+                    }
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            log.warn("heartbeat of a consumer of topic '{}' failed: {}", options.topic(), e.getMessage());
+        }
+    }
+
+    /** Moves every element of {@code processing} back to the queue, counting the delivery it had. */
+    private int moveBack(Jedis jedis, byte[] processing) {
+        int moved = 0;
+        for (byte[] element : jedis.lrange(processing, 0, -1)) {
+            byte[] next;
+            try {
+                Blob.Decoded d = Blob.decode(options.topic(), element);
+                next = Blob.encode(d.message(), d.deliveries() + 1);
+            } catch (RuntimeException e) {
+                next = element;
+            }
+            Object r = jedis.sendCommand(Command.EVAL, MOVE_SCRIPT, bytes("2"), processing, queueKey, element, next,
+                    bytes("RPUSH"));
+            if (Long.valueOf(1).equals(r)) {
+                moved++;
+            }
+        }
+        return moved;
+    }
+
+    @Override
+    int fetch(int room) {
+        if (readerConnection == null) {
+            readerConnection = connect();
+            log.info("consumer of topic '{}' reconnected to redis at {}", options.topic(), settings.address());
+        }
+        if (room == 0) {
+            return 0;
+        }
+        List<byte[]> got = new ArrayList<>(room);
+        Pipeline p = readerConnection.pipelined();
+        List<Response<Object>> replies = new ArrayList<>(room);
+        for (int i = 0; i < room; i++) {
+            replies.add(p.sendCommand(Command.LMOVE, queueKey, processingKey, RIGHT, LEFT));
+        }
+        p.sync();
+        for (Response<Object> r : replies) {
+            if (r.get() != null) {
+                got.add((byte[]) r.get());
+            }
+        }
+        if (got.isEmpty()) {
+            double seconds = settings.pollTimeout().toMillis() / 1000.0;
+            Object one = readerConnection.sendCommand(Command.BLMOVE, queueKey, processingKey, RIGHT, LEFT,
+                    bytes(Double.toString(seconds)));
+            if (one != null) {
+                got.add((byte[]) one);
+            }
+        }
+        for (byte[] element : got) {
+            offer(element);
+        }
+        return got.size();
+    }
+
+    private void offer(byte[] element) {
+        Blob.Decoded d;
+        try {
+            d = Blob.decode(options.topic(), element);
+        } catch (RuntimeException e) {
+            log.error("topic '{}' holds an element that is not a Polybus message; dropping it: {}", options.topic(),
+                    e.toString());
+            connections.withPooled("drop a foreign element", jedis -> jedis.lrem(processingKey, 1, element));
+            permits.release();
+            return;
+        }
+        int attempt = d.deliveries() + 1;
+        ListAcknowledgement ack = new ListAcknowledgement(this, element, d.message(), attempt);
+        ack.slot = sequence.incrementAndGet();
+        handedOut.put(ack.slot, ack);
+        if (!running) {
+            return;
+        }
+        if (attempt > options.maxDeliveries()) {
+            ack.requeue("delivered " + (attempt - 1) + " times without an outcome (its consumers stopped or crashed)");
+            return;
+        }
+        deliver(d.message(), attempt, ack);
+    }
+
+    void settled(ListAcknowledgement ack) {
+        handedOut.remove(ack.slot);
+        permits.release();
+    }
+
+    @Override
+    void dropConnection() {
+        Jedis j = readerConnection;
+        readerConnection = null;
+        if (j != null) {
+            try {
+                j.close();
+            } catch (JedisException e) {
+                log.debug("closing a broken reader connection: {}", e.toString());
+            }
+        }
+    }
+
+    @Override
+    void wakeUp() {
+        long id = readerClientId;
+        if (id < 0) {
+            return;
+        }
+        try {
+            connections.withPooled("wake a consumer", jedis -> jedis.sendCommand(Command.CLIENT, bytes("UNBLOCK"),
+                    bytes(Long.toString(id))));
+        } catch (RuntimeException e) {
+            log.debug("could not wake the reader of topic '{}': {}", options.topic(), e.toString());
+        }
+    }
+
+    @Override
+    void finish() {
+        keeper.shutdownNow();
+        try {
+            keeper.awaitTermination(settings.socketTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        handedOut.values().forEach(ListAcknowledgement::abandon);
+        handedOut.clear();
+        dropConnection();
+        try {
+            connections.withPooled("hand back the deliveries of a closing consumer", jedis -> {
+                moveBack(jedis, processingKey);
+                if (jedis.llen(processingKey) == 0) {
+                    jedis.del(heartbeatKey(member));
+                    jedis.srem(registryKey, bytes(member));
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            log.warn("consumer of topic '{}' could not hand back its deliveries to redis at {}; they return after the "
+                    + "visibility timeout: {}", options.topic(), settings.address(), e.getMessage());
+        }
+    }
+}

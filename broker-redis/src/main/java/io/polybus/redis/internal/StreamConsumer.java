@@ -1,0 +1,418 @@
+package io.polybus.redis.internal;
+
+import io.polybus.ConsumerOptions;
+import io.polybus.DeliveryHandler;
+import io.polybus.Message;
+import io.polybus.StartPosition;
+import io.polybus.spi.DeliveryCounters;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Protocol.Command;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import static io.polybus.redis.internal.StreamFields.bytes;
+
+/**
+ * A member of a stream consumer group. The reader reads new entries with {@code XREADGROUP} (blocking on its
+ * own connection) and, every quarter of the visibility timeout or when woken by a requeue, takes over idle
+ * entries with {@code XAUTOCLAIM}, reading their attempt from the delivery count of the pending entries list.
+ * An acker thread with its own connection batches {@code XACK}s, hands requeued entries back
+ * ({@code XCLAIM ... IDLE} so that the next {@code XAUTOCLAIM} takes them after the requeue delay), and keeps
+ * the unsettled entries of a live consumer from looking idle, however long its handlers take.
+ */
+final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
+    private static final Logger log = LoggerFactory.getLogger(StreamConsumer.class);
+    private static final byte[] GROUP = bytes("GROUP");
+    private static final byte[] COUNT = bytes("COUNT");
+    private static final byte[] BLOCK = bytes("BLOCK");
+    private static final byte[] STREAMS = bytes("STREAMS");
+    private static final byte[] NEW = bytes(">");
+    private static final byte[] IDLE = bytes("IDLE");
+    private static final byte[] JUSTID = bytes("JUSTID");
+    private static final byte[] START = bytes("0-0");
+    private static final String RELEASE_SCRIPT = "if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2]) == 0 then "
+            + "return redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2]) end return -1";
+
+    final byte[] streamKey;
+    final byte[] groupName;
+    final byte[] consumerName;
+    private final long visibilityMillis;
+    private final long claimIntervalNanos;
+    private final long refreshIdleMillis;
+    private final byte[] requeueIdle;
+    private final ConcurrentLinkedQueue<byte[]> toAck = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<byte[]> toRequeue = new ConcurrentLinkedQueue<>();
+    private final Thread acker;
+    private volatile boolean ackerRunning = true;
+    private volatile boolean ackerParked;
+    private volatile boolean claimNow = true;
+    private volatile long readerClientId = -1;
+    private long nextClaim;
+    private boolean continueClaim;
+    private byte[] claimCursor = START;
+    private Jedis readerConnection;
+
+    StreamConsumer(Connections connections, ConsumerOptions options, DeliveryHandler handler, DeliveryCounters counters,
+                   String consumerName) {
+        super(connections, options, handler, counters, "streams", false);
+        this.streamKey = bytes(settings.key(options.topic()));
+        this.groupName = bytes(options.group());
+        this.consumerName = bytes(consumerName);
+        this.visibilityMillis = settings.visibilityTimeout().toMillis();
+        this.claimIntervalNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(10, Math.min(5000, visibilityMillis / 4)));
+        this.refreshIdleMillis = Math.max(1, visibilityMillis / 2);
+        this.requeueIdle = bytes(Long.toString(visibilityMillis - settings.requeueDelay().toMillis()));
+        this.acker = new Thread(this::ackLoop, "polybus-redis-acker-" + options.topic() + "-" + options.group());
+        this.acker.setDaemon(true);
+    }
+
+    /** Creates the group (and the stream) when needed, then starts reading. */
+    void start() {
+        createGroup(options.startFrom() == StartPosition.EARLIEST ? "0" : "$");
+        readerConnection = connect();
+        acker.start();
+        startReading();
+    }
+
+    private void createGroup(String from) {
+        connections.withPooled("create group '" + options.group() + "' on topic '" + options.topic() + "'", jedis -> {
+            try {
+                jedis.sendCommand(Command.XGROUP, bytes("CREATE"), streamKey, groupName, bytes(from), bytes("MKSTREAM"));
+            } catch (JedisDataException e) {
+                if (e.getMessage() == null || !e.getMessage().startsWith("BUSYGROUP")) {
+                    throw e;
+                }
+            }
+            return null;
+        });
+    }
+
+    private Jedis connect() {
+        Jedis jedis = connections.dedicated(settings.pollTimeout());
+        readerClientId = (Long) jedis.sendCommand(Command.CLIENT, bytes("ID"));
+        return jedis;
+    }
+
+    @Override
+    int fetch(int room) {
+        if (readerConnection == null) {
+            readerConnection = connect();
+            claimNow = true;
+            log.info("consumer of group '{}' on topic '{}' reconnected to redis at {}", options.group(), options.topic(),
+                    settings.address());
+        }
+        if (room == 0) {
+            return 0;
+        }
+        try {
+            return read(room);
+        } catch (JedisDataException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("NOGROUP")) {
+                log.warn("group '{}' on topic '{}' vanished from redis at {} (server restarted without persistence, or "
+                        + "deleted); creating it again from the start of the stream", options.group(), options.topic(),
+                        settings.address());
+                createGroup("0");
+                return 0;
+            }
+            throw e;
+        }
+    }
+
+    private int read(int room) {
+        boolean woken = claimNow;
+        if (woken || continueClaim || System.nanoTime() - nextClaim >= 0) {
+            if (woken) {
+                claimNow = false;
+                claimCursor = START;
+            }
+            int claimed = claim(room);
+            continueClaim = claimCursor != START;
+            if (!continueClaim) {
+                nextClaim = System.nanoTime() + claimIntervalNanos;
+            }
+            if (claimed > 0 || continueClaim) {
+                return claimed;
+            }
+        }
+        Object reply = readerConnection.sendCommand(Command.XREADGROUP, GROUP, groupName, consumerName, COUNT,
+                bytes(Integer.toString(room)), BLOCK, bytes(Long.toString(settings.pollTimeout().toMillis())), STREAMS,
+                streamKey, NEW);
+        return reply == null ? 0 : deliverRead((List<?>) reply);
+    }
+
+    private int deliverRead(List<?> streams) {
+        int n = 0;
+        for (Object stream : streams) {
+            for (Object entry : (List<?>) ((List<?>) stream).get(1)) {
+                List<?> e = (List<?>) entry;
+                byte[] id = (byte[]) e.get(0);
+                if (e.get(1) == null) {
+                    continue;
+                }
+                n++;
+                offer(id, StreamFields.decode(options.topic(), (List<?>) e.get(1)), 1);
+            }
+        }
+        return n;
+    }
+
+    private void offer(byte[] id, Message message, int attempt) {
+        StreamAcknowledgement ack = new StreamAcknowledgement(this, id, message, attempt);
+        String key = new String(id, StandardCharsets.US_ASCII);
+        handedOut.put(key, ack);
+        if (!running) {
+            return;
+        }
+        if (attempt > options.maxDeliveries()) {
+            ack.requeue("delivered " + (attempt - 1) + " times without an outcome (its consumers stopped or crashed)");
+            return;
+        }
+        deliver(message, attempt, ack);
+    }
+
+    /** Takes over entries idle for the visibility timeout; their attempt is the delivery count after the claim. */
+    private int claim(int room) {
+        List<?> reply = (List<?>) readerConnection.sendCommand(Command.XAUTOCLAIM, streamKey, groupName, consumerName,
+                bytes(Long.toString(visibilityMillis)), claimCursor, COUNT, bytes(Integer.toString(room)));
+        byte[] next = (byte[]) reply.get(0);
+        claimCursor = new String(next, StandardCharsets.US_ASCII).equals("0-0") ? START : next;
+        List<?> entries = (List<?>) reply.get(1);
+        List<List<?>> live = new ArrayList<>();
+        List<byte[]> gone = new ArrayList<>();
+        for (Object entry : entries) {
+            List<?> e = (List<?>) entry;
+            if (e.get(1) == null) {
+                gone.add((byte[]) e.get(0));
+            } else {
+                live.add(e);
+            }
+        }
+        if (!gone.isEmpty()) {
+            toAck.addAll(gone);
+        }
+        if (live.isEmpty()) {
+            return 0;
+        }
+        Map<String, Integer> counts = deliveryCounts((byte[]) live.get(0).get(0), (byte[]) live.get(live.size() - 1).get(0),
+                live.size());
+        for (List<?> e : live) {
+            byte[] id = (byte[]) e.get(0);
+            int attempt = counts.getOrDefault(new String(id, StandardCharsets.US_ASCII), 1);
+            offer(id, StreamFields.decode(options.topic(), (List<?>) e.get(1)), attempt);
+        }
+        return live.size();
+    }
+
+    private Map<String, Integer> deliveryCounts(byte[] first, byte[] last, int count) {
+        List<?> pending = (List<?>) readerConnection.sendCommand(Command.XPENDING, streamKey, groupName, first, last,
+                bytes(Integer.toString(Math.max(count, 1) * 2)), consumerName);
+        Map<String, Integer> counts = new HashMap<>();
+        for (Object p : pending) {
+            List<?> row = (List<?>) p;
+            counts.put(new String((byte[]) row.get(0), StandardCharsets.US_ASCII), ((Long) row.get(3)).intValue());
+        }
+        return counts;
+    }
+
+    /** Resets (in {@code pipeline}) the idle time of unsettled deliveries that have been held for half the visibility timeout. */
+    private void refreshHeld(Pipeline pipeline) {
+        if (handedOut.isEmpty()) {
+            return;
+        }
+        List<byte[]> args = new ArrayList<>();
+        args.add(streamKey);
+        args.add(groupName);
+        args.add(consumerName);
+        args.add(bytes(Long.toString(refreshIdleMillis)));
+        for (StreamAcknowledgement ack : handedOut.values()) {
+            if (!ack.isSettled()) {
+                args.add(ack.id);
+            }
+        }
+        if (args.size() == 4) {
+            return;
+        }
+        args.add(JUSTID);
+        pipeline.sendCommand(Command.XCLAIM, args.toArray(new byte[0][]));
+    }
+
+    @Override
+    void dropConnection() {
+        Jedis j = readerConnection;
+        readerConnection = null;
+        if (j != null) {
+            try {
+                j.close();
+            } catch (JedisException e) {
+                log.debug("closing a broken reader connection: {}", e.toString());
+            }
+        }
+    }
+
+    @Override
+    void wakeUp() {
+        long id = readerClientId;
+        if (id < 0) {
+            return;
+        }
+        try {
+            connections.withPooled("wake a consumer", jedis -> jedis.sendCommand(Command.CLIENT, bytes("UNBLOCK"),
+                    bytes(Long.toString(id))));
+        } catch (RuntimeException e) {
+            log.debug("could not wake the reader of group '{}': {}", options.group(), e.toString());
+        }
+    }
+
+    void settled(StreamAcknowledgement ack) {
+        handedOut.remove(new String(ack.id, StandardCharsets.US_ASCII));
+        permits.release();
+    }
+
+    void queueAck(byte[] id) {
+        toAck.add(id);
+        wakeAcker();
+    }
+
+    void queueRequeue(byte[] id) {
+        toRequeue.add(id);
+        wakeAcker();
+    }
+
+    private void wakeAcker() {
+        if (ackerParked) {
+            LockSupport.unpark(acker);
+        }
+    }
+
+    private void ackLoop() {
+        Jedis jedis = null;
+        List<byte[]> acks = new ArrayList<>();
+        List<byte[]> requeues = new ArrayList<>();
+        long backoff = 0;
+        long nextRefresh = System.nanoTime() + claimIntervalNanos;
+        while (true) {
+            drain(toAck, acks);
+            drain(toRequeue, requeues);
+            boolean refresh = System.nanoTime() - nextRefresh >= 0 && ackerRunning;
+            if (refresh && handedOut.isEmpty()) {
+                nextRefresh = System.nanoTime() + claimIntervalNanos;
+                refresh = false;
+            }
+            if (acks.isEmpty() && requeues.isEmpty() && !refresh) {
+                if (!ackerRunning) {
+                    break;
+                }
+                ackerParked = true;
+                if (toAck.isEmpty() && toRequeue.isEmpty() && ackerRunning) {
+                    LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(100));
+                }
+                ackerParked = false;
+                continue;
+            }
+            try {
+                if (jedis == null) {
+                    jedis = connections.dedicated(java.time.Duration.ZERO);
+                }
+                Pipeline p = jedis.pipelined();
+                if (!acks.isEmpty()) {
+                    p.sendCommand(Command.XACK, args(acks, streamKey, groupName));
+                }
+                if (!requeues.isEmpty()) {
+                    byte[][] claim = args(requeues, streamKey, groupName, consumerName, bytes("0"));
+                    byte[][] withIdle = java.util.Arrays.copyOf(claim, claim.length + 3);
+                    withIdle[claim.length] = IDLE;
+                    withIdle[claim.length + 1] = requeueIdle;
+                    withIdle[claim.length + 2] = JUSTID;
+                    p.sendCommand(Command.XCLAIM, withIdle);
+                }
+                if (refresh) {
+                    refreshHeld(p);
+                    nextRefresh = System.nanoTime() + claimIntervalNanos;
+                }
+                p.sync();
+                if (!requeues.isEmpty() && settings.requeueDelay().isZero()) {
+                    claimNow = true;
+                    wakeUp();
+                }
+                acks.clear();
+                requeues.clear();
+                backoff = 0;
+            } catch (RuntimeException e) {
+                if (jedis != null) {
+                    try {
+                        jedis.close();
+                    } catch (JedisException ignored) {
+                        log.trace("closing a broken acker connection", ignored);
+                    }
+                    jedis = null;
+                }
+                if (!ackerRunning) {
+                    log.warn("consumer of group '{}' on topic '{}' closed with {} acks not confirmed by redis at {}; "
+                            + "those messages will be delivered again: {}", options.group(), options.topic(), acks.size(),
+                            settings.address(), e.getMessage());
+                    break;
+                }
+                backoff = backoff == 0 ? 50 : Math.min(2000, backoff * 2);
+                log.warn("acks of group '{}' on topic '{}' failed; retrying in {} ms: {}", options.group(), options.topic(),
+                        backoff, e.getMessage());
+                LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(backoff));
+            }
+        }
+        if (jedis != null) {
+            jedis.close();
+        }
+    }
+
+    private static void drain(ConcurrentLinkedQueue<byte[]> queue, List<byte[]> into) {
+        byte[] id;
+        while ((id = queue.poll()) != null) {
+            into.add(id);
+        }
+    }
+
+    private static byte[][] args(List<byte[]> ids, byte[]... head) {
+        byte[][] args = new byte[head.length + ids.size()][];
+        System.arraycopy(head, 0, args, 0, head.length);
+        for (int i = 0; i < ids.size(); i++) {
+            args[head.length + i] = ids.get(i);
+        }
+        return args;
+    }
+
+    @Override
+    void finish() {
+        for (StreamAcknowledgement ack : handedOut.values()) {
+            if (ack.abandon()) {
+                toRequeue.add(ack.id);
+            }
+        }
+        handedOut.clear();
+        ackerRunning = false;
+        LockSupport.unpark(acker);
+        try {
+            acker.join(Math.max(1, settings.socketTimeout().toMillis() * 2));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        dropConnection();
+        try {
+            connections.withPooled("leave the group", jedis -> jedis.sendCommand(Command.EVAL, bytes(RELEASE_SCRIPT),
+                    bytes("1"), streamKey, groupName, consumerName));
+        } catch (RuntimeException e) {
+            log.debug("could not remove consumer {} from group '{}': {}", new String(consumerName, StandardCharsets.UTF_8),
+                    options.group(), e.toString());
+        }
+    }
+}
