@@ -117,7 +117,9 @@ final class AgentFixture implements AutoCloseable {
 
     double counter(String name, String... tags) {
         var c = registry.find("polybus.agent." + name).tags(tags).counters();
-        return c.stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+        var f = registry.find("polybus.agent." + name).tags(tags).functionCounters();
+        return c.stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum()
+                + f.stream().mapToDouble(io.micrometer.core.instrument.FunctionCounter::count).sum();
     }
 
     Double gauge(String name, String... tags) {

@@ -1,11 +1,13 @@
 package io.polybus.agent.internal;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
@@ -62,6 +64,12 @@ public final class AgentMetrics {
                 .tags("source", source, "path", path).register(registry);
     }
 
+    /** The sum of every counter (plain or function) named {@code polybus.agent.<name>}. */
+    public double total(String name) {
+        return registry.find(PREFIX + name).counters().stream().mapToDouble(Counter::count).sum()
+                + registry.find(PREFIX + name).functionCounters().stream().mapToDouble(FunctionCounter::count).sum();
+    }
+
     void remove(Meter meter) {
         registry.remove(meter);
     }
@@ -70,13 +78,16 @@ public final class AgentMetrics {
         return new SourceMeters(name);
     }
 
-    /** The counters of one source. */
+    /**
+     * The counters of one source. Those counted once or more per event are adders read by function counters,
+     * so the hot path pays an uncontended add, whatever registry (composite, Prometheus, ...) is behind.
+     */
     public final class SourceMeters {
-        final Counter read;
-        final Counter bytesRead;
-        final Counter sent;
-        final Counter bytesSent;
-        final Counter acked;
+        final LongAdder read = new LongAdder();
+        final LongAdder bytesRead = new LongAdder();
+        final LongAdder sent = new LongAdder();
+        final LongAdder bytesSent = new LongAdder();
+        final LongAdder acked = new LongAdder();
         final Counter failed;
         final Counter filtered;
         final Counter tooLarge;
@@ -85,11 +96,11 @@ public final class AgentMetrics {
         final Counter invalidEncoding;
 
         private SourceMeters(String source) {
-            read = counter("events.read", "log events read", source, false);
-            bytesRead = counter("bytes.read", "bytes read from the source", source, false);
-            sent = counter("events.sent", "events handed to the broker", source, true);
-            bytesSent = counter("bytes.sent", "payload bytes handed to the broker", source, true);
-            acked = counter("events.acked", "events the broker acknowledged", source, true);
+            adder(read, "events.read", "log events read", source, false);
+            adder(bytesRead, "bytes.read", "bytes read from the source", source, false);
+            adder(sent, "events.sent", "events handed to the broker", source, true);
+            adder(bytesSent, "bytes.sent", "payload bytes handed to the broker", source, true);
+            adder(acked, "events.acked", "events the broker acknowledged", source, true);
             failed = counter("events.failed", "send attempts that failed (each is retried)", source, true);
             filtered = Counter.builder(PREFIX + "events.dropped").description("events not delivered, by reason")
                     .tags("source", source, "reason", "filtered").register(registry);
@@ -100,6 +111,15 @@ public final class AgentMetrics {
             invalidEncoding = counter("events.invalid_encoding", "events with bytes invalid in their encoding (replaced)", source, false);
         }
 
+        private void adder(LongAdder adder, String name, String description, String source, boolean withOutput) {
+            FunctionCounter.Builder<LongAdder> b = FunctionCounter.builder(PREFIX + name, adder, LongAdder::sum)
+                    .description(description).tag("source", source);
+            if (withOutput) {
+                b.tag("output", output);
+            }
+            b.register(registry);
+        }
+
         private Counter counter(String name, String description, String source, boolean withOutput) {
             Counter.Builder b = Counter.builder(PREFIX + name).description(description).tag("source", source);
             if (withOutput) {
@@ -108,12 +128,5 @@ public final class AgentMetrics {
             return b.register(registry);
         }
 
-        public double acked() {
-            return acked.count();
-        }
-
-        public double read() {
-            return read.count();
-        }
     }
 }

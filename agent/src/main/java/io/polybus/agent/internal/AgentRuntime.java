@@ -123,7 +123,13 @@ public final class AgentRuntime {
                 log.warn("{} bytes of events were not acknowledged within {}; they are sent again after the restart",
                         shipper.inFlightBytes(), timeout);
             }
-            timer.shutdownNow();
+            timer.shutdown();
+            try {
+                // Let a checkpoint being written finish: interrupting it would close its file channel.
+                timer.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         beforeClose.run();
         checkpoints.close();

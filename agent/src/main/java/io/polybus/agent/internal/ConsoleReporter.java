@@ -1,8 +1,6 @@
 package io.polybus.agent.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.polybus.AckMode;
 import io.polybus.ConsumerOptions;
 
@@ -83,8 +81,7 @@ public final class ConsoleReporter implements AutoCloseable {
     }
 
     private double total(String name) {
-        MeterRegistry r = runtime.metrics().registry();
-        return r.find(AgentMetrics.PREFIX + name).counters().stream().mapToDouble(Counter::count).sum();
+        return runtime.metrics().total(name);
     }
 
     private void report() {

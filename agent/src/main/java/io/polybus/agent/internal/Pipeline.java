@@ -71,7 +71,7 @@ final class Pipeline {
     boolean accept(byte[] bytes, int off, int len, String path, String fileId, long offset, long endOffset,
                    OffsetTracker tracker, int flags) {
         meters.read.increment();
-        meters.bytesRead.increment(len);
+        meters.bytesRead.add(len);
         event.reset(bytes, off, len, System.currentTimeMillis(), path, fileId, offset);
         if ((flags & SPLIT) != 0) {
             event.tag(Event.TAG_SPLIT);

@@ -45,7 +45,7 @@ public final class Shipper implements AutoCloseable {
 
     public Shipper(Broker broker, Settings.Delivery delivery, AgentMetrics metrics) {
         long max = delivery.maxBytesInFlight();
-        this.producer = broker.producer(ProducerOptions.builder().maxInFlightBytes(Math.max(max * 2, broker.maxMessageBytes() * 2))
+        this.producer = broker.producer(ProducerOptions.builder().maxInFlightBytes(max + broker.maxMessageBytes())
                 .backpressure(Backpressure.BLOCK).blockTimeout(delivery.sendTimeout())
                 .closeTimeout(delivery.shutdownTimeout()).build());
         this.limiter = new InFlightLimiter(max, Backpressure.BLOCK, WAIT_STEP);
@@ -91,7 +91,7 @@ public final class Shipper implements AutoCloseable {
         }
         batch.hold();
         meters.sent.increment();
-        meters.bytesSent.increment(size);
+        meters.bytesSent.add(size);
         attempt(message, size, batch, meters);
         return true;
     }
