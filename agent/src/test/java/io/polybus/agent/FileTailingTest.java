@@ -310,4 +310,27 @@ class FileTailingTest {
         assertEquals("stdin", fx.snapshot().get(0).at("/source/type").asText());
         assertNotEquals(null, fx.snapshot().get(2).at("/source/offset"));
     }
+
+    @Test
+    void stdinFlushesAMultiLineEventAfterItsTimeoutWhileTheStreamStaysOpen() throws Exception {
+        fx = new AgentFixture(dir);
+        java.io.PipedOutputStream writer = new java.io.PipedOutputStream();
+        java.io.PipedInputStream stdin = new java.io.PipedInputStream(writer);
+        fx.start(fx.yaml("  - name: in\n    type: stdin\n    key: in\n    multiline: {start: '^\\S', timeout: 100ms}\n"), false, stdin);
+        writer.write("first\n  continued\nsecond\n".getBytes(StandardCharsets.UTF_8));
+        writer.flush();
+        awaitMessages(2);
+        assertEquals(List.of("first\n  continued", "second"), fx.messages());
+        writer.close();
+    }
+
+    @Test
+    void decodesOtherCharsetsWhenConfigured() throws IOException {
+        fx = new AgentFixture(dir);
+        Path log = dir.resolve("latin1.log");
+        append(log, "caf\u00e9 cr\u00e8me\n".getBytes(StandardCharsets.ISO_8859_1));
+        fx.start(fx.yaml(AgentFixture.fileSource("latin", log.toString(), "    encoding: ISO-8859-1\n")));
+        awaitMessages(1);
+        assertEquals("caf\u00e9 cr\u00e8me", fx.messages().get(0));
+    }
 }

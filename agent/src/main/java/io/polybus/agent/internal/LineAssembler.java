@@ -57,6 +57,11 @@ final class LineAssembler {
         return tracker;
     }
 
+    /** A multi-line event is being joined (and waits for its next line or its timeout). */
+    boolean isJoining() {
+        return joinedLength > 0;
+    }
+
     /** Bytes held back: an unfinished line or multi-line event. */
     boolean hasBuffered() {
         return partialLength > 0 || joinedLength > 0;

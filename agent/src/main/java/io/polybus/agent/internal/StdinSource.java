@@ -5,6 +5,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Reads the {@code stdin} source on its own thread until end of input. Offsets count bytes from the start
@@ -27,6 +28,22 @@ final class StdinSource implements Runnable {
         this.in = in;
     }
 
+    /**
+     * While a multi-line event is being joined, waits for input without blocking in {@code read}, so the event
+     * is still sent when its timeout passes and nothing more arrives.
+     *
+     * @return false when the agent stopped while an event waited for room to send
+     */
+    private boolean awaitInput(LineAssembler assembler) throws IOException {
+        while (assembler.isJoining() && in.available() == 0 && !lifecycle.stopping()) {
+            if (!assembler.flushIdle(System.nanoTime())) {
+                return false;
+            }
+            LockSupport.parkNanos(20_000_000L);
+        }
+        return true;
+    }
+
     @Override
     public void run() {
         OffsetTracker tracker = new OffsetTracker(0, batchEvents);
@@ -35,6 +52,9 @@ final class StdinSource implements Runnable {
         long position = 0;
         try {
             while (!lifecycle.stopping()) {
+                if (!awaitInput(assembler)) {
+                    break;
+                }
                 int n = in.read(buffer);
                 if (n < 0) {
                     assembler.flushAll();
