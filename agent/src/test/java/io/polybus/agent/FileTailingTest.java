@@ -333,4 +333,16 @@ class FileTailingTest {
         awaitMessages(1);
         assertEquals("caf\u00e9 cr\u00e8me", fx.messages().get(0));
     }
+
+    @Test
+    void aClosedInactiveFileWhoseInodeNowHoldsOtherContentIsReadAsNew() throws Exception {
+        fx = new AgentFixture(dir);
+        Path log = dir.resolve("app.log");
+        append(log, "old content line\n");
+        fx.start(fx.yaml(AgentFixture.fileSource("app", log.toString(), "    close-inactive: 50ms\n")));
+        awaitMessages(1);
+        await().atMost(WAIT).until(() -> fx.gauge("files.open", "source", "app") == 0.0);
+        Files.writeString(log, "new content, same inode, longer than before\n", StandardOpenOption.TRUNCATE_EXISTING);
+        await().atMost(WAIT).until(() -> fx.messages().contains("new content, same inode, longer than before"));
+    }
 }

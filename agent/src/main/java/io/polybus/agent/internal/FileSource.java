@@ -208,7 +208,8 @@ final class FileSource implements Runnable {
             FileChannel ch = FileChannel.open(p, StandardOpenOption.READ);
             if (!f.identity.matches(ch)) {
                 ch.close();
-                f.size = f.readOffset;
+                // The inode now holds another file (deleted and reused while this one was closed).
+                release(f, "its first bytes changed while it was closed: another file now has this inode", false);
                 return false;
             }
             f.channel = ch;
