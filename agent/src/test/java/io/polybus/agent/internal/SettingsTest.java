@@ -64,7 +64,8 @@ class SettingsTest {
     @Test
     void rejectsAnUnknownBrokerTypeNamingTheTypesFound() {
         String all = String.join("\n", problems("sources: [{type: stdin}]\nbroker: {type: kafak}\n", Map.of()));
-        assertTrue(all.contains("broker.type: 'kafak' is not valid; unknown broker type; types found on the class path: memory"), all);
+        assertTrue(all.contains("broker.type: 'kafak' is not valid; unknown broker type; types found on the class path: "), all);
+        assertTrue(all.contains("memory"), all);
     }
 
     @Test
