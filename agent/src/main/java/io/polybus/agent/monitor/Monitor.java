@@ -69,7 +69,7 @@ public final class Monitor implements AutoCloseable {
     private Monitor(Builder b) {
         this.config = b.config;
         this.clock = b.clock;
-        this.health = b.health != null ? b.health : new PipelineHealth(b.clock, Duration.ofSeconds(30), Duration.ofMinutes(2));
+        this.health = b.health;
         MeterRegistry meters = b.meters;
         b.notifiers.forEach((name, notifier) -> dispatch.add(new NotifierDispatch(name, notifier, meters)));
         this.engine = new RuleEngine(config, clock.millis(), this::notifyAll, meters);
@@ -104,7 +104,10 @@ public final class Monitor implements AutoCloseable {
         return new Builder(broker, config);
     }
 
-    /** The monitor's health: unhealthy when evaluation is stuck. Register it with the metrics server. */
+    /**
+     * The monitor's health: unhealthy when evaluation or the alerts topic is stuck, or the broker behind the
+     * alerts topic has been unreachable too long. Register it with the metrics server.
+     */
     public PipelineHealth health() {
         return health;
     }
@@ -226,8 +229,11 @@ public final class Monitor implements AutoCloseable {
          * @throws io.polybus.PolybusException when the subscription or a topic notifier's producer cannot be made
          */
         public Monitor start() {
+            if (health == null) {
+                health = new PipelineHealth(clock, Duration.ofSeconds(30), Duration.ofMinutes(2));
+            }
             for (MonitorConfig.NotifierSpec spec : config.notifiers()) {
-                notifiers.put(spec.name(), NotifierDispatch.create(spec, broker, stdout, meters));
+                notifiers.put(spec.name(), NotifierDispatch.create(spec, broker, stdout, meters, health));
             }
             notifiers.putAll(extra);
             Monitor monitor = new Monitor(this);

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.polybus.Broker;
 import io.polybus.ProducerOptions;
+import io.polybus.agent.metrics.PipelineHealth;
 import io.polybus.agent.monitor.Alert;
 import io.polybus.agent.monitor.MonitorConfig.NotifierSpec;
 import io.polybus.agent.monitor.Notifier;
@@ -52,7 +53,7 @@ public final class NotifierDispatch implements AutoCloseable {
     }
 
     /** Builds the notifier a spec describes. */
-    public static Notifier create(NotifierSpec spec, Broker broker, PrintStream stdout, MeterRegistry meters) {
+    public static Notifier create(NotifierSpec spec, Broker broker, PrintStream stdout, MeterRegistry meters, PipelineHealth health) {
         if (spec instanceof NotifierSpec.Stdout s) {
             return new StdoutNotifier(stdout, "json".equals(s.format()));
         }
@@ -65,7 +66,7 @@ public final class NotifierDispatch implements AutoCloseable {
             return new WebhookNotifier(w, retries::increment);
         }
         NotifierSpec.Topic t = (NotifierSpec.Topic) spec;
-        return new TopicNotifier(broker.producer(ProducerOptions.defaults()), t.topic());
+        return new TopicNotifier(broker.producer(ProducerOptions.defaults()), t.topic(), health);
     }
 
     /** Queues a notice; never blocks. */
