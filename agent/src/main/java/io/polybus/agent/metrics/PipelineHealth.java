@@ -1,5 +1,9 @@
 package io.polybus.agent.metrics;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -10,10 +14,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * broker. Unhealthy when the broker has been unreachable for longer than {@code brokerDownAfter}, or when
  * acknowledgements are pending and none has completed for longer than {@code ackStuckAfter}. Thread-safe and
  * cheap enough for every send and every ack.
+ *
+ * <p>As a {@link MeterBinder} it adds {@code polybus.broker.reachable} (1 or 0) and
+ * {@code polybus.acks.pending}, tagged {@code pipeline=<name>}.
  */
-public final class PipelineHealth implements HealthCheck {
+public final class PipelineHealth implements HealthCheck, MeterBinder {
     private static final long UP = Long.MIN_VALUE;
 
+    private final String name;
     private final Clock clock;
     private final Duration brokerDownAfter;
     private final Duration ackStuckAfter;
@@ -22,7 +30,13 @@ public final class PipelineHealth implements HealthCheck {
     private final AtomicLong pending = new AtomicLong();
     private volatile long lastProgress;
 
-    public PipelineHealth(Clock clock, Duration brokerDownAfter, Duration ackStuckAfter) {
+    /**
+     * @param name            the pipeline, for meters and {@code /health} (e.g. {@code monitor}, {@code output.kafka})
+     * @param brokerDownAfter how long the broker may be unreachable before this is unhealthy
+     * @param ackStuckAfter   how long acknowledgements may be pending with none completing
+     */
+    public PipelineHealth(String name, Clock clock, Duration brokerDownAfter, Duration ackStuckAfter) {
+        this.name = name;
         this.clock = clock;
         this.brokerDownAfter = brokerDownAfter;
         this.ackStuckAfter = ackStuckAfter;
@@ -51,6 +65,18 @@ public final class PipelineHealth implements HealthCheck {
     public void ackCompleted() {
         pending.decrementAndGet();
         lastProgress = clock.millis();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        Gauge.builder("polybus.broker.reachable", downSince, d -> d.get() == UP ? 1 : 0).tag("pipeline", name)
+                .description("Whether the last broker call of the pipeline succeeded").register(registry);
+        Gauge.builder("polybus.acks.pending", pending, AtomicLong::get).tag("pipeline", name)
+                .description("Acknowledgements the pipeline waits for").register(registry);
     }
 
     @Override

@@ -29,7 +29,7 @@ import java.util.Objects;
  * @param startedAt when the alert fired
  * @param at        when this notice was made
  * @param summary   one line for people
- * @param samples   a few of the events involved (most recent last), as received
+ * @param samples   a few of the events involved (most recent last), as received; shared, never to be modified
  */
 public record Alert(String id, String rule, String ruleType, Status status, String severity, String groupBy,
                     String group, long count, Long threshold, Duration window, Instant startedAt, Instant at,

@@ -70,6 +70,7 @@ public final class Monitor implements AutoCloseable {
         this.config = b.config;
         this.clock = b.clock;
         this.health = b.health;
+        health.bindTo(b.meters);
         MeterRegistry meters = b.meters;
         b.notifiers.forEach((name, notifier) -> dispatch.add(new NotifierDispatch(name, notifier, meters)));
         this.engine = new RuleEngine(config, clock.millis(), this::notifyAll, meters);
@@ -230,7 +231,7 @@ public final class Monitor implements AutoCloseable {
          */
         public Monitor start() {
             if (health == null) {
-                health = new PipelineHealth(clock, Duration.ofSeconds(30), Duration.ofMinutes(2));
+                health = new PipelineHealth("monitor", clock, Duration.ofSeconds(30), Duration.ofMinutes(2));
             }
             for (MonitorConfig.NotifierSpec spec : config.notifiers()) {
                 notifiers.put(spec.name(), NotifierDispatch.create(spec, broker, stdout, meters, health));

@@ -103,7 +103,7 @@ public final class MonitorCommand implements Callable<Integer> {
             Broker broker = Brokers.open(file.broker(), registry);
             running.push(broker);
             Clock clock = Clock.systemUTC();
-            PipelineHealth health = new PipelineHealth(clock, file.metrics().brokerDownAfter(), file.metrics().ackStuckAfter());
+            PipelineHealth health = new PipelineHealth("monitor", clock, file.metrics().brokerDownAfter(), file.metrics().ackStuckAfter());
             Monitor monitor = Monitor.builder(broker, file.monitor()).meters(registry).clock(clock).health(health)
                     .stdout(new PrintStream(System.out, true)).start();
             running.push(monitor);
@@ -112,7 +112,7 @@ public final class MonitorCommand implements Callable<Integer> {
             }
             if (file.metrics().enabled()) {
                 Map<String, HealthCheck> checks = new LinkedHashMap<>();
-                checks.put("monitor", health);
+                checks.put(health.name(), health);
                 running.push(MetricsServer.start(file.metrics(), registry, checks));
             }
             stop.await();

@@ -109,7 +109,8 @@ public record MonitorConfig(String topic, String group, Integer concurrency, Dur
         /**
          * Fires when more than {@code above} events satisfying {@code where} arrive within {@code window}
          * (per {@code group-by} value); resolves once the count has stayed at or below it for
-         * {@code resolve-after} (default: one window).
+         * {@code resolve-after} (default: one window). At most {@code max-groups} values (default 10,000) are
+         * counted at once; events of further values are ignored (and logged once) until some fall idle.
          */
         record Threshold(String name, String severity, List<Condition> where, String groupBy, Duration window,
                          WindowType windowType, Long above, Duration resolveAfter, Integer maxGroups) implements Rule {
@@ -124,7 +125,8 @@ public record MonitorConfig(String topic, String group, Integer concurrency, Dur
 
         /**
          * Fires on the first event satisfying {@code where} (per {@code group-by} value), counts the following
-         * ones, and resolves when none has arrived for {@code resolve-after} (default 5m).
+         * ones, and resolves when none has arrived for {@code resolve-after} (default 5m). At most
+         * {@code max-groups} values (default 10,000) fire at once.
          */
         record Match(String name, String severity, List<Condition> where, String groupBy, Duration resolveAfter,
                      Integer maxGroups) implements Rule {
@@ -139,10 +141,12 @@ public record MonitorConfig(String topic, String group, Integer concurrency, Dur
         /**
          * Fires when no event satisfying {@code where} has arrived for {@code for} (per {@code group-by} value
          * seen or listed in {@code expected}; at all without {@code group-by}); resolves on the next such event.
+         * At most {@code max-groups} values (default 10,000) are watched.
          */
         record Absence(String name, String severity, List<Condition> where, String groupBy,
-                       @JsonProperty("for") Duration silence, List<String> expected) implements Rule {
+                       @JsonProperty("for") Duration silence, List<String> expected, Integer maxGroups) implements Rule {
             public Absence {
+                maxGroups = maxGroups == null ? 10_000 : maxGroups;
                 where = where == null ? List.of() : List.copyOf(where);
                 expected = expected == null ? List.of() : List.copyOf(expected);
                 severity = severity == null ? "warning" : severity;

@@ -31,7 +31,7 @@ class HostMetricsSourceTest {
                 received.add(d.message());
                 d.ack();
             });
-            PipelineHealth health = new PipelineHealth(Clock.systemUTC(), Duration.ofSeconds(30), Duration.ofMinutes(1));
+            PipelineHealth health = new PipelineHealth("host-metrics", Clock.systemUTC(), Duration.ofSeconds(30), Duration.ofMinutes(1));
             HostMetricsConfig config = new HostMetricsConfig(true, Duration.ofMillis(100), topic, "web-9", null);
             try (HostMetricsSource source = HostMetricsSource.start(broker.producer(), config, Clock.systemUTC(), health)) {
                 await().atMost(Duration.ofSeconds(30)).until(() -> received.size() >= 2);

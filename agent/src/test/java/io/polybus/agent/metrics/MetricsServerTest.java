@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MetricsServerTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final ManualClock clock = new ManualClock(Instant.parse("2026-11-21T10:00:00Z"));
-    private final PipelineHealth output = new PipelineHealth(clock, Duration.ofSeconds(30), Duration.ofMinutes(2));
+    private final PipelineHealth output = new PipelineHealth("output", clock, Duration.ofSeconds(30), Duration.ofMinutes(2));
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final HttpClient http = HttpClient.newHttpClient();
     private MetricsServer server;
@@ -76,8 +76,11 @@ class MetricsServerTest {
         assertEquals("DOWN", down.path("checks").path("output").path("status").asText());
         assertTrue(down.path("checks").path("output").path("detail").asText().contains("connection refused to 127.0.0.1:9092"));
         assertEquals("UP", down.path("checks").path("disk").path("status").asText());
+        output.bindTo(registry);
+        assertEquals(0, PrometheusText.value(get("/metrics").body(), "polybus_broker_reachable", Map.of("pipeline", "output")));
         output.brokerReachable();
         assertEquals("UP", health(200).path("status").asText());
+        assertEquals(1, PrometheusText.value(get("/metrics").body(), "polybus_broker_reachable", Map.of("pipeline", "output")));
     }
 
     @Test

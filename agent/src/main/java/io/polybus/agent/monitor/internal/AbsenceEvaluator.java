@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.polybus.agent.monitor.Alert;
 import io.polybus.agent.monitor.MonitorConfig;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -16,8 +19,12 @@ import java.util.function.Consumer;
  * whole stream, from the monitor's start; with it, every value seen or listed in {@code expected}.
  */
 final class AbsenceEvaluator extends RuleEvaluator {
+    private static final Logger log = LoggerFactory.getLogger(AbsenceEvaluator.class);
+
     private final Duration silence;
+    private final int maxGroups;
     private final Map<String, State> groups = new HashMap<>();
+    private boolean warnedFull;
 
     private static final class State {
         final ArrayDeque<JsonNode> recent = new ArrayDeque<>();
@@ -32,6 +39,7 @@ final class AbsenceEvaluator extends RuleEvaluator {
     AbsenceEvaluator(MonitorConfig.Rule.Absence rule, int samples, long startMillis) {
         super(rule, "absence", samples);
         this.silence = rule.silence();
+        this.maxGroups = rule.maxGroups();
         if (rule.groupBy() == null) {
             groups.put("", new State(startMillis));
         }
@@ -42,7 +50,18 @@ final class AbsenceEvaluator extends RuleEvaluator {
     void matched(Event event, String group, Consumer<Alert> sink) {
         String key = group == null ? "" : group;
         long now = event.receivedAt();
-        State s = groups.computeIfAbsent(key, k -> new State(now));
+        State s = groups.get(key);
+        if (s == null) {
+            if (groups.size() >= maxGroups) {
+                if (!warnedFull) {
+                    warnedFull = true;
+                    log.warn("rule '{}' watches {} groups already (max-groups); new groups are not watched", name, maxGroups);
+                }
+                return;
+            }
+            s = new State(now);
+            groups.put(key, s);
+        }
         long previous = s.lastSeen;
         s.lastSeen = now;
         remember(s.recent, event.json());

@@ -112,6 +112,7 @@ public final class ConfigValidator {
             } else {
                 positive(a.silence(), at + ".for" + owner);
             }
+            atLeast(a.maxGroups(), 1, at + ".max-groups" + owner);
             if (!a.expected().isEmpty() && a.groupBy() == null) {
                 problems.add(new Problem(at + ".expected" + owner, null, "needs group-by: the field whose values are expected"));
             }

@@ -26,6 +26,8 @@ public final class RuleEngine {
     private final Deduplicator dedup;
     private final Consumer<Alert> sink;
     private final MeterRegistry meters;
+    /** The latest time seen: times reaching the lock out of order (concurrent consumers) are moved up to it. */
+    private long lastMillis = Long.MIN_VALUE;
 
     public RuleEngine(MonitorConfig config, long startMillis, Consumer<Alert> sink, MeterRegistry meters) {
         this.dedup = new Deduplicator(config.effectiveDedupWindow().toMillis(), config.dedupMaxEntries());
@@ -52,11 +54,12 @@ public final class RuleEngine {
 
     /** Offers one event, dropping it when its identity was seen within the dedup window. */
     public synchronized Outcome offer(JsonNode json, String messageId, long nowMillis) {
+        long now = monotonic(nowMillis);
         String identity = Event.identityOf(json, messageId);
-        if (!dedup.firstSeen(identity, nowMillis)) {
+        if (!dedup.firstSeen(identity, now)) {
             return Outcome.DUPLICATE;
         }
-        Event event = new Event(json, identity, nowMillis);
+        Event event = new Event(json, identity, now);
         for (int i = 0; i < rules.size(); i++) {
             evaluations.get(i).increment();
             if (rules.get(i).onEvent(event, sink)) {
@@ -68,10 +71,16 @@ public final class RuleEngine {
 
     /** Lets time act on every rule. */
     public synchronized void tick(long nowMillis) {
-        dedup.evict(nowMillis);
+        long now = monotonic(nowMillis);
+        dedup.evict(now);
         for (RuleEvaluator rule : rules) {
-            rule.tick(nowMillis, sink);
+            rule.tick(now, sink);
         }
+    }
+
+    private long monotonic(long nowMillis) {
+        lastMillis = Math.max(lastMillis, nowMillis);
+        return lastMillis;
     }
 
     private synchronized double firing(RuleEvaluator rule) {
