@@ -10,6 +10,7 @@ import io.polybus.agent.monitor.internal.ConfigValidator;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The {@code monitor:} section of a configuration file: which topic to read as which group, the rules and
@@ -69,6 +70,17 @@ public record MonitorConfig(String topic, String group, Integer concurrency, Dur
         MonitorConfig config = ConfigBinder.bind(section, path, MonitorConfig.class);
         ConfigValidator.validate(config, path);
         return config;
+    }
+
+    /**
+     * Reads the {@code monitor:} section of a whole YAML document (other sections are the caller's business),
+     * expanding {@code ${NAME}}, {@code ${NAME:-default}} and {@code ${file:/path}} with {@code environment}.
+     * For a program, such as the agent, that runs a monitor beside its own configuration.
+     *
+     * @throws io.polybus.ConfigException naming every bad key of the section (a missing section: no rules)
+     */
+    public static MonitorConfig fromYaml(String yaml, Function<String, String> environment) {
+        return bind(ConfigBinder.readYaml(yaml, environment).path("monitor"), "monitor");
     }
 
     /** The dedup window in force: the configured one, else the longest threshold window, at least 1 minute. */

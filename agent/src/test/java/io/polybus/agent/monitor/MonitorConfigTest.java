@@ -60,6 +60,20 @@ class MonitorConfigTest {
     }
 
     @Test
+    void readsTheMonitorSectionOfAnotherProgramsDocument() {
+        MonitorConfig config = MonitorConfig.fromYaml("""
+                inputs: [{type: file, path: /var/log/nginx/access.json}]
+                monitor:
+                  topic: ${TOPIC:-logs}
+                  rules: [{name: quiet, type: absence, for: 5m}]
+                """, Map.of("TOPIC", "nginx")::get);
+        assertEquals("nginx", config.topic());
+        assertEquals("quiet", config.rules().get(0).name());
+        assertTrue(assertThrows(ConfigException.class, () -> MonitorConfig.fromYaml("inputs: []\n", Map.<String, String>of()::get))
+                .getMessage().contains("monitor.rules: at least one rule is required"));
+    }
+
+    @Test
     void unknownRuleKeyNamesTheRuleAndTheKey() {
         String message = failure(rule("      type: threshold\n      window: 1m\n      above: 50\n      windw: 5m\n"));
         assertTrue(message.contains("monitor.rules[0].windw (rule 'nginx-5xx')"), message);

@@ -8,6 +8,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Reads this machine's CPU, memory, load, disk and network figures: from {@code /proc} on Linux, from the JDK
@@ -120,11 +121,11 @@ public final class HostSampler {
         lastNetMillis = nowMillis;
     }
 
-    private java.util.Optional<String> read(String name) {
+    private Optional<String> read(String name) {
         try {
-            return java.util.Optional.of(Files.readString(proc.resolve(name)));
+            return Optional.of(Files.readString(proc.resolve(name)));
         } catch (IOException | RuntimeException e) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
     }
 

@@ -1,5 +1,6 @@
 package io.polybus.agent.monitor.internal;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationContext;
@@ -10,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -151,7 +153,7 @@ public final class ConfigBinder {
         if (message != null && message.contains(Duration.class.getName())) {
             return Durations.ACCEPTED;
         }
-        if (e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException m && m.getTargetType() != null) {
+        if (e instanceof MismatchedInputException m && m.getTargetType() != null) {
             Class<?> t = m.getTargetType();
             if (t.isEnum()) {
                 return "one of " + List.of(t.getEnumConstants()).stream().map(c -> c.toString().toLowerCase())
@@ -177,11 +179,11 @@ public final class ConfigBinder {
     }
 
     private static String subtypes(Class<?> base) {
-        com.fasterxml.jackson.annotation.JsonSubTypes types = base.getAnnotation(com.fasterxml.jackson.annotation.JsonSubTypes.class);
+        JsonSubTypes types = base.getAnnotation(JsonSubTypes.class);
         if (types == null) {
             return "?";
         }
-        return List.of(types.value()).stream().map(com.fasterxml.jackson.annotation.JsonSubTypes.Type::name)
+        return List.of(types.value()).stream().map(JsonSubTypes.Type::name)
                 .collect(Collectors.joining(", "));
     }
 

@@ -2,6 +2,7 @@ package io.polybus.agent.monitor.internal;
 
 import io.polybus.agent.monitor.Alert;
 import io.polybus.agent.monitor.Notifier;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -41,7 +42,7 @@ final class FileNotifier implements Notifier {
             try {
                 out.close();
             } catch (IOException e) {
-                org.slf4j.LoggerFactory.getLogger(FileNotifier.class).warn("closing alert file {}: {}", path, e.toString());
+                LoggerFactory.getLogger(FileNotifier.class).warn("closing alert file {}: {}", path, e.toString());
             }
             out = null;
         }

@@ -1,5 +1,7 @@
 package io.polybus.agent.monitor.internal;
 
+import java.util.Arrays;
+
 /**
  * Counts events in a time window with fixed memory: the window is cut into {@code steps} buckets and the
  * count is the sum of the buckets that overlap the window ending now. Sliding windows use 60 steps (precise
@@ -14,7 +16,7 @@ public final class WindowCounter {
         this.bucketMillis = Math.max(1, windowMillis / steps);
         this.counts = new long[steps];
         this.bucketOf = new long[steps];
-        java.util.Arrays.fill(bucketOf, Long.MIN_VALUE);
+        Arrays.fill(bucketOf, Long.MIN_VALUE);
     }
 
     public void add(long nowMillis) {
