@@ -147,5 +147,12 @@ class MonitorConfigTest {
                 """);
         assertTrue(message.contains("monitor.notifiers[0].url (notifier 'webhook')"), message);
         assertTrue(!message.contains("hunter2"), message);
+        String headers = failure("""
+                monitor:
+                  rules: [{name: a, type: absence, for: 1m}]
+                  notifiers: [{type: webhook, url: "https://hooks.example.com/x", headers: "Bearer hunter2"}]
+                """);
+        assertTrue(headers.contains("monitor.notifiers[0].headers (notifier 'webhook'): a mapping of keys to values"), headers);
+        assertTrue(!headers.contains("hunter2"), headers);
     }
 }

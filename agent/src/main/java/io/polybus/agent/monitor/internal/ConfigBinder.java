@@ -115,8 +115,10 @@ public final class ConfigBinder {
             if (ref.getIndex() >= 0) {
                 key.append('[').append(ref.getIndex()).append(']');
                 node = node.path(ref.getIndex());
-                if (node.path("name").isTextual()) {
-                    owner = singular(lastField) + " '" + node.path("name").asText() + "'";
+                // unnamed notifiers are named after their type, as ConfigValidator names them
+                JsonNode name = node.path("name").isTextual() || !"notifiers".equals(lastField) ? node.path("name") : node.path("type");
+                if (name.isTextual()) {
+                    owner = singular(lastField) + " '" + name.asText() + "'";
                 }
             } else if (ref.getFieldName() != null) {
                 key.append(key.isEmpty() ? "" : ".").append(ref.getFieldName());
@@ -137,15 +139,22 @@ public final class ConfigBinder {
             value = t.getTypeId();
             key.append(".type");
             accepted = (t.getTypeId() == null ? "required" : "unknown type") + "; accepted: " + subtypes(t.getBaseType().getRawClass());
-        } else if (e.getCause() instanceof IllegalArgumentException iae && iae.getMessage() != null) {
-            accepted = iae.getMessage();
         } else {
             accepted = expected(e);
+        }
+        if (mayHoldSecret(key)) {
+            value = null;
         }
         if (owner != null) {
             key.append(" (").append(owner).append(')');
         }
         return new ConfigException.Problem(key.toString(), value, accepted);
+    }
+
+    /** Webhook URLs and headers often carry tokens: their values are never echoed. */
+    private static boolean mayHoldSecret(CharSequence key) {
+        String k = key.toString();
+        return k.contains(".headers") || k.endsWith(".url") || k.contains("password") || k.contains("token");
     }
 
     private static String expected(JsonMappingException e) {
