@@ -64,15 +64,15 @@ public final class Monitor implements AutoCloseable {
     private final Counter invalid;
     private final Counter bytes;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private Consumer consumer;
+    private volatile Consumer consumer;
 
-    private Monitor(Builder b) {
+    private Monitor(Builder b, Map<String, Notifier> notifiers) {
         this.config = b.config;
         this.clock = b.clock;
         this.health = b.health;
         health.bindTo(b.meters);
         MeterRegistry meters = b.meters;
-        b.notifiers.forEach((name, notifier) -> dispatch.add(new NotifierDispatch(name, notifier, meters)));
+        notifiers.forEach((name, notifier) -> dispatch.add(new NotifierDispatch(name, notifier, meters)));
         this.engine = new RuleEngine(config, clock.millis(), this::notifyAll, meters);
         this.evaluated = events(meters, "evaluated");
         this.duplicates = events(meters, "duplicate");
@@ -187,7 +187,6 @@ public final class Monitor implements AutoCloseable {
         private PipelineHealth health;
         private PrintStream stdout = System.out;
         private final Map<String, Notifier> extra = new LinkedHashMap<>();
-        private final Map<String, Notifier> notifiers = new LinkedHashMap<>();
 
         private Builder(Broker broker, MonitorConfig config) {
             this.broker = Objects.requireNonNull(broker, "broker");
@@ -233,11 +232,17 @@ public final class Monitor implements AutoCloseable {
             if (health == null) {
                 health = new PipelineHealth("monitor", clock, Duration.ofSeconds(30), Duration.ofMinutes(2));
             }
-            for (MonitorConfig.NotifierSpec spec : config.notifiers()) {
-                notifiers.put(spec.name(), NotifierDispatch.create(spec, broker, stdout, meters, health));
+            Map<String, Notifier> notifiers = new LinkedHashMap<>();
+            try {
+                for (MonitorConfig.NotifierSpec spec : config.notifiers()) {
+                    notifiers.put(spec.name(), NotifierDispatch.create(spec, broker, stdout, meters, health));
+                }
+            } catch (RuntimeException e) {
+                notifiers.values().forEach(Notifier::close);
+                throw e;
             }
             notifiers.putAll(extra);
-            Monitor monitor = new Monitor(this);
+            Monitor monitor = new Monitor(this, notifiers);
             try {
                 monitor.subscribe(broker);
             } catch (RuntimeException e) {
