@@ -59,7 +59,7 @@ public final class RuleEngine {
         if (!dedup.firstSeen(identity, now)) {
             return Outcome.DUPLICATE;
         }
-        Event event = new Event(json, identity, now);
+        Event event = new Event(json, now);
         for (int i = 0; i < rules.size(); i++) {
             evaluations.get(i).increment();
             if (rules.get(i).onEvent(event, sink)) {
