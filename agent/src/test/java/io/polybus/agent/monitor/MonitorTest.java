@@ -289,6 +289,22 @@ class MonitorTest {
     }
 
     @Test
+    void webhookThatNeverAnswersTimesOutAndIsRetried() throws Exception {
+        try (WebhookReceiver hook = new WebhookReceiver(0, true)) {
+            start("""
+                      rules:
+                        - {name: errors, type: match, where: [{field: fields.level, equals: ERROR}]}
+                      notifiers:
+                        - {type: webhook, name: ops, url: "%s", retries: 1, backoff: 10ms, timeout: 200ms}
+                    """.formatted(hook.url()));
+            send(NginxEvents.app("app-1", "ERROR", "boom", "1:1:a", 0));
+            await().atMost(WAIT).until(() -> counter("polybus_monitor_notifications_total", Map.of("notifier", "ops", "outcome", "failed")) == 1);
+            assertEquals(2, hook.requests());
+            assertEquals(1, counter("polybus_monitor_notification_retries_total", Map.of("notifier", "ops")));
+        }
+    }
+
+    @Test
     void topicNotifierPublishesAlertsThroughTheBroker() throws Exception {
         String alertsTopic = "alerts-" + UUID.randomUUID();
         List<Delivery> received = new CopyOnWriteArrayList<>();

@@ -8,6 +8,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -18,12 +21,30 @@ final class WebhookReceiver implements AutoCloseable {
     private final List<JsonNode> accepted = new CopyOnWriteArrayList<>();
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicInteger refuseFirst;
+    private final CountDownLatch closing = new CountDownLatch(1);
+    private final ExecutorService executor = Executors.newCachedThreadPool();
 
+    /** Refuses the first {@code refuseFirst} requests with 503, then accepts. */
     WebhookReceiver(int refuseFirst) throws IOException {
+        this(refuseFirst, false);
+    }
+
+    /** With {@code hang}, never answers (until closed): every request times out. */
+    WebhookReceiver(int refuseFirst, boolean hang) throws IOException {
         this.refuseFirst = new AtomicInteger(refuseFirst);
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setExecutor(executor);
         server.createContext("/hook", exchange -> {
             requests.incrementAndGet();
+            if (hang) {
+                try {
+                    closing.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                exchange.close();
+                return;
+            }
             byte[] body;
             try (InputStream in = exchange.getRequestBody()) {
                 body = in.readAllBytes();
@@ -53,6 +74,8 @@ final class WebhookReceiver implements AutoCloseable {
 
     @Override
     public void close() {
+        closing.countDown();
         server.stop(0);
+        executor.shutdownNow();
     }
 }
