@@ -173,6 +173,7 @@ class MonitorTest {
     void metricsEndpointCountersAgreeWithTheEventsSent() throws Exception {
         List<Alert> captured = new CopyOnWriteArrayList<>();
         Monitor monitor = start("""
+                  concurrency: 2
                   rules:
                     - {name: errors, type: match, where: [{field: fields.level, equals: ERROR}]}
                     - {name: all, type: threshold, window: 1m, above: 1000000}
@@ -181,7 +182,7 @@ class MonitorTest {
         try (MetricsServer server = MetricsServer.start(new MetricsConfig(true, "127.0.0.1", 0, null, null), registry,
                 Map.<String, HealthCheck>of("monitor", monitor.health()))) {
             for (int i = 0; i < 25; i++) {
-                send(NginxEvents.app("app-1", i % 5 == 0 ? "ERROR" : "INFO", "line " + i, "1:2:cc", i * 10L));
+                send(NginxEvents.app("app-" + i % 3, i % 5 == 0 ? "ERROR" : "INFO", "line " + i, "1:2:cc", i * 10L));
             }
             send(NginxEvents.app("app-1", "INFO", "line 3 again", "1:2:cc", 30L));
             producer.send(Message.builder(topic).payload("not json").build()).join();
