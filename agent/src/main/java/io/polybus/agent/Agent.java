@@ -3,16 +3,34 @@ package io.polybus.agent;
 import com.google.inject.Guice;
 import com.google.inject.ProvisionException;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.polybus.ConfigException;
 import io.polybus.agent.internal.AgentModule;
 import io.polybus.agent.internal.AgentRuntime;
 import io.polybus.agent.internal.ConsoleReporter;
 import io.polybus.agent.internal.Settings;
+import io.polybus.agent.metrics.HealthCheck;
+import io.polybus.agent.metrics.HostMetricsConfig;
+import io.polybus.agent.metrics.HostMetricsSource;
+import io.polybus.agent.metrics.MetricsConfig;
+import io.polybus.agent.metrics.MetricsServer;
+import io.polybus.agent.monitor.Monitor;
+import org.slf4j.LoggerFactory;
 
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.OptionalInt;
 
 /**
  * The log-shipping agent: reads the configured sources, turns lines into events and delivers them at least
@@ -30,10 +48,15 @@ import java.time.Duration;
  */
 public final class Agent implements AutoCloseable {
     private final AgentRuntime runtime;
+    private final PrometheusMeterRegistry prometheus;
+    private final Deque<AutoCloseable> companions = new ArrayDeque<>();
     private ConsoleReporter console;
+    private Monitor monitor;
+    private MetricsServer metricsServer;
 
-    private Agent(AgentRuntime runtime) {
+    private Agent(AgentRuntime runtime, PrometheusMeterRegistry prometheus) {
         this.runtime = runtime;
+        this.prometheus = prometheus;
     }
 
     /**
@@ -68,8 +91,19 @@ public final class Agent implements AutoCloseable {
     }
 
     private static Agent create(Settings settings, MeterRegistry meters) {
+        PrometheusMeterRegistry prometheus = null;
+        MeterRegistry registry = meters;
+        if (settings.metrics().map(MetricsConfig::enabled).orElse(false)) {
+            prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            new JvmMemoryMetrics().bindTo(prometheus);
+            new ProcessorMetrics().bindTo(prometheus);
+            CompositeMeterRegistry both = new CompositeMeterRegistry();
+            both.add(prometheus);
+            both.add(meters);
+            registry = both;
+        }
         try {
-            return new Agent(Guice.createInjector(new AgentModule(settings, meters)).getInstance(AgentRuntime.class));
+            return new Agent(Guice.createInjector(new AgentModule(settings, registry)).getInstance(AgentRuntime.class), prometheus);
         } catch (ProvisionException e) {
             // Guice wraps what a provider threw (broker unreachable, data directory in use): rethrow that.
             for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
@@ -89,6 +123,39 @@ public final class Agent implements AutoCloseable {
             console = ConsoleReporter.start(runtime, options.console(), every, options.show() ? Math.max(1, c.samples()) : c.samples());
         }
         runtime.start(options.once(), options.stdin());
+        startCompanions(options);
+    }
+
+    /**
+     * The monitor, the host-metrics source and the metrics endpoint, when their sections are present: they
+     * share the agent's broker, so on the memory broker the agent alone shows alerts.
+     */
+    private void startCompanions(RunOptions options) {
+        Settings settings = runtime.settings();
+        MeterRegistry registry = runtime.metrics().registry();
+        Map<String, HealthCheck> checks = new LinkedHashMap<>();
+        checks.put("agent", runtime.metrics().health());
+        settings.monitor().ifPresent(config -> {
+            Monitor.Builder builder = Monitor.builder(runtime.broker(), config).meters(registry);
+            if (options.console() != null) {
+                builder.stdout(options.console());
+            }
+            monitor = builder.start();
+            companions.push(monitor);
+            checks.put("monitor", monitor.health());
+        });
+        settings.hostMetrics().filter(HostMetricsConfig::enabled).ifPresent(config ->
+                companions.push(HostMetricsSource.start(runtime.broker().producer(), config, Clock.systemUTC(),
+                        runtime.metrics().health())));
+        if (prometheus != null) {
+            metricsServer = MetricsServer.start(settings.metrics().orElseThrow(), prometheus, checks);
+            companions.push(metricsServer);
+        }
+    }
+
+    /** The port of the metrics endpoint, when the {@code metrics} section enabled it. */
+    public OptionalInt metricsPort() {
+        return metricsServer == null ? OptionalInt.empty() : OptionalInt.of(metricsServer.port());
     }
 
     /**
@@ -111,6 +178,13 @@ public final class Agent implements AutoCloseable {
         return runtime.stop(() -> {
             if (console != null) {
                 console.close();
+            }
+            while (!companions.isEmpty()) {
+                try {
+                    companions.pop().close();
+                } catch (Exception e) {
+                    LoggerFactory.getLogger(Agent.class).warn("while stopping: {}", e.toString());
+                }
             }
         });
     }

@@ -38,6 +38,11 @@ public abstract class AgentEndToEndTest {
     /** The broker section the agent and the checking consumer use (type and connection keys). */
     protected abstract Config brokerConfig();
 
+    /** The topic of one test run; a module whose broker keeps topics overrides this to delete it afterwards. */
+    protected String newTopic() {
+        return "logs-e2e-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
     /** Renders a broker configuration as the YAML of the agent's {@code broker} section. */
     static String brokerYaml(Config broker) {
         return "broker:\n" + broker.asMap().entrySet().stream()
@@ -47,7 +52,7 @@ public abstract class AgentEndToEndTest {
 
     @Test
     void everyLineWrittenDuringRotationsArrives() throws Exception {
-        String topic = "logs-e2e-" + UUID.randomUUID().toString().substring(0, 8);
+        String topic = newTopic();
         Map<Integer, Integer> received = new ConcurrentHashMap<>();
         AtomicLong duplicates = new AtomicLong();
         Path log = dir.resolve("app.log");

@@ -1,5 +1,6 @@
 package io.polybus.agent.cli;
 
+import io.polybus.agent.monitor.MonitorCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -15,6 +16,7 @@ import picocli.CommandLine.Command;
                 ProduceCommand.class,
                 ConsumeCommand.class,
                 BrokersCommand.class,
+                MonitorCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class PolybusCommand implements Runnable {

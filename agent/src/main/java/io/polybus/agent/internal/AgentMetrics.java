@@ -3,6 +3,7 @@ package io.polybus.agent.internal;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.polybus.agent.metrics.PipelineHealth;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -22,10 +23,13 @@ public final class AgentMetrics {
     private final String output;
     private final AtomicInteger connected = new AtomicInteger(1);
     private final Counter retries;
+    private final PipelineHealth health;
 
-    public AgentMetrics(MeterRegistry registry, String output) {
+    public AgentMetrics(MeterRegistry registry, String output, PipelineHealth health) {
         this.registry = registry;
         this.output = output;
+        this.health = health;
+        health.bindTo(registry);
         Gauge.builder(PREFIX + "broker.connected", connected, AtomicInteger::get)
                 .description("1 while the broker accepts events, 0 while sends fail and are retried")
                 .tag("output", output).register(registry);
@@ -43,6 +47,16 @@ public final class AgentMetrics {
 
     void connected(boolean up) {
         connected.set(up ? 1 : 0);
+        if (up) {
+            health.brokerReachable();
+        } else {
+            health.brokerUnreachable("sends to broker '" + output + "' are failing and being retried");
+        }
+    }
+
+    /** What {@code /health} reports for the agent's output. */
+    public PipelineHealth health() {
+        return health;
     }
 
     public boolean connected() {

@@ -6,6 +6,10 @@ import com.google.inject.Singleton;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.polybus.Broker;
 import io.polybus.Brokers;
+import io.polybus.agent.metrics.MetricsConfig;
+import io.polybus.agent.metrics.PipelineHealth;
+
+import java.time.Clock;
 
 /**
  * Wires the agent from its settings: the broker named by the {@code broker} section, the checkpoint store,
@@ -35,7 +39,9 @@ public final class AgentModule extends AbstractModule {
     @Provides
     @Singleton
     AgentMetrics metrics(Broker broker) {
-        return new AgentMetrics(registry, broker.type());
+        MetricsConfig health = settings.metrics().orElseGet(MetricsConfig::defaults);
+        return new AgentMetrics(registry, broker.type(), new PipelineHealth("agent", Clock.systemUTC(),
+                health.brokerDownAfter(), health.ackStuckAfter()));
     }
 
     @Provides

@@ -1,12 +1,17 @@
 package io.polybus.agent.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.polybus.Brokers;
 import io.polybus.Config;
 import io.polybus.ConfigException;
 import io.polybus.agent.Processor;
+import io.polybus.agent.metrics.HostMetricsConfig;
+import io.polybus.agent.metrics.MetricsConfig;
+import io.polybus.agent.monitor.MonitorConfig;
+import io.polybus.agent.monitor.internal.ConfigBinder;
 import io.polybus.internal.Placeholders;
 
 import java.io.IOException;
@@ -23,7 +28,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -32,7 +39,9 @@ import java.util.regex.Pattern;
  * each with its path ({@code sources[1].multiline.start}), including the broker section's.
  */
 public record Settings(String host, Path dataDir, boolean checkpoints, Duration checkpointInterval, Duration checkpointExpiry,
-                       Delivery delivery, Console console, List<Source> sources, Config broker) {
+                       Delivery delivery, Console console, List<Source> sources, Config broker,
+                       Optional<MonitorConfig> monitor, Optional<MetricsConfig> metrics,
+                       Optional<HostMetricsConfig> hostMetrics) {
 
     public static final String DEFAULT_TOPIC = "logs";
 
@@ -152,11 +161,33 @@ public record Settings(String host, Path dataDir, boolean checkpoints, Duration 
         for (ConfigException.Problem p : Brokers.validate(broker)) {
             problems.add(new ConfigException.Problem("broker." + p.key(), p.value(), p.accepted()));
         }
+        Optional<MonitorConfig> monitor = section(root, yaml, environment, problems, "monitor", MonitorConfig::bind);
+        Optional<MetricsConfig> metrics = section(root, yaml, environment, problems, "metrics", MetricsConfig::bind);
+        Optional<HostMetricsConfig> hostMetrics = section(root, yaml, environment, problems, "host-metrics", HostMetricsConfig::bind);
         root.finish();
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new Settings(host, dataDir, checkpoints, checkpointInterval, checkpointExpiry, delivery, console, List.copyOf(sources), broker);
+        return new Settings(host, dataDir, checkpoints, checkpointInterval, checkpointExpiry, delivery, console, List.copyOf(sources), broker,
+                monitor, metrics, hostMetrics);
+    }
+
+    /**
+     * A section the monitor's binder owns ({@code monitor}, {@code metrics}, {@code host-metrics}), bound when
+     * present: the agent runs the monitor, the metrics endpoint and the host-metrics source beside itself.
+     */
+    private static <T> Optional<T> section(ConfigNode root, String yaml, Function<String, String> environment,
+                                           List<ConfigException.Problem> problems, String name,
+                                           BiFunction<JsonNode, String, T> binder) {
+        if (root.rawValue(name) == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(binder.apply(ConfigBinder.readYaml(yaml, environment).path(name), name));
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+            return Optional.empty();
+        }
     }
 
     private static Map<String, Object> expand(Map<?, ?> map, String path, Function<String, String> env,

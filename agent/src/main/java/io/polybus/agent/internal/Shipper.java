@@ -98,12 +98,14 @@ public final class Shipper implements AutoCloseable {
 
     private void attempt(Message message, int size, OffsetTracker.Batch batch, AgentMetrics.SourceMeters meters) {
         CompletableFuture<Receipt> f;
+        metrics.health().ackPending();
         try {
             f = producer.send(message);
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }
         f.whenComplete((receipt, error) -> {
+            metrics.health().ackCompleted();
             if (error == null) {
                 succeeded();
                 limiter.release(size);
