@@ -1,0 +1,57 @@
+package io.polybus.agent.cli;
+
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.polybus.ConfigException;
+import io.polybus.agent.Agent;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** {@code polybus agent -c agent.yaml}: runs the log-shipping agent until SIGTERM or Ctrl-C. */
+@Command(name = "agent", mixinStandardHelpOptions = true,
+        description = {"Ship log files and stdin to the configured broker, at least once.",
+                "Stops on SIGTERM or Ctrl-C: stops reading, waits for the broker's acknowledgements, saves checkpoints, exits 0."})
+public final class AgentCommand implements Callable<Integer> {
+    @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "The agent's YAML configuration.")
+    Path config;
+
+    @Option(names = "--once", description = "Exit when every source reached the end of its input and the broker acknowledged everything.")
+    boolean once;
+
+    @Option(names = "--show", description = "Print a summary every few seconds (and, on the memory broker, the latest events).")
+    boolean show;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Metrics.globalRegistry.add(new SimpleMeterRegistry());
+        Agent agent;
+        try {
+            agent = Agent.create(config, Metrics.globalRegistry);
+        } catch (ConfigException e) {
+            System.err.println("polybus: " + config + " is not valid:");
+            e.problems().forEach(p -> System.err.println("  " + p));
+            return 2;
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        Thread hook = new Thread(agent::stop, "polybus-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        agent.start(new Agent.RunOptions(once, show, System.out, System.in));
+        while (!stop.await(200, TimeUnit.MILLISECONDS)) {
+            if (agent.awaitSourcesEnded(Duration.ZERO)) {
+                break;
+            }
+        }
+        boolean acknowledged = agent.stop();
+        Runtime.getRuntime().removeShutdownHook(hook);
+        return once && !acknowledged ? 1 : 0;
+    }
+}

@@ -1,0 +1,100 @@
+package io.polybus.agent.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.polybus.Broker;
+import io.polybus.Brokers;
+import io.polybus.Consumer;
+import io.polybus.ConsumerOptions;
+import io.polybus.Message;
+import io.polybus.PolybusException;
+import io.polybus.StartPosition;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** {@code polybus consume -t topic}: prints a topic's messages as they arrive, like kcat -C. */
+@Command(name = "consume", mixinStandardHelpOptions = true,
+        description = "Print the messages of a topic, one per line, acknowledging each; Ctrl-C to stop.")
+public final class ConsumeCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** How each message is printed. */
+    enum Format { PAYLOAD, JSON }
+
+    @Mixin
+    BrokerOptions broker;
+
+    @Option(names = {"-t", "--topic"}, required = true, description = "Topic to read.")
+    String topic;
+
+    @Option(names = {"-g", "--group"}, description = "Group to read as (default: a new one for this run).")
+    String group;
+
+    @Option(names = "--from", defaultValue = "LATEST", description = "Where a new group starts: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
+    StartPosition from;
+
+    @Option(names = {"-n", "--count"}, description = "Exit after this many messages.")
+    Long count;
+
+    @Option(names = "--idle-exit", paramLabel = "DURATION", description = "Exit when no message arrived for this long, e.g. 5s.")
+    String idleExit;
+
+    @Option(names = {"-f", "--format"}, defaultValue = "PAYLOAD", description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}); json adds key, headers, id, timestamp.")
+    Format format;
+
+    @Override
+    public Integer call() throws Exception {
+        String g = group != null ? group : "polybus-cli-" + UUID.randomUUID().toString().substring(0, 8);
+        CountDownLatch done = new CountDownLatch(1);
+        AtomicLong received = new AtomicLong();
+        AtomicLong lastNanos = new AtomicLong(System.nanoTime());
+        Signal.handle(new Signal("INT"), s -> done.countDown());
+        Signal.handle(new Signal("TERM"), s -> done.countDown());
+        long idleNanos = idleExit == null ? Long.MAX_VALUE : io.polybus.spi.ConfigDef.parseDuration(idleExit).toNanos();
+        try (Broker b = Brokers.open(broker.brokerConfig());
+             Consumer ignored = b.subscribe(ConsumerOptions.builder(topic, g).startFrom(from).build(), d -> {
+                 if (count != null && received.get() >= count) {
+                     return;
+                 }
+                 print(d.message());
+                 d.ack();
+                 lastNanos.set(System.nanoTime());
+                 if (count != null && received.incrementAndGet() >= count) {
+                     done.countDown();
+                 }
+             })) {
+            while (!done.await(100, TimeUnit.MILLISECONDS)) {
+                if (System.nanoTime() - lastNanos.get() > idleNanos) {
+                    break;
+                }
+            }
+            return 0;
+        } catch (PolybusException e) {
+            System.err.println("polybus consume: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private synchronized void print(Message m) {
+        if (format == Format.PAYLOAD) {
+            System.out.println(m.payloadAsString());
+        } else {
+            ObjectNode n = JSON.createObjectNode();
+            n.put("topic", m.topic()).put("key", m.keyAsString()).put("id", m.id())
+                    .put("timestamp", m.timestamp().toString()).put("payload", m.payloadAsString());
+            ObjectNode h = n.putObject("headers");
+            m.headers().forEach(h::put);
+            System.out.println(n);
+        }
+        System.out.flush();
+    }
+
+}

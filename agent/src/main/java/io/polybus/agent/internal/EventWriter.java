@@ -1,0 +1,215 @@
+package io.polybus.agent.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes events as the shared JSON event format. This is the agent's hot path, so the parts that repeat
+ * (host, the source object up to the offset, the timestamp of the current millisecond) are encoded once and
+ * copied, and an ASCII line goes from the reader's bytes to the payload without becoming a String. Parsed
+ * fields are written by Jackson. Not thread-safe: one per source thread.
+ */
+final class EventWriter {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final JsonStringEncoder ENCODER = JsonStringEncoder.getInstance();
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TIMESTAMP = ascii("{\"timestamp\":\"");
+    private static final byte[] FIELDS = ascii(",\"fields\":");
+    private static final byte[] TAGS = ascii(",\"tags\":[");
+
+    private byte[] buf = new byte[1024];
+    private int len;
+
+    private long cachedMillis = Long.MIN_VALUE;
+    private byte[] cachedTimestamp;
+    private String cachedHost;
+    private byte[] hostPart;
+    private String cachedPath;
+    private String cachedFileId;
+    private String cachedSourceName;
+    private byte[] sourcePart;
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** The event as JSON bytes; {@code maxMessageChars} above zero shortens the message to that many chars. */
+    byte[] write(Event e, int maxMessageChars) {
+        len = 0;
+        raw(TIMESTAMP);
+        raw(timestamp(e.timestampMillis()));
+        raw(hostPart(e.host()));
+        put('"');
+        if (maxMessageChars > 0) {
+            String m = e.message();
+            raw(ENCODER.quoteAsUTF8(m.length() > maxMessageChars ? m.substring(0, maxMessageChars) : m));
+        } else if (e.hasRawAscii()) {
+            asciiString(e.raw(), e.rawOffset(), e.rawLength());
+        } else {
+            raw(ENCODER.quoteAsUTF8(e.message()));
+        }
+        put('"');
+        raw(sourcePart(e));
+        number(e.offset());
+        put('}');
+        Map<String, Object> fields = e.fields();
+        if (!fields.isEmpty()) {
+            raw(FIELDS);
+            try {
+                raw(MAPPER.writeValueAsBytes(fields));
+            } catch (JsonProcessingException ex) {
+                throw new IllegalStateException("fields cannot be written as JSON", ex);
+            }
+        }
+        List<String> tags = e.tags();
+        if (!tags.isEmpty()) {
+            raw(TAGS);
+            for (int i = 0; i < tags.size(); i++) {
+                if (i > 0) {
+                    put(',');
+                }
+                put('"');
+                raw(ENCODER.quoteAsUTF8(tags.get(i)));
+                put('"');
+            }
+            put(']');
+        }
+        put('}');
+        return Arrays.copyOf(buf, len);
+    }
+
+    private byte[] timestamp(long millis) {
+        if (millis != cachedMillis) {
+            cachedMillis = millis;
+            cachedTimestamp = ascii(Instant.ofEpochMilli(millis).toString());
+        }
+        return cachedTimestamp;
+    }
+
+    private byte[] hostPart(String host) {
+        if (!host.equals(cachedHost)) {
+            cachedHost = host;
+            hostPart = concat("\",\"host\":\"", host, "\",\"message\":");
+        }
+        return hostPart;
+    }
+
+    private byte[] sourcePart(Event e) {
+        String path = e.path();
+        String fileId = e.fileId();
+        if (sourcePart == null || path != cachedPath || fileId != cachedFileId || !e.sourceName().equals(cachedSourceName)) {
+            cachedPath = path;
+            cachedFileId = fileId;
+            cachedSourceName = e.sourceName();
+            StringBuilder sb = new StringBuilder(",\"source\":{\"type\":\"").append(quote(e.sourceType()))
+                    .append("\",\"name\":\"").append(quote(e.sourceName())).append('"');
+            if (path != null) {
+                sb.append(",\"path\":\"").append(quote(path)).append('"');
+            }
+            if (fileId != null) {
+                sb.append(",\"file_id\":\"").append(quote(fileId)).append('"');
+            }
+            sourcePart = sb.append(",\"offset\":").toString().getBytes(StandardCharsets.UTF_8);
+        }
+        return sourcePart;
+    }
+
+    private static String quote(String s) {
+        return new String(ENCODER.quoteAsString(s));
+    }
+
+    private static byte[] concat(String before, String value, String after) {
+        return (before + quote(value) + after).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Copies ASCII bytes as JSON string content, escaping quotes, backslashes and control characters. */
+    private void asciiString(byte[] b, int off, int n) {
+        ensure(n);
+        int end = off + n;
+        int run = off;
+        for (int i = off; i < end; i++) {
+            byte c = b[i];
+            if (c >= 0x20 && c != '"' && c != '\\') {
+                continue;
+            }
+            if (i > run) {
+                System.arraycopy(b, run, buf, len, i - run);
+                len += i - run;
+            }
+            escape(c);
+            run = i + 1;
+        }
+        if (end > run) {
+            ensure(end - run);
+            System.arraycopy(b, run, buf, len, end - run);
+            len += end - run;
+        }
+    }
+
+    private void escape(byte c) {
+        ensure(6);
+        buf[len++] = '\\';
+        switch (c) {
+            case '"' -> buf[len++] = '"';
+            case '\\' -> buf[len++] = '\\';
+            case '\n' -> buf[len++] = 'n';
+            case '\r' -> buf[len++] = 'r';
+            case '\t' -> buf[len++] = 't';
+            case '\b' -> buf[len++] = 'b';
+            case '\f' -> buf[len++] = 'f';
+            default -> {
+                buf[len++] = 'u';
+                buf[len++] = '0';
+                buf[len++] = '0';
+                buf[len++] = HEX[(c >> 4) & 0xF];
+                buf[len++] = HEX[c & 0xF];
+            }
+        }
+    }
+
+    private void number(long v) {
+        if (v == 0) {
+            put('0');
+            return;
+        }
+        ensure(20);
+        if (v < 0) {
+            put('-');
+            v = -v;
+        }
+        int start = len;
+        while (v > 0) {
+            buf[len++] = (byte) ('0' + (v % 10));
+            v /= 10;
+        }
+        for (int i = start, j = len - 1; i < j; i++, j--) {
+            byte t = buf[i];
+            buf[i] = buf[j];
+            buf[j] = t;
+        }
+    }
+
+    private void raw(byte[] bytes) {
+        ensure(bytes.length);
+        System.arraycopy(bytes, 0, buf, len, bytes.length);
+        len += bytes.length;
+    }
+
+    private void put(char c) {
+        ensure(1);
+        buf[len++] = (byte) c;
+    }
+
+    private void ensure(int more) {
+        if (len + more > buf.length) {
+            buf = Arrays.copyOf(buf, Math.max(len + more, buf.length * 2));
+        }
+    }
+}

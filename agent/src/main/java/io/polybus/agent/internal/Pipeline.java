@@ -1,0 +1,133 @@
+package io.polybus.agent.internal;
+
+import io.polybus.Codec;
+import io.polybus.Message;
+import io.polybus.agent.LogEvent;
+import io.polybus.agent.Processor;
+
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Turns one source's records into broker messages: event, processor chain, JSON, topic and key, send. One per
+ * source, used by that source's thread only.
+ */
+final class Pipeline {
+    static final int SPLIT = 1;
+    static final int TRUNCATED = 2;
+
+    /** The payload is already bytes made for this message; the builder takes them as they are. */
+    private static final Codec<byte[]> AS_IS = new Codec<>() {
+        @Override
+        public byte[] encode(byte[] value) {
+            return value;
+        }
+
+        @Override
+        public byte[] decode(byte[] payload) {
+            return payload;
+        }
+    };
+
+    private final Settings.Source source;
+    private final Event event;
+    private final EventWriter writer = new EventWriter();
+    private final Shipper shipper;
+    private final AgentMetrics.SourceMeters meters;
+    private final BooleanSupplier stopping;
+    private final Processor.Chain[] chain;
+    private final long maxMessageBytes;
+
+    private OffsetTracker.Batch batch;
+    private int proceeded;
+
+    Pipeline(Settings.Source source, String host, Shipper shipper, AgentMetrics.SourceMeters meters, BooleanSupplier stopping) {
+        this.source = source;
+        this.event = new Event(host, source.type(), source.name(), source.charset());
+        this.shipper = shipper;
+        this.meters = meters;
+        this.stopping = stopping;
+        this.maxMessageBytes = shipper.maxMessageBytes();
+        List<Processor> processors = source.processors();
+        this.chain = new Processor.Chain[processors.size() + 1];
+        chain[processors.size()] = this::deliver;
+        for (int i = processors.size() - 1; i >= 0; i--) {
+            Processor p = processors.get(i);
+            Processor.Chain next = chain[i + 1];
+            chain[i] = e -> p.process(e, next);
+        }
+    }
+
+    AgentMetrics.SourceMeters meters() {
+        return meters;
+    }
+
+    /**
+     * Processes and sends one record (a line, a chunk of one, or joined lines) read from {@code bytes}, which
+     * must stay unchanged until this returns.
+     *
+     * @return false when the agent stopped while waiting for room to send (the record is then not accounted)
+     */
+    boolean accept(byte[] bytes, int off, int len, String path, String fileId, long offset, long endOffset,
+                   OffsetTracker tracker, int flags) {
+        meters.read.increment();
+        meters.bytesRead.add(len);
+        event.reset(bytes, off, len, System.currentTimeMillis(), path, fileId, offset);
+        if ((flags & SPLIT) != 0) {
+            event.tag(Event.TAG_SPLIT);
+            meters.split.increment();
+        }
+        if ((flags & TRUNCATED) != 0) {
+            event.tag(Event.TAG_TRUNCATED);
+            meters.truncated.increment();
+        }
+        if (event.hasTag(Event.TAG_INVALID_ENCODING)) {
+            meters.invalidEncoding.increment();
+        }
+        batch = tracker.current();
+        proceeded = 0;
+        chain[0].proceed(event);
+        if (proceeded < 0) {
+            return false;
+        }
+        if (proceeded == 0) {
+            meters.filtered.increment();
+        }
+        tracker.record(batch, endOffset);
+        return true;
+    }
+
+    private void deliver(LogEvent e) {
+        if (proceeded < 0) {
+            return;
+        }
+        String topic = source.topic().render(e);
+        if (topic.isBlank()) {
+            topic = Settings.DEFAULT_TOPIC;
+        }
+        String key = source.key() == null ? null : source.key().render(e);
+        byte[] payload = writer.write(event, 0);
+        int keyBytes = key == null ? 0 : key.length() * 3;
+        if (payload.length + keyBytes > maxMessageBytes) {
+            payload = shorten(key, keyBytes);
+        }
+        Message message = Message.builder(topic).key(key).timestampMillis(e.timestampMillis())
+                .payload(payload, AS_IS).build();
+        if (shipper.send(message, batch, meters, stopping)) {
+            proceeded++;
+        } else {
+            proceeded = -1;
+        }
+    }
+
+    /** Cuts the message so that the event fits the broker's limit even if every char became a 6-byte escape. */
+    private byte[] shorten(String key, int keyBytes) {
+        if (!event.hasTag(Event.TAG_TRUNCATED)) {
+            event.tag(Event.TAG_TRUNCATED);
+            meters.truncated.increment();
+        }
+        int overhead = writer.write(event, 1).length;
+        int chars = (int) Math.max(1, (maxMessageBytes - keyBytes - overhead) / 6);
+        return writer.write(event, chars);
+    }
+}

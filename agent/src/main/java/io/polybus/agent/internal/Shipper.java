@@ -1,0 +1,178 @@
+package io.polybus.agent.internal;
+
+import io.polybus.Backpressure;
+import io.polybus.Broker;
+import io.polybus.BufferFullException;
+import io.polybus.ClosedException;
+import io.polybus.Message;
+import io.polybus.MessageTooLargeException;
+import io.polybus.Producer;
+import io.polybus.ProducerOptions;
+import io.polybus.Receipt;
+import io.polybus.spi.InFlightLimiter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Hands events to the broker at least once. At most {@code max-bytes-in-flight} bytes are unacknowledged;
+ * past that {@link #send} waits, which stops the reading thread (backpressure). A failed send is retried with
+ * exponential backoff until the broker takes it, however long that is; the log and
+ * {@code polybus.agent.broker.connected} say when the broker is failing and when it is back. Each
+ * acknowledgement releases one hold on the event's batch, which moves the checkpoint. Thread-safe.
+ */
+public final class Shipper implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Shipper.class);
+    private static final Duration WAIT_STEP = Duration.ofMillis(200);
+
+    private final Producer producer;
+    private final InFlightLimiter limiter;
+    private final AgentMetrics metrics;
+    private final long maxMessageBytes;
+    private final long backoffMillis;
+    private final long backoffMaxMillis;
+    private final ScheduledExecutorService retries;
+    private final AtomicLong consecutiveFailures = new AtomicLong();
+    private volatile long lastFailureLog;
+
+    public Shipper(Broker broker, Settings.Delivery delivery, AgentMetrics metrics) {
+        long max = delivery.maxBytesInFlight();
+        this.producer = broker.producer(ProducerOptions.builder().maxInFlightBytes(max + broker.maxMessageBytes())
+                .backpressure(Backpressure.BLOCK).blockTimeout(delivery.sendTimeout())
+                .closeTimeout(delivery.shutdownTimeout()).build());
+        this.limiter = new InFlightLimiter(max, Backpressure.BLOCK, WAIT_STEP);
+        this.metrics = metrics;
+        this.maxMessageBytes = broker.maxMessageBytes();
+        this.backoffMillis = delivery.retryBackoff().toMillis();
+        this.backoffMaxMillis = Math.max(backoffMillis, delivery.retryBackoffMax().toMillis());
+        this.retries = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "polybus-agent-retry");
+            t.setDaemon(true);
+            return t;
+        });
+        metrics.gauge("bytes.in_flight", "bytes handed to the broker and not yet acknowledged", limiter::inFlightBytes);
+    }
+
+    /** The largest message the broker takes. */
+    public long maxMessageBytes() {
+        return maxMessageBytes;
+    }
+
+    public long inFlightBytes() {
+        return limiter.inFlightBytes();
+    }
+
+    /**
+     * Sends {@code message}, holding {@code batch} until the broker acknowledged it. Waits while the in-flight
+     * bound is reached.
+     *
+     * @param stopping polled while waiting; when it turns true the message is not sent (it stays unacknowledged,
+     *                 so the checkpoint stays before it) and this returns false
+     */
+    boolean send(Message message, OffsetTracker.Batch batch, AgentMetrics.SourceMeters meters, BooleanSupplier stopping) {
+        int size = message.sizeInBytes();
+        while (true) {
+            try {
+                limiter.acquire(size);
+                break;
+            } catch (BufferFullException e) {
+                if (stopping.getAsBoolean()) {
+                    return false;
+                }
+            }
+        }
+        batch.hold();
+        meters.sent.increment();
+        meters.bytesSent.add(size);
+        attempt(message, size, batch, meters);
+        return true;
+    }
+
+    private void attempt(Message message, int size, OffsetTracker.Batch batch, AgentMetrics.SourceMeters meters) {
+        CompletableFuture<Receipt> f;
+        metrics.health().ackPending();
+        try {
+            f = producer.send(message);
+        } catch (RuntimeException e) {
+            f = CompletableFuture.failedFuture(e);
+        }
+        f.whenComplete((receipt, error) -> {
+            metrics.health().ackCompleted();
+            if (error == null) {
+                succeeded();
+                limiter.release(size);
+                meters.acked.increment();
+                batch.release();
+            } else {
+                failed(message, size, batch, meters, unwrap(error));
+            }
+        });
+    }
+
+    private void succeeded() {
+        if (consecutiveFailures.get() != 0) {
+            long n = consecutiveFailures.getAndSet(0);
+            if (n != 0) {
+                metrics.connected(true);
+                log.info("broker '{}' accepts events again after {} failed attempts", metrics.output(), n);
+            }
+        }
+    }
+
+    private void failed(Message message, int size, OffsetTracker.Batch batch, AgentMetrics.SourceMeters meters, Throwable error) {
+        meters.failed.increment();
+        if (error instanceof MessageTooLargeException) {
+            // Events are cut to fit before they are sent; a broker that still refuses one would refuse it forever.
+            log.error("broker '{}' refused an event of {} bytes as too large; it is dropped: {}", metrics.output(), size,
+                    error.getMessage());
+            meters.tooLarge.increment();
+            limiter.release(size);
+            batch.release();
+            return;
+        }
+        if (error instanceof ClosedException) {
+            // Shutting down: the event stays unacknowledged and is read again after the restart.
+            limiter.release(size);
+            return;
+        }
+        long n = consecutiveFailures.incrementAndGet();
+        metrics.connected(false);
+        metrics.retries().increment();
+        long now = System.currentTimeMillis();
+        if (n == 1 || now - lastFailureLog > 30_000) {
+            lastFailureLog = now;
+            log.warn("broker '{}' is not accepting events ({} failed attempts so far), retrying with backoff: {}",
+                    metrics.output(), n, error.getMessage());
+        }
+        long delay = Math.min(backoffMaxMillis, backoffMillis << Math.min(20, n - 1));
+        try {
+            retries.schedule(() -> attempt(message, size, batch, meters), delay, TimeUnit.MILLISECONDS);
+        } catch (RuntimeException rejected) {
+            limiter.release(size);
+        }
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    }
+
+    /** Waits until every event handed over was acknowledged; false when {@code timeout} passed first. */
+    public boolean awaitAcknowledged(Duration timeout) {
+        return limiter.awaitEmpty(timeout);
+    }
+
+    @Override
+    public void close() {
+        retries.shutdownNow();
+        limiter.close();
+        producer.close();
+    }
+}
