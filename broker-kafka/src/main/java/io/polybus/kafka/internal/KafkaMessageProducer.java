@@ -107,12 +107,14 @@ final class KafkaMessageProducer implements Producer {
         producer.close(options.closeTimeout());
     }
 
-    /** Completes one send's future and returns its bytes to the limiter, once. */
+    /**
+     * Completes one send's future and returns its bytes to the limiter. KafkaProducer either calls it back or
+     * throws from send, never both, so exactly one of its two methods runs.
+     */
     private final class SendCallback implements Callback {
         final CompletableFuture<Receipt> future = new CompletableFuture<>();
         private final Message message;
         private final int size;
-        private boolean released;
 
         SendCallback(Message message, int size) {
             this.message = message;
@@ -121,7 +123,7 @@ final class KafkaMessageProducer implements Producer {
 
         @Override
         public void onCompletion(RecordMetadata metadata, Exception e) {
-            release();
+            limiter.release(size);
             if (e == null) {
                 future.complete(new Receipt(message.topic(), message.id(), metadata.partition() + "@" + metadata.offset()));
             } else if (e instanceof RecordTooLargeException tooLarge) {
@@ -132,15 +134,8 @@ final class KafkaMessageProducer implements Producer {
         }
 
         void fail(PolybusException e) {
-            release();
+            limiter.release(size);
             future.completeExceptionally(e);
-        }
-
-        private synchronized void release() {
-            if (!released) {
-                released = true;
-                limiter.release(size);
-            }
         }
     }
 }

@@ -4,6 +4,7 @@ import io.polybus.Message;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
@@ -36,19 +37,17 @@ final class Records {
     }
 
     static ProducerRecord<byte[], byte[]> toRecord(Message message) {
-        return new ProducerRecord<>(message.topic(), null, message.timestampMillis(), message.unsafeKey(),
-                message.unsafePayload(), headers(message, 0));
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(message.topic(), null, message.timestampMillis(),
+                message.unsafeKey(), message.unsafePayload(), (Iterable<Header>) null);
+        addHeaders(record.headers(), message);
+        return record;
     }
 
-    private static RecordHeaders headers(Message message, int extra) {
-        Map<String, String> h = message.headers();
-        Header[] array = new Header[h.size() + 1 + extra];
-        int i = 0;
-        for (Map.Entry<String, String> e : h.entrySet()) {
-            array[i++] = new RecordHeader(e.getKey(), e.getValue().getBytes(StandardCharsets.UTF_8));
+    private static void addHeaders(Headers headers, Message message) {
+        for (Map.Entry<String, String> e : message.headers().entrySet()) {
+            headers.add(new RecordHeader(e.getKey(), e.getValue().getBytes(StandardCharsets.UTF_8)));
         }
-        array[i] = new RecordHeader(ID, message.id().getBytes(StandardCharsets.UTF_8));
-        return new RecordHeaders(array);
+        headers.add(new RecordHeader(ID, message.id().getBytes(StandardCharsets.UTF_8)));
     }
 
     /**
@@ -57,7 +56,8 @@ final class Records {
      */
     static ProducerRecord<byte[], byte[]> retry(Message message, ConsumerRecord<byte[], byte[]> from, String retryTopic,
                                                 int attempt) {
-        RecordHeaders headers = headers(message, 0);
+        RecordHeaders headers = new RecordHeaders();
+        addHeaders(headers, message);
         headers.add(ATTEMPT, utf8(Integer.toString(attempt)));
         headers.add(TIMESTAMP, utf8(Long.toString(message.timestampMillis())));
         Header partition = from.headers().lastHeader(ORIGIN_PARTITION);
