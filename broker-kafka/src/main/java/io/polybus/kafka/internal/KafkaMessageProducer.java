@@ -67,7 +67,7 @@ final class KafkaMessageProducer implements Producer {
         } catch (RuntimeException e) {
             callback.fail(Errors.translate(e, servers, "send to topic '" + message.topic() + "'"));
         }
-        return callback.future;
+        return callback;
     }
 
     @Override
@@ -108,11 +108,11 @@ final class KafkaMessageProducer implements Producer {
     }
 
     /**
-     * Completes one send's future and returns its bytes to the limiter. KafkaProducer either calls it back or
-     * throws from send, never both, so exactly one of its two methods runs.
+     * One send's future, completed from KafkaProducer's callback, which also returns the bytes to the limiter.
+     * KafkaProducer either calls it back or throws from send, never both, so exactly one of {@link #onCompletion}
+     * and {@link #fail} runs.
      */
-    private final class SendCallback implements Callback {
-        final CompletableFuture<Receipt> future = new CompletableFuture<>();
+    private final class SendCallback extends CompletableFuture<Receipt> implements Callback {
         private final Message message;
         private final int size;
 
@@ -125,17 +125,17 @@ final class KafkaMessageProducer implements Producer {
         public void onCompletion(RecordMetadata metadata, Exception e) {
             limiter.release(size);
             if (e == null) {
-                future.complete(new Receipt(message.topic(), message.id(), metadata.partition() + "@" + metadata.offset()));
+                complete(new Receipt(message.topic(), message.id(), metadata.partition() + "@" + metadata.offset()));
             } else if (e instanceof RecordTooLargeException tooLarge) {
-                future.completeExceptionally(Errors.tooLarge(tooLarge, message.topic(), size, maxMessageBytes));
+                completeExceptionally(Errors.tooLarge(tooLarge, message.topic(), size, maxMessageBytes));
             } else {
-                future.completeExceptionally(Errors.translate(e, servers, "send to topic '" + message.topic() + "'"));
+                completeExceptionally(Errors.translate(e, servers, "send to topic '" + message.topic() + "'"));
             }
         }
 
         void fail(PolybusException e) {
             limiter.release(size);
-            future.completeExceptionally(e);
+            completeExceptionally(e);
         }
     }
 }

@@ -82,11 +82,7 @@ final class Records {
         if (h == null) {
             return 1;
         }
-        try {
-            return Math.max(1, Integer.parseInt(string(h.value())));
-        } catch (NumberFormatException e) {
-            return 1;
-        }
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, parseLong(h.value())));
     }
 
     /**
@@ -108,7 +104,10 @@ final class Records {
                 if (name.equals(ID)) {
                     id = string(h.value());
                 } else if (name.equals(TIMESTAMP)) {
-                    b.timestampMillis(Long.parseLong(string(h.value())));
+                    long timestamp = parseLong(h.value());
+                    if (timestamp >= 0) {
+                        b.timestampMillis(timestamp);
+                    }
                 } else if (!name.equals(ATTEMPT) && !name.equals(ORIGIN_PARTITION) && !name.equals(ORIGIN_OFFSET)) {
                     b.header(name, string(h.value()));
                 }
@@ -118,6 +117,15 @@ final class Records {
         }
         b.id(id != null ? id : record.topic() + "-" + record.partition() + "@" + record.offset());
         return b.build();
+    }
+
+    /** The header's decimal value, or -1 when it is not one. */
+    private static long parseLong(byte[] value) {
+        try {
+            return Long.parseLong(string(value));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     private static String string(byte[] bytes) {
