@@ -158,6 +158,46 @@ class KafkaBrokerTest {
         }
     }
 
+    @Test
+    void requeueGoesThroughTheRetryTopicWithoutHoldingBackThePartition() throws Exception {
+        String topic = unique("requeue");
+        String group = unique("g");
+        try (Broker broker = open(TestCluster.shared().config());
+             Producer producer = broker.producer();
+             Admin admin = Admin.create(Map.of("bootstrap.servers", TestCluster.shared().bootstrapServers()))) {
+            Recorder recorder = Recorder.then(d -> {
+                if (d.message().payloadAsString().equals("m3") && d.attempt() == 1) {
+                    d.requeue("not yet");
+                } else {
+                    d.ack();
+                }
+            });
+            broker.subscribe(ConsumerOptions.of(topic, group), recorder);
+            List<Receipt> receipts = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                receipts.add(producer.send(Message.builder(topic).key("one").payload("m" + i).header("n", "" + i).build())
+                        .get(30, TimeUnit.SECONDS));
+            }
+            await().atMost(WAIT).until(() -> recorder.count() == 11);
+            List<String> firstAttempts = recorder.deliveries().stream().filter(d -> d.attempt() == 1)
+                    .map(d -> d.message().payloadAsString()).toList();
+            assertEquals(List.of("m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9"), firstAttempts);
+            List<Delivery> retries = recorder.deliveries().stream().filter(d -> d.attempt() > 1).toList();
+            assertEquals(1, retries.size());
+            Delivery retry = retries.get(0);
+            assertEquals("m3", retry.message().payloadAsString());
+            assertEquals(2, retry.attempt());
+            assertEquals("3", retry.message().header("n"));
+            assertEquals(recorder.deliveries().get(3).message().id(), retry.message().id());
+            assertEquals(topic, retry.message().topic());
+            assertEquals(Map.of("n", "3"), retry.message().headers());
+
+            String[] last = receipts.get(9).position().split("@");
+            TopicPartition partition = new TopicPartition(topic, Integer.parseInt(last[0]));
+            await().atMost(WAIT).until(() -> committed(admin, group, partition) == Long.parseLong(last[1]) + 1);
+        }
+    }
+
     private static long committed(Admin admin, String group, TopicPartition partition) throws Exception {
         Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
                 .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);

@@ -67,7 +67,7 @@ final class KafkaMessageProducer implements Producer {
         } catch (RuntimeException e) {
             callback.fail(Errors.translate(e, servers, "send to topic '" + message.topic() + "'"));
         }
-        return callback.future;
+        return callback;
     }
 
     @Override
@@ -107,12 +107,14 @@ final class KafkaMessageProducer implements Producer {
         producer.close(options.closeTimeout());
     }
 
-    /** Completes one send's future and returns its bytes to the limiter, once. */
-    private final class SendCallback implements Callback {
-        final CompletableFuture<Receipt> future = new CompletableFuture<>();
+    /**
+     * One send's future, completed from KafkaProducer's callback, which also returns the bytes to the limiter.
+     * KafkaProducer either calls it back or throws from send, never both, so exactly one of {@link #onCompletion}
+     * and {@link #fail} runs.
+     */
+    private final class SendCallback extends CompletableFuture<Receipt> implements Callback {
         private final Message message;
         private final int size;
-        private boolean released;
 
         SendCallback(Message message, int size) {
             this.message = message;
@@ -121,26 +123,19 @@ final class KafkaMessageProducer implements Producer {
 
         @Override
         public void onCompletion(RecordMetadata metadata, Exception e) {
-            release();
+            limiter.release(size);
             if (e == null) {
-                future.complete(new Receipt(message.topic(), message.id(), metadata.partition() + "@" + metadata.offset()));
+                complete(new Receipt(message.topic(), message.id(), metadata.partition() + "@" + metadata.offset()));
             } else if (e instanceof RecordTooLargeException tooLarge) {
-                future.completeExceptionally(Errors.tooLarge(tooLarge, message.topic(), size, maxMessageBytes));
+                completeExceptionally(Errors.tooLarge(tooLarge, message.topic(), size, maxMessageBytes));
             } else {
-                future.completeExceptionally(Errors.translate(e, servers, "send to topic '" + message.topic() + "'"));
+                completeExceptionally(Errors.translate(e, servers, "send to topic '" + message.topic() + "'"));
             }
         }
 
         void fail(PolybusException e) {
-            release();
-            future.completeExceptionally(e);
-        }
-
-        private synchronized void release() {
-            if (!released) {
-                released = true;
-                limiter.release(size);
-            }
+            limiter.release(size);
+            completeExceptionally(e);
         }
     }
 }

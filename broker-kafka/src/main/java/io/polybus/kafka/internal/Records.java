@@ -4,6 +4,7 @@ import io.polybus.Message;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
@@ -36,19 +37,17 @@ final class Records {
     }
 
     static ProducerRecord<byte[], byte[]> toRecord(Message message) {
-        return new ProducerRecord<>(message.topic(), null, message.timestampMillis(), message.unsafeKey(),
-                message.unsafePayload(), headers(message, 0));
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(message.topic(), null, message.timestampMillis(),
+                message.unsafeKey(), message.unsafePayload(), (Iterable<Header>) null);
+        addHeaders(record.headers(), message);
+        return record;
     }
 
-    private static RecordHeaders headers(Message message, int extra) {
-        Map<String, String> h = message.headers();
-        Header[] array = new Header[h.size() + 1 + extra];
-        int i = 0;
-        for (Map.Entry<String, String> e : h.entrySet()) {
-            array[i++] = new RecordHeader(e.getKey(), e.getValue().getBytes(StandardCharsets.UTF_8));
+    private static void addHeaders(Headers headers, Message message) {
+        for (Map.Entry<String, String> e : message.headers().entrySet()) {
+            headers.add(new RecordHeader(e.getKey(), e.getValue().getBytes(StandardCharsets.UTF_8)));
         }
-        array[i] = new RecordHeader(ID, message.id().getBytes(StandardCharsets.UTF_8));
-        return new RecordHeaders(array);
+        headers.add(new RecordHeader(ID, message.id().getBytes(StandardCharsets.UTF_8)));
     }
 
     /**
@@ -57,7 +56,8 @@ final class Records {
      */
     static ProducerRecord<byte[], byte[]> retry(Message message, ConsumerRecord<byte[], byte[]> from, String retryTopic,
                                                 int attempt) {
-        RecordHeaders headers = headers(message, 0);
+        RecordHeaders headers = new RecordHeaders();
+        addHeaders(headers, message);
         headers.add(ATTEMPT, utf8(Integer.toString(attempt)));
         headers.add(TIMESTAMP, utf8(Long.toString(message.timestampMillis())));
         Header partition = from.headers().lastHeader(ORIGIN_PARTITION);
@@ -82,11 +82,7 @@ final class Records {
         if (h == null) {
             return 1;
         }
-        try {
-            return Math.max(1, Integer.parseInt(string(h.value())));
-        } catch (NumberFormatException e) {
-            return 1;
-        }
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, parseLong(h.value())));
     }
 
     /**
@@ -108,7 +104,10 @@ final class Records {
                 if (name.equals(ID)) {
                     id = string(h.value());
                 } else if (name.equals(TIMESTAMP)) {
-                    b.timestampMillis(Long.parseLong(string(h.value())));
+                    long timestamp = parseLong(h.value());
+                    if (timestamp >= 0) {
+                        b.timestampMillis(timestamp);
+                    }
                 } else if (!name.equals(ATTEMPT) && !name.equals(ORIGIN_PARTITION) && !name.equals(ORIGIN_OFFSET)) {
                     b.header(name, string(h.value()));
                 }
@@ -118,6 +117,15 @@ final class Records {
         }
         b.id(id != null ? id : record.topic() + "-" + record.partition() + "@" + record.offset());
         return b.build();
+    }
+
+    /** The header's decimal value, or -1 when it is not one. */
+    private static long parseLong(byte[] value) {
+        try {
+            return Long.parseLong(string(value));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     private static String string(byte[] bytes) {
