@@ -122,8 +122,9 @@ public final class Agent implements AutoCloseable {
             Duration every = c.enabled() ? c.summaryInterval() : Duration.ofSeconds(2);
             console = ConsoleReporter.start(runtime, options.console(), every, options.show() ? Math.max(1, c.samples()) : c.samples());
         }
-        runtime.start(options.once(), options.stdin());
+        // The monitor's group must exist before the first event is sent, or a new group on a real broker misses it.
         startCompanions(options);
+        runtime.start(options.once(), options.stdin());
     }
 
     /**
