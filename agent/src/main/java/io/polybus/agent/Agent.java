@@ -1,13 +1,11 @@
 package io.polybus.agent;
 
 import com.google.inject.Guice;
-import com.google.inject.Injector;
 import com.google.inject.ProvisionException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.polybus.ConfigException;
 import io.polybus.agent.internal.AgentModule;
 import io.polybus.agent.internal.AgentRuntime;
-import io.polybus.agent.internal.CheckpointStore;
 import io.polybus.agent.internal.ConsoleReporter;
 import io.polybus.agent.internal.Settings;
 
@@ -70,16 +68,9 @@ public final class Agent implements AutoCloseable {
     }
 
     private static Agent create(Settings settings, MeterRegistry meters) {
-        Injector injector = Guice.createInjector(new AgentModule(settings, meters));
         try {
-            return new Agent(injector.getInstance(AgentRuntime.class));
+            return new Agent(Guice.createInjector(new AgentModule(settings, meters)).getInstance(AgentRuntime.class));
         } catch (ProvisionException e) {
-            // Unlock the data directory, so that a retry in this process can take it again.
-            try {
-                injector.getInstance(CheckpointStore.class).close();
-            } catch (RuntimeException ignored) {
-                // the store itself was what failed
-            }
             // Guice wraps what a provider threw (broker unreachable, data directory in use): rethrow that.
             for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
                 if (t instanceof RuntimeException r && !(t instanceof ProvisionException)) {
