@@ -22,7 +22,6 @@ import java.util.stream.IntStream;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class FileTailingTest {
@@ -308,7 +307,7 @@ class FileTailingTest {
         awaitMessages(3);
         assertEquals(List.of("one", "two", "three without newline"), fx.messages());
         assertEquals("stdin", fx.snapshot().get(0).at("/source/type").asText());
-        assertNotEquals(null, fx.snapshot().get(2).at("/source/offset"));
+        assertEquals(8, fx.snapshot().get(2).at("/source/offset").asLong());
     }
 
     @Test
@@ -344,5 +343,20 @@ class FileTailingTest {
         await().atMost(WAIT).until(() -> fx.gauge("files.open", "source", "app") == 0.0);
         Files.writeString(log, "new content, same inode, longer than before\n", StandardOpenOption.TRUNCATE_EXISTING);
         await().atMost(WAIT).until(() -> fx.messages().contains("new content, same inode, longer than before"));
+    }
+
+    @Test
+    void routesEventsToATopicTemplateWithAKeyFromAField() throws IOException {
+        fx = new AgentFixture(dir, "logs-orders", "logs-unknown");
+        Path log = dir.resolve("app.log");
+        append(log, "{\"service\":\"orders\",\"user\":\"u1\"}\nnot json\n");
+        fx.start(fx.yaml(AgentFixture.fileSource("app", log.toString(),
+                "    topic: 'logs-{service}'\n    key: '{user}'\n    processors: [{type: json}]\n")));
+        awaitMessages(2);
+        JsonNode parsed = fx.snapshot().stream().filter(e -> e.get("_topic").asText().equals("logs-orders")).findFirst().orElseThrow();
+        assertEquals("u1", parsed.at("/fields/user").asText());
+        JsonNode failed = fx.snapshot().stream().filter(e -> e.get("_topic").asText().equals("logs-unknown")).findFirst().orElseThrow();
+        assertEquals("[\"_json_parse_failure\"]", failed.get("tags").toString());
+        assertTrue(fx.keys.contains("u1") && fx.keys.contains("unknown"), fx.keys.toString());
     }
 }

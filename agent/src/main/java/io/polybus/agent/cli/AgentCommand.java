@@ -3,11 +3,16 @@ package io.polybus.agent.cli;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.polybus.ConfigException;
+import io.polybus.PolybusException;
+import io.polybus.RetriableException;
 import io.polybus.agent.Agent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import sun.misc.Signal;
 
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -19,6 +24,8 @@ import java.util.concurrent.TimeUnit;
         description = {"Ship log files and stdin to the configured broker, at least once.",
                 "Stops on SIGTERM or Ctrl-C: stops reading, waits for the broker's acknowledgements, saves checkpoints, exits 0."})
 public final class AgentCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(AgentCommand.class);
+
     @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "The agent's YAML configuration.")
     Path config;
 
@@ -31,17 +38,23 @@ public final class AgentCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         Metrics.globalRegistry.add(new SimpleMeterRegistry());
+        CountDownLatch stop = new CountDownLatch(1);
+        Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        Signal.handle(new Signal("INT"), s -> stop.countDown());
         Agent agent;
         try {
-            agent = Agent.create(config, Metrics.globalRegistry);
+            agent = create(stop);
         } catch (ConfigException e) {
             System.err.println("polybus: " + config + " is not valid:");
             e.problems().forEach(p -> System.err.println("  " + p));
             return 2;
+        } catch (PolybusException | IllegalStateException | UncheckedIOException e) {
+            System.err.println("polybus: cannot start the agent: " + e.getMessage());
+            return 1;
         }
-        CountDownLatch stop = new CountDownLatch(1);
-        Signal.handle(new Signal("TERM"), s -> stop.countDown());
-        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        if (agent == null) {
+            return 0;
+        }
         Thread hook = new Thread(agent::stop, "polybus-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         agent.start(new Agent.RunOptions(once, show, System.out, System.in));
@@ -53,5 +66,21 @@ public final class AgentCommand implements Callable<Integer> {
         boolean acknowledged = agent.stop();
         Runtime.getRuntime().removeShutdownHook(hook);
         return once && !acknowledged ? 1 : 0;
+    }
+
+    /** Creates the agent, retrying with backoff while the broker cannot be reached; null when stopped first. */
+    private Agent create(CountDownLatch stop) throws InterruptedException {
+        long backoff = 1000;
+        while (true) {
+            try {
+                return Agent.create(config, Metrics.globalRegistry);
+            } catch (RetriableException e) {
+                log.warn("the broker cannot be reached, retrying in {} s: {}", backoff / 1000, e.getMessage());
+                if (stop.await(backoff, TimeUnit.MILLISECONDS)) {
+                    return null;
+                }
+                backoff = Math.min(30_000, backoff * 2);
+            }
+        }
     }
 }

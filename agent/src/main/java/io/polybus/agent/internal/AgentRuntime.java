@@ -34,8 +34,12 @@ public final class AgentRuntime {
     private Lifecycle lifecycle;
     private boolean acknowledgedAll = true;
 
+    /**
+     * Guice provides the parameters in order: the broker is opened before the data directory is locked, so a
+     * broker that cannot be reached leaves nothing locked behind and {@code polybus agent} can retry.
+     */
     @Inject
-    AgentRuntime(Settings settings, CheckpointStore checkpoints, Broker broker, Shipper shipper, AgentMetrics metrics) {
+    AgentRuntime(Settings settings, Broker broker, CheckpointStore checkpoints, Shipper shipper, AgentMetrics metrics) {
         this.settings = settings;
         this.broker = broker;
         this.shipper = shipper;

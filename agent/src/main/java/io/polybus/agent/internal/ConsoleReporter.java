@@ -32,6 +32,7 @@ public final class ConsoleReporter implements AutoCloseable {
     private final long started = System.nanoTime();
     private double lastRead;
     private long lastNanos = started;
+    private boolean idleShown;
     private final List<io.polybus.Consumer> consumers = new ArrayList<>();
 
     private ConsoleReporter(AgentRuntime runtime, PrintStream out, int samples) {
@@ -87,6 +88,16 @@ public final class ConsoleReporter implements AutoCloseable {
     private void report() {
         long now = System.nanoTime();
         double read = total("events.read");
+        if (read == lastRead && runtime.inFlightBytes() == 0 && latestEmpty()) {
+            if (!idleShown) {
+                idleShown = true;
+                out.println("polybus agent | all caught up; waiting for new lines (Ctrl-C to stop)");
+                out.flush();
+            }
+            lastNanos = now;
+            return;
+        }
+        idleShown = false;
         double rate = (read - lastRead) / Math.max(1e-9, (now - lastNanos) / 1e9);
         lastRead = read;
         lastNanos = now;
