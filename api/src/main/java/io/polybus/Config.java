@@ -115,6 +115,17 @@ public final class Config {
         return new Config(Collections.unmodifiableMap(flat));
     }
 
+    /**
+     * Expands {@code ${NAME}}, {@code ${NAME:-default}} and {@code ${file:/path}} in one value, as
+     * {@link #fromYaml} does; for programs that bind their own YAML (the agent, the monitor).
+     *
+     * @throws IllegalArgumentException naming the missing variable, the unreadable file or the unclosed
+     *                                  placeholder, never a value
+     */
+    public static String expand(String value, Function<String, String> environment) {
+        return Placeholders.resolve(value, environment);
+    }
+
     private static void flatten(String prefix, Map<?, ?> map, Map<String, String> out, Function<String, String> f) {
         for (Map.Entry<?, ?> e : map.entrySet()) {
             String key = prefix + e.getKey();

@@ -38,9 +38,14 @@ public abstract class AgentCrashTest {
     /** The broker section the agent process and the checking consumer use. */
     protected abstract Config brokerConfig();
 
+    /** The topic of one test run; a module whose broker keeps topics overrides this to delete it afterwards. */
+    protected String newTopic() {
+        return "logs-crash-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
     @Test
     void killNineWhileShippingLosesNoLine() throws Exception {
-        String topic = "logs-crash-" + UUID.randomUUID().toString().substring(0, 8);
+        String topic = newTopic();
         Map<Integer, Integer> received = new ConcurrentHashMap<>();
         AtomicLong duplicates = new AtomicLong();
         Path log = dir.resolve("app.log");

@@ -1,7 +1,7 @@
 package io.polybus.agent.internal;
 
+import io.polybus.Config;
 import io.polybus.ConfigException;
-import io.polybus.internal.Placeholders;
 import io.polybus.spi.ConfigDef;
 
 import java.time.Duration;
@@ -71,7 +71,7 @@ public final class ConfigNode {
             return null;
         }
         try {
-            return Placeholders.resolve(String.valueOf(v), environment);
+            return Config.expand(String.valueOf(v), environment);
         } catch (IllegalArgumentException e) {
             problem(key, null, e.getMessage());
             return null;
@@ -195,7 +195,7 @@ public final class ConfigNode {
                 continue;
             }
             try {
-                out.add(Placeholders.resolve(String.valueOf(item), environment));
+                out.add(Config.expand(String.valueOf(item), environment));
             } catch (IllegalArgumentException e) {
                 problem(key + "[" + i + "]", null, e.getMessage());
             }
@@ -221,7 +221,7 @@ public final class ConfigNode {
                 continue;
             }
             try {
-                out.put(name, e.getValue() == null ? "" : Placeholders.resolve(String.valueOf(e.getValue()), environment));
+                out.put(name, e.getValue() == null ? "" : Config.expand(String.valueOf(e.getValue()), environment));
             } catch (IllegalArgumentException ex) {
                 problem(key + "." + name, null, ex.getMessage());
             }

@@ -12,7 +12,6 @@ import io.polybus.agent.metrics.HostMetricsConfig;
 import io.polybus.agent.metrics.MetricsConfig;
 import io.polybus.agent.monitor.MonitorConfig;
 import io.polybus.agent.monitor.internal.ConfigBinder;
-import io.polybus.internal.Placeholders;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -214,7 +213,7 @@ public record Settings(String host, Path dataDir, boolean checkpoints, Duration 
     private static String resolve(String value, String path, Function<String, String> env,
                                   List<ConfigException.Problem> problems) {
         try {
-            return Placeholders.resolve(value, env);
+            return Config.expand(value, env);
         } catch (IllegalArgumentException e) {
             problems.add(new ConfigException.Problem(path, null, e.getMessage()));
             return value;

@@ -18,8 +18,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.polybus.Config;
 import io.polybus.ConfigException;
-import io.polybus.internal.Placeholders;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -232,7 +232,7 @@ public final class ConfigBinder {
 
     private static JsonNode resolve(JsonNode text, String path, Function<String, String> env, List<ConfigException.Problem> problems) {
         try {
-            return TextNode.valueOf(Placeholders.resolve(text.asText(), env));
+            return TextNode.valueOf(Config.expand(text.asText(), env));
         } catch (IllegalArgumentException e) {
             problems.add(new ConfigException.Problem(path, null, e.getMessage()));
             return text;
