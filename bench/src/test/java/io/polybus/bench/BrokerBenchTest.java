@@ -8,16 +8,20 @@ import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import redis.clients.jedis.Jedis;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -98,6 +102,19 @@ class BrokerBenchTest {
             assertTrue(Files.size(outDir.resolve(file)) > 0, file);
         }
         return JsonReport.read(outDir.resolve("result.json"));
+    }
+
+    @Test
+    void polybusRunOnRedisLeavesNoStreamBehind() throws Exception {
+        Set<String> before = polybusStreams();
+        bench("redis", Target.POLYBUS, 0, 0);
+        assertEquals(before, polybusStreams(), "the run's streams are deleted after it");
+    }
+
+    private static Set<String> polybusStreams() {
+        try (Jedis jedis = new Jedis("127.0.0.1", 6379)) {
+            return new HashSet<>(jedis.keys("bench-*-redis-polybus-*"));
+        }
     }
 
     @ParameterizedTest(name = "{0}/{1}")

@@ -9,7 +9,10 @@ import io.polybus.ConsumerOptions;
 import io.polybus.Message;
 import io.polybus.Producer;
 import io.polybus.ProducerOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,12 +25,22 @@ import java.util.regex.Pattern;
  * exactly as an application does. Consumers ack automatically when the handler returns.
  */
 final class PolybusDriver implements Driver {
+    private static final Logger LOG = LoggerFactory.getLogger(PolybusDriver.class);
     private static final Pattern SECRET = Pattern.compile("(?i).*(password|secret|token|credential).*");
 
     private final Broker broker;
     private final Config config;
+    private final Janitor janitor;
 
-    PolybusDriver(String type, Map<String, Object> providerSettings) {
+    /** Opens the raw driver that deletes what a run left on a real broker. */
+    @FunctionalInterface
+    interface Janitor {
+        Driver open() throws Exception;
+    }
+
+    /** @param janitor deletes the run's topics afterwards (the Polybus API has none), or null for nothing to delete */
+    PolybusDriver(String type, Map<String, Object> providerSettings, Janitor janitor) {
+        this.janitor = janitor;
         Map<String, Object> settings = new TreeMap<>(providerSettings);
         settings.put("type", type);
         this.config = Config.of(settings);
@@ -69,7 +82,23 @@ final class PolybusDriver implements Driver {
 
     @Override
     public void deleteTopics(List<String> topics, List<String> groups) {
-        // The Polybus API has no topic deletion; the memory broker forgets its topics on close.
+        if (janitor == null) {
+            return;
+        }
+        // Kafka's provider also keeps a retry topic per group.
+        List<String> all = new ArrayList<>();
+        String prefix = config.get("key-prefix").orElse("");
+        for (String topic : topics) {
+            all.add(prefix + topic);
+            if (broker.type().equals("kafka")) {
+                groups.forEach(g -> all.add(topic + ".retry." + g));
+            }
+        }
+        try (Driver raw = janitor.open()) {
+            raw.deleteTopics(all, groups);
+        } catch (Exception e) {
+            LOG.warn("could not delete the topics of the {} run: {}", broker.type(), e.toString());
+        }
     }
 
     @Override

@@ -34,8 +34,12 @@ public record Target(String broker, String client) {
             if (settings.get(POLYBUS) instanceof Map<?, ?> m) {
                 m.forEach((k, v) -> provider.put(String.valueOf(k), v));
             }
-            return new PolybusDriver(broker, provider);
+            return new PolybusDriver(broker, provider, RAW_BROKERS.contains(broker) ? () -> raw(settings) : null);
         }
+        return raw(settings);
+    }
+
+    private Driver raw(Map<String, Object> settings) throws Exception {
         return switch (broker) {
             case "kafka" -> new KafkaRawDriver(settings);
             case "rabbitmq" -> new RabbitRawDriver(settings);
