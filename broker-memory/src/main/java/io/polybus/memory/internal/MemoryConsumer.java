@@ -6,6 +6,7 @@ import io.polybus.Delivery;
 import io.polybus.DeliveryHandler;
 import io.polybus.spi.DeliveryCounters;
 import io.polybus.spi.OrderedWorkers;
+import io.polybus.spi.PrefetchWindow;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
@@ -32,7 +32,7 @@ final class MemoryConsumer implements Consumer {
     final Engine engine;
     final ConsumerOptions options;
     final DeliveryCounters counters;
-    final Semaphore permits;
+    final PrefetchWindow permits;
     /** Signalled under the group's lock when an owned partition gets an entry. */
     final Condition hasWork;
     /** Guarded by the group's lock. */
@@ -55,7 +55,7 @@ final class MemoryConsumer implements Consumer {
         this.options = options;
         this.handler = handler;
         this.counters = counters;
-        this.permits = new Semaphore(options.prefetch());
+        this.permits = new PrefetchWindow(options.prefetch(), Duration.ofMillis(100));
         this.hasWork = group.newCondition();
         String name = "polybus-memory-" + options.topic() + "-" + options.group();
         this.workers = options.concurrency() > 1 ? new OrderedWorkers(name + "-worker", options.concurrency()) : null;
@@ -87,7 +87,7 @@ final class MemoryConsumer implements Consumer {
         MemoryAcknowledgement[] acks = new MemoryAcknowledgement[batch.length];
         try {
             while (running) {
-                int room = reserve(batch.length);
+                int room = permits.reserve(batch.length);
                 if (room == 0) {
                     continue;
                 }
@@ -113,21 +113,6 @@ final class MemoryConsumer implements Consumer {
         }
     }
 
-    /** Takes up to {@code max} prefetch permits, waiting a little when there are none. */
-    private int reserve(int max) throws InterruptedException {
-        int got = permits.drainPermits();
-        if (got == 0) {
-            if (!permits.tryAcquire(100, TimeUnit.MILLISECONDS)) {
-                return 0;
-            }
-            got = 1 + permits.drainPermits();
-        }
-        if (got > max) {
-            permits.release(got - max);
-            got = max;
-        }
-        return got;
-    }
 
     private void deliver(MemoryAcknowledgement ack) {
         Entry entry = ack.entry;

@@ -85,7 +85,7 @@ final class PubSubConsumer extends RedisConsumer<PubSubAcknowledgement> {
         @Override
         public void onMessage(byte[] channel, byte[] message) {
             try {
-                while (!permits.tryAcquire(50, TimeUnit.MILLISECONDS)) {
+                while (permits.reserve(1) == 0) {
                     if (!running) {
                         return;
                     }

@@ -9,6 +9,7 @@ import io.polybus.Message;
 import io.polybus.spi.AbstractAcknowledgement;
 import io.polybus.spi.DeliveryCounters;
 import io.polybus.spi.OrderedWorkers;
+import io.polybus.spi.PrefetchWindow;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.exceptions.JedisConnectionException;
@@ -17,7 +18,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -36,7 +36,7 @@ abstract class RedisConsumer<A extends AbstractAcknowledgement> implements Consu
     final RedisSettings settings;
     /** Unsettled deliveries (acknowledgements compare by identity). */
     final Set<A> handedOut = ConcurrentHashMap.newKeySet();
-    final Semaphore permits;
+    final PrefetchWindow permits;
     private final DeliveryHandler handler;
     private final OrderedWorkers workers;
     private final Thread reader;
@@ -52,7 +52,7 @@ abstract class RedisConsumer<A extends AbstractAcknowledgement> implements Consu
         this.options = options;
         this.handler = handler;
         this.counters = counters;
-        this.permits = new Semaphore(options.prefetch());
+        this.permits = new PrefetchWindow(options.prefetch(), Duration.ofMillis(50));
         String name = "polybus-redis-" + kind + "-" + options.topic() + "-" + options.group();
         this.workers = options.concurrency() > 1 || alwaysOnWorkers ? new OrderedWorkers(name + "-worker", options.concurrency()) : null;
         this.reader = new Thread(this::readLoop, name);
@@ -106,7 +106,7 @@ abstract class RedisConsumer<A extends AbstractAcknowledgement> implements Consu
             taken = 0;
             try {
                 int size = fetchSize();
-                room = size == 0 ? 0 : reserve(size);
+                room = size == 0 ? 0 : permits.reserve(size);
                 fetch(room);
                 backoff = 0;
             } catch (InterruptedException e) {
@@ -144,21 +144,6 @@ abstract class RedisConsumer<A extends AbstractAcknowledgement> implements Consu
         }
     }
 
-    /** Takes up to {@code max} prefetch permits, waiting a little when there are none; 0 when none came. */
-    private int reserve(int max) throws InterruptedException {
-        int got = permits.drainPermits();
-        if (got == 0) {
-            if (!permits.tryAcquire(50, TimeUnit.MILLISECONDS)) {
-                return 0;
-            }
-            got = 1 + permits.drainPermits();
-        }
-        if (got > max) {
-            permits.release(got - max);
-            got = max;
-        }
-        return got;
-    }
 
     /** Hands a delivery to the handler; its acknowledgement is already in {@link #handedOut}. */
     void deliver(Message message, int attempt, A ack) {
