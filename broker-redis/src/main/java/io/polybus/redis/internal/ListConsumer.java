@@ -9,7 +9,6 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Protocol.Command;
 import redis.clients.jedis.Response;
-import redis.clients.jedis.exceptions.JedisException;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -28,7 +27,7 @@ import static io.polybus.redis.internal.StreamFields.bytes;
  * after the visibility timeout; a consumer finding a member whose heartbeat expired moves that member's
  * processing list back to the queue. Every topic has one group: all consumers share its entries.
  */
-final class ListConsumer extends RedisConsumer<ListAcknowledgement> {
+final class ListConsumer extends BlockingReaderConsumer<ListAcknowledgement> {
     private static final Logger log = LoggerFactory.getLogger(ListConsumer.class);
     private static final byte[] RIGHT = bytes("RIGHT");
     private static final byte[] LEFT = bytes("LEFT");
@@ -42,12 +41,10 @@ final class ListConsumer extends RedisConsumer<ListAcknowledgement> {
     private final String member;
     private final byte[] registryKey;
     private final ScheduledExecutorService keeper;
-    private volatile long readerClientId = -1;
-    private Jedis readerConnection;
 
     ListConsumer(Connections connections, ConsumerOptions options, DeliveryHandler handler, DeliveryCounters counters,
                  String member) {
-        super(connections, options, handler, counters, "list", false);
+        super(connections, options, handler, counters, "list");
         this.queueName = settings.key(options.topic());
         this.member = member;
         this.queueKey = bytes(queueName);
@@ -85,12 +82,6 @@ final class ListConsumer extends RedisConsumer<ListAcknowledgement> {
         jedis.sendCommand(Command.SET, heartbeatKey(member), bytes("1"), bytes("PX"),
                 bytes(Long.toString(settings.visibilityTimeout().toMillis())));
         jedis.sadd(registryKey, bytes(member));
-    }
-
-    private Jedis connect() {
-        Jedis jedis = connections.dedicated(settings.pollTimeout());
-        readerClientId = (Long) jedis.sendCommand(Command.CLIENT, bytes("ID"));
-        return jedis;
     }
 
     /** Heartbeat, then recovery of the processing lists of consumers whose heartbeat expired. */
@@ -202,33 +193,6 @@ final class ListConsumer extends RedisConsumer<ListAcknowledgement> {
     void settled(ListAcknowledgement ack) {
         handedOut.remove(ack);
         permits.release();
-    }
-
-    @Override
-    void dropConnection() {
-        Jedis j = readerConnection;
-        readerConnection = null;
-        if (j != null) {
-            try {
-                j.close();
-            } catch (JedisException e) {
-                log.debug("closing a broken reader connection: {}", e.toString());
-            }
-        }
-    }
-
-    @Override
-    void wakeUp() {
-        long id = readerClientId;
-        if (id < 0) {
-            return;
-        }
-        try {
-            connections.withPooled("wake a consumer", jedis -> jedis.sendCommand(Command.CLIENT, bytes("UNBLOCK"),
-                    bytes(Long.toString(id))));
-        } catch (RuntimeException e) {
-            log.debug("could not wake the reader of topic '{}': {}", options.topic(), e.toString());
-        }
     }
 
     @Override

@@ -34,7 +34,7 @@ import static io.polybus.redis.internal.StreamFields.bytes;
  * ({@code XCLAIM ... IDLE} so that the next {@code XAUTOCLAIM} takes them after the requeue delay), and keeps
  * the unsettled entries of a live consumer from looking idle, however long its handlers take.
  */
-final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
+final class StreamConsumer extends BlockingReaderConsumer<StreamAcknowledgement> {
     private static final Logger log = LoggerFactory.getLogger(StreamConsumer.class);
     private static final byte[] GROUP = bytes("GROUP");
     private static final byte[] COUNT = bytes("COUNT");
@@ -60,18 +60,16 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
     private volatile boolean ackerRunning = true;
     private volatile boolean ackerParked;
     private volatile boolean claimNow = true;
-    private volatile long readerClientId = -1;
     private long nextClaim;
     private long nextPrune;
     private final long pruneIdleMillis;
     private final long pruneIntervalNanos;
     private boolean continueClaim;
     private byte[] claimCursor = START;
-    private Jedis readerConnection;
 
     StreamConsumer(Connections connections, ConsumerOptions options, DeliveryHandler handler, DeliveryCounters counters,
                    String consumerName) {
-        super(connections, options, handler, counters, "streams", false);
+        super(connections, options, handler, counters, "streams");
         this.streamKey = bytes(settings.key(options.topic()));
         this.groupName = bytes(options.group());
         this.consumerName = bytes(consumerName);
@@ -104,12 +102,6 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
             }
             return null;
         });
-    }
-
-    private Jedis connect() {
-        Jedis jedis = connections.dedicated(settings.pollTimeout());
-        readerClientId = (Long) jedis.sendCommand(Command.CLIENT, bytes("ID"));
-        return jedis;
     }
 
     @Override
@@ -292,33 +284,6 @@ final class StreamConsumer extends RedisConsumer<StreamAcknowledgement> {
         }
         args.add(JUSTID);
         pipeline.sendCommand(Command.XCLAIM, args.toArray(new byte[0][]));
-    }
-
-    @Override
-    void dropConnection() {
-        Jedis j = readerConnection;
-        readerConnection = null;
-        if (j != null) {
-            try {
-                j.close();
-            } catch (JedisException e) {
-                log.debug("closing a broken reader connection: {}", e.toString());
-            }
-        }
-    }
-
-    @Override
-    void wakeUp() {
-        long id = readerClientId;
-        if (id < 0) {
-            return;
-        }
-        try {
-            connections.withPooled("wake a consumer", jedis -> jedis.sendCommand(Command.CLIENT, bytes("UNBLOCK"),
-                    bytes(Long.toString(id))));
-        } catch (RuntimeException e) {
-            log.debug("could not wake the reader of group '{}': {}", options.group(), e.toString());
-        }
     }
 
     void settled(StreamAcknowledgement ack) {
