@@ -5,6 +5,7 @@ import io.polybus.ConsumerOptions;
 import io.polybus.Delivery;
 import io.polybus.DeliveryHandler;
 import io.polybus.spi.DeliveryCounters;
+import io.polybus.spi.HandlerShutdown;
 import io.polybus.spi.OrderedWorkers;
 import io.polybus.spi.PrefetchWindow;
 import org.slf4j.Logger;
@@ -152,21 +153,7 @@ final class MemoryConsumer implements Consumer {
         }
         running = false;
         group.wakeUp(this);
-        long deadline = System.nanoTime() + options.closeTimeout().toNanos();
-        if (Thread.currentThread() != dispatcher) {
-            try {
-                dispatcher.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            if (dispatcher.isAlive()) {
-                log.warn("a handler of group '{}' on topic '{}' is still running after {}; its delivery will be redelivered",
-                        options.group(), options.topic(), options.closeTimeout());
-            }
-        }
-        if (workers != null) {
-            workers.shutdown(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-        }
+        HandlerShutdown.await(dispatcher, workers, options);
         group.leave(this);
         List<Entry> back = new ArrayList<>();
         synchronized (handedOut) {

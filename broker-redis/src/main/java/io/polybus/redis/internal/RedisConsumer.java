@@ -8,6 +8,7 @@ import io.polybus.DeliveryHandler;
 import io.polybus.Message;
 import io.polybus.spi.AbstractAcknowledgement;
 import io.polybus.spi.DeliveryCounters;
+import io.polybus.spi.HandlerShutdown;
 import io.polybus.spi.OrderedWorkers;
 import io.polybus.spi.PrefetchWindow;
 import org.slf4j.Logger;
@@ -174,22 +175,10 @@ abstract class RedisConsumer<A extends AbstractAcknowledgement> implements Consu
             return;
         }
         running = false;
-        long deadline = System.nanoTime() + options.closeTimeout().toNanos();
         if (Thread.currentThread() != reader) {
             wakeUp();
-            try {
-                reader.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            if (reader.isAlive()) {
-                log.warn("a handler of group '{}' on topic '{}' is still running after {}; its delivery will be redelivered",
-                        options.group(), options.topic(), options.closeTimeout());
-            }
         }
-        if (workers != null) {
-            workers.shutdown(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-        }
+        HandlerShutdown.await(reader, workers, options);
         finish();
     }
 }
