@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.polybus.agent.monitor.Alert;
 import io.polybus.agent.monitor.MonitorConfig;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -19,12 +17,10 @@ import java.util.function.Consumer;
  * whole stream, from the monitor's start; with it, every value seen or listed in {@code expected}.
  */
 final class AbsenceEvaluator extends RuleEvaluator {
-    private static final Logger log = LoggerFactory.getLogger(AbsenceEvaluator.class);
 
     private final Duration silence;
     private final int maxGroups;
     private final Map<String, State> groups = new HashMap<>();
-    private boolean warnedFull;
 
     private static final class State {
         final ArrayDeque<JsonNode> recent = new ArrayDeque<>();
@@ -52,11 +48,7 @@ final class AbsenceEvaluator extends RuleEvaluator {
         long now = event.receivedAt();
         State s = groups.get(key);
         if (s == null) {
-            if (groups.size() >= maxGroups) {
-                if (!warnedFull) {
-                    warnedFull = true;
-                    log.warn("rule '{}' watches {} groups already (max-groups); new groups are not watched", name, maxGroups);
-                }
+            if (atCapacity(groups, maxGroups)) {
                 return;
             }
             s = new State(now);

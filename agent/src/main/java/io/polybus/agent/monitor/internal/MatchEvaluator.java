@@ -3,8 +3,6 @@ package io.polybus.agent.monitor.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.polybus.agent.monitor.Alert;
 import io.polybus.agent.monitor.MonitorConfig;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -15,12 +13,10 @@ import java.util.function.Consumer;
 
 /** Any matching event fires; quiet for {@code resolve-after} resolves. Per group. */
 final class MatchEvaluator extends RuleEvaluator {
-    private static final Logger log = LoggerFactory.getLogger(MatchEvaluator.class);
 
     private final Duration resolveAfter;
     private final int maxGroups;
     private final Map<String, State> groups = new HashMap<>();
-    private boolean warnedFull;
 
     private static final class State {
         final ArrayDeque<JsonNode> recent = new ArrayDeque<>();
@@ -41,11 +37,7 @@ final class MatchEvaluator extends RuleEvaluator {
         long now = event.receivedAt();
         State s = groups.get(key);
         if (s == null) {
-            if (groups.size() >= maxGroups) {
-                if (!warnedFull) {
-                    warnedFull = true;
-                    log.warn("rule '{}' has {} groups firing already (max-groups); new groups do not fire", name, maxGroups);
-                }
+            if (atCapacity(groups, maxGroups)) {
                 return;
             }
             s = new State();

@@ -3,11 +3,14 @@ package io.polybus.agent.monitor.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.polybus.agent.monitor.Alert;
 import io.polybus.agent.monitor.MonitorConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
@@ -17,6 +20,7 @@ import java.util.function.Predicate;
  * one thread at a time.
  */
 public abstract class RuleEvaluator {
+    private static final Logger log = LoggerFactory.getLogger(RuleEvaluator.class);
     /** The group of events whose {@code group-by} field is missing. */
     static final String NO_VALUE = "(none)";
 
@@ -27,6 +31,7 @@ public abstract class RuleEvaluator {
     final int samples;
     private final Predicate<JsonNode> where;
     private final FieldPath groupBy;
+    private boolean warnedFull;
 
     RuleEvaluator(MonitorConfig.Rule rule, String type, int samples) {
         this.name = rule.name();
@@ -73,6 +78,21 @@ public abstract class RuleEvaluator {
     }
 
     abstract void matched(Event event, String group, Consumer<Alert> sink);
+
+    /**
+     * Whether {@code groups} already holds {@code maxGroups} groups, so that a new group must be ignored; says so
+     * in the log once per rule. Keeps a rule's memory bounded however many values its {@code group-by} field takes.
+     */
+    final boolean atCapacity(Map<String, ?> groups, int maxGroups) {
+        if (groups.size() < maxGroups) {
+            return false;
+        }
+        if (!warnedFull) {
+            warnedFull = true;
+            log.warn("rule '{}' tracks {} groups already (max-groups); events of new groups are ignored", name, maxGroups);
+        }
+        return true;
+    }
 
     /** Re-evaluates what time alone changes: windows sliding, silences, quiet periods. */
     public abstract void tick(long nowMillis, Consumer<Alert> sink);

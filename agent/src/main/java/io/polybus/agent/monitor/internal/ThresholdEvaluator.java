@@ -3,8 +3,6 @@ package io.polybus.agent.monitor.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.polybus.agent.monitor.Alert;
 import io.polybus.agent.monitor.MonitorConfig;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -15,7 +13,6 @@ import java.util.function.Consumer;
 
 /** More than {@code above} matching events in the window, per group. */
 final class ThresholdEvaluator extends RuleEvaluator {
-    private static final Logger log = LoggerFactory.getLogger(ThresholdEvaluator.class);
     private static final int SLIDING_STEPS = 60;
 
     private final Duration window;
@@ -25,7 +22,6 @@ final class ThresholdEvaluator extends RuleEvaluator {
     private final long resolveAfterMillis;
     private final int maxGroups;
     private final Map<String, State> groups = new HashMap<>();
-    private boolean warnedFull;
 
     private static final class State {
         final WindowCounter counter;
@@ -55,11 +51,7 @@ final class ThresholdEvaluator extends RuleEvaluator {
         String key = group == null ? "" : group;
         State s = groups.get(key);
         if (s == null) {
-            if (groups.size() >= maxGroups) {
-                if (!warnedFull) {
-                    warnedFull = true;
-                    log.warn("rule '{}' tracks {} groups already (max-groups); events of new groups are not counted", name, maxGroups);
-                }
+            if (atCapacity(groups, maxGroups)) {
                 return;
             }
             s = new State(new WindowCounter(windowMillis, steps));

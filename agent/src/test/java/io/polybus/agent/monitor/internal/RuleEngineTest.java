@@ -50,6 +50,22 @@ class RuleEngineTest {
             """;
 
     @Test
+    void aRuleTracksAtMostMaxGroupsGroups() {
+        RuleEngine engine = engine("""
+                    - name: app-errors
+                      type: match
+                      where: [{field: fields.status, gte: 500}]
+                      group-by: host
+                      max-groups: 2
+                """);
+        for (int h = 1; h <= 4; h++) {
+            offer(engine, NginxEvents.access("web-" + h, 502, "/api", "f" + h, 0), T0 + h);
+        }
+        assertEquals(List.of("web-1", "web-2"), alerts(Alert.Status.FIRING).stream().map(Alert::group).toList(),
+                "groups past max-groups are ignored, not added");
+    }
+
+    @Test
     void burstOf5xxFiresOnceThenResolvesOnce() {
         RuleEngine engine = engine(BURST);
         for (int i = 0; i < 60; i++) {
