@@ -17,11 +17,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #acquire} before handing a message to the broker, {@link #release} when the broker answered.
  * A message larger than the whole bound still goes through when nothing else is in flight, so it can
  * never block forever. Thread-safe; the uncontended path is a single atomic update.
+ *
+ * <p>A full limiter wakes its waiting senders only once an eighth of the bound is free again (or nothing is in
+ * flight), not on every release: a sender that outruns its broker then sends in bursts, instead of being woken
+ * (and a lock taken) for every single acknowledgement.
  */
 public final class InFlightLimiter {
     private final long maxBytes;
     private final Backpressure backpressure;
     private final long blockNanos;
+    private final long resumeBelow;
     private final AtomicLong inFlight = new AtomicLong();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -36,6 +41,7 @@ public final class InFlightLimiter {
         this.maxBytes = maxBytes;
         this.backpressure = backpressure;
         this.blockNanos = blockTimeout.toNanos();
+        this.resumeBelow = maxBytes - maxBytes / 8;
     }
 
     /**
@@ -93,8 +99,8 @@ public final class InFlightLimiter {
 
     /** Returns {@code bytes} reserved by {@link #acquire}. */
     public void release(long bytes) {
-        inFlight.addAndGet(-bytes);
-        if (waiters > 0) {
+        long left = inFlight.addAndGet(-bytes);
+        if (waiters > 0 && left <= resumeBelow) {
             signal();
         }
     }

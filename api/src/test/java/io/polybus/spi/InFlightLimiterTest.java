@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -46,6 +47,40 @@ class InFlightLimiterTest {
         InFlightLimiter short_ = new InFlightLimiter(10, Backpressure.BLOCK, Duration.ofMillis(50));
         short_.acquire(10);
         assertThrows(BufferFullException.class, () -> short_.acquire(1));
+    }
+
+    @Test
+    void aFullLimiterLetsWaitingSendersOnOnceAnEighthIsFree() throws Exception {
+        InFlightLimiter limiter = new InFlightLimiter(800, Backpressure.BLOCK, Duration.ofSeconds(30));
+        for (int i = 0; i < 8; i++) {
+            limiter.acquire(100);
+        }
+        CompletableFuture<Void> small = new CompletableFuture<>();
+        CompletableFuture<Void> large = new CompletableFuture<>();
+        Thread smallSender = waitingSender(limiter, 50, small);
+        Thread largeSender = waitingSender(limiter, 300, large);
+
+        limiter.release(100);
+        small.get(10, TimeUnit.SECONDS);
+        assertFalse(large.isDone());
+        for (int i = 0; i < 3; i++) {
+            limiter.release(100);
+        }
+        large.get(10, TimeUnit.SECONDS);
+        assertEquals(750, limiter.inFlightBytes());
+        smallSender.join(10_000);
+        largeSender.join(10_000);
+    }
+
+    /** Starts a thread that acquires {@code bytes}, and returns once it waits for room. */
+    private static Thread waitingSender(InFlightLimiter limiter, long bytes, CompletableFuture<Void> done) {
+        Thread t = new Thread(() -> {
+            limiter.acquire(bytes);
+            done.complete(null);
+        });
+        t.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> t.getState() == Thread.State.TIMED_WAITING);
+        return t;
     }
 
     @Test
