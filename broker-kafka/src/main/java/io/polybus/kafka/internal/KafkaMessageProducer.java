@@ -23,8 +23,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * gets a buffer.memory with room above it, so that its own buffer never blocks first, and the block timeout
  * as max.block.ms (its wait for metadata). A future completes from the producer's callback, on Kafka's I/O
  * thread.
+ *
+ * <p>Each message counts its size plus {@link #RECORD_FOOTPRINT} against the bound: a small message in flight
+ * costs more heap in its future, record and Kafka's callbacks than in its bytes, and a bound on bytes alone
+ * would let a fast sender of small messages hold hundreds of thousands of them, which the garbage collector
+ * then copies over and over.
  */
 final class KafkaMessageProducer implements Producer {
+    /** What a message in flight holds besides its own bytes, in bytes (about 500 on a 64-bit JVM, counted in a heap histogram). */
+    static final int RECORD_FOOTPRINT = 512;
+
     private final Topics topics;
     private final String servers;
     private final long maxMessageBytes;
@@ -55,11 +63,11 @@ final class KafkaMessageProducer implements Producer {
         }
         try {
             topics.ensure(message.topic());
-            limiter.acquire(size);
+            limiter.acquire(size + RECORD_FOOTPRINT);
         } catch (PolybusException e) {
             return CompletableFuture.failedFuture(e);
         }
-        SendCallback callback = new SendCallback(message, size);
+        SendCallback callback = new SendCallback(message.topic(), message.id(), size);
         try {
             producer.send(Records.toRecord(message), callback);
         } catch (IllegalStateException e) {
@@ -110,31 +118,33 @@ final class KafkaMessageProducer implements Producer {
     /**
      * One send's future, completed from KafkaProducer's callback, which also returns the bytes to the limiter.
      * KafkaProducer either calls it back or throws from send, never both, so exactly one of {@link #onCompletion}
-     * and {@link #fail} runs.
+     * and {@link #fail} runs. It keeps the message's topic and id, not the message: Kafka has copied the bytes.
      */
     private final class SendCallback extends CompletableFuture<Receipt> implements Callback {
-        private final Message message;
+        private final String topic;
+        private final String id;
         private final int size;
 
-        SendCallback(Message message, int size) {
-            this.message = message;
+        SendCallback(String topic, String id, int size) {
+            this.topic = topic;
+            this.id = id;
             this.size = size;
         }
 
         @Override
         public void onCompletion(RecordMetadata metadata, Exception e) {
-            limiter.release(size);
+            limiter.release(size + RECORD_FOOTPRINT);
             if (e == null) {
-                complete(new Receipt(message.topic(), message.id(), metadata.partition() + "@" + metadata.offset()));
+                complete(new Receipt(topic, id, metadata.partition() + "@" + metadata.offset()));
             } else if (e instanceof RecordTooLargeException tooLarge) {
-                completeExceptionally(Errors.tooLarge(tooLarge, message.topic(), size, maxMessageBytes));
+                completeExceptionally(Errors.tooLarge(tooLarge, topic, size, maxMessageBytes));
             } else {
-                completeExceptionally(Errors.translate(e, servers, "send to topic '" + message.topic() + "'"));
+                completeExceptionally(Errors.translate(e, servers, "send to topic '" + topic + "'"));
             }
         }
 
         void fail(PolybusException e) {
-            limiter.release(size);
+            limiter.release(size + RECORD_FOOTPRINT);
             completeExceptionally(e);
         }
     }
