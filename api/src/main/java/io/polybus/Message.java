@@ -188,6 +188,15 @@ public final class Message {
             return this;
         }
 
+        /**
+         * Key bytes without copying them, or {@code null} for no key: the message takes the array over. For
+         * broker modules and senders on their hot path that own the array; nobody may modify it afterwards.
+         */
+        public Builder unsafeKey(byte[] key) {
+            this.key = key;
+            return this;
+        }
+
         /** Key as UTF-8, or {@code null} for no key. */
         public Builder key(String key) {
             this.key = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
@@ -197,6 +206,15 @@ public final class Message {
         /** Payload bytes (copied). */
         public Builder payload(byte[] payload) {
             this.payload = Objects.requireNonNull(payload, "payload").clone();
+            return this;
+        }
+
+        /**
+         * Payload bytes without copying them: the message takes the array over. For broker modules and senders
+         * on their hot path that own the array; nobody may modify it afterwards.
+         */
+        public Builder unsafePayload(byte[] payload) {
+            this.payload = Objects.requireNonNull(payload, "payload");
             return this;
         }
 

@@ -44,8 +44,11 @@ final class Records {
     }
 
     private static void addHeaders(Headers headers, Message message) {
-        for (Map.Entry<String, String> e : message.headers().entrySet()) {
-            headers.add(new RecordHeader(e.getKey(), e.getValue().getBytes(StandardCharsets.UTF_8)));
+        Map<String, String> own = message.headers();
+        if (!own.isEmpty()) {
+            for (Map.Entry<String, String> e : own.entrySet()) {
+                headers.add(new RecordHeader(e.getKey(), e.getValue().getBytes(StandardCharsets.UTF_8)));
+            }
         }
         headers.add(new RecordHeader(ID, message.id().getBytes(StandardCharsets.UTF_8)));
     }
@@ -92,11 +95,9 @@ final class Records {
      */
     static Message toMessage(ConsumerRecord<byte[], byte[]> record, String topic) {
         Message.Builder b = Message.builder(topic)
-                .payload(record.value() == null ? EMPTY : record.value())
+                .unsafePayload(record.value() == null ? EMPTY : record.value())
                 .timestampMillis(Math.max(0, record.timestamp()));
-        if (record.key() != null) {
-            b.key(record.key());
-        }
+        b.unsafeKey(record.key());
         String id = null;
         for (Header h : record.headers()) {
             String name = h.key();

@@ -65,7 +65,7 @@ final class WireFormat {
     }
 
     static Message message(String topic, AMQP.BasicProperties properties, byte[] body) {
-        Message.Builder b = Message.builder(topic).payload(body);
+        Message.Builder b = Message.builder(topic).unsafePayload(body);
         Map<String, Object> headers = properties.getHeaders();
         if (headers != null) {
             for (Map.Entry<String, Object> h : headers.entrySet()) {
@@ -75,7 +75,7 @@ final class WireFormat {
                 }
             }
             if (headers.get(KEY_HEADER) instanceof LongString key) {
-                b.key(key.getBytes());
+                b.unsafeKey(key.getBytes());
             }
             if (headers.get(TIMESTAMP_HEADER) instanceof Number ts) {
                 b.timestampMillis(ts.longValue());

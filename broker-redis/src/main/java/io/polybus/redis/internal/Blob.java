@@ -62,14 +62,14 @@ final class Blob {
         if (keyLength >= 0) {
             byte[] key = new byte[keyLength];
             buf.get(key);
-            b.key(key);
+            b.unsafeKey(key);
         }
         int headers = buf.getInt();
         for (int i = 0; i < headers; i++) {
             String name = new String(bytes(buf), StandardCharsets.UTF_8);
             b.header(name, new String(bytes(buf), StandardCharsets.UTF_8));
         }
-        b.payload(bytes(buf));
+        b.unsafePayload(bytes(buf));
         return new Decoded(b.build(), deliveries);
     }
 

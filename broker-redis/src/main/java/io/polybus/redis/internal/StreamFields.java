@@ -55,9 +55,9 @@ final class StreamFields {
             String name = new String((byte[]) fields.get(i), StandardCharsets.UTF_8);
             byte[] value = (byte[]) fields.get(i + 1);
             if (name.equals("p")) {
-                b.payload(value);
+                b.unsafePayload(value);
             } else if (name.equals("k")) {
-                b.key(value);
+                b.unsafeKey(value);
             } else {
                 b.header(name, new String(value, StandardCharsets.UTF_8));
             }
