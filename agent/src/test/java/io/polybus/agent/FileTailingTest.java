@@ -113,6 +113,31 @@ class FileTailingTest {
     }
 
     @Test
+    void aFileRotatedWhileStoppedIsReadToItsEndBeforeTheNewOne() throws IOException {
+        fx = new AgentFixture(dir);
+        Path log = dir.resolve("app.log");
+        String glob = dir + "/app.log*";
+        append(log, lines(0, 100));
+        String yaml = fx.yaml(AgentFixture.fileSource("app", glob, ""));
+        fx.start(yaml);
+        awaitMessages(100);
+        fx.stopAgent();
+        // More than one read budget (4 MiB) left in the rotated file, so reading both at once would interleave.
+        append(log, lines(100, 120_000));
+        Files.move(log, dir.resolve("app.log.1"));
+        append(log, lines(120_000, 121_000));
+
+        fx.start(yaml);
+        awaitMessages(121_000);
+        List<String> messages = fx.messages();
+        List<String> want = expected(0, 121_000);
+        assertEquals(want.size(), messages.size(), "no duplicates without a crash");
+        int first = IntStream.range(0, want.size()).filter(i -> !want.get(i).equals(messages.get(i))).findFirst().orElse(-1);
+        assertEquals(-1, first, () -> "the rotated file first, then the new one: event " + first + " is '"
+                + messages.get(first) + "'");
+    }
+
+    @Test
     void copytruncateRotationLosesNothing() throws IOException {
         fx = new AgentFixture(dir);
         Path log = dir.resolve("app.log");

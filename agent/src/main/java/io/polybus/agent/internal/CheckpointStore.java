@@ -131,13 +131,22 @@ public final class CheckpointStore implements AutoCloseable {
         return e.offset;
     }
 
+    /** The path this file was first found at (before any rotation renamed it), or null when none is saved. */
+    public synchronized String path(String source, FileIdentity identity) {
+        Entry e = entries.get(key(source, identity.inodeKey()));
+        return e == null || !e.identity.equals(identity) || e.path.isEmpty() ? null : e.path;
+    }
+
     /** The saved fingerprint length for this inode, or -1: a known file is compared over the same bytes. */
     public synchronized int fingerprintLength(String source, long device, long inode) {
         Entry e = entries.get(key(source, device + ":" + inode));
         return e == null ? -1 : e.identity.fingerprintLength();
     }
 
-    /** Starts saving the offsets of {@code tracker} for this file (replacing what an older file of the inode had). */
+    /**
+     * Starts saving the offsets of {@code tracker} for this file (replacing what an older file of the inode had);
+     * {@code path} is where it was first found.
+     */
     public synchronized void track(String source, FileIdentity identity, String path, OffsetTracker tracker) {
         Entry e = new Entry(source, identity, path, tracker.ackedOffset(), System.currentTimeMillis());
         e.tracker = tracker;

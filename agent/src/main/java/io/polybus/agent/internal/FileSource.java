@@ -28,6 +28,10 @@ import java.util.concurrent.locks.LockSupport;
  * interval), follows them across rename and copytruncate rotation, and feeds their bytes to the source's
  * pipeline. At most {@code max-open-files} are open at once; inactive files are closed and reopened when they
  * grow; files removed or renamed away are read to their end, then released.
+ *
+ * <p>Rotation keeps order: a new file at a path that another file was renamed (or removed) away from is read
+ * only once that older file has been read to its end, whether the rename happened while the agent ran or while
+ * it was stopped (the checkpoint remembers the path each file was found at).
  */
 final class FileSource implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(FileSource.class);
@@ -58,6 +62,10 @@ final class FileSource implements Runnable {
         final OffsetTracker tracker;
         final Meter lagMeter;
         String path;
+        /** The path it was found at, once it has been renamed away from it. */
+        String formerPath;
+        /** A file rotated away from this one's path that is to be read to its end first, or null. */
+        TrackedFile after;
         FileChannel channel;
         long readOffset;
         volatile long size;
@@ -155,6 +163,13 @@ final class FileSource implements Runnable {
     }
 
     private boolean read(TrackedFile f) {
+        if (f.after != null) {
+            if (files.get(f.after.identity.inodeKey()) == f.after && !caughtUp(f.after)) {
+                return false;
+            }
+            log.debug("{} was read to its end; reading {}", f.after.path, f.path);
+            f.after = null;
+        }
         if (f.channel == null) {
             if (f.size <= f.readOffset || !open(f)) {
                 return false;
@@ -224,7 +239,7 @@ final class FileSource implements Runnable {
     private boolean closeOneIdle() {
         TrackedFile oldest = null;
         for (TrackedFile f : files.values()) {
-            if (f.channel != null && f.atEof && (oldest == null || f.activeNanos < oldest.activeNanos)) {
+            if (f.channel != null && (f.atEof || f.after != null) && (oldest == null || f.activeNanos < oldest.activeNanos)) {
                 oldest = f;
             }
         }
@@ -326,6 +341,9 @@ final class FileSource implements Runnable {
             f.detachedNanos = -1;
             if (!c.path().toString().equals(f.path)) {
                 log.info("{} is now {}", f.path, c.path());
+                if (f.formerPath == null) {
+                    f.formerPath = f.path;
+                }
                 f.path = c.path().toString();
                 f.assembler.path(f.path);
             }
@@ -352,9 +370,36 @@ final class FileSource implements Runnable {
             }
             found.remove(c.key());
         }
+        List<TrackedFile> discovered = new ArrayList<>();
         for (Candidate c : found.values()) {
-            discover(c, first);
+            TrackedFile f = discover(c, first);
+            if (f != null) {
+                discovered.add(f);
+            }
         }
+        for (TrackedFile f : discovered) {
+            f.after = rotatedAwayFrom(f);
+            if (f.after != null) {
+                log.info("{} replaced {} (now {}), which is read to its end first", f.path, f.after.formerPath != null
+                        ? f.after.formerPath : f.after.path, f.after.path);
+            }
+        }
+    }
+
+    /** A file that left {@code f}'s path (renamed or removed) and still has bytes to read, or null. */
+    private TrackedFile rotatedAwayFrom(TrackedFile f) {
+        for (TrackedFile g : files.values()) {
+            boolean left = f.path.equals(g.formerPath) || (g.detachedNanos >= 0 && f.path.equals(g.path));
+            if (g != f && g.after != f && left && !caughtUp(g)) {
+                return g;
+            }
+        }
+        return null;
+    }
+
+    /** Nothing known to be unread: read up to the size last seen. */
+    private static boolean caughtUp(TrackedFile f) {
+        return f.readOffset >= f.size;
     }
 
     private boolean excluded(Path p) {
@@ -370,19 +415,20 @@ final class FileSource implements Runnable {
         return length + ":" + fingerprint;
     }
 
-    private void discover(Candidate c, boolean first) {
+    /** Starts following a file found by the scan; returns it, or null when it is not followed (yet). */
+    private TrackedFile discover(Candidate c, boolean first) {
         if (c.size() == 0) {
-            return;
+            return null;
         }
         FileChannel ch;
         try {
             ch = FileChannel.open(c.path(), StandardOpenOption.READ);
         } catch (AccessDeniedException e) {
             complainOnce(c.path().toString(), "cannot read " + c.path() + ": permission denied; it is skipped until readable");
-            return;
+            return null;
         } catch (IOException e) {
             complainOnce(c.path().toString(), "cannot open " + c.path() + ": " + e);
-            return;
+            return null;
         }
         boolean keep = false;
         try {
@@ -390,22 +436,28 @@ final class FileSource implements Runnable {
             int fpLength = known > 0 && c.size() >= known ? known : (int) Math.min(source.fingerprintBytes(), c.size());
             String fp = FileIdentity.fingerprint(ch, fpLength);
             if (fp == null) {
-                return;
+                return null;
             }
             FileIdentity identity = new FileIdentity(c.device(), c.inode(), fpLength, fp);
+            String savedPath = checkpoints.path(source.name(), identity);
             long start = startOffset(c, identity, first);
             TrackedFile f = new TrackedFile(identity, c.path().toString(), ch, start, c.size());
+            if (savedPath != null && !savedPath.equals(f.path)) {
+                f.formerPath = savedPath;
+            }
             openFiles.incrementAndGet();
             keep = true;
             files.put(identity.inodeKey(), f);
-            checkpoints.track(source.name(), identity, f.path, f.tracker);
+            checkpoints.track(source.name(), identity, f.formerPath != null ? f.formerPath : f.path, f.tracker);
             complained.remove(f.path);
             log.info("following {} ({}) from offset {}", f.path, identity.id(), start);
             if (openFiles.get() > source.maxOpenFiles()) {
                 closeChannel(f);
             }
+            return f;
         } catch (IOException e) {
             complainOnce(c.path().toString(), "cannot read " + c.path() + ": " + e);
+            return null;
         } finally {
             if (!keep) {
                 try {
