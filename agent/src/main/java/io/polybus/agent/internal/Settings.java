@@ -15,6 +15,7 @@ import io.polybus.agent.monitor.internal.ConfigBinder;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -60,11 +61,35 @@ public record Settings(String host, Path dataDir, boolean checkpoints, Duration 
     public record Multiline(Pattern start, Duration timeout, int maxLines) {
     }
 
-    /** One source of events. {@code type} is {@code file} or {@code stdin}. */
+    /**
+     * One source of events. {@code type} is {@code file}, {@code stdin} or {@code syslog}; {@code syslog} is
+     * null unless the type is {@code syslog}.
+     */
     public record Source(String name, String type, List<String> paths, List<String> exclude, boolean startAtEnd,
                          Charset charset, int maxEventBytes, boolean truncate, Multiline multiline,
                          int fingerprintBytes, int maxOpenFiles, Duration scanInterval, Duration closeInactive,
-                         Duration closeRemovedAfter, Template topic, Template key, List<Processor> processors) {
+                         Duration closeRemovedAfter, Template topic, Template key, List<Processor> processors,
+                         Syslog syslog) {
+
+        /** This source with {@code first} run before its configured processors. */
+        Source withFirstProcessor(Processor first) {
+            List<Processor> all = new ArrayList<>();
+            all.add(first);
+            all.addAll(processors);
+            return new Source(name, type, paths, exclude, startAtEnd, charset, maxEventBytes, truncate, multiline,
+                    fingerprintBytes, maxOpenFiles, scanInterval, closeInactive, closeRemovedAfter, topic, key,
+                    List.copyOf(all), syslog);
+        }
+    }
+
+    /**
+     * A syslog listener: {@code tcp} or {@code udp} on {@code listen}; for TCP at most {@code maxConnections}
+     * senders at once, with RFC 6587 {@code framing} {@code auto}, {@code octet-counting} or {@code newline}.
+     */
+    public record Syslog(String protocol, InetSocketAddress listen, int maxConnections, String framing) {
+        public boolean tcp() {
+            return protocol.equals("tcp");
+        }
     }
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -233,17 +258,18 @@ public record Settings(String host, Path dataDir, boolean checkpoints, Duration 
     }
 
     private static Source source(ConfigNode n, int index) {
-        String type = n.oneOf("type", "file", "file", "stdin");
+        String type = n.oneOf("type", "file", "file", "stdin", "syslog");
         String name = n.string("name", type + "-" + index);
-        List<String> paths = n.strings("paths");
-        List<String> exclude = n.strings("exclude");
+        boolean syslog = type.equals("syslog");
+        List<String> paths = syslog ? List.of() : n.strings("paths");
+        List<String> exclude = syslog ? List.of() : n.strings("exclude");
         if (type.equals("file") && paths.isEmpty()) {
             n.problem("paths", null, "required for a file source: glob patterns such as /var/log/nginx/*.log or logs/**/*.log");
         }
         if (type.equals("stdin") && !paths.isEmpty()) {
             n.problem("paths", null, "not used by a stdin source");
         }
-        boolean startAtEnd = n.oneOf("start-at", "beginning", "beginning", "end").equals("end");
+        boolean startAtEnd = !syslog && n.oneOf("start-at", "beginning", "beginning", "end").equals("end");
         String charsetName = n.string("encoding", "UTF-8");
         Charset charset = StandardCharsets.UTF_8;
         try {
@@ -255,10 +281,10 @@ public record Settings(String host, Path dataDir, boolean checkpoints, Duration 
         } catch (IllegalArgumentException e) {
             n.problem("encoding", charsetName, "expected a charset name such as UTF-8 or ISO-8859-1");
         }
-        int maxEventBytes = (int) n.size("max-event-bytes", 1 << 20, 16, 64L << 20);
+        int maxEventBytes = (int) n.size("max-event-bytes", syslog ? 64 << 10 : 1 << 20, 16, 64L << 20);
         boolean truncate = n.oneOf("oversize", "split", "split", "truncate").equals("truncate");
         Multiline multiline = null;
-        if (n.has("multiline")) {
+        if (!syslog && n.has("multiline")) {
             ConfigNode m = n.child("multiline");
             Pattern start = m.pattern("start");
             if (start == null && !m.has("start")) {
@@ -268,11 +294,12 @@ public record Settings(String host, Path dataDir, boolean checkpoints, Duration 
                     m.integer("max-lines", 500, 1, 1_000_000));
             m.finish();
         }
-        int fingerprintBytes = (int) n.size("fingerprint-bytes", 1024, 1, 1 << 20);
-        int maxOpenFiles = n.integer("max-open-files", 1024, 1, 1 << 20);
-        Duration scanInterval = n.duration("scan-interval", Duration.ofSeconds(1), Duration.ofMillis(10));
-        Duration closeInactive = n.duration("close-inactive", Duration.ofMinutes(5), Duration.ofMillis(10));
-        Duration closeRemoved = n.duration("close-removed-after", Duration.ofSeconds(5), Duration.ZERO);
+        int fingerprintBytes = syslog ? 0 : (int) n.size("fingerprint-bytes", 1024, 1, 1 << 20);
+        int maxOpenFiles = syslog ? 0 : n.integer("max-open-files", 1024, 1, 1 << 20);
+        Duration scanInterval = syslog ? null : n.duration("scan-interval", Duration.ofSeconds(1), Duration.ofMillis(10));
+        Duration closeInactive = syslog ? null : n.duration("close-inactive", Duration.ofMinutes(5), Duration.ofMillis(10));
+        Duration closeRemoved = syslog ? null : n.duration("close-removed-after", Duration.ofSeconds(5), Duration.ZERO);
+        Syslog listener = syslog ? syslog(n) : null;
         Template topic = template(n, "topic", DEFAULT_TOPIC);
         Template key = n.has("key") ? template(n, "key", null) : null;
         List<Processor> processors = new ArrayList<>();
@@ -284,7 +311,56 @@ public record Settings(String host, Path dataDir, boolean checkpoints, Duration 
             return null;
         }
         return new Source(name, type, paths, exclude, startAtEnd, charset, maxEventBytes, truncate, multiline,
-                fingerprintBytes, maxOpenFiles, scanInterval, closeInactive, closeRemoved, topic, key, List.copyOf(processors));
+                fingerprintBytes, maxOpenFiles, scanInterval, closeInactive, closeRemoved, topic, key, List.copyOf(processors),
+                listener);
+    }
+
+    /** The keys of a {@code syslog} source; the file keys ({@code paths}, {@code multiline}, ...) are unknown there. */
+    private static Syslog syslog(ConfigNode n) {
+        String protocol = n.oneOf("protocol", "udp", "udp", "tcp");
+        String listenText = n.string("listen", "127.0.0.1:5514");
+        InetSocketAddress listen = address(listenText);
+        if (listen == null) {
+            n.problem("listen", listenText, "expected host:port with a port from 0 to 65535, such as 127.0.0.1:5514, "
+                    + "0.0.0.0:514 or [::1]:5514 (the host must resolve)");
+            listen = new InetSocketAddress(InetAddress.getLoopbackAddress(), 5514);
+        }
+        boolean tcp = protocol.equals("tcp");
+        if (!tcp) {
+            for (String key : List.of("max-connections", "framing")) {
+                if (n.has(key)) {
+                    n.problem(key, null, "used with protocol: tcp only (a UDP datagram is one message)");
+                }
+            }
+        }
+        int maxConnections = n.integer("max-connections", 100, 1, 100_000);
+        String framing = n.oneOf("framing", "auto", "auto", "octet-counting", "newline");
+        return new Syslog(protocol, listen, maxConnections, framing);
+    }
+
+    /** {@code host:port} or {@code [ipv6]:port}, resolved; null when it is not one. */
+    private static InetSocketAddress address(String text) {
+        int colon = text.lastIndexOf(':');
+        if (colon <= 0 || colon == text.length() - 1) {
+            return null;
+        }
+        String host = text.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        } else if (host.contains(":")) {
+            return null;
+        }
+        int port;
+        try {
+            port = Integer.parseInt(text.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        if (port < 0 || port > 65535 || host.isBlank()) {
+            return null;
+        }
+        InetSocketAddress address = new InetSocketAddress(host, port);
+        return address.isUnresolved() ? null : address;
     }
 
     private static Template template(ConfigNode n, String key, String defaultValue) {
