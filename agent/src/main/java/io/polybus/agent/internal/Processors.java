@@ -20,6 +20,7 @@ public final class Processors {
     public static final String JSON_FAILURE = "_json_parse_failure";
     public static final String COMBINED_FAILURE = "_combined_parse_failure";
     public static final String REGEX_FAILURE = "_regex_parse_failure";
+    public static final String SYSLOG_FAILURE = "_syslog_parse_failure";
     public static final String TIMESTAMP_FAILURE = "_timestamp_parse_failure";
 
     /** The accepted values of a processor's {@code type}. */
