@@ -27,6 +27,8 @@ public final class Event implements LogEvent {
     private final String sourceType;
     private final String sourceName;
     private final Charset charset;
+    /** A network source: what its reader passes as the path is the sender's address. */
+    private final boolean fromPeer;
     private final boolean utf8;
     private final CharsetDecoder strict;
     private final Map<String, Object> fields = new LinkedHashMap<>();
@@ -47,12 +49,16 @@ public final class Event implements LogEvent {
         this.sourceType = sourceType;
         this.sourceName = sourceName;
         this.charset = charset;
+        this.fromPeer = sourceType.equals("syslog");
         this.utf8 = charset.equals(StandardCharsets.UTF_8);
         this.strict = charset.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
     }
 
-    /** Starts a new record; {@code bytes} must stay unchanged until the chain has returned. */
+    /**
+     * Starts a new record; {@code bytes} must stay unchanged until the chain has returned. {@code path} is the
+     * sender's address for a network source.
+     */
     public void reset(byte[] bytes, int off, int len, long timestampMillis, String path, String fileId, long offset) {
         this.raw = bytes;
         this.rawOffset = off;
@@ -151,7 +157,12 @@ public final class Event implements LogEvent {
 
     @Override
     public String path() {
-        return path;
+        return fromPeer ? null : path;
+    }
+
+    /** The sender's {@code host:port} for a network source (which has no path or offset), else null. */
+    String peer() {
+        return fromPeer ? path : null;
     }
 
     @Override

@@ -33,6 +33,7 @@ final class EventWriter {
     private byte[] hostPart;
     private String cachedPath;
     private String cachedFileId;
+    private String cachedPeer;
     private String cachedSourceName;
     private byte[] sourcePart;
 
@@ -57,7 +58,9 @@ final class EventWriter {
         }
         put('"');
         raw(sourcePart(e));
-        number(e.offset());
+        if (e.peer() == null) {
+            number(e.offset());
+        }
         put('}');
         Map<String, Object> fields = e.fields();
         if (!fields.isEmpty()) {
@@ -104,9 +107,12 @@ final class EventWriter {
     private byte[] sourcePart(Event e) {
         String path = e.path();
         String fileId = e.fileId();
-        if (sourcePart == null || path != cachedPath || fileId != cachedFileId || !e.sourceName().equals(cachedSourceName)) {
+        String peer = e.peer();
+        if (sourcePart == null || path != cachedPath || fileId != cachedFileId || peer != cachedPeer
+                || !e.sourceName().equals(cachedSourceName)) {
             cachedPath = path;
             cachedFileId = fileId;
+            cachedPeer = peer;
             cachedSourceName = e.sourceName();
             StringBuilder sb = new StringBuilder(",\"source\":{\"type\":\"").append(quote(e.sourceType()))
                     .append("\",\"name\":\"").append(quote(e.sourceName())).append('"');
@@ -116,7 +122,12 @@ final class EventWriter {
             if (fileId != null) {
                 sb.append(",\"file_id\":\"").append(quote(fileId)).append('"');
             }
-            sourcePart = sb.append(",\"offset\":").toString().getBytes(StandardCharsets.UTF_8);
+            if (peer != null) {
+                sb.append(",\"peer\":\"").append(quote(peer)).append('"');
+            } else {
+                sb.append(",\"offset\":");
+            }
+            sourcePart = sb.toString().getBytes(StandardCharsets.UTF_8);
         }
         return sourcePart;
     }
