@@ -115,7 +115,12 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    /** Starts reading. */
+    /**
+     * Starts reading.
+     *
+     * @throws IllegalStateException when a syslog source cannot listen on its address; {@link #stop()} then
+     *                               closes what was started
+     */
     public void start(RunOptions options) {
         Settings.Console c = runtime.settings().console();
         if (options.console() != null && (options.show() || c.enabled())) {

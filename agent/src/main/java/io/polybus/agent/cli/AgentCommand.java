@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 
 /** {@code polybus agent -c agent.yaml}: runs the log-shipping agent until SIGTERM or Ctrl-C. */
 @Command(name = "agent", mixinStandardHelpOptions = true,
-        description = {"Ship log files and stdin to the configured broker, at least once.",
+        description = {"Ship log files, stdin and syslog to the configured broker, at least once.",
                 "Stops on SIGTERM or Ctrl-C: stops reading, waits for the broker's acknowledgements, saves checkpoints, exits 0."})
 public final class AgentCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(AgentCommand.class);
@@ -57,7 +57,14 @@ public final class AgentCommand implements Callable<Integer> {
         }
         Thread hook = new Thread(agent::stop, "polybus-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        agent.start(new Agent.RunOptions(once, show, System.out, System.in));
+        try {
+            agent.start(new Agent.RunOptions(once, show, System.out, System.in));
+        } catch (IllegalStateException e) {
+            System.err.println("polybus: cannot start the agent: " + e.getMessage());
+            agent.stop();
+            Runtime.getRuntime().removeShutdownHook(hook);
+            return 1;
+        }
         while (!stop.await(200, TimeUnit.MILLISECONDS)) {
             if (agent.awaitSourcesEnded(Duration.ZERO)) {
                 break;

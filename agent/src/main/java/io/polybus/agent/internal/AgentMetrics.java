@@ -71,6 +71,10 @@ public final class AgentMetrics {
         Gauge.builder(PREFIX + name, value).description(description).tags(tags).register(registry);
     }
 
+    Counter counter(String name, String description, String... tags) {
+        return Counter.builder(PREFIX + name).description(description).tags(tags).register(registry);
+    }
+
     /** A gauge tagged with the source and file path; remove it with {@link #remove} when the file is released. */
     Meter fileLag(String source, String path, Supplier<Number> lag) {
         return Gauge.builder(PREFIX + "file.lag.bytes", lag)

@@ -28,6 +28,7 @@ public final class AgentRuntime {
     private final AgentMetrics metrics;
     private final List<Thread> threads = new ArrayList<>();
     private final List<FileSource> fileSources = new ArrayList<>();
+    private final List<SyslogSource> syslogSources = new ArrayList<>();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean stopped = new AtomicBoolean();
     private ScheduledExecutorService timer;
@@ -63,17 +64,26 @@ public final class AgentRuntime {
         return shipper.inFlightBytes();
     }
 
-    /** Starts a thread per source. {@code once}: sources end at the end of their input. */
+    /**
+     * Starts a thread per source. {@code once}: sources end at the end of their input (a syslog source has none).
+     *
+     * @throws IllegalStateException when a syslog source cannot listen on its address (nothing is started then)
+     */
     public void start(boolean once, InputStream stdin) {
         if (!started.compareAndSet(false, true)) {
             throw new IllegalStateException("agent already started");
         }
         lifecycle = new Lifecycle(once, settings.sources().size());
         for (Settings.Source s : settings.sources()) {
-            Pipeline pipeline = new Pipeline(s, settings.host(), shipper, metrics.source(s.name()), lifecycle::stopping);
+            Settings.Source parsed = s.type().equals("syslog") ? SyslogSource.withParser(s, metrics) : s;
+            Pipeline pipeline = new Pipeline(parsed, settings.host(), shipper, metrics.source(s.name()), lifecycle::stopping);
             Runnable r;
             if (s.type().equals("stdin")) {
                 r = new StdinSource(s, pipeline, settings.delivery().batchEvents(), lifecycle, stdin);
+            } else if (s.type().equals("syslog")) {
+                SyslogSource l = new SyslogSource(s, pipeline, metrics, settings.delivery().batchEvents(), lifecycle);
+                syslogSources.add(l);
+                r = l;
             } else {
                 FileSource f = new FileSource(s, pipeline, checkpoints, metrics, settings.delivery().batchEvents(), lifecycle);
                 fileSources.add(f);
@@ -82,6 +92,13 @@ public final class AgentRuntime {
             Thread t = new Thread(r, "polybus-source-" + s.name());
             t.setDaemon(s.type().equals("stdin"));
             threads.add(t);
+        }
+        try {
+            syslogSources.forEach(SyslogSource::bind);
+        } catch (IllegalStateException e) {
+            syslogSources.forEach(SyslogSource::close);
+            lifecycle = null;
+            throw e;
         }
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "polybus-checkpoints");
@@ -112,6 +129,7 @@ public final class AgentRuntime {
         if (lifecycle != null) {
             lifecycle.stop();
             fileSources.forEach(FileSource::wake);
+            syslogSources.forEach(SyslogSource::wake);
             for (Thread t : threads) {
                 if (!t.isDaemon()) {
                     try {

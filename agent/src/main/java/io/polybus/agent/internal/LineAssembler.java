@@ -207,7 +207,7 @@ final class LineAssembler {
     }
 
     /** A cut of at most {@code max} bytes that does not split a UTF-8 sequence (unless it has to). */
-    private static int cutAt(byte[] b, int off, int max) {
+    static int cutAt(byte[] b, int off, int max) {
         int cut = max;
         while (cut > 0 && (b[off + cut] & 0xC0) == 0x80) {
             cut--;
