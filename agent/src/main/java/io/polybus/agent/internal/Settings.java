@@ -143,7 +143,7 @@ public record Settings(String host, Path dataDir, boolean checkpoints, Duration 
 
         ConfigNode d = root.child("delivery");
         Delivery delivery = new Delivery(
-                d.size("max-bytes-in-flight", 4L << 20, 64 << 10, 1L << 34),
+                d.size("max-bytes-in-flight", 1L << 20, 64 << 10, 1L << 34),
                 d.integer("batch-events", 2048, 1, 1 << 20),
                 d.duration("send-timeout", Duration.ofSeconds(30), Duration.ofMillis(1)),
                 d.duration("retry-backoff", Duration.ofMillis(200), Duration.ofMillis(1)),
