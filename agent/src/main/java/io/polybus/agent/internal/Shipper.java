@@ -43,9 +43,17 @@ public final class Shipper implements AutoCloseable {
     private final AtomicLong consecutiveFailures = new AtomicLong();
     private volatile long lastFailureLog;
 
+    /**
+     * How much more the producer's own bound is than the agent's: providers count a per-message overhead on top
+     * of the bytes (Kafka 512 B), and an event is never smaller than its JSON envelope (~100 B), so this keeps
+     * the producer's bound from ever binding before the agent's, which alone decides when reading waits.
+     */
+    private static final int PRODUCER_BOUND_FACTOR = 8;
+
     public Shipper(Broker broker, Settings.Delivery delivery, AgentMetrics metrics) {
         long max = delivery.maxBytesInFlight();
-        this.producer = broker.producer(ProducerOptions.builder().maxInFlightBytes(max + broker.maxMessageBytes())
+        this.producer = broker.producer(ProducerOptions.builder()
+                .maxInFlightBytes(PRODUCER_BOUND_FACTOR * max + broker.maxMessageBytes())
                 .backpressure(Backpressure.BLOCK).blockTimeout(delivery.sendTimeout())
                 .closeTimeout(delivery.shutdownTimeout()).build());
         this.limiter = new InFlightLimiter(max, Backpressure.BLOCK, WAIT_STEP);
