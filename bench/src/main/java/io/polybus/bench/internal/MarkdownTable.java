@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The side-by-side table of a {@link Report} in Markdown: throughput, publish and end-to-end latency
- * percentiles (from the intended send time, so free of coordinated omission), correctness counts and, for
+ * The side-by-side table of a {@link Report} in Markdown: publish and consume throughput, publish and
+ * end-to-end latency percentiles (from the intended send time, so free of coordinated omission), correctness counts and, for
  * Polybus runs, the ratio to the raw client on the same broker. Runs that did not pass are explained below it.
  */
 public final class MarkdownTable {
@@ -17,17 +17,18 @@ public final class MarkdownTable {
 
     public static String render(Report report) {
         StringBuilder sb = new StringBuilder();
-        sb.append("| broker | client | target rate | msg/s | MB/s | publish p50 | p99 | p99.9 | max "
+        sb.append("| broker | client | target rate | publish msg/s | MB/s | consume msg/s | publish p50 | p99 | p99.9 | max "
                 + "| e2e p50 | p99 | p99.9 | max | lost | dup | reord | Polybus ÷ raw |\n");
-        sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
         List<String> notes = new ArrayList<>();
         for (RunResult r : report.runs()) {
             sb.append("| ").append(r.broker()).append(" | ").append(r.client()).append(" | ").append(rate(r.targetRate()));
             if (r.status() == RunResult.Status.FAILED) {
-                sb.append(" | failed |  |  |  |  |  |  |  |  |  |  |  |  |  |\n");
+                sb.append(" | failed |  |  |  |  |  |  |  |  |  |  |  |  |  |  |\n");
             } else {
                 sb.append(" | ").append(String.format(Locale.ROOT, "%,.0f", r.publishRate()))
-                        .append(" | ").append(String.format(Locale.ROOT, "%.2f", r.publishMBps()));
+                        .append(" | ").append(String.format(Locale.ROOT, "%.2f", r.publishMBps()))
+                        .append(" | ").append(String.format(Locale.ROOT, "%,.0f", r.consumeRate()));
                 percentiles(sb, r.publishIntended());
                 percentiles(sb, r.e2eIntended());
                 sb.append(" | ").append(r.lost()).append(" | ").append(r.duplicated())
@@ -42,7 +43,8 @@ public final class MarkdownTable {
             }
         }
         sb.append("\nLatency in ms, measured from the intended send time (open loop, free of coordinated omission); "
-                + "lost, dup and reord are counted over all groups; reord counts messages received after a later one of the "
+                + "publish msg/s counts the acknowledged messages sent after the warm-up until the last acknowledgement, "
+                + "consume msg/s their deliveries over all groups; lost, dup and reord are counted over all groups; reord counts messages received after a later one of the "
                 + "same producer and key (n/a without keys: order is promised per key only); "
                 + "Polybus ÷ raw is the throughput ratio / e2e p99 ratio against the raw client on the "
                 + "same broker at the same rate.\n");
