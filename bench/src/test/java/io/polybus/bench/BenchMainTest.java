@@ -3,6 +3,7 @@ package io.polybus.bench;
 import io.polybus.bench.internal.JsonReport;
 import io.polybus.bench.internal.Report;
 import io.polybus.bench.internal.RunResult;
+import io.polybus.bench.internal.Workload;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BenchMainTest {
@@ -87,6 +89,40 @@ class BenchMainTest {
 
         assertEquals(1, code, () -> out.toString(StandardCharsets.UTF_8) + err);
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("LOST (3 acknowledged messages never arrived)"));
+        RunResult run = JsonReport.read(outDir.resolve("result.json")).runs().get(0);
+        assertEquals(RunResult.Status.LOST, run.status());
+        assertEquals(3, run.lost());
+    }
+
+    @Test
+    void separatePhasesMeasurePublishAndConsumeRatesWithoutEndToEndLatency() throws Exception {
+        Path outDir = dir.resolve("out");
+        int code = bench("-w", workload("phases: separate\nmessages: 20000\n").toString(), "--rate", "max", "--warmup", "100ms",
+                "-o", outDir.toString(), "--no-progress");
+
+        String table = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, () -> table + err);
+        RunResult run = JsonReport.read(outDir.resolve("result.json")).runs().get(0);
+        assertEquals(RunResult.Status.OK, run.status(), run::error);
+        assertEquals(Workload.Phases.SEPARATE, run.phases());
+        assertEquals(run.sent(), run.received(), "the group subscribed before sending gets every message afterwards");
+        assertTrue(run.sent() > 20_000, "warm-up messages are sent too: " + run.sent());
+        assertTrue(run.publishRate() > 0 && run.consumeRate() > 0, () -> run.publishRate() + " / " + run.consumeRate());
+        assertEquals(0, run.e2eIntended().getTotalCount());
+        assertTrue(Files.readString(outDir.resolve("result.json")).contains("\"e2eActual\" : null"));
+        assertTrue(table.contains(" | - | - | - | - | 0 | 0 | 0 |"), "e2e columns empty: " + table);
+        assertTrue(table.contains("end-to-end latency is not measured"), table);
+        assertFalse(Files.exists(outDir.resolve("e2e-latency-max.png")), "no end-to-end chart");
+        assertTrue(Files.size(outDir.resolve("publish-latency-max.png")) > 0);
+    }
+
+    @Test
+    void injectedLossFailsASeparatePhasesRun() throws Exception {
+        Path outDir = dir.resolve("out");
+        int code = bench("-w", workload("phases: separate\ninject-loss: 3\n").toString(), "--brokers", "memory",
+                "-o", outDir.toString(), "--no-progress");
+
+        assertEquals(1, code, () -> out.toString(StandardCharsets.UTF_8) + err);
         RunResult run = JsonReport.read(outDir.resolve("result.json")).runs().get(0);
         assertEquals(RunResult.Status.LOST, run.status());
         assertEquals(3, run.lost());

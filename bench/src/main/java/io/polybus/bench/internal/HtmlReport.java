@@ -22,7 +22,8 @@ import java.util.function.Function;
 /**
  * Writes PNG charts (XChart, headless) and an HTML page showing them with the table and the provenance:
  * per rate, the publish and end-to-end latency percentile curves of every run, and the throughput of every
- * run over time; for a sweep, the end-to-end p99 of every target against the rate.
+ * run over time; for a sweep, the end-to-end p99 of every target against the rate. End-to-end charts are left
+ * out when no run measured end-to-end latency (separate phases).
  */
 public final class HtmlReport {
     private static final int WIDTH = 900;
@@ -51,15 +52,17 @@ public final class HtmlReport {
             String label = rate == 0 ? "max" : String.valueOf(rate);
             String title = MarkdownTable.rate(rate);
             charts.append("<h2>Target rate ").append(escape(title)).append("</h2>\n");
-            files.add(save(latencyChart("End-to-end latency (send → consumer), " + title, runs, RunResult::e2eIntended),
-                    dir, "e2e-latency-" + label + ".png", charts));
+            if (runs.stream().anyMatch(RunResult::endToEndMeasured)) {
+                files.add(save(latencyChart("End-to-end latency (send → consumer), " + title, runs, RunResult::e2eIntended),
+                        dir, "e2e-latency-" + label + ".png", charts));
+            }
             files.add(save(latencyChart("Publish latency (send → broker ack), " + title, runs, RunResult::publishIntended),
                     dir, "publish-latency-" + label + ".png", charts));
             files.add(save(throughputChart("Acknowledged messages per second, " + title, runs),
                     dir, "throughput-" + label + ".png", charts));
         }
         List<Long> fixedRates = rates.stream().filter(r -> r > 0).toList();
-        if (fixedRates.size() > 1) {
+        if (fixedRates.size() > 1 && report.runs().stream().anyMatch(RunResult::endToEndMeasured)) {
             charts.append("<h2>Rate sweep</h2>\n");
             files.add(save(sweepChart(report), dir, "e2e-p99-by-rate.png", charts));
         }

@@ -13,13 +13,15 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.zip.DataFormatException;
 
 /**
  * Writes a {@link Report} as JSON (schema {@value Report#SCHEMA}) and reads it back. Each latency histogram
  * is kept whole, in HdrHistogram's compressed encoding (base64, microseconds), next to its percentiles, so
- * any percentile can be recomputed later and runs can be merged or compared.
+ * any percentile can be recomputed later and runs can be merged or compared; the end-to-end histograms are
+ * null when they were not measured (separate phases).
  */
 public final class JsonReport {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -41,6 +43,7 @@ public final class JsonReport {
             run.put("broker", r.broker());
             run.put("client", r.client());
             run.put("targetRate", r.targetRate());
+            run.put("phases", r.phases().name().toLowerCase(Locale.ROOT));
             run.put("status", r.status().name());
             run.put("error", r.error());
             run.put("measuredSeconds", r.measuredSeconds());
@@ -54,10 +57,10 @@ public final class JsonReport {
             run.put("duplicated", r.duplicated());
             run.put("reordered", r.reordered());
             Map<String, Object> latency = new LinkedHashMap<>();
-            Histogram[] hs = {r.publishIntended(), r.publishActual(), r.e2eIntended(), r.e2eActual()};
-            for (int i = 0; i < hs.length; i++) {
-                latency.put(HISTOGRAMS[i], histogram(hs[i]));
-            }
+            latency.put(HISTOGRAMS[0], histogram(r.publishIntended()));
+            latency.put(HISTOGRAMS[1], histogram(r.publishActual()));
+            latency.put(HISTOGRAMS[2], r.endToEndMeasured() ? histogram(r.e2eIntended()) : null);
+            latency.put(HISTOGRAMS[3], r.endToEndMeasured() ? histogram(r.e2eActual()) : null);
             run.put("latencyMicros", latency);
             run.put("timeline", r.timeline());
             run.put("provenance", r.provenance());
@@ -98,7 +101,8 @@ public final class JsonReport {
             JsonNode lat = run.path("latencyMicros");
             Histogram[] hs = new Histogram[HISTOGRAMS.length];
             for (int i = 0; i < hs.length; i++) {
-                hs[i] = decode(lat.path(HISTOGRAMS[i]).path("hdrHistogram").asText());
+                JsonNode h = lat.path(HISTOGRAMS[i]);
+                hs[i] = h.isNull() ? new Histogram(3) : decode(h.path("hdrHistogram").asText());
             }
             List<RunResult.Sample> timeline = new ArrayList<>();
             for (JsonNode s : run.path("timeline")) {
@@ -106,7 +110,9 @@ public final class JsonReport {
                         s.path("consumeRate").asDouble(), s.path("e2eP99Micros").asLong()));
             }
             runs.add(new RunResult(run.path("broker").asText(), run.path("client").asText(),
-                    run.path("targetRate").asLong(), RunResult.Status.valueOf(run.path("status").asText()),
+                    run.path("targetRate").asLong(),
+                    Workload.Phases.valueOf(run.path("phases").asText("together").toUpperCase(Locale.ROOT)),
+                    RunResult.Status.valueOf(run.path("status").asText()),
                     run.path("error").isNull() ? null : run.path("error").asText(), run.path("measuredSeconds").asDouble(),
                     run.path("sent").asLong(), run.path("sendErrors").asLong(), run.path("received").asLong(),
                     run.path("publishRate").asDouble(), run.path("publishMBps").asDouble(), run.path("consumeRate").asDouble(),

@@ -26,6 +26,16 @@ class WorkloadTest {
         assertEquals(Duration.ofSeconds(30), w.duration());
         assertEquals("localhost:9092", w.broker("kafka").get("bootstrap-servers"));
         assertEquals(5672, w.broker("rabbitmq").get("port"));
+        assertEquals(Workload.Phases.TOGETHER, w.phases());
+    }
+
+    @Test
+    void readsPhases() {
+        Workload w = Workload.parse("phases: separate", null);
+
+        assertEquals(Workload.Phases.SEPARATE, w.phases());
+        assertEquals("separate", w.describe().get("phases"));
+        assertEquals(Workload.Phases.TOGETHER, Workload.parse("phases: Together", null).phases());
     }
 
     @Test
@@ -67,5 +77,9 @@ class WorkloadTest {
 
         ConfigException dist = assertThrows(ConfigException.class, () -> Workload.parse("key-distribution: zipf", null));
         assertTrue(dist.getMessage().contains("round-robin, random"), dist.getMessage());
+
+        ConfigException phases = assertThrows(ConfigException.class, () -> Workload.parse("phases: apart", null));
+        assertTrue(phases.getMessage().contains("phases") && phases.getMessage().contains("apart")
+                && phases.getMessage().contains("together, separate"), phases.getMessage());
     }
 }
