@@ -12,6 +12,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -126,6 +127,27 @@ class BenchMainTest {
         RunResult run = JsonReport.read(outDir.resolve("result.json")).runs().get(0);
         assertEquals(RunResult.Status.LOST, run.status());
         assertEquals(3, run.lost());
+    }
+
+    @Test
+    void repeatRunsEveryRoundAndLabelsIt() throws Exception {
+        Path outDir = dir.resolve("out");
+        int code = bench("-w", workload("").toString(), "--repeat", "2", "--duration", "300ms", "--warmup", "100ms",
+                "-o", outDir.toString(), "--no-progress");
+
+        String table = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, () -> table + err);
+        assertTrue(table.contains("| memory | polybus | 1 | 2,000/s |") && table.contains("| memory | polybus | 2 | 2,000/s |"),
+                table);
+        assertEquals(List.of(1, 2), JsonReport.read(outDir.resolve("result.json")).runs().stream().map(RunResult::round).toList());
+    }
+
+    @Test
+    void badRepeatIsAUsageErrorNamingTheKey() throws Exception {
+        int code = bench("-w", workload("").toString(), "--repeat", "0", "-o", dir.resolve("out").toString());
+
+        assertEquals(2, code);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("repeat: '0' is not valid"), err::toString);
     }
 
     @Test

@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -187,5 +188,24 @@ class BrokerBenchTest {
 
     static Stream<Arguments> kafkaTargets() {
         return targets().filter(a -> a.get()[0].equals("kafka"));
+    }
+
+    @Test
+    void repeatAlternatesRawAndPolybusAndGivesTheMedianRatios() throws Exception {
+        Report report = bench("redis", List.of(Target.POLYBUS, Target.RAW), "phases: separate\nrepeat: 2\n", 0, 0);
+
+        assertEquals(List.of("redis/raw 1", "redis/polybus 1", "redis/raw 2", "redis/polybus 2"),
+                report.runs().stream().map(r -> r.target() + " " + r.round()).toList(), "the order the runs ran in");
+        Report.Comparison comparison = report.comparisons().get(0);
+        assertEquals(2, comparison.rounds());
+        assertEquals(2, comparison.publish().size());
+        assertEquals(2, comparison.consume().size());
+        double median = Report.Comparison.median(comparison.publish());
+        assertEquals((comparison.publish().get(0) + comparison.publish().get(1)) / 2, median, 1e-9);
+        String table = out.toString(StandardCharsets.UTF_8);
+        assertTrue(table.contains(String.format(Locale.ROOT, "- redis @ 1,000/s, Polybus ÷ raw over 2 rounds: publish median %.2f×",
+                median)), table);
+        String json = Files.readString(dir.resolve("out/result.json"));
+        assertTrue(json.contains("\"comparisons\"") && json.contains("\"median\" : " + median), json);
     }
 }

@@ -40,17 +40,20 @@ public final class BenchRun {
     private final Target target;
     private final Workload workload;
     private final long rate;
+    private final int round;
     private final Consumer<String> progress;
     private final byte[] template;
     private final byte[][] keys;
 
     /**
+     * @param round    which round of this target and rate it is, from 1
      * @param progress receives a one-line summary every second (elapsed, rates, p99 so far)
      */
-    public BenchRun(Target target, Workload workload, long rate, Consumer<String> progress) throws IOException {
+    public BenchRun(Target target, Workload workload, long rate, int round, Consumer<String> progress) throws IOException {
         this.target = target;
         this.workload = workload;
         this.rate = rate;
+        this.round = round;
         this.progress = progress;
         if (workload.payloadFile() != null) {
             this.template = Files.readAllBytes(workload.payloadFile());
@@ -175,7 +178,7 @@ public final class BenchRun {
             double publishRate = pubSeconds == 0 ? 0 : meter.measuredAcked() / pubSeconds;
             RunResult.Status status = lost > 0 ? RunResult.Status.LOST
                     : sendErrors.get() > 0 ? RunResult.Status.SEND_ERRORS : RunResult.Status.OK;
-            return new RunResult(target.broker(), target.client(), rate, workload.phases(), status, firstError.get(),
+            return new RunResult(target.broker(), target.client(), rate, round, workload.phases(), status, firstError.get(),
                     pubSeconds, checker.sent(), sendErrors.get(), meter.received(), publishRate,
                     publishRate * template.length / 1e6, meter.consumeRate(), h[0], h[1], h[2], h[3],
                     lost, checker.duplicated(), checker.reordered(), meter.timeline(), provenance);
@@ -329,7 +332,7 @@ public final class BenchRun {
 
     private RunResult failed(String error, Map<String, String> provenance) {
         Histogram empty = new Histogram(3);
-        return new RunResult(target.broker(), target.client(), rate, workload.phases(), RunResult.Status.FAILED, error,
+        return new RunResult(target.broker(), target.client(), rate, round, workload.phases(), RunResult.Status.FAILED, error,
                 0, 0, 0, 0, 0, 0, 0,
                 empty, empty, empty, empty, 0, 0, 0, List.of(), provenance);
     }

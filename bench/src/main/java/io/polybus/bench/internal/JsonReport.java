@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -21,7 +22,8 @@ import java.util.zip.DataFormatException;
  * Writes a {@link Report} as JSON (schema {@value Report#SCHEMA}) and reads it back. Each latency histogram
  * is kept whole, in HdrHistogram's compressed encoding (base64, microseconds), next to its percentiles, so
  * any percentile can be recomputed later and runs can be merged or compared; the end-to-end histograms are
- * null when they were not measured (separate phases).
+ * null when they were not measured (separate phases). {@code comparisons} holds, per broker and rate, the
+ * Polybus ÷ raw ratio of each round and their median (derived from the runs, so not read back).
  */
 public final class JsonReport {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -43,6 +45,7 @@ public final class JsonReport {
             run.put("broker", r.broker());
             run.put("client", r.client());
             run.put("targetRate", r.targetRate());
+            run.put("round", r.round());
             run.put("phases", r.phases().name().toLowerCase(Locale.ROOT));
             run.put("status", r.status().name());
             run.put("error", r.error());
@@ -67,8 +70,31 @@ public final class JsonReport {
             runs.add(run);
         }
         root.put("runs", runs);
+        root.put("comparisons", report.comparisons().stream().map(JsonReport::comparison).toList());
         root.put("notes", report.notes());
         JSON.writeValue(file.toFile(), root);
+    }
+
+    private static Map<String, Object> comparison(Report.Comparison c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("broker", c.broker());
+        m.put("targetRate", c.targetRate());
+        m.put("phases", c.phases().name().toLowerCase(Locale.ROOT));
+        m.put("rounds", c.rounds());
+        m.put("publishRatio", ratios(c.publish()));
+        if (!c.consume().isEmpty()) {
+            m.put("consumeRatio", ratios(c.consume()));
+        }
+        return m;
+    }
+
+    private static Map<String, Object> ratios(List<Double> ratios) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("median", Report.Comparison.median(ratios));
+        m.put("min", Collections.min(ratios));
+        m.put("max", Collections.max(ratios));
+        m.put("ratios", ratios);
+        return m;
     }
 
     private static Map<String, Object> histogram(Histogram h) {
@@ -110,7 +136,7 @@ public final class JsonReport {
                         s.path("consumeRate").asDouble(), s.path("e2eP99Micros").asLong()));
             }
             runs.add(new RunResult(run.path("broker").asText(), run.path("client").asText(),
-                    run.path("targetRate").asLong(),
+                    run.path("targetRate").asLong(), run.path("round").asInt(1),
                     Workload.Phases.valueOf(run.path("phases").asText("together").toUpperCase(Locale.ROOT)),
                     RunResult.Status.valueOf(run.path("status").asText()),
                     run.path("error").isNull() ? null : run.path("error").asText(), run.path("measuredSeconds").asDouble(),

@@ -11,6 +11,7 @@ import java.util.Map;
  * @param broker          the broker type
  * @param client          {@code polybus} or {@code raw}
  * @param targetRate      msg/s the run aimed at, 0 for as fast as possible
+ * @param round           which round of the broker and rate this run was, from 1 (see the workload's {@code repeat})
  * @param phases          whether the consumers read while the producers sent or afterwards
  * @param status          how it ended
  * @param error           why it failed or the first send error, else null
@@ -36,7 +37,7 @@ import java.util.Map;
  * @param timeline        one sample per second
  * @param provenance      the effective settings and versions of this run
  */
-public record RunResult(String broker, String client, long targetRate, Workload.Phases phases,
+public record RunResult(String broker, String client, long targetRate, int round, Workload.Phases phases,
                         Status status, String error,
                         double measuredSeconds, long sent, long sendErrors, long received,
                         double publishRate, double publishMBps, double consumeRate,

@@ -27,15 +27,23 @@ class WorkloadTest {
         assertEquals("localhost:9092", w.broker("kafka").get("bootstrap-servers"));
         assertEquals(5672, w.broker("rabbitmq").get("port"));
         assertEquals(Workload.Phases.TOGETHER, w.phases());
+        assertEquals(1, w.repeat());
     }
 
     @Test
-    void readsPhases() {
-        Workload w = Workload.parse("phases: separate", null);
+    void readsPhasesAndRepeat() {
+        Workload w = Workload.parse("""
+                phases: separate
+                repeat: 3
+                """, null);
 
         assertEquals(Workload.Phases.SEPARATE, w.phases());
+        assertEquals(3, w.repeat());
         assertEquals("separate", w.describe().get("phases"));
+        assertEquals(3, w.describe().get("repeat"));
         assertEquals(Workload.Phases.TOGETHER, Workload.parse("phases: Together", null).phases());
+        assertEquals(5, w.withRepeat(5).repeat());
+        assertEquals(7, Workload.repeat("7"), "as from --repeat");
     }
 
     @Test
@@ -81,5 +89,11 @@ class WorkloadTest {
         ConfigException phases = assertThrows(ConfigException.class, () -> Workload.parse("phases: apart", null));
         assertTrue(phases.getMessage().contains("phases") && phases.getMessage().contains("apart")
                 && phases.getMessage().contains("together, separate"), phases.getMessage());
+
+        for (String bad : new String[] {"0", "-1", "three", "101"}) {
+            ConfigException repeat = assertThrows(ConfigException.class, () -> Workload.parse("repeat: " + bad, null));
+            assertTrue(repeat.getMessage().contains("repeat") && repeat.getMessage().contains(bad)
+                    && repeat.getMessage().contains("from 1 to 100"), repeat.getMessage());
+        }
     }
 }
