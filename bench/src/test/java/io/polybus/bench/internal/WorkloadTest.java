@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -61,6 +62,19 @@ class WorkloadTest {
         assertEquals(5000, w.messages());
         assertEquals(6380, w.broker("redis").get("port"));
         assertEquals("127.0.0.1", w.broker("redis").get("host"), "defaults fill the keys left out");
+    }
+
+    @Test
+    void produceThenConsumeWorkloadMeasuresEachSideAloneWithPolybusKafkaOnOnePartition() {
+        Workload w = Workload.read(Path.of("workloads/produce-then-consume.yaml"));
+
+        assertEquals(Workload.Phases.SEPARATE, w.phases());
+        assertEquals(3, w.repeat());
+        assertEquals(1_000_000, w.messages());
+        assertEquals(List.of(0L), w.rates());
+        assertEquals(1, w.partitions());
+        assertEquals(Map.of("bootstrap-servers", "localhost:9092", "partitions", 1, "linger", "5ms", "batch-size", "64KiB"),
+                w.broker("kafka").get("polybus"));
     }
 
     @Test
