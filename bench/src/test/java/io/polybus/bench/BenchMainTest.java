@@ -5,6 +5,7 @@ import io.polybus.bench.internal.Report;
 import io.polybus.bench.internal.RunResult;
 import io.polybus.bench.internal.Workload;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
@@ -127,6 +128,23 @@ class BenchMainTest {
         RunResult run = JsonReport.read(outDir.resolve("result.json")).runs().get(0);
         assertEquals(RunResult.Status.LOST, run.status());
         assertEquals(3, run.lost());
+    }
+
+    /** The memory broker holds at most max-group-bytes; a full group makes its producer wait 60 s, then fail. */
+    @Test
+    @Timeout(value = 150, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aSeparatePhasesRunStopsSendingAtTheFirstSendError() throws Exception {
+        Path outDir = dir.resolve("out");
+        int code = bench("-w", workload("phases: separate\nbrokers: {memory: {polybus: {max-group-bytes: 10KiB}}}\n").toString(),
+                "--brokers", "memory", "-o", outDir.toString(), "--no-progress");
+
+        assertEquals(1, code, () -> out.toString(StandardCharsets.UTF_8) + err);
+        RunResult run = JsonReport.read(outDir.resolve("result.json")).runs().get(0);
+        assertEquals(RunResult.Status.SEND_ERRORS, run.status());
+        assertEquals(1, run.sendErrors(), "the first send error ends the producer");
+        assertTrue(run.error().contains("max-group-bytes"), run.error());
+        assertEquals(0, run.lost());
+        assertEquals(run.sent() - 1, run.received(), "everything but the failed send is read afterwards");
     }
 
     @Test

@@ -30,7 +30,8 @@ import java.util.function.Consumer;
  * stalled send makes later messages late instead of hiding the stall), waits until every group has received
  * every acknowledged message (or made no progress for the drain timeout), and checks sequences. With
  * {@link Workload.Phases#SEPARATE} the consumers are closed again once subscribed (so each group exists) and
- * subscribed anew only after every send is acknowledged: they then read everything the producers sent.
+ * subscribed anew only after every send is acknowledged: they then read everything the producers sent. The
+ * producers stop at the first send error then, since no consumer makes room in a broker that is full.
  */
 public final class BenchRun {
     private static final Logger LOG = LoggerFactory.getLogger(BenchRun.class);
@@ -226,8 +227,11 @@ public final class BenchRun {
                          AtomicLong toMeasure, RunMeter meter, SequenceChecker checker, AtomicLong sendErrors,
                          AtomicReference<String> firstError) {
         long seq = 0;
+        boolean separate = workload.phases() == Workload.Phases.SEPARATE;
         try {
-            while (true) {
+            // With separate phases no consumer makes room in a broker that is full: after a send error, every
+            // further send would wait out its timeout too, so the producers stop.
+            while (!separate || sendErrors.get() == 0) {
                 long intended;
                 if (intervalNanos > 0) {
                     intended = first + seq * intervalNanos;
