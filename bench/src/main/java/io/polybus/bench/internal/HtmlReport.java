@@ -55,13 +55,11 @@ public final class HtmlReport {
             String title = MarkdownTable.rate(rate);
             charts.append("<h2>Target rate ").append(escape(title)).append("</h2>\n");
             if (runs.stream().anyMatch(RunResult::endToEndMeasured)) {
-                files.add(save(latencyChart("End-to-end latency (send → consumer), " + title, runs, RunResult::e2eIntended,
-                        name),
-                        dir, "e2e-latency-" + label + ".png", charts));
+                files.add(save(latencyChart("End-to-end latency (send → consumer), " + title, runs,
+                        RunResult::e2eIntended, name), dir, "e2e-latency-" + label + ".png", charts));
             }
-            files.add(save(latencyChart("Publish latency (send → broker ack), " + title, runs, RunResult::publishIntended,
-                    name),
-                    dir, "publish-latency-" + label + ".png", charts));
+            files.add(save(latencyChart("Publish latency (send → broker ack), " + title, runs,
+                    RunResult::publishIntended, name), dir, "publish-latency-" + label + ".png", charts));
             files.add(save(throughputChart("Acknowledged messages per second, " + title, runs, name),
                     dir, "throughput-" + label + ".png", charts));
         }
