@@ -58,6 +58,10 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--warmup", paramLabel = "DURATION", description = "Overrides the warm-up, e.g. 5s.")
     private String warmup;
 
+    @Option(names = "--repeat", paramLabel = "N",
+            description = "Overrides the workload's rounds: runs raw and Polybus alternately N times per broker and rate.")
+    private String repeat;
+
     @Option(names = {"-o", "--out"}, paramLabel = "DIR", description = "Output directory (default: bench-results/<time>).")
     private Path outputDir;
 
@@ -122,6 +126,9 @@ public final class BenchMain implements Callable<Integer> {
             }
             if (warmup != null) {
                 workload = workload.withWarmup(ConfigDef.parseDuration(warmup));
+            }
+            if (repeat != null) {
+                workload = workload.withRepeat(Workload.repeat(repeat));
             }
             Path dir = outputDir != null ? outputDir : Path.of("bench-results",
                     LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));

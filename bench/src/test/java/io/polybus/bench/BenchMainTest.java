@@ -3,7 +3,9 @@ package io.polybus.bench;
 import io.polybus.bench.internal.JsonReport;
 import io.polybus.bench.internal.Report;
 import io.polybus.bench.internal.RunResult;
+import io.polybus.bench.internal.Workload;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
@@ -11,8 +13,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BenchMainTest {
@@ -90,6 +94,78 @@ class BenchMainTest {
         RunResult run = JsonReport.read(outDir.resolve("result.json")).runs().get(0);
         assertEquals(RunResult.Status.LOST, run.status());
         assertEquals(3, run.lost());
+    }
+
+    @Test
+    void separatePhasesMeasurePublishAndConsumeRatesWithoutEndToEndLatency() throws Exception {
+        Path outDir = dir.resolve("out");
+        int code = bench("-w", workload("phases: separate\nmessages: 20000\n").toString(), "--rate", "max", "--warmup", "100ms",
+                "-o", outDir.toString(), "--no-progress");
+
+        String table = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, () -> table + err);
+        RunResult run = JsonReport.read(outDir.resolve("result.json")).runs().get(0);
+        assertEquals(RunResult.Status.OK, run.status(), run::error);
+        assertEquals(Workload.Phases.SEPARATE, run.phases());
+        assertEquals(run.sent(), run.received(), "the group subscribed before sending gets every message afterwards");
+        assertTrue(run.sent() > 20_000, "warm-up messages are sent too: " + run.sent());
+        assertTrue(run.publishRate() > 0 && run.consumeRate() > 0, () -> run.publishRate() + " / " + run.consumeRate());
+        assertEquals(0, run.e2eIntended().getTotalCount());
+        assertTrue(Files.readString(outDir.resolve("result.json")).contains("\"e2eActual\" : null"));
+        assertTrue(table.contains(" | - | - | - | - | 0 | 0 | 0 |"), "e2e columns empty: " + table);
+        assertTrue(table.contains("end-to-end latency is not measured"), table);
+        assertFalse(Files.exists(outDir.resolve("e2e-latency-max.png")), "no end-to-end chart");
+        assertTrue(Files.size(outDir.resolve("publish-latency-max.png")) > 0);
+    }
+
+    @Test
+    void injectedLossFailsASeparatePhasesRun() throws Exception {
+        Path outDir = dir.resolve("out");
+        int code = bench("-w", workload("phases: separate\ninject-loss: 3\n").toString(), "--brokers", "memory",
+                "-o", outDir.toString(), "--no-progress");
+
+        assertEquals(1, code, () -> out.toString(StandardCharsets.UTF_8) + err);
+        RunResult run = JsonReport.read(outDir.resolve("result.json")).runs().get(0);
+        assertEquals(RunResult.Status.LOST, run.status());
+        assertEquals(3, run.lost());
+    }
+
+    /** The memory broker holds at most max-group-bytes; a full group makes its producer wait 60 s, then fail. */
+    @Test
+    @Timeout(value = 150, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aSeparatePhasesRunStopsSendingAtTheFirstSendError() throws Exception {
+        Path outDir = dir.resolve("out");
+        int code = bench("-w", workload("phases: separate\nbrokers: {memory: {polybus: {max-group-bytes: 10KiB}}}\n").toString(),
+                "--brokers", "memory", "-o", outDir.toString(), "--no-progress");
+
+        assertEquals(1, code, () -> out.toString(StandardCharsets.UTF_8) + err);
+        RunResult run = JsonReport.read(outDir.resolve("result.json")).runs().get(0);
+        assertEquals(RunResult.Status.SEND_ERRORS, run.status());
+        assertEquals(1, run.sendErrors(), "the first send error ends the producer");
+        assertTrue(run.error().contains("max-group-bytes"), run.error());
+        assertEquals(0, run.lost());
+        assertEquals(run.sent() - 1, run.received(), "everything but the failed send is read afterwards");
+    }
+
+    @Test
+    void repeatRunsEveryRoundAndLabelsIt() throws Exception {
+        Path outDir = dir.resolve("out");
+        int code = bench("-w", workload("").toString(), "--repeat", "2", "--duration", "300ms", "--warmup", "100ms",
+                "-o", outDir.toString(), "--no-progress");
+
+        String table = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, () -> table + err);
+        assertTrue(table.contains("| memory | polybus | 1 | 2,000/s |") && table.contains("| memory | polybus | 2 | 2,000/s |"),
+                table);
+        assertEquals(List.of(1, 2), JsonReport.read(outDir.resolve("result.json")).runs().stream().map(RunResult::round).toList());
+    }
+
+    @Test
+    void badRepeatIsAUsageErrorNamingTheKey() throws Exception {
+        int code = bench("-w", workload("").toString(), "--repeat", "0", "-o", dir.resolve("out").toString());
+
+        assertEquals(2, code);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("repeat: '0' is not valid"), err::toString);
     }
 
     @Test

@@ -4,6 +4,7 @@ import io.polybus.bench.internal.JsonReport;
 import io.polybus.bench.internal.Report;
 import io.polybus.bench.internal.RunResult;
 import io.polybus.bench.internal.Target;
+import io.polybus.bench.internal.Workload;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.junit.jupiter.api.AfterAll;
@@ -21,6 +22,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -30,8 +33,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code polybus bench} with a short keyed workload through each target against a real broker: Kafka in-process (KafkaClusterTestKit),
  * RabbitMQ and Redis the shared local ones (every run uses fresh topic, queue, stream and group names and
- * deletes them). Each run must deliver every message to both groups and write every output, and a run with an
- * injected loss must fail and report exactly that loss. A Polybus provider joins by adding its line to
+ * deletes them). Each run must deliver every message to both groups and write every output, with the consumers
+ * running alongside the producers or after them (separate phases), and a run with an injected loss must fail
+ * and report exactly that loss. A Polybus provider joins by adding its line to
  * {@link #targets()}; its provider settings go under {@code polybus:} in the workload of {@link #bench}.
  */
 class BrokerBenchTest {
@@ -74,6 +78,15 @@ class BrokerBenchTest {
 
     /** Runs {@code polybus bench} on one target with a short keyed two-group workload; returns its report. */
     private Report bench(String broker, String client, int injectedLoss, int expectedExitCode) throws Exception {
+        return bench(broker, List.of(client), "", injectedLoss, expectedExitCode);
+    }
+
+    /**
+     * Runs {@code polybus bench} on {@code broker} with {@code clients} and the short keyed two-group workload plus
+     * {@code extra} workload keys; checks the exit code and the files written, and returns the report.
+     */
+    private Report bench(String broker, List<String> clients, String extra, int injectedLoss, int expectedExitCode)
+            throws Exception {
         String bootstrap = kafka.bootstrapServers();
         Path workload = dir.resolve("workload.yaml");
         Files.writeString(workload, """
@@ -92,16 +105,19 @@ class BrokerBenchTest {
                   kafka:
                     bootstrap-servers: %s
                     polybus: {bootstrap-servers: %s}
-                """.formatted(injectedLoss > 0 ? "5s" : "30s", injectedLoss, bootstrap, bootstrap));
+                """.formatted(injectedLoss > 0 ? "5s" : "30s", injectedLoss, bootstrap, bootstrap) + extra);
         Path outDir = dir.resolve("out");
         int code = BenchMain.execute(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8),
-                "-w", workload.toString(), "--brokers", broker, "--clients", client, "-o", outDir.toString(), "--no-progress");
+                new PrintStream(err, true, StandardCharsets.UTF_8), "-w", workload.toString(), "--brokers", broker,
+                "--clients", String.join(",", clients), "-o", outDir.toString(), "--no-progress");
         assertEquals(expectedExitCode, code, () -> out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8));
-        for (String file : new String[] {"report.html", "e2e-latency-1000.png", "publish-latency-1000.png", "throughput-1000.png"}) {
+        for (String file : new String[] {"report.html", "publish-latency-1000.png", "throughput-1000.png"}) {
             assertTrue(Files.size(outDir.resolve(file)) > 0, file);
         }
-        return JsonReport.read(outDir.resolve("result.json"));
+        Report report = JsonReport.read(outDir.resolve("result.json"));
+        assertEquals(report.runs().stream().anyMatch(RunResult::endToEndMeasured), Files.exists(outDir.resolve("e2e-latency-1000.png")),
+                "an end-to-end chart exactly when end-to-end latency was measured");
+        return report;
     }
 
     @Test
@@ -138,5 +154,58 @@ class BrokerBenchTest {
 
         assertEquals(RunResult.Status.LOST, run.status(), run::error);
         assertEquals(2 * 2, run.lost(), "two messages missing in each of two groups");
+    }
+
+    /**
+     * Each group is subscribed, closed while everything is sent, and subscribed again: it must still get every
+     * message, so the broker (or the raw driver) keeps a group while none of its consumers is there.
+     */
+    @ParameterizedTest(name = "{0}/{1}")
+    @MethodSource("targets")
+    void separatePhasesDeliverEveryMessageSentWhileNoConsumerWasSubscribed(String broker, String client) throws Exception {
+        RunResult run = bench(broker, List.of(client), "phases: separate\n", 0, 0).runs().get(0);
+
+        assertEquals(RunResult.Status.OK, run.status(), run::error);
+        assertEquals(Workload.Phases.SEPARATE, run.phases());
+        assertEquals(0, run.lost());
+        assertEquals(0, run.duplicated());
+        assertEquals(0, run.reordered());
+        assertEquals(2 * run.sent(), run.received(), "two groups each receive every message once");
+        assertTrue(run.publishRate() > 0, () -> "publish rate " + run.publishRate());
+        assertTrue(run.consumeRate() > 0, () -> "consume rate " + run.consumeRate());
+        assertEquals(0, run.e2eIntended().getTotalCount(), "no end-to-end latency across the pause between the phases");
+        assertTrue(Files.readString(dir.resolve("out/result.json")).contains("\"e2eIntended\" : null"));
+    }
+
+    @ParameterizedTest(name = "{0}/{1}")
+    @MethodSource("kafkaTargets")
+    void injectedLossFailsASeparatePhasesRun(String broker, String client) throws Exception {
+        RunResult run = bench(broker, List.of(client), "phases: separate\n", 2, 1).runs().get(0);
+
+        assertEquals(RunResult.Status.LOST, run.status(), run::error);
+        assertEquals(2 * 2, run.lost(), "two messages missing in each of two groups");
+    }
+
+    static Stream<Arguments> kafkaTargets() {
+        return targets().filter(a -> a.get()[0].equals("kafka"));
+    }
+
+    @Test
+    void repeatAlternatesRawAndPolybusAndGivesTheMedianRatios() throws Exception {
+        Report report = bench("redis", List.of(Target.POLYBUS, Target.RAW), "phases: separate\nrepeat: 2\n", 0, 0);
+
+        assertEquals(List.of("redis/raw 1", "redis/polybus 1", "redis/raw 2", "redis/polybus 2"),
+                report.runs().stream().map(r -> r.target() + " " + r.round()).toList(), "the order the runs ran in");
+        Report.Comparison comparison = report.comparisons().get(0);
+        assertEquals(2, comparison.rounds());
+        assertEquals(2, comparison.publish().size());
+        assertEquals(2, comparison.consume().size());
+        double median = Report.Comparison.median(comparison.publish());
+        assertEquals((comparison.publish().get(0) + comparison.publish().get(1)) / 2, median, 1e-9);
+        String table = out.toString(StandardCharsets.UTF_8);
+        assertTrue(table.contains(String.format(Locale.ROOT, "- redis @ 1,000/s, Polybus ÷ raw over 2 rounds: publish median %.2f×",
+                median)), table);
+        String json = Files.readString(dir.resolve("out/result.json"));
+        assertTrue(json.contains("\"comparisons\"") && json.contains("\"median\" : " + median), json);
     }
 }

@@ -28,7 +28,10 @@ import java.util.function.Consumer;
  * Runs one workload on one {@link Target} at one rate: subscribes every group, then drives every producer
  * open-loop at its share of the rate (each message has an intended send time on a fixed schedule, so a
  * stalled send makes later messages late instead of hiding the stall), waits until every group has received
- * every acknowledged message (or made no progress for the drain timeout), and checks sequences.
+ * every acknowledged message (or made no progress for the drain timeout), and checks sequences. With
+ * {@link Workload.Phases#SEPARATE} the consumers are closed again once subscribed (so each group exists) and
+ * subscribed anew only after every send is acknowledged: they then read everything the producers sent. The
+ * producers stop at the first send error then, since no consumer makes room in a broker that is full.
  */
 public final class BenchRun {
     private static final Logger LOG = LoggerFactory.getLogger(BenchRun.class);
@@ -38,17 +41,20 @@ public final class BenchRun {
     private final Target target;
     private final Workload workload;
     private final long rate;
+    private final int round;
     private final Consumer<String> progress;
     private final byte[] template;
     private final byte[][] keys;
 
     /**
+     * @param round    which round of this target and rate it is, from 1
      * @param progress receives a one-line summary every second (elapsed, rates, p99 so far)
      */
-    public BenchRun(Target target, Workload workload, long rate, Consumer<String> progress) throws IOException {
+    public BenchRun(Target target, Workload workload, long rate, int round, Consumer<String> progress) throws IOException {
         this.target = target;
         this.workload = workload;
         this.rate = rate;
+        this.round = round;
         this.progress = progress;
         if (workload.payloadFile() != null) {
             this.template = Files.readAllBytes(workload.payloadFile());
@@ -111,25 +117,20 @@ public final class BenchRun {
     private RunResult measure(Driver driver, List<String> topics, List<String> groups, Map<String, String> provenance)
             throws Exception {
         int producers = workload.topics() * workload.producers();
+        boolean separate = workload.phases() == Workload.Phases.SEPARATE;
         SequenceChecker checker = new SequenceChecker(workload.groups(), producers, workload.keys());
         List<AutoCloseable> closeables = new ArrayList<>();
-        RunMeter meter = new RunMeter();
+        RunMeter meter = new RunMeter(workload.phases());
         AtomicLong sendErrors = new AtomicLong();
         AtomicReference<String> firstError = new AtomicReference<>();
         AtomicBoolean sampling = new AtomicBoolean(true);
         try {
             driver.createTopics(topics, workload.partitions());
-            for (String topic : topics) {
-                for (int g = 0; g < groups.size(); g++) {
-                    int group = g;
-                    for (int c = 0; c < workload.consumersPerGroup(); c++) {
-                        closeables.add(driver.subscribe(topic, groups.get(g), c, payload -> {
-                            Stamp stamp = Stamp.readFrom(payload);
-                            meter.received(stamp);
-                            checker.received(group, stamp);
-                        }));
-                    }
-                }
+            List<AutoCloseable> consumers = subscribe(driver, topics, groups, meter, checker);
+            if (separate) {
+                closeAll(consumers);
+            } else {
+                closeables.addAll(consumers);
             }
             List<Driver.Publisher> publishers = new ArrayList<>();
             for (int p = 0; p < producers; p++) {
@@ -161,6 +162,11 @@ public final class BenchRun {
             for (Thread t : threads) {
                 t.join();
             }
+            if (separate) {
+                // Each producer flushed before it ended: every send is acknowledged or failed.
+                closeables.addAll(subscribe(driver, topics, groups, meter, checker));
+                meter.consumersReady(System.nanoTime());
+            }
             drain(checker);
             sampling.set(false);
             sampler.interrupt();
@@ -169,23 +175,50 @@ public final class BenchRun {
 
             Histogram[] h = meter.totals();
             long lost = checker.lost();
-            double pubSeconds = meter.measuredSeconds(true);
-            double conSeconds = meter.measuredSeconds(false);
+            double pubSeconds = meter.publishSeconds();
             double publishRate = pubSeconds == 0 ? 0 : meter.measuredAcked() / pubSeconds;
             RunResult.Status status = lost > 0 ? RunResult.Status.LOST
                     : sendErrors.get() > 0 ? RunResult.Status.SEND_ERRORS : RunResult.Status.OK;
-            return new RunResult(target.broker(), target.client(), rate, status, firstError.get(), pubSeconds,
-                    checker.sent(), sendErrors.get(), meter.received(), publishRate, publishRate * template.length / 1e6,
-                    conSeconds == 0 ? 0 : meter.measuredReceived() / conSeconds, h[0], h[1], h[2], h[3],
+            return new RunResult(target.broker(), target.client(), rate, round, workload.phases(), status, firstError.get(),
+                    pubSeconds, checker.sent(), sendErrors.get(), meter.received(), publishRate,
+                    publishRate * template.length / 1e6, meter.consumeRate(), h[0], h[1], h[2], h[3],
                     lost, checker.duplicated(), checker.reordered(), meter.timeline(), provenance);
         } finally {
             sampling.set(false);
-            for (AutoCloseable c : closeables) {
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    LOG.debug("closing {}", c, e);
+            closeAll(closeables);
+        }
+    }
+
+    /** Subscribes every consumer of every group to its topic; returns them. */
+    private List<AutoCloseable> subscribe(Driver driver, List<String> topics, List<String> groups, RunMeter meter,
+                                          SequenceChecker checker) throws Exception {
+        List<AutoCloseable> consumers = new ArrayList<>();
+        try {
+            for (String topic : topics) {
+                for (int g = 0; g < groups.size(); g++) {
+                    int group = g;
+                    for (int c = 0; c < workload.consumersPerGroup(); c++) {
+                        consumers.add(driver.subscribe(topic, groups.get(g), c, payload -> {
+                            Stamp stamp = Stamp.readFrom(payload);
+                            meter.received(stamp);
+                            checker.received(group, stamp);
+                        }));
+                    }
                 }
+            }
+        } catch (Exception e) {
+            closeAll(consumers);
+            throw e;
+        }
+        return consumers;
+    }
+
+    private static void closeAll(List<AutoCloseable> closeables) {
+        for (AutoCloseable c : closeables) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.debug("closing {}", c, e);
             }
         }
     }
@@ -194,8 +227,11 @@ public final class BenchRun {
                          AtomicLong toMeasure, RunMeter meter, SequenceChecker checker, AtomicLong sendErrors,
                          AtomicReference<String> firstError) {
         long seq = 0;
+        boolean separate = workload.phases() == Workload.Phases.SEPARATE;
         try {
-            while (true) {
+            // With separate phases no consumer makes room in a broker that is full: after a send error, every
+            // further send would wait out its timeout too, so the producers stop.
+            while (!separate || sendErrors.get() == 0) {
                 long intended;
                 if (intervalNanos > 0) {
                     intended = first + seq * intervalNanos;
@@ -287,7 +323,8 @@ public final class BenchRun {
                 }
                 RunResult.Sample s = meter.sample();
                 long p99 = meter.e2eP99SoFar();
-                String phase = System.nanoTime() < meter.measureStartNanos() ? "warm-up" : "measure";
+                String phase = System.nanoTime() < meter.measureStartNanos() ? "warm-up"
+                        : workload.phases() == Workload.Phases.TOGETHER ? "measure" : meter.consuming() ? "consume" : "publish";
                 progress.accept(String.format("%s @ %s: %5.0fs %s  acked %,9.0f/s  received %,9.0f/s  e2e p99 %s",
                         target, rate == 0 ? "max" : String.format("%,d/s", rate), s.second(), phase,
                         s.publishRate(), s.consumeRate(), p99 < 0 ? "-" : String.format("%.2f ms", p99 / 1000.0)));
@@ -299,7 +336,8 @@ public final class BenchRun {
 
     private RunResult failed(String error, Map<String, String> provenance) {
         Histogram empty = new Histogram(3);
-        return new RunResult(target.broker(), target.client(), rate, RunResult.Status.FAILED, error, 0, 0, 0, 0, 0, 0, 0,
+        return new RunResult(target.broker(), target.client(), rate, round, workload.phases(), RunResult.Status.FAILED, error,
+                0, 0, 0, 0, 0, 0, 0,
                 empty, empty, empty, empty, 0, 0, 0, List.of(), provenance);
     }
 

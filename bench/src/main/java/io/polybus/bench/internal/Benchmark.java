@@ -20,7 +20,8 @@ import java.util.stream.Collectors;
 /**
  * Runs a workload on every requested target and rate, one run at a time, and writes the outputs: the
  * Markdown table on {@code out}, progress on {@code err}, and {@code result.json}, {@code report.html} and
- * PNG charts in the output directory. For each broker and rate the raw baseline runs first, then Polybus.
+ * PNG charts in the output directory. For each broker and rate the raw baseline runs first, then Polybus;
+ * with {@code repeat} rounds they alternate (raw, Polybus, raw, Polybus, ...), so drift hits both.
  */
 public final class Benchmark {
     private final Workload workload;
@@ -72,19 +73,23 @@ public final class Benchmark {
     public Report run() throws IOException {
         String started = Instant.now().toString();
         Set<String> providers = Brokers.available().stream().map(BrokerInfo::type).collect(Collectors.toSet());
-        List<Target> targets = new ArrayList<>();
+        Map<String, List<Target>> targets = new LinkedHashMap<>();
         List<String> notes = new ArrayList<>();
         for (String broker : brokers) {
+            List<Target> pair = new ArrayList<>();
             if (clients.contains(Target.RAW) && Target.RAW_BROKERS.contains(broker)) {
-                targets.add(new Target(broker, Target.RAW));
+                pair.add(new Target(broker, Target.RAW));
             }
             if (clients.contains(Target.POLYBUS)) {
                 if (providers.contains(broker)) {
-                    targets.add(new Target(broker, Target.POLYBUS));
+                    pair.add(new Target(broker, Target.POLYBUS));
                 } else {
                     notes.add(broker + "/polybus skipped: no Polybus provider of type " + broker
                             + " on the class path (found: " + String.join(", ", new TreeSet<>(providers)) + ")");
                 }
+            }
+            if (!pair.isEmpty()) {
+                targets.put(broker, pair);
             }
         }
         notes.forEach(n -> err.println("note: " + n));
@@ -93,15 +98,21 @@ public final class Benchmark {
         }
         List<RunResult> results = new ArrayList<>();
         Consumer<String> line = progress ? progressLine() : s -> { };
+        int rounds = workload.repeat();
         for (long rate : workload.rates()) {
-            for (Target target : targets) {
-                err.println("running " + target + " at " + MarkdownTable.rate(rate) + " (" + workload.name() + ")");
-                RunResult result = new BenchRun(target, workload, rate, line).run();
-                if (progress && System.console() != null) {
-                    err.println();
+            for (List<Target> pair : targets.values()) {
+                for (int round = 1; round <= rounds; round++) {
+                    for (Target target : pair) {
+                        err.println("running " + target + " at " + MarkdownTable.rate(rate) + " (" + workload.name() + ")"
+                                + (rounds > 1 ? ", round " + round + " of " + rounds : ""));
+                        RunResult result = new BenchRun(target, workload, rate, round, line).run();
+                        if (progress && System.console() != null) {
+                            err.println();
+                        }
+                        err.println("  " + target + ": " + result.status() + (result.error() == null ? "" : ": " + result.error()));
+                        results.add(result);
+                    }
                 }
-                err.println("  " + target + ": " + result.status() + (result.error() == null ? "" : ": " + result.error()));
-                results.add(result);
             }
         }
         Report report = new Report(Report.SCHEMA, started, command, workload.describe(), Environment.describe(), results, notes);

@@ -22,7 +22,8 @@ import java.util.function.Function;
 /**
  * Writes PNG charts (XChart, headless) and an HTML page showing them with the table and the provenance:
  * per rate, the publish and end-to-end latency percentile curves of every run, and the throughput of every
- * run over time; for a sweep, the end-to-end p99 of every target against the rate.
+ * run over time; for a sweep, the end-to-end p99 of every target against the rate. End-to-end charts are left
+ * out when no run measured end-to-end latency (separate phases).
  */
 public final class HtmlReport {
     private static final int WIDTH = 900;
@@ -41,6 +42,8 @@ public final class HtmlReport {
         List<Path> files = new ArrayList<>();
         Set<Long> rates = new LinkedHashSet<>();
         report.runs().forEach(r -> rates.add(r.targetRate()));
+        boolean rounds = report.runs().stream().anyMatch(r -> r.round() > 1);
+        Function<RunResult, String> name = r -> r.target() + (rounds ? ", round " + r.round() : "");
         StringBuilder charts = new StringBuilder();
         for (long rate : rates) {
             List<RunResult> runs = report.runs().stream()
@@ -51,20 +54,22 @@ public final class HtmlReport {
             String label = rate == 0 ? "max" : String.valueOf(rate);
             String title = MarkdownTable.rate(rate);
             charts.append("<h2>Target rate ").append(escape(title)).append("</h2>\n");
-            files.add(save(latencyChart("End-to-end latency (send → consumer), " + title, runs, RunResult::e2eIntended),
-                    dir, "e2e-latency-" + label + ".png", charts));
-            files.add(save(latencyChart("Publish latency (send → broker ack), " + title, runs, RunResult::publishIntended),
-                    dir, "publish-latency-" + label + ".png", charts));
-            files.add(save(throughputChart("Acknowledged messages per second, " + title, runs),
+            if (runs.stream().anyMatch(RunResult::endToEndMeasured)) {
+                files.add(save(latencyChart("End-to-end latency (send → consumer), " + title, runs,
+                        RunResult::e2eIntended, name), dir, "e2e-latency-" + label + ".png", charts));
+            }
+            files.add(save(latencyChart("Publish latency (send → broker ack), " + title, runs,
+                    RunResult::publishIntended, name), dir, "publish-latency-" + label + ".png", charts));
+            files.add(save(throughputChart("Acknowledged messages per second, " + title, runs, name),
                     dir, "throughput-" + label + ".png", charts));
         }
         List<Long> fixedRates = rates.stream().filter(r -> r > 0).toList();
-        if (fixedRates.size() > 1) {
+        if (fixedRates.size() > 1 && report.runs().stream().anyMatch(RunResult::endToEndMeasured)) {
             charts.append("<h2>Rate sweep</h2>\n");
-            files.add(save(sweepChart(report), dir, "e2e-p99-by-rate.png", charts));
+            files.add(save(sweepChart(report, name), dir, "e2e-p99-by-rate.png", charts));
         }
         Path html = dir.resolve("report.html");
-        Files.writeString(html, page(report, charts.toString()));
+        Files.writeString(html, page(report, charts.toString(), name));
         files.add(html);
         return files;
     }
@@ -77,7 +82,8 @@ public final class HtmlReport {
     }
 
     /** Latency (ms, log scale) against percentile, the percentile axis stretched as log10(1 / (1 - p)). */
-    private static XYChart latencyChart(String title, List<RunResult> runs, Function<RunResult, Histogram> which) {
+    private static XYChart latencyChart(String title, List<RunResult> runs, Function<RunResult, Histogram> which,
+                                        Function<RunResult, String> name) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
                 .xAxisTitle("percentile in nines: 1 = 90%, 2 = 99%, 3 = 99.9%, 4 = 99.99%").yAxisTitle("ms (log)").build();
         chart.getStyler().setYAxisLogarithmic(true);
@@ -99,27 +105,27 @@ public final class HtmlReport {
             }
             x.add(x.isEmpty() ? 1 : Math.ceil(x.get(x.size() - 1) + 0.5));
             y.add(Math.max(0.001, h.getMaxValue() / 1000.0));
-            chart.addSeries(r.target(), x, y).setMarker(SeriesMarkers.NONE);
+            chart.addSeries(name.apply(r), x, y).setMarker(SeriesMarkers.NONE);
         }
         return chart;
     }
 
     /** End-to-end p99 (intended) against target rate, one series per target: where each broker stops coping. */
-    private static XYChart sweepChart(Report report) {
+    private static XYChart sweepChart(Report report, Function<RunResult, String> name) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("End-to-end p99 by target rate")
                 .xAxisTitle("target rate (msg/s)").yAxisTitle("e2e p99, ms (log)").build();
         chart.getStyler().setYAxisLogarithmic(true);
         Map<String, List<RunResult>> byTarget = new LinkedHashMap<>();
         report.runs().stream().filter(r -> r.targetRate() > 0 && r.status() != RunResult.Status.FAILED
                         && r.e2eIntended().getTotalCount() > 0)
-                .forEach(r -> byTarget.computeIfAbsent(r.target(), t -> new ArrayList<>()).add(r));
+                .forEach(r -> byTarget.computeIfAbsent(name.apply(r), t -> new ArrayList<>()).add(r));
         byTarget.forEach((target, runs) -> chart.addSeries(target,
                 runs.stream().map(r -> (double) r.targetRate()).toList(),
                 runs.stream().map(r -> Math.max(0.001, r.e2eIntended().getValueAtPercentile(99) / 1000.0)).toList()));
         return chart;
     }
 
-    private static XYChart throughputChart(String title, List<RunResult> runs) {
+    private static XYChart throughputChart(String title, List<RunResult> runs, Function<RunResult, String> name) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
                 .xAxisTitle("seconds since start (warm-up included)").yAxisTitle("msg/s (log)").build();
         chart.getStyler().setMarkerSize(3);
@@ -128,13 +134,13 @@ public final class HtmlReport {
             if (r.timeline().isEmpty()) {
                 continue;
             }
-            chart.addSeries(r.target(), r.timeline().stream().map(RunResult.Sample::second).toList(),
+            chart.addSeries(name.apply(r), r.timeline().stream().map(RunResult.Sample::second).toList(),
                     r.timeline().stream().map(t -> Math.max(1, t.publishRate())).toList());
         }
         return chart;
     }
 
-    private static String page(Report report, String charts) {
+    private static String page(Report report, String charts, Function<RunResult, String> name) {
         StringBuilder sb = new StringBuilder("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Polybus benchmark</title>\n"
                 + "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
                 + "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}th{background:#eee}"
@@ -146,7 +152,7 @@ public final class HtmlReport {
         sb.append("<h2>Workload</h2>\n").append(table(flatten(report.workload())));
         sb.append("<h2>Environment</h2>\n").append(table(report.environment()));
         for (RunResult r : report.runs()) {
-            sb.append("<h2>").append(escape(r.target() + " @ " + MarkdownTable.rate(r.targetRate()))).append("</h2>\n");
+            sb.append("<h2>").append(escape(name.apply(r) + " @ " + MarkdownTable.rate(r.targetRate()))).append("</h2>\n");
             sb.append(table(r.provenance()));
         }
         return sb.append("</body></html>\n").toString();

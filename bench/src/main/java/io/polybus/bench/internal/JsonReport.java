@@ -11,15 +11,19 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.zip.DataFormatException;
 
 /**
  * Writes a {@link Report} as JSON (schema {@value Report#SCHEMA}) and reads it back. Each latency histogram
  * is kept whole, in HdrHistogram's compressed encoding (base64, microseconds), next to its percentiles, so
- * any percentile can be recomputed later and runs can be merged or compared.
+ * any percentile can be recomputed later and runs can be merged or compared; the end-to-end histograms are
+ * null when they were not measured (separate phases). {@code comparisons} holds, per broker and rate, the
+ * Polybus ÷ raw ratio of each round and their median (derived from the runs, so not read back).
  */
 public final class JsonReport {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -41,6 +45,8 @@ public final class JsonReport {
             run.put("broker", r.broker());
             run.put("client", r.client());
             run.put("targetRate", r.targetRate());
+            run.put("round", r.round());
+            run.put("phases", r.phases().name().toLowerCase(Locale.ROOT));
             run.put("status", r.status().name());
             run.put("error", r.error());
             run.put("measuredSeconds", r.measuredSeconds());
@@ -54,18 +60,41 @@ public final class JsonReport {
             run.put("duplicated", r.duplicated());
             run.put("reordered", r.reordered());
             Map<String, Object> latency = new LinkedHashMap<>();
-            Histogram[] hs = {r.publishIntended(), r.publishActual(), r.e2eIntended(), r.e2eActual()};
-            for (int i = 0; i < hs.length; i++) {
-                latency.put(HISTOGRAMS[i], histogram(hs[i]));
-            }
+            latency.put(HISTOGRAMS[0], histogram(r.publishIntended()));
+            latency.put(HISTOGRAMS[1], histogram(r.publishActual()));
+            latency.put(HISTOGRAMS[2], r.endToEndMeasured() ? histogram(r.e2eIntended()) : null);
+            latency.put(HISTOGRAMS[3], r.endToEndMeasured() ? histogram(r.e2eActual()) : null);
             run.put("latencyMicros", latency);
             run.put("timeline", r.timeline());
             run.put("provenance", r.provenance());
             runs.add(run);
         }
         root.put("runs", runs);
+        root.put("comparisons", report.comparisons().stream().map(JsonReport::comparison).toList());
         root.put("notes", report.notes());
         JSON.writeValue(file.toFile(), root);
+    }
+
+    private static Map<String, Object> comparison(Report.Comparison c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("broker", c.broker());
+        m.put("targetRate", c.targetRate());
+        m.put("phases", c.phases().name().toLowerCase(Locale.ROOT));
+        m.put("rounds", c.rounds());
+        m.put("publishRatio", ratios(c.publish()));
+        if (!c.consume().isEmpty()) {
+            m.put("consumeRatio", ratios(c.consume()));
+        }
+        return m;
+    }
+
+    private static Map<String, Object> ratios(List<Double> ratios) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("median", Report.Comparison.median(ratios));
+        m.put("min", Collections.min(ratios));
+        m.put("max", Collections.max(ratios));
+        m.put("ratios", ratios);
+        return m;
     }
 
     private static Map<String, Object> histogram(Histogram h) {
@@ -98,7 +127,8 @@ public final class JsonReport {
             JsonNode lat = run.path("latencyMicros");
             Histogram[] hs = new Histogram[HISTOGRAMS.length];
             for (int i = 0; i < hs.length; i++) {
-                hs[i] = decode(lat.path(HISTOGRAMS[i]).path("hdrHistogram").asText());
+                JsonNode h = lat.path(HISTOGRAMS[i]);
+                hs[i] = h.isNull() ? new Histogram(3) : decode(h.path("hdrHistogram").asText());
             }
             List<RunResult.Sample> timeline = new ArrayList<>();
             for (JsonNode s : run.path("timeline")) {
@@ -106,7 +136,9 @@ public final class JsonReport {
                         s.path("consumeRate").asDouble(), s.path("e2eP99Micros").asLong()));
             }
             runs.add(new RunResult(run.path("broker").asText(), run.path("client").asText(),
-                    run.path("targetRate").asLong(), RunResult.Status.valueOf(run.path("status").asText()),
+                    run.path("targetRate").asLong(), run.path("round").asInt(1),
+                    Workload.Phases.valueOf(run.path("phases").asText("together").toUpperCase(Locale.ROOT)),
+                    RunResult.Status.valueOf(run.path("status").asText()),
                     run.path("error").isNull() ? null : run.path("error").asText(), run.path("measuredSeconds").asDouble(),
                     run.path("sent").asLong(), run.path("sendErrors").asLong(), run.path("received").asLong(),
                     run.path("publishRate").asDouble(), run.path("publishMBps").asDouble(), run.path("consumeRate").asDouble(),

@@ -13,7 +13,9 @@ import java.util.concurrent.atomic.LongAdder;
  * The latencies and counts of one run. Producer callbacks and consumers record concurrently (HdrHistogram
  * {@link Recorder}s, auto-resizing, so no sample is ever dropped or clamped); one sampler thread calls
  * {@link #sample} every second to move interval histograms into the totals and to extend the timeline.
- * Only messages whose intended send time is after the warm-up are measured.
+ * Only messages whose intended send time is after the warm-up are measured. When the phases are separate,
+ * end-to-end latency is not recorded (it would include the pause between the phases) and every delivery
+ * counts towards the consume rate.
  */
 final class RunMeter {
     private static final int DIGITS = 3;
@@ -28,19 +30,26 @@ final class RunMeter {
     private final Histogram totalE2eActual = new Histogram(DIGITS);
     private Histogram intervalE2e;
 
+    private final boolean endToEnd;
     private long startNanos;
     private volatile long measureStartNanos = Long.MAX_VALUE;
+    private volatile long consumersReadyNanos = Long.MAX_VALUE;
     private final LongAdder acked = new LongAdder();
     private final LongAdder received = new LongAdder();
     private final LongAdder measuredAcked = new LongAdder();
     private final LongAdder measuredReceived = new LongAdder();
     private final AtomicLong lastAckNanos = new AtomicLong();
+    private final AtomicLong firstReceiveNanos = new AtomicLong(Long.MAX_VALUE);
     private final AtomicLong lastReceiveNanos = new AtomicLong();
 
     private final List<RunResult.Sample> timeline = new ArrayList<>();
     private long lastSampleNanos;
     private long lastAcked;
     private long lastReceived;
+
+    RunMeter(Workload.Phases phases) {
+        this.endToEnd = phases == Workload.Phases.TOGETHER;
+    }
 
     /** The producers start at {@code beginNanos}; messages intended from {@code measureNanos} on are measured. */
     synchronized void start(long beginNanos, long measureNanos) {
@@ -51,6 +60,19 @@ final class RunMeter {
 
     long measureStartNanos() {
         return measureStartNanos;
+    }
+
+    /**
+     * Separate phases: every consumer is subscribed again, at {@code nanos}; the consume rate counts from then
+     * (or from the first delivery, if one came sooner).
+     */
+    void consumersReady(long nanos) {
+        consumersReadyNanos = nanos;
+    }
+
+    /** True once {@link #consumersReady} was called. */
+    boolean consuming() {
+        return consumersReadyNanos != Long.MAX_VALUE;
     }
 
     boolean measured(long intendedNanos) {
@@ -73,7 +95,12 @@ final class RunMeter {
     void received(Stamp stamp) {
         long now = System.nanoTime();
         received.increment();
-        if (measured(stamp.intendedNanos())) {
+        if (!endToEnd) {
+            if (firstReceiveNanos.get() == Long.MAX_VALUE) {
+                firstReceiveNanos.accumulateAndGet(now, Math::min);
+            }
+            lastReceiveNanos.accumulateAndGet(now, Math::max);
+        } else if (measured(stamp.intendedNanos())) {
             e2eIntended.recordValue(micros(now - stamp.intendedNanos()));
             e2eActual.recordValue(micros(now - stamp.sentNanos()));
             measuredReceived.increment();
@@ -123,14 +150,24 @@ final class RunMeter {
         return measuredAcked.sum();
     }
 
-    long measuredReceived() {
-        return measuredReceived.sum();
+    /** Seconds from the end of the warm-up to the last measured acknowledgement. */
+    double publishSeconds() {
+        long last = lastAckNanos.get();
+        return last <= measureStartNanos ? 0 : (last - measureStartNanos) / 1e9;
     }
 
-    /** Seconds from the end of the warm-up to the last measured acknowledgement (or delivery). */
-    double measuredSeconds(boolean publish) {
-        long last = publish ? lastAckNanos.get() : lastReceiveNanos.get();
-        return last <= measureStartNanos ? 0 : (last - measureStartNanos) / 1e9;
+    /**
+     * Deliveries per second over all groups. Together: of the measured messages, from the end of the warm-up
+     * to the last of them. Separate: of every delivery (the consumers read the whole topic), from the moment
+     * every consumer was subscribed again, or from the first delivery if that came sooner (a consumer may
+     * deliver before its subscribe returns, and the first consumers of a group read while later ones join),
+     * to the last delivery.
+     */
+    double consumeRate() {
+        long from = endToEnd ? measureStartNanos : Math.min(consumersReadyNanos, firstReceiveNanos.get());
+        long last = lastReceiveNanos.get();
+        long count = endToEnd ? measuredReceived.sum() : received.sum();
+        return last <= from ? 0 : count / ((last - from) / 1e9);
     }
 
     synchronized List<RunResult.Sample> timeline() {

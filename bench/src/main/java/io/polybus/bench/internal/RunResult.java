@@ -11,6 +11,8 @@ import java.util.Map;
  * @param broker          the broker type
  * @param client          {@code polybus} or {@code raw}
  * @param targetRate      msg/s the run aimed at, 0 for as fast as possible
+ * @param round           which round of the broker and rate this run was, from 1 (see the workload's {@code repeat})
+ * @param phases          whether the consumers read while the producers sent or afterwards
  * @param status          how it ended
  * @param error           why it failed or the first send error, else null
  * @param measuredSeconds from the end of the warm-up to the last acknowledgement
@@ -19,11 +21,15 @@ import java.util.Map;
  * @param received        deliveries over all groups (warm-up included)
  * @param publishRate     acknowledged msg/s in the measured window
  * @param publishMBps     acknowledged payload MB/s (10^6 bytes) in the measured window
- * @param consumeRate     deliveries per second over all groups in the measured window
+ * @param consumeRate     deliveries per second over all groups: with {@link Workload.Phases#TOGETHER}, of the
+ *                        messages sent after the warm-up, from the end of the warm-up to the last of them; with
+ *                        {@link Workload.Phases#SEPARATE}, of every delivery, from the moment every consumer was
+ *                        subscribed again to the last delivery
  * @param publishIntended send → ack, from the intended send time (free of coordinated omission)
  * @param publishActual   send → ack, from the actual send time
- * @param e2eIntended     send → consumer handler, from the intended send time
- * @param e2eActual       send → consumer handler, from the actual send time
+ * @param e2eIntended     send → consumer handler, from the intended send time; empty when the phases are
+ *                        separate (it would measure the pause between them)
+ * @param e2eActual       send → consumer handler, from the actual send time; empty when the phases are separate
  * @param lost            acknowledged messages some group never received (any fails the run)
  * @param duplicated      deliveries of a message a group had already received
  * @param reordered       messages a group received after a later one of the same producer and key; -1 when the
@@ -31,7 +37,8 @@ import java.util.Map;
  * @param timeline        one sample per second
  * @param provenance      the effective settings and versions of this run
  */
-public record RunResult(String broker, String client, long targetRate, Status status, String error,
+public record RunResult(String broker, String client, long targetRate, int round, Workload.Phases phases,
+                        Status status, String error,
                         double measuredSeconds, long sent, long sendErrors, long received,
                         double publishRate, double publishMBps, double consumeRate,
                         Histogram publishIntended, Histogram publishActual, Histogram e2eIntended, Histogram e2eActual,
@@ -68,5 +75,10 @@ public record RunResult(String broker, String client, long targetRate, Status st
 
     public boolean passed() {
         return status == Status.OK;
+    }
+
+    /** False when the phases were separate: the end-to-end histograms are empty, not zero. */
+    public boolean endToEndMeasured() {
+        return phases == Workload.Phases.TOGETHER;
     }
 }

@@ -39,20 +39,32 @@ import java.util.Set;
  * @param drainTimeout      how long consumers may go without progress before the missing messages count as lost
  * @param injectLoss        messages each run pretends were acknowledged but never sends: a self-test of the
  *                          loss detector, 0 in real runs
+ * @param phases            whether producers and consumers run at the same time or one after the other
+ * @param repeat            rounds per broker and rate, each running the raw client and then Polybus
  * @param brokers           per broker type, the connection settings of the raw client and, under
  *                          {@code polybus}, the provider configuration handed to {@code Brokers.open}
  */
 public record Workload(String name, int topics, int partitions, int messageSize, Path payloadFile, int keys,
                        KeyDistribution keyDistribution, int producers, int groups, int consumersPerGroup,
                        List<Long> rates, Duration warmup, Duration duration, long messages, Duration drainTimeout,
-                       int injectLoss, Map<String, Map<String, Object>> brokers) {
+                       int injectLoss, Phases phases, int repeat, Map<String, Map<String, Object>> brokers) {
 
     /** How a producer picks the key of its next message. */
     public enum KeyDistribution { ROUND_ROBIN, RANDOM }
 
+    /**
+     * When consumers read. {@link #TOGETHER}: while the producers send (end-to-end latency is measured).
+     * {@link #SEPARATE}: after every send is acknowledged, so publish and consume throughput are each
+     * measured alone, as kafka-producer-perf-test and kafka-consumer-perf-test do.
+     */
+    public enum Phases { TOGETHER, SEPARATE }
+
+    /** Most rounds of {@code repeat}. */
+    static final int MAX_REPEAT = 100;
+
     private static final Set<String> KNOWN = Set.of("name", "topics", "partitions", "message-size", "payload-file",
             "keys", "key-distribution", "producers", "groups", "consumers-per-group", "rate", "warmup", "duration",
-            "messages", "drain-timeout", "inject-loss", "brokers");
+            "messages", "drain-timeout", "inject-loss", "phases", "repeat", "brokers");
 
     /** Default connection settings of the raw clients, used for keys a workload leaves out. */
     static final Map<String, Map<String, Object>> DEFAULT_BROKERS = Map.of(
@@ -127,6 +139,13 @@ public record Workload(String name, int topics, int partitions, int messageSize,
         } catch (IllegalArgumentException e) {
             throw new ConfigException("key-distribution", dist, "one of round-robin, random");
         }
+        Phases phases;
+        String phasesValue = String.valueOf(map.getOrDefault("phases", "together"));
+        try {
+            phases = Phases.valueOf(phasesValue.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("phases", phasesValue, "one of together, separate");
+        }
         Duration duration = duration(map, "duration", "30s");
         long messages = longValue(map, "messages", 0);
         if (duration.isZero() && messages == 0) {
@@ -145,6 +164,7 @@ public record Workload(String name, int topics, int partitions, int messageSize,
                 duration, messages,
                 duration(map, "drain-timeout", "30s"),
                 integer(map, "inject-loss", 0, 0, Integer.MAX_VALUE),
+                phases, repeat(map.getOrDefault("repeat", 1)),
                 brokers(map.get("brokers")));
     }
 
@@ -176,31 +196,58 @@ public record Workload(String name, int topics, int partitions, int messageSize,
         m.put("messages", messages);
         m.put("drain-timeout", drainTimeout.toString());
         m.put("inject-loss", injectLoss);
+        m.put("phases", phases.name().toLowerCase(Locale.ROOT));
+        m.put("repeat", repeat);
         return m;
     }
 
     /** A copy with other rates, e.g. from the command line. */
     public Workload withRates(List<Long> newRates) {
         return new Workload(name, topics, partitions, messageSize, payloadFile, keys, keyDistribution, producers,
-                groups, consumersPerGroup, newRates, warmup, duration, messages, drainTimeout, injectLoss, brokers);
+                groups, consumersPerGroup, newRates, warmup, duration, messages, drainTimeout, injectLoss, phases, repeat, brokers);
     }
 
     /** A copy measuring for {@code newDuration} (and not a message count). */
     public Workload withDuration(Duration newDuration) {
         return new Workload(name, topics, partitions, messageSize, payloadFile, keys, keyDistribution, producers,
-                groups, consumersPerGroup, rates, warmup, newDuration, 0, drainTimeout, injectLoss, brokers);
+                groups, consumersPerGroup, rates, warmup, newDuration, 0, drainTimeout, injectLoss, phases, repeat, brokers);
     }
 
     /** A copy that warms up for {@code newWarmup}. */
     public Workload withWarmup(Duration newWarmup) {
         return new Workload(name, topics, partitions, messageSize, payloadFile, keys, keyDistribution, producers,
-                groups, consumersPerGroup, rates, newWarmup, duration, messages, drainTimeout, injectLoss, brokers);
+                groups, consumersPerGroup, rates, newWarmup, duration, messages, drainTimeout, injectLoss, phases, repeat, brokers);
     }
 
     /** A copy that pretends {@code lost} messages were acknowledged but never sends them. */
     public Workload withInjectedLoss(int lost) {
         return new Workload(name, topics, partitions, messageSize, payloadFile, keys, keyDistribution, producers,
-                groups, consumersPerGroup, rates, warmup, duration, messages, drainTimeout, lost, brokers);
+                groups, consumersPerGroup, rates, warmup, duration, messages, drainTimeout, lost, phases, repeat, brokers);
+    }
+
+    /** A copy that runs {@code rounds} rounds per broker and rate. */
+    public Workload withRepeat(int rounds) {
+        return new Workload(name, topics, partitions, messageSize, payloadFile, keys, keyDistribution, producers,
+                groups, consumersPerGroup, rates, warmup, duration, messages, drainTimeout, injectLoss, phases, rounds,
+                brokers);
+    }
+
+    /**
+     * Parses a number of rounds, e.g. from the command line.
+     *
+     * @throws ConfigException naming {@code repeat} unless it is a whole number from 1 to {@value #MAX_REPEAT}
+     */
+    public static int repeat(Object value) {
+        String text = String.valueOf(value).trim();
+        try {
+            int rounds = Integer.parseInt(text.replace("_", ""));
+            if (rounds < 1 || rounds > MAX_REPEAT) {
+                throw new NumberFormatException();
+            }
+            return rounds;
+        } catch (NumberFormatException e) {
+            throw new ConfigException("repeat", text, "a whole number from 1 to " + MAX_REPEAT);
+        }
     }
 
     /** Parses {@code max}, a number, or a list of them (a sweep). */

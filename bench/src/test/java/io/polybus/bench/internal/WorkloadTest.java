@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -26,6 +27,24 @@ class WorkloadTest {
         assertEquals(Duration.ofSeconds(30), w.duration());
         assertEquals("localhost:9092", w.broker("kafka").get("bootstrap-servers"));
         assertEquals(5672, w.broker("rabbitmq").get("port"));
+        assertEquals(Workload.Phases.TOGETHER, w.phases());
+        assertEquals(1, w.repeat());
+    }
+
+    @Test
+    void readsPhasesAndRepeat() {
+        Workload w = Workload.parse("""
+                phases: separate
+                repeat: 3
+                """, null);
+
+        assertEquals(Workload.Phases.SEPARATE, w.phases());
+        assertEquals(3, w.repeat());
+        assertEquals("separate", w.describe().get("phases"));
+        assertEquals(3, w.describe().get("repeat"));
+        assertEquals(Workload.Phases.TOGETHER, Workload.parse("phases: Together", null).phases());
+        assertEquals(5, w.withRepeat(5).repeat());
+        assertEquals(7, Workload.repeat("7"), "as from --repeat");
     }
 
     @Test
@@ -43,6 +62,19 @@ class WorkloadTest {
         assertEquals(5000, w.messages());
         assertEquals(6380, w.broker("redis").get("port"));
         assertEquals("127.0.0.1", w.broker("redis").get("host"), "defaults fill the keys left out");
+    }
+
+    @Test
+    void produceThenConsumeWorkloadMeasuresEachSideAloneWithPolybusKafkaOnOnePartition() {
+        Workload w = Workload.read(Path.of("workloads/produce-then-consume.yaml"));
+
+        assertEquals(Workload.Phases.SEPARATE, w.phases());
+        assertEquals(3, w.repeat());
+        assertEquals(1_000_000, w.messages());
+        assertEquals(List.of(0L), w.rates());
+        assertEquals(1, w.partitions());
+        assertEquals(Map.of("bootstrap-servers", "localhost:9092", "partitions", 1, "linger", "5ms", "batch-size", "64KiB"),
+                w.broker("kafka").get("polybus"));
     }
 
     @Test
@@ -67,5 +99,15 @@ class WorkloadTest {
 
         ConfigException dist = assertThrows(ConfigException.class, () -> Workload.parse("key-distribution: zipf", null));
         assertTrue(dist.getMessage().contains("round-robin, random"), dist.getMessage());
+
+        ConfigException phases = assertThrows(ConfigException.class, () -> Workload.parse("phases: apart", null));
+        assertTrue(phases.getMessage().contains("phases") && phases.getMessage().contains("apart")
+                && phases.getMessage().contains("together, separate"), phases.getMessage());
+
+        for (String bad : new String[] {"0", "-1", "three", "101"}) {
+            ConfigException repeat = assertThrows(ConfigException.class, () -> Workload.parse("repeat: " + bad, null));
+            assertTrue(repeat.getMessage().contains("repeat") && repeat.getMessage().contains(bad)
+                    && repeat.getMessage().contains("from 1 to 100"), repeat.getMessage());
+        }
     }
 }
