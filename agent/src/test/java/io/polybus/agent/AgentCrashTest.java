@@ -6,8 +6,10 @@ import io.polybus.Brokers;
 import io.polybus.Config;
 import io.polybus.Consumer;
 import io.polybus.ConsumerOptions;
-import org.junit.jupiter.api.Test;
+import io.polybus.agent.internal.EventPack;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,8 +45,9 @@ public abstract class AgentCrashTest {
         return "logs-crash-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
-    @Test
-    void killNineWhileShippingLosesNoLine() throws Exception {
+    @ParameterizedTest(name = "events-per-message {0}")
+    @ValueSource(ints = {1, 32})
+    void killNineWhileShippingLosesNoLine(int eventsPerMessage) throws Exception {
         String topic = newTopic();
         Map<Integer, Integer> received = new ConcurrentHashMap<>();
         AtomicLong duplicates = new AtomicLong();
@@ -52,7 +55,7 @@ public abstract class AgentCrashTest {
         Files.createFile(log);
         Path config = dir.resolve("agent.yaml");
         Files.writeString(config, "agent: {host: crash, data-dir: '" + dir.resolve("data") + "', checkpoint-interval: 50ms}\n"
-                + "delivery: {retry-backoff: 20ms, retry-backoff-max: 500ms, batch-events: 256}\n"
+                + "delivery: {retry-backoff: 20ms, retry-backoff-max: 500ms, batch-events: 256, events-per-message: " + eventsPerMessage + "}\n"
                 + AgentEndToEndTest.brokerYaml(brokerConfig())
                 + "sources:\n  - {name: app, type: file, paths: ['" + dir + "/app.log*'], scan-interval: 50ms, topic: " + topic
                 + ", processors: [{type: regex, pattern: '^line-(?<n>\\d+)', numbers: [n]}]}\n");
@@ -60,9 +63,11 @@ public abstract class AgentCrashTest {
         int written = 0;
         try (Broker broker = Brokers.open(brokerConfig());
              Consumer ignored = broker.subscribe(ConsumerOptions.builder(topic, "crash-check").ackMode(AckMode.AUTO).build(), d -> {
-                 int n = AgentFixture.JSON.readTree(d.message().unsafePayload()).at("/fields/n").asInt();
-                 if (received.merge(n, 1, Integer::sum) > 1) {
-                     duplicates.incrementAndGet();
+                 for (byte[] event : EventPack.events(d.message())) {
+                     int n = AgentFixture.JSON.readTree(event).at("/fields/n").asInt();
+                     if (received.merge(n, 1, Integer::sum) > 1) {
+                         duplicates.incrementAndGet();
+                     }
                  }
              })) {
             for (int round = 0; round < KILLS; round++) {
@@ -92,6 +97,7 @@ public abstract class AgentCrashTest {
             }
         }
         assertEquals(written, received.size(), "no line lost across " + KILLS + " kill -9");
-        System.out.printf("%s: %d lines, %d kill -9, %d duplicates%n", getClass().getSimpleName(), written, KILLS, duplicates.get());
+        System.out.printf("%s (events-per-message %d): %d lines, %d kill -9, %d duplicates%n", getClass().getSimpleName(),
+                eventsPerMessage, written, KILLS, duplicates.get());
     }
 }

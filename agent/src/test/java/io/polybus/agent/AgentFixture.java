@@ -10,6 +10,8 @@ import io.polybus.Brokers;
 import io.polybus.Config;
 import io.polybus.Consumer;
 import io.polybus.ConsumerOptions;
+import io.polybus.Message;
+import io.polybus.agent.internal.EventPack;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -23,7 +25,8 @@ import java.util.UUID;
 
 /**
  * One test's agent on its own in-process memory broker, and a plain consumer of the topic that keeps every
- * event. The consumer's broker handle stays open across agent restarts, so the topic outlives each agent.
+ * message and every event (a pack split into its events). The consumer's broker handle stays open across agent
+ * restarts, so the topic outlives each agent.
  */
 final class AgentFixture implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -33,6 +36,7 @@ final class AgentFixture implements AutoCloseable {
     final Broker broker;
     final List<JsonNode> events = Collections.synchronizedList(new ArrayList<>());
     final List<String> keys = Collections.synchronizedList(new ArrayList<>());
+    final List<Message> received = Collections.synchronizedList(new ArrayList<>());
     private final List<Consumer> consumers = new ArrayList<>();
     MeterRegistry registry;
     Agent agent;
@@ -52,10 +56,13 @@ final class AgentFixture implements AutoCloseable {
         for (String topic : topics) {
             consumers.add(broker.subscribe(ConsumerOptions.builder(topic, "check").ackMode(AckMode.AUTO).build(), d -> {
                 try {
-                    JsonNode event = JSON.readTree(d.message().unsafePayload());
-                    ((com.fasterxml.jackson.databind.node.ObjectNode) event).put("_topic", d.message().topic());
-                    keys.add(d.message().keyAsString());
-                    events.add(event);
+                    received.add(d.message());
+                    for (byte[] payload : EventPack.events(d.message())) {
+                        JsonNode event = JSON.readTree(payload);
+                        ((com.fasterxml.jackson.databind.node.ObjectNode) event).put("_topic", d.message().topic());
+                        keys.add(d.message().keyAsString());
+                        events.add(event);
+                    }
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -74,6 +81,11 @@ final class AgentFixture implements AutoCloseable {
                 + "broker:\n  type: memory\n  name: " + brokerName + "\n"
                 + extraTopLevel
                 + "sources:\n" + sources;
+    }
+
+    /** {@code yaml} (from {@link #yaml}) with {@code delivery.events-per-message} set to {@code n}. */
+    static String eventsPerMessage(String yaml, int n) {
+        return yaml.replace("  batch-events: 64\n", "  batch-events: 64\n  events-per-message: " + n + "\n");
     }
 
     /**

@@ -2,7 +2,8 @@ package io.polybus.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.polybus.agent.metrics.PrometheusText;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
@@ -24,8 +25,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AgentWithMonitorTest {
     private final HttpClient http = HttpClient.newHttpClient();
 
-    @Test
-    void burstOfServerErrorsFiresOneAlertAndMetricsAgreeWithTheLinesShipped(@TempDir Path dir) throws Exception {
+    @ParameterizedTest(name = "events-per-message {0}")
+    @ValueSource(ints = {1, 16})
+    void burstOfServerErrorsFiresOneAlertAndMetricsAgreeWithTheLinesShipped(int eventsPerMessage, @TempDir Path dir)
+            throws Exception {
         Path logs = Files.createDirectories(dir.resolve("logs"));
         Path alerts = dir.resolve("alerts.jsonl");
         List<String> lines = new ArrayList<>();
@@ -36,7 +39,7 @@ class AgentWithMonitorTest {
         Files.write(logs.resolve("access.log"), lines);
 
         try (AgentFixture f = new AgentFixture(dir)) {
-            String yaml = f.yaml(AgentFixture.fileSource("nginx", logs + "/*.log", "    processors:\n      - type: json\n"),
+            String yaml = AgentFixture.eventsPerMessage(f.yaml(AgentFixture.fileSource("nginx", logs + "/*.log", "    processors:\n      - type: json\n"),
                     """
                     monitor:
                       topic: logs
@@ -52,7 +55,7 @@ class AgentWithMonitorTest {
                           path: '%s'
                     metrics:
                       port: 0
-                    """.formatted(alerts));
+                    """.formatted(alerts)), eventsPerMessage);
             Agent agent = f.start(yaml);
 
             await().atMost(Duration.ofSeconds(30)).until(() -> f.events.size() == 40);

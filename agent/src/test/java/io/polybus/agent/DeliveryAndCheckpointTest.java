@@ -4,9 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.polybus.Consumer;
 import io.polybus.ConsumerOptions;
 import io.polybus.Delivery;
+import io.polybus.agent.internal.EventPack;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -58,12 +61,13 @@ class DeliveryAndCheckpointTest {
         return -1;
     }
 
-    @Test
-    void restartResumesAtTheCheckpointWithoutDuplicates() throws IOException {
+    @ParameterizedTest(name = "events-per-message {0}")
+    @ValueSource(ints = {1, 16})
+    void restartResumesAtTheCheckpointWithoutDuplicates(int eventsPerMessage) throws IOException {
         fx = new AgentFixture(dir);
         Path log = dir.resolve("app.log");
         append(log, lines(0, 300));
-        String yaml = fx.yaml(AgentFixture.fileSource("app", log.toString(), ""));
+        String yaml = AgentFixture.eventsPerMessage(fx.yaml(AgentFixture.fileSource("app", log.toString(), "")), eventsPerMessage);
         fx.start(yaml);
         await().atMost(WAIT).until(() -> fx.events.size() >= 300);
         fx.stopAgent();
@@ -117,15 +121,19 @@ class DeliveryAndCheckpointTest {
         assertTrue(e.getMessage().contains("in use by another agent"), e.getMessage());
     }
 
-    @Test
-    void whenTheBrokerStopsTakingEventsReadingStopsRetriesRunAndNothingIsLostOrCheckpointedEarly() throws Exception {
+    @ParameterizedTest(name = "events-per-message {0}")
+    @ValueSource(ints = {1, 16})
+    void whenTheBrokerStopsTakingEventsReadingStopsRetriesRunAndNothingIsLostOrCheckpointedEarly(int eventsPerMessage)
+            throws Exception {
         fx = new AgentFixture(dir, io.polybus.Config.of("max-group-bytes", "16KiB"), "unused");
         // A group that takes deliveries and holds them: the broker's group buffer fills and sends time out.
         List<Delivery> held = new ArrayList<>();
         Set<String> seen = ConcurrentHashMap.newKeySet();
         AtomicBoolean released = new AtomicBoolean();
         Consumer slow = fx.broker.subscribe(ConsumerOptions.builder("logs", "slow").prefetch(1).build(), d -> {
-            seen.add(AgentFixture.JSON.readTree(d.message().unsafePayload()).get("message").asText());
+            for (byte[] event : EventPack.events(d.message())) {
+                seen.add(AgentFixture.JSON.readTree(event).get("message").asText());
+            }
             synchronized (held) {
                 if (released.get()) {
                     d.ack();
@@ -136,7 +144,7 @@ class DeliveryAndCheckpointTest {
         });
         Path log = dir.resolve("app.log");
         append(log, lines(0, 2000));
-        String yaml = fx.yaml(AgentFixture.fileSource("app", log.toString(), ""))
+        String yaml = AgentFixture.eventsPerMessage(fx.yaml(AgentFixture.fileSource("app", log.toString(), "")), eventsPerMessage)
                 .replace("name: " + fx.brokerName, "name: " + fx.brokerName + "\n  max-group-bytes: 16KiB")
                 .replace("retry-backoff: 10ms", "retry-backoff: 10ms\n  send-timeout: 50ms\n  max-bytes-in-flight: 64KiB");
         fx.start(yaml);

@@ -9,11 +9,13 @@ import io.polybus.ConsumerOptions;
 import io.polybus.Message;
 import io.polybus.PolybusException;
 import io.polybus.StartPosition;
+import io.polybus.agent.internal.EventPack;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import sun.misc.Signal;
 
+import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -22,7 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /** {@code polybus consume -t topic}: prints a topic's messages as they arrive, like kcat -C. */
 @Command(name = "consume", mixinStandardHelpOptions = true,
-        description = "Print the messages of a topic, one per line, acknowledging each; Ctrl-C to stop.")
+        description = "Print the messages of a topic, one per line (a pack of agent events: one line per event), "
+                + "acknowledging each; Ctrl-C to stop.")
 public final class ConsumeCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -41,7 +44,7 @@ public final class ConsumeCommand implements Callable<Integer> {
     @Option(names = "--from", defaultValue = "LATEST", description = "Where a new group starts: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
     StartPosition from;
 
-    @Option(names = {"-n", "--count"}, description = "Exit after this many messages.")
+    @Option(names = {"-n", "--count"}, description = "Exit after this many messages (a pack counts its events; one printed in part is not acknowledged).")
     Long count;
 
     @Option(names = "--idle-exit", paramLabel = "DURATION", description = "Exit when no message arrived for this long, e.g. 5s.")
@@ -61,15 +64,21 @@ public final class ConsumeCommand implements Callable<Integer> {
         long idleNanos = idleExit == null ? Long.MAX_VALUE : io.polybus.spi.ConfigDef.parseDuration(idleExit).toNanos();
         try (Broker b = Brokers.open(broker.brokerConfig());
              Consumer ignored = b.subscribe(ConsumerOptions.builder(topic, g).startFrom(from).build(), d -> {
-                 if (count != null && received.get() >= count) {
-                     return;
+                 boolean all = true;
+                 for (byte[] event : EventPack.events(d.message())) {
+                     if (count != null && received.get() >= count) {
+                         all = false;
+                         break;
+                     }
+                     print(d.message(), event);
+                     if (count != null && received.incrementAndGet() >= count) {
+                         done.countDown();
+                     }
                  }
-                 print(d.message());
-                 d.ack();
+                 if (all) {
+                     d.ack();
+                 }
                  lastNanos.set(System.nanoTime());
-                 if (count != null && received.incrementAndGet() >= count) {
-                     done.countDown();
-                 }
              })) {
             while (!done.await(100, TimeUnit.MILLISECONDS)) {
                 if (System.nanoTime() - lastNanos.get() > idleNanos) {
@@ -83,15 +92,22 @@ public final class ConsumeCommand implements Callable<Integer> {
         }
     }
 
-    private synchronized void print(Message m) {
+    /** Prints one event of {@code m} (its payload, or one line of a pack, shown with the pack headers left out). */
+    private synchronized void print(Message m, byte[] event) {
+        String payload = new String(event, StandardCharsets.UTF_8);
         if (format == Format.PAYLOAD) {
-            System.out.println(m.payloadAsString());
+            System.out.println(payload);
         } else {
             ObjectNode n = JSON.createObjectNode();
             n.put("topic", m.topic()).put("key", m.keyAsString()).put("id", m.id())
-                    .put("timestamp", m.timestamp().toString()).put("payload", m.payloadAsString());
+                    .put("timestamp", m.timestamp().toString()).put("payload", payload);
             ObjectNode h = n.putObject("headers");
-            m.headers().forEach(h::put);
+            boolean pack = EventPack.isPack(m);
+            m.headers().forEach((name, value) -> {
+                if (!pack || !name.equals(EventPack.CONTENT_TYPE_HEADER) && !name.equals(EventPack.COUNT_HEADER)) {
+                    h.put(name, value);
+                }
+            });
             System.out.println(n);
         }
         System.out.flush();

@@ -76,7 +76,7 @@ public final class AgentRuntime {
         lifecycle = new Lifecycle(once, settings.sources().size());
         for (Settings.Source s : settings.sources()) {
             Settings.Source parsed = s.type().equals("syslog") ? SyslogSource.withParser(s, metrics) : s;
-            Pipeline pipeline = new Pipeline(parsed, settings.host(), shipper, metrics.source(s.name()), lifecycle::stopping);
+            Pipeline pipeline = new Pipeline(parsed, settings.host(), settings.delivery(), shipper, metrics.source(s.name()), lifecycle::stopping);
             Runnable r;
             if (s.type().equals("stdin")) {
                 r = new StdinSource(s, pipeline, settings.delivery().batchEvents(), lifecycle, stdin);

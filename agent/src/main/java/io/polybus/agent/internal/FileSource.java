@@ -127,6 +127,9 @@ final class FileSource implements Runnable {
                     }
                 }
                 housekeeping(System.nanoTime());
+                if (!pipeline.flush()) {
+                    break;
+                }
                 if (!progress) {
                     if (lifecycle.once() && finishOnce()) {
                         break;
@@ -138,6 +141,7 @@ final class FileSource implements Runnable {
         } catch (RuntimeException e) {
             log.error("source '{}' failed; it stops reading", source.name(), e);
         } finally {
+            pipeline.flush();
             for (TrackedFile f : files.values()) {
                 f.tracker.seal();
                 closeChannel(f);

@@ -1,6 +1,8 @@
 package io.polybus.agent.internal;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -69,10 +71,31 @@ public final class OffsetTracker {
         }
     }
 
-    /** Records read together; done when its pending count (events in flight plus the open guard) is zero. */
-    static final class Batch {
-        private final OffsetTracker tracker;
+    /**
+     * Something in flight that is done when every hold on it was released; it starts with one hold, the open
+     * guard, released when nothing more joins it.
+     */
+    abstract static class Hold {
         private final AtomicInteger pending = new AtomicInteger(1);
+
+        /** One more message of this is in flight. */
+        void hold() {
+            pending.incrementAndGet();
+        }
+
+        /** One message of this was acknowledged (or settled for good). */
+        void release() {
+            if (pending.decrementAndGet() == 0) {
+                done();
+            }
+        }
+
+        abstract void done();
+    }
+
+    /** Records read together; done when its events in flight are acknowledged and it was sealed. */
+    static final class Batch extends Hold {
+        private final OffsetTracker tracker;
         private long endOffset;
         private int records;
         private volatile boolean done;
@@ -82,17 +105,31 @@ public final class OffsetTracker {
             this.endOffset = tracker.acked;
         }
 
-        /** One more event of this batch is in flight. */
-        void hold() {
-            pending.incrementAndGet();
+        @Override
+        void done() {
+            done = true;
+            tracker.completed();
+        }
+    }
+
+    /**
+     * Events of several batches sent as one message (a pack): holds each of their batches once, and releases
+     * them when the message is acknowledged, so no checkpoint passes an event of an unacknowledged pack.
+     */
+    static final class Group extends Hold {
+        private final List<Batch> batches = new ArrayList<>(2);
+
+        /** An event of {@code batch} joins the group (reader thread, before the group is sent). */
+        void add(Batch batch) {
+            if (batches.isEmpty() || batches.get(batches.size() - 1) != batch) {
+                batch.hold();
+                batches.add(batch);
+            }
         }
 
-        /** One event of this batch was acknowledged (or settled for good). */
-        void release() {
-            if (pending.decrementAndGet() == 0) {
-                done = true;
-                tracker.completed();
-            }
+        @Override
+        void done() {
+            batches.forEach(Batch::release);
         }
     }
 }

@@ -6,11 +6,15 @@ import io.polybus.agent.LogEvent;
 import io.polybus.agent.Processor;
 
 import java.util.List;
+import java.util.Objects;
 import java.util.function.BooleanSupplier;
 
 /**
- * Turns one source's records into broker messages: event, processor chain, JSON, topic and key, send. One per
- * source, used by that source's thread only.
+ * Turns one source's records into broker messages: event, processor chain, JSON, topic and key, send. With
+ * {@code delivery.events-per-message} above 1, consecutive events for the same topic and key are packed into one
+ * message ({@link EventPack}), sent when full, when the topic or key changes, and when the source calls
+ * {@link #flush} (at the end of each read round and when it stops). One per source, used by that source's thread
+ * only.
  */
 final class Pipeline {
     static final int SPLIT = 1;
@@ -37,17 +41,29 @@ final class Pipeline {
     private final BooleanSupplier stopping;
     private final Processor.Chain[] chain;
     private final long maxMessageBytes;
+    private final int eventsPerMessage;
+    private final long maxPackBytes;
+    /** The events not yet sent, when packing; null when every event is its own message. */
+    private final EventPack pack;
 
     private OffsetTracker.Batch batch;
     private int proceeded;
+    private OffsetTracker.Group group;
+    private String packTopic;
+    private String packKey;
+    private long packTimestamp;
 
-    Pipeline(Settings.Source source, String host, Shipper shipper, AgentMetrics.SourceMeters meters, BooleanSupplier stopping) {
+    Pipeline(Settings.Source source, String host, Settings.Delivery delivery, Shipper shipper,
+             AgentMetrics.SourceMeters meters, BooleanSupplier stopping) {
         this.source = source;
         this.event = new Event(host, source.type(), source.name(), source.charset());
         this.shipper = shipper;
         this.meters = meters;
         this.stopping = stopping;
         this.maxMessageBytes = shipper.maxMessageBytes();
+        this.eventsPerMessage = delivery.eventsPerMessage();
+        this.maxPackBytes = Math.min(delivery.maxMessageBytes(), maxMessageBytes);
+        this.pack = eventsPerMessage > 1 ? new EventPack() : null;
         List<Processor> processors = source.processors();
         this.chain = new Processor.Chain[processors.size() + 1];
         chain[processors.size()] = this::deliver;
@@ -111,13 +127,65 @@ final class Pipeline {
         if (payload.length + keyBytes > maxMessageBytes) {
             payload = shorten(key, keyBytes);
         }
+        if (pack != null) {
+            if (pack.count() > 0 && (!topic.equals(packTopic) || !Objects.equals(key, packKey)
+                    || packBytes(pack.lengthWith(payload.length), keyBytes) > maxPackBytes) && !flush()) {
+                proceeded = -1;
+                return;
+            }
+            if (packBytes(payload.length, keyBytes) <= maxPackBytes) {
+                addToPack(payload, topic, key, e.timestampMillis());
+                proceeded++;
+                if (pack.count() >= eventsPerMessage && !flush()) {
+                    proceeded = -1;
+                }
+                return;
+            }
+        }
         Message message = Message.builder(topic).key(key).timestampMillis(e.timestampMillis())
                 .payload(payload, AS_IS).build();
-        if (shipper.send(message, batch, meters, stopping)) {
+        if (shipper.send(message, 1, batch, meters, stopping)) {
             proceeded++;
         } else {
             proceeded = -1;
         }
+    }
+
+    private static long packBytes(int payloadBytes, int keyBytes) {
+        return (long) payloadBytes + keyBytes + EventPack.HEADER_BYTES;
+    }
+
+    private void addToPack(byte[] payload, String topic, String key, long timestampMillis) {
+        if (pack.count() == 0) {
+            group = new OffsetTracker.Group();
+            packTopic = topic;
+            packKey = key;
+            packTimestamp = timestampMillis;
+        }
+        group.add(batch);
+        pack.add(payload);
+    }
+
+    /**
+     * Sends the events packed so far, if any. The sources call it at the end of each read round, after a
+     * multi-line event was sent on its timeout, and when they stop, so packing adds no latency.
+     *
+     * @return false when the agent stopped while the pack waited for room to send (its events then stay
+     *         unacknowledged, so the checkpoint stays before them)
+     */
+    boolean flush() {
+        if (pack == null || pack.count() == 0) {
+            return true;
+        }
+        int events = pack.count();
+        Message message = pack.take(Message.builder(packTopic).key(packKey).timestampMillis(packTimestamp));
+        OffsetTracker.Group sent = group;
+        group = null;
+        if (!shipper.send(message, events, sent, meters, stopping)) {
+            return false;
+        }
+        sent.release();
+        return true;
     }
 
     /** Cuts the message so that the event fits the broker's limit even if every char became a 6-byte escape. */

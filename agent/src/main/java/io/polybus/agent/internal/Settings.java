@@ -46,8 +46,9 @@ public record Settings(String host, Path dataDir, boolean checkpoints, Duration 
     public static final String DEFAULT_TOPIC = "logs";
 
     /** How events reach the broker. */
-    public record Delivery(long maxBytesInFlight, int batchEvents, Duration sendTimeout, Duration retryBackoff,
-                           Duration retryBackoffMax, Duration shutdownTimeout) {
+    public record Delivery(long maxBytesInFlight, int batchEvents, int eventsPerMessage, long maxMessageBytes,
+                           Duration sendTimeout, Duration retryBackoff, Duration retryBackoffMax,
+                           Duration shutdownTimeout) {
     }
 
     /** What the agent prints for people while it runs ({@code agent --show} turns it on too). */
@@ -145,6 +146,8 @@ public record Settings(String host, Path dataDir, boolean checkpoints, Duration 
         Delivery delivery = new Delivery(
                 d.size("max-bytes-in-flight", 1L << 20, 64 << 10, 1L << 34),
                 d.integer("batch-events", 2048, 1, 1 << 20),
+                d.integer("events-per-message", 1, 1, 1 << 16),
+                d.size("max-message-bytes", 256 << 10, 1 << 10, 1L << 30),
                 d.duration("send-timeout", Duration.ofSeconds(30), Duration.ofMillis(1)),
                 d.duration("retry-backoff", Duration.ofMillis(200), Duration.ofMillis(1)),
                 d.duration("retry-backoff-max", Duration.ofSeconds(10), Duration.ofMillis(1)),

@@ -27,7 +27,8 @@ import java.util.function.BooleanSupplier;
  * past that {@link #send} waits, which stops the reading thread (backpressure). A failed send is retried with
  * exponential backoff until the broker takes it, however long that is; the log and
  * {@code polybus.agent.broker.connected} say when the broker is failing and when it is back. Each
- * acknowledgement releases one hold on the event's batch, which moves the checkpoint. Thread-safe.
+ * acknowledgement releases one hold on the message's batch (or, for a pack of events, on its group of batches),
+ * which moves the checkpoint. Thread-safe.
  */
 public final class Shipper implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Shipper.class);
@@ -79,13 +80,14 @@ public final class Shipper implements AutoCloseable {
     }
 
     /**
-     * Sends {@code message}, holding {@code batch} until the broker acknowledged it. Waits while the in-flight
-     * bound is reached.
+     * Sends {@code message}, which carries {@code events} events, holding {@code hold} until the broker
+     * acknowledged it. Waits while the in-flight bound is reached.
      *
      * @param stopping polled while waiting; when it turns true the message is not sent (it stays unacknowledged,
      *                 so the checkpoint stays before it) and this returns false
      */
-    boolean send(Message message, OffsetTracker.Batch batch, AgentMetrics.SourceMeters meters, BooleanSupplier stopping) {
+    boolean send(Message message, int events, OffsetTracker.Hold hold, AgentMetrics.SourceMeters meters,
+                 BooleanSupplier stopping) {
         int size = message.sizeInBytes();
         while (true) {
             try {
@@ -97,14 +99,14 @@ public final class Shipper implements AutoCloseable {
                 }
             }
         }
-        batch.hold();
-        meters.sent.increment();
+        hold.hold();
+        meters.sent.add(events);
         meters.bytesSent.add(size);
-        attempt(message, size, batch, meters);
+        attempt(message, events, size, hold, meters);
         return true;
     }
 
-    private void attempt(Message message, int size, OffsetTracker.Batch batch, AgentMetrics.SourceMeters meters) {
+    private void attempt(Message message, int events, int size, OffsetTracker.Hold hold, AgentMetrics.SourceMeters meters) {
         CompletableFuture<Receipt> f;
         metrics.health().ackPending();
         try {
@@ -117,10 +119,10 @@ public final class Shipper implements AutoCloseable {
             if (error == null) {
                 succeeded();
                 limiter.release(size);
-                meters.acked.increment();
-                batch.release();
+                meters.acked.add(events);
+                hold.release();
             } else {
-                failed(message, size, batch, meters, unwrap(error));
+                failed(message, events, size, hold, meters, unwrap(error));
             }
         });
     }
@@ -135,15 +137,16 @@ public final class Shipper implements AutoCloseable {
         }
     }
 
-    private void failed(Message message, int size, OffsetTracker.Batch batch, AgentMetrics.SourceMeters meters, Throwable error) {
+    private void failed(Message message, int events, int size, OffsetTracker.Hold hold, AgentMetrics.SourceMeters meters,
+                        Throwable error) {
         meters.failed.increment();
         if (error instanceof MessageTooLargeException) {
             // Events are cut to fit before they are sent; a broker that still refuses one would refuse it forever.
-            log.error("broker '{}' refused an event of {} bytes as too large; it is dropped: {}", metrics.output(), size,
-                    error.getMessage());
-            meters.tooLarge.increment();
+            log.error("broker '{}' refused a message of {} bytes as too large; its {} event(s) are dropped: {}",
+                    metrics.output(), size, events, error.getMessage());
+            meters.tooLarge.increment(events);
             limiter.release(size);
-            batch.release();
+            hold.release();
             return;
         }
         if (error instanceof ClosedException) {
@@ -162,7 +165,7 @@ public final class Shipper implements AutoCloseable {
         }
         long delay = Math.min(backoffMaxMillis, backoffMillis << Math.min(20, n - 1));
         try {
-            retries.schedule(() -> attempt(message, size, batch, meters), delay, TimeUnit.MILLISECONDS);
+            retries.schedule(() -> attempt(message, events, size, hold, meters), delay, TimeUnit.MILLISECONDS);
         } catch (RuntimeException rejected) {
             limiter.release(size);
         }

@@ -36,7 +36,7 @@ final class StdinSource implements Runnable {
      */
     private boolean awaitInput(LineAssembler assembler) throws IOException {
         while (assembler.isJoining() && in.available() == 0 && !lifecycle.stopping()) {
-            if (!assembler.flushIdle(System.nanoTime())) {
+            if (!assembler.flushIdle(System.nanoTime()) || !pipeline.flush()) {
                 return false;
             }
             LockSupport.parkNanos(20_000_000L);
@@ -64,11 +64,15 @@ final class StdinSource implements Runnable {
                     break;
                 }
                 position += n;
+                if (!pipeline.flush()) {
+                    break;
+                }
                 tracker.seal();
             }
         } catch (IOException e) {
             log.warn("source '{}': reading stdin failed, the source stops: {}", source.name(), e.toString());
         } finally {
+            pipeline.flush();
             tracker.seal();
             lifecycle.sourceFinished();
         }

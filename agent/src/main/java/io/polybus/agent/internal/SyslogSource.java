@@ -158,6 +158,7 @@ final class SyslogSource implements Runnable {
                     }
                 }
                 selector.selectedKeys().clear();
+                blocked = blocked || !pipeline.flush();
             }
         } catch (IOException | RuntimeException e) {
             log.error("source '{}' failed; it stops listening", source.name(), e);
@@ -167,6 +168,7 @@ final class SyslogSource implements Runnable {
                     finish(c);
                 }
             }
+            pipeline.flush();
             if (datagramTracker != null) {
                 datagramTracker.seal();
             }

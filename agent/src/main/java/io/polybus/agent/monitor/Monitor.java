@@ -10,6 +10,8 @@ import io.polybus.Broker;
 import io.polybus.Consumer;
 import io.polybus.ConsumerOptions;
 import io.polybus.Delivery;
+import io.polybus.Message;
+import io.polybus.agent.internal.EventPack;
 import io.polybus.agent.metrics.PipelineHealth;
 import io.polybus.agent.monitor.internal.NotifierDispatch;
 import io.polybus.agent.monitor.internal.RuleEngine;
@@ -41,9 +43,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * }</pre>
  *
  * <p>Windows and silences are measured on the builder's {@link Clock} at the time events arrive, not on the
- * events' own timestamps. Events that are not JSON objects are rejected (dead-lettered by the broker's rules).
- * Duplicates (same {@code source.file_id} and {@code source.offset}, else same message id) within the dedup
- * window are acked and not counted. Notices are delivered after the event is acked, so a crash between the
+ * events' own timestamps. A message packing several events ({@link EventPack}) is split and each event is
+ * evaluated as if it came alone. Events that are not JSON objects are counted as invalid and their message is
+ * rejected (dead-lettered by the broker's rules; the valid events of a pack were still evaluated). Duplicates
+ * (same {@code source.file_id} and {@code source.offset}, else same message id and place in its pack) within
+ * the dedup window are acked and not counted. Notices are delivered after the event is acked, so a crash between the
  * two can lose a notice but never doubles a count.
  *
  * <p>Thread-safe. {@link #close()} stops consuming (unacked events go back to the group), delivers queued
@@ -126,27 +130,40 @@ public final class Monitor implements AutoCloseable {
     private void handle(Delivery delivery) {
         health.ackPending();
         try {
-            byte[] payload = delivery.message().payload();
-            bytes.increment(payload.length);
-            JsonNode json;
-            try {
-                json = JSON.readTree(payload);
-            } catch (IOException e) {
-                json = null;
+            Message message = delivery.message();
+            bytes.increment(message.payloadSize());
+            boolean pack = EventPack.isPack(message);
+            List<byte[]> events = EventPack.events(message);
+            int broken = 0;
+            for (int i = 0; i < events.size(); i++) {
+                JsonNode json = parse(events.get(i));
+                if (json == null) {
+                    invalid.increment();
+                    broken++;
+                } else if (engine.offer(json, pack ? message.id() + "#" + i : message.id(), clock.millis())
+                        == RuleEngine.Outcome.DUPLICATE) {
+                    duplicates.increment();
+                } else {
+                    evaluated.increment();
+                }
             }
-            if (json == null || !json.isObject()) {
-                invalid.increment();
-                delivery.reject("not a JSON log event");
-                return;
-            }
-            if (engine.offer(json, delivery.message().id(), clock.millis()) == RuleEngine.Outcome.DUPLICATE) {
-                duplicates.increment();
+            if (broken == 0) {
+                delivery.ack();
             } else {
-                evaluated.increment();
+                delivery.reject(pack ? broken + " of the " + events.size() + " packed events are not JSON log events"
+                        : "not a JSON log event");
             }
-            delivery.ack();
         } finally {
             health.ackCompleted();
+        }
+    }
+
+    private static JsonNode parse(byte[] event) {
+        try {
+            JsonNode json = JSON.readTree(event);
+            return json != null && json.isObject() ? json : null;
+        } catch (IOException e) {
+            return null;
         }
     }
 

@@ -1,5 +1,10 @@
 package io.polybus.agent.cli;
 
+import io.polybus.Broker;
+import io.polybus.Brokers;
+import io.polybus.Config;
+import io.polybus.Message;
+import io.polybus.agent.internal.EventPack;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -10,6 +15,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -61,6 +67,30 @@ class ProduceConsumeCommandTest {
             assertTrue(printed.contains("\"payload\":\"" + m + "\""), printed);
         }
         assertTrue(printed.contains("\"key\":\"k1\""), printed);
+    }
+
+    @Test
+    void consumePrintsEachEventOfAPackAsItsOwnLine() {
+        try (Broker broker = Brokers.open(Config.of("type", "redis", "key-prefix", prefix))) {
+            broker.producer().send(Message.builder("packs").key("k").header(EventPack.CONTENT_TYPE_HEADER, EventPack.CONTENT_TYPE)
+                    .header(EventPack.COUNT_HEADER, "3").payload("{\"n\":1}\n{\"n\":2}\n{\"n\":3}").build()).join();
+            broker.producer().send(Message.builder("packs").payload("{\"n\":4}").build()).join();
+        }
+        assertEquals(0, run("consume", "-b", "redis", "-X", "key-prefix=" + prefix, "-t", "packs", "--from", "earliest", "-n", "4"));
+        assertEquals(List.of("{\"n\":1}", "{\"n\":2}", "{\"n\":3}", "{\"n\":4}"), printedLines());
+
+        out.reset();
+        assertEquals(0, run("consume", "-b", "redis", "-X", "key-prefix=" + prefix, "-t", "packs", "--from", "earliest",
+                "-n", "2", "-f", "json"));
+        List<String> printed = printedLines();
+        assertEquals(2, printed.size(), printed.toString());
+        assertTrue(printed.get(0).contains("\"payload\":\"{\\\"n\\\":1}\"") && printed.get(0).contains("\"headers\":{}"), printed.get(0));
+        assertTrue(printed.get(1).contains("\"payload\":\"{\\\"n\\\":2}\"") && printed.get(1).contains("\"key\":\"k\""), printed.get(1));
+    }
+
+    /** What consume printed, without the log lines that share stdout. */
+    private List<String> printedLines() {
+        return out.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("{")).toList();
     }
 
     @Test

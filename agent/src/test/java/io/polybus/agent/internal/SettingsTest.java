@@ -38,7 +38,7 @@ class SettingsTest {
     void listsEveryProblemWithItsPath() {
         List<String> p = problems("""
                 agent: {hots: typo, checkpoint-interval: soon}
-                delivery: {max-bytes-in-flight: lots}
+                delivery: {max-bytes-in-flight: lots, events-per-message: 0, max-message-bytes: 12}
                 sources:
                   - {name: a, type: file}
                   - {name: b, type: kafka-topic, paths: [x]}
@@ -53,7 +53,8 @@ class SettingsTest {
                 """, Map.of());
         String all = String.join("\n", p);
         for (String expected : List.of("agent.hots: unknown key", "agent.checkpoint-interval: 'soon' is not valid",
-                "delivery.max-bytes-in-flight: 'lots' is not valid", "sources[0].paths: required",
+                "delivery.max-bytes-in-flight: 'lots' is not valid", "delivery.events-per-message: '0' is not valid", "delivery.max-message-bytes: '12' is not valid",
+                "sources[0].paths: required",
                 "sources[1].type: 'kafka-topic' is not valid; expected one of file, stdin", "sources[2].multiline.start: required",
                 "sources[2].processors[0].colour: unknown key", "sources[3].paths[0]: environment variable MISSING is not set",
                 "sources[3].name: 'c' is not valid", "broker.nme: unknown key for broker 'memory'", "extra: unknown key")) {

@@ -11,6 +11,7 @@ import io.polybus.Config;
 import io.polybus.ConsumerOptions;
 import io.polybus.Delivery;
 import io.polybus.Message;
+import io.polybus.agent.internal.EventPack;
 import io.polybus.Producer;
 import io.polybus.agent.metrics.HealthCheck;
 import io.polybus.agent.metrics.MetricsConfig;
@@ -251,6 +252,28 @@ class MonitorTest {
         assertEquals("host-silent RESOLVED app-2", describe(captured.get(3)));
         awaitEvents("evaluated", 6);
         assertEquals(4, captured.size(), captured.toString());
+    }
+
+    @Test
+    void aPackIsEvaluatedEventByEventAndABrokenLineIsCountedWithoutLosingTheOthers() {
+        List<Alert> captured = new CopyOnWriteArrayList<>();
+        start("""
+                  rules:
+                    - {name: errors, type: match, where: [{field: fields.level, equals: ERROR}]}
+                  notifiers: []
+                """, captured::add);
+        String error = NginxEvents.app("app-1", "ERROR", "boom", "1:1:a", 0).toString();
+        String pack = String.join("\n", error, "not json", error, NginxEvents.app("app-1", "INFO", "fine", "1:1:a", 100).toString());
+        producer.send(Message.builder(topic).header(EventPack.CONTENT_TYPE_HEADER, EventPack.CONTENT_TYPE)
+                .header(EventPack.COUNT_HEADER, "4").payload(pack).build()).join();
+        awaitEvents("evaluated", 2);
+        awaitEvents("duplicate", 1);
+        awaitEvents("invalid", 1);
+        await().atMost(WAIT).until(() -> captured.size() == 1);
+        assertEquals("errors", captured.get(0).rule());
+
+        send(NginxEvents.app("app-1", "INFO", "after the pack", "1:1:a", 200));
+        awaitEvents("evaluated", 3);
     }
 
     private static String describe(Alert a) {
