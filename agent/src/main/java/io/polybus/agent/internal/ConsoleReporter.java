@@ -131,8 +131,9 @@ public final class ConsoleReporter implements AutoCloseable {
         consumers.forEach(io.polybus.Consumer::close);
         report();
         double secs = (System.nanoTime() - started) / 1e9;
-        out.printf("polybus agent | done: read %,.0f events, acknowledged %,.0f, in %.1f s%n", total("events.read"),
-                total("events.acked"), secs);
+        double acked = total("events.acked");
+        out.printf("polybus agent | done: read %,.0f events, acknowledged %,.0f, in %.2f s (%,.0f acknowledged/s)%n",
+                total("events.read"), acked, secs, acked / Math.max(1e-9, secs));
         out.flush();
     }
 }
