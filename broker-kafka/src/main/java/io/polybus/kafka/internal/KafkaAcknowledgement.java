@@ -21,7 +21,8 @@ final class KafkaAcknowledgement extends AbstractAcknowledgement {
     private final KafkaMessageConsumer consumer;
 
     KafkaAcknowledgement(ConsumerRecord<byte[], byte[]> record, OffsetTracker tracker, KafkaMessageConsumer consumer) {
-        super(Records.attempt(record), consumer.options, consumer.counters);
+        super(record.topic().equals(consumer.retryTopic) ? Records.attempt(record) : 1, consumer.options,
+                consumer.counters);
         this.record = record;
         this.offset = record.offset();
         this.tracker = tracker;

@@ -220,15 +220,14 @@ final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener 
                     continue;
                 }
             }
-            KafkaAcknowledgement ack = new KafkaAcknowledgement(r, tracker, this);
-            tracker.add(ack);
-            batch.add(ack);
+            batch.add(new KafkaAcknowledgement(r, tracker, this));
         }
         submit(tracker, batch);
     }
 
     private void submit(OffsetTracker tracker, List<KafkaAcknowledgement> batch) {
         if (tracker != null && batch != null && !batch.isEmpty()) {
+            tracker.addAll(batch);
             workers.execute(tracker.partition.hashCode(), () -> deliver(batch, tracker));
         }
     }

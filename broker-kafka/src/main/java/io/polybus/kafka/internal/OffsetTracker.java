@@ -24,8 +24,9 @@ final class OffsetTracker {
         this.partition = partition;
     }
 
-    synchronized void add(KafkaAcknowledgement delivery) {
-        unsettled.addLast(delivery);
+    /** Tracks the deliveries of one fetched run of the partition, in offset order. */
+    synchronized void addAll(List<KafkaAcknowledgement> deliveries) {
+        unsettled.addAll(deliveries);
     }
 
     /** Marks {@code delivery} settled and moves the position past every settled delivery at the head. */

@@ -79,7 +79,10 @@ final class Records {
                 DLQ_OFFSET, offset != null ? string(offset.value()) : Long.toString(record.offset()));
     }
 
-    /** The attempt a record is delivered as: 1, or what its retry header says. */
+    /**
+     * The attempt a record of the retry topic is delivered as: what its retry header says (records of the topic
+     * itself are first deliveries; their headers are not even parsed for it on the poll thread).
+     */
     static int attempt(ConsumerRecord<byte[], byte[]> record) {
         Header h = record.headers().lastHeader(ATTEMPT);
         if (h == null) {
