@@ -99,8 +99,10 @@ public final class Message {
     /** Approximate bytes this message occupies on the wire: key, payload and headers. */
     public int sizeInBytes() {
         int size = payload.length + (key == null ? 0 : key.length);
-        for (Map.Entry<String, String> h : headers.entrySet()) {
-            size += h.getKey().length() + h.getValue().length();
+        if (!headers.isEmpty()) {
+            for (Map.Entry<String, String> h : headers.entrySet()) {
+                size += h.getKey().length() + h.getValue().length();
+            }
         }
         return size;
     }

@@ -27,6 +27,8 @@ final class Topics {
     private final Admin admin;
     private final KafkaSettings settings;
     private final Map<String, CompletableFuture<Void>> known = new ConcurrentHashMap<>();
+    /** The topic last found ready: a producer sending to one topic skips the map on every send. */
+    private volatile String lastReady;
 
     Topics(Admin admin, KafkaSettings settings) {
         this.admin = admin;
@@ -40,8 +42,12 @@ final class Topics {
      *                          cluster does not answer within {@code connect-timeout}
      */
     void ensure(String topic) {
+        if (topic.equals(lastReady)) {
+            return;
+        }
         CompletableFuture<Void> f = known.get(topic);
         if (f != null && f.isDone() && !f.isCompletedExceptionally()) {
+            lastReady = topic;
             return;
         }
         CompletableFuture<Void> mine = new CompletableFuture<>();
