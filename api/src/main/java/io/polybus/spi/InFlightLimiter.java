@@ -16,22 +16,42 @@ import java.util.concurrent.locks.ReentrantLock;
  * Bounds the bytes a producer holds in flight (CONTRACT 7) and applies its {@link Backpressure}.
  * {@link #acquire} before handing a message to the broker, {@link #release} when the broker answered.
  * A message larger than the whole bound still goes through when nothing else is in flight, so it can
- * never block forever. Thread-safe; the uncontended path is a single atomic update.
+ * never block forever. Thread-safe.
  *
- * <p>A full limiter wakes its waiting senders only once an eighth of the bound is free again (or nothing is in
- * flight), not on every release: a sender that outruns its broker then sends in bursts, instead of being woken
- * (and a lock taken) for every single acknowledgement.
+ * <p>Senders and the broker client's callback thread each count on their own cache line (bytes acquired,
+ * bytes released), so a send does not pull the line the callback thread just wrote: a sender reads the released
+ * count only when its last reading leaves no room. A full limiter wakes its waiting senders once an eighth of
+ * the bound is free again (or nothing is in flight), and only once per wait, not on every release: a sender
+ * that outruns its broker then sends in bursts, instead of being woken (and a lock taken) for every single
+ * acknowledgement.
  */
 public final class InFlightLimiter {
     private final long maxBytes;
     private final Backpressure backpressure;
     private final long blockNanos;
     private final long resumeBelow;
-    private final AtomicLong inFlight = new AtomicLong();
+    private final Counter acquired = new Counter();
+    private final Counter released = new Counter();
+    /** A lower bound of {@link #released} as last read by a sender. */
+    private volatile long releasedSeen;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private volatile int waiters;
+    /** Set by the release that wakes the waiters, cleared by a waiter before it looks for room again. */
+    private volatile boolean wakeupSent;
     private volatile boolean closed;
+
+    /** An atomic counter padded to a cache line of its own. */
+    @SuppressWarnings("unused")
+    private static final class Counter extends AtomicLong {
+        private long p1;
+        private long p2;
+        private long p3;
+        private long p4;
+        private long p5;
+        private long p6;
+        private long p7;
+    }
 
     public InFlightLimiter(ProducerOptions options) {
         this(options.maxInFlightBytes(), options.backpressure(), options.blockTimeout());
@@ -61,7 +81,11 @@ public final class InFlightLimiter {
         lock.lock();
         waiters++;
         try {
-            while (!tryAcquire(bytes)) {
+            while (true) {
+                wakeupSent = false;
+                if (tryAcquire(bytes)) {
+                    return;
+                }
                 if (closed) {
                     throw new ClosedException("producer closed while waiting for room to send");
                 }
@@ -82,25 +106,35 @@ public final class InFlightLimiter {
 
     private boolean tryAcquire(long bytes) {
         while (true) {
-            long current = inFlight.get();
-            if (current > 0 && current + bytes > maxBytes) {
-                return false;
+            long a = acquired.get();
+            long seen = releasedSeen;
+            if (!fits(a - seen, bytes)) {
+                long r = released.get();
+                if (r == seen || !fits(a - r, bytes)) {
+                    return false;
+                }
+                releasedSeen = r;
             }
-            if (inFlight.compareAndSet(current, current + bytes)) {
+            if (acquired.compareAndSet(a, a + bytes)) {
                 return true;
             }
         }
     }
 
+    private boolean fits(long inFlight, long bytes) {
+        return inFlight <= 0 || inFlight + bytes <= maxBytes;
+    }
+
     private BufferFullException full(long bytes) {
-        return new BufferFullException("producer has " + inFlight.get() + " bytes in flight, its limit is " + maxBytes
+        return new BufferFullException("producer has " + inFlightBytes() + " bytes in flight, its limit is " + maxBytes
                 + " (max-in-flight-bytes); a message of " + bytes + " bytes does not fit");
     }
 
     /** Returns {@code bytes} reserved by {@link #acquire}. */
     public void release(long bytes) {
-        long left = inFlight.addAndGet(-bytes);
-        if (waiters > 0 && left <= resumeBelow) {
+        long r = released.addAndGet(bytes);
+        if (waiters > 0 && !wakeupSent && acquired.get() - r <= resumeBelow) {
+            wakeupSent = true;
             signal();
         }
     }
@@ -115,7 +149,8 @@ public final class InFlightLimiter {
     }
 
     public long inFlightBytes() {
-        return inFlight.get();
+        long r = released.get();
+        return acquired.get() - r;
     }
 
     /** Waits until nothing is in flight. Returns false when {@code timeout} passed first. */
@@ -124,14 +159,17 @@ public final class InFlightLimiter {
         lock.lock();
         waiters++;
         try {
-            while (inFlight.get() > 0) {
+            while (true) {
+                wakeupSent = false;
+                if (inFlightBytes() <= 0) {
+                    return true;
+                }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return false;
                 }
                 changed.await(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)), TimeUnit.NANOSECONDS);
             }
-            return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
