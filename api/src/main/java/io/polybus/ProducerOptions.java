@@ -13,9 +13,14 @@ import java.util.Set;
  * @param blockTimeout     how long {@link Backpressure#BLOCK} waits for room
  * @param closeTimeout     how long {@code flush} and {@code close} wait for in-flight sends
  * @param required         capabilities the broker must have, checked when the producer is created
+ * @param carryIds         whether each message's id travels with it to consumers (the default). False lets a
+ *                         broker that identifies stored messages itself (Kafka: topic, partition and offset)
+ *                         leave the id out and save its bytes on every message; consumers then see the
+ *                         broker's id, which {@link Receipt#messageId()} reports and which stays the same on
+ *                         every redelivery and in the dead-letter topic. Other brokers carry the id either way.
  */
 public record ProducerOptions(long maxInFlightBytes, Backpressure backpressure, Duration blockTimeout,
-                              Duration closeTimeout, Set<Capability> required) {
+                              Duration closeTimeout, Set<Capability> required, boolean carryIds) {
 
     private static final ProducerOptions DEFAULTS = builder().build();
 
@@ -29,7 +34,7 @@ public record ProducerOptions(long maxInFlightBytes, Backpressure backpressure, 
         required = required.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(required));
     }
 
-    /** 32 MiB in flight, block up to 60 s when full, 30 s to close, nothing required. */
+    /** 32 MiB in flight, block up to 60 s when full, 30 s to close, nothing required, ids carried. */
     public static ProducerOptions defaults() {
         return DEFAULTS;
     }
@@ -46,6 +51,7 @@ public record ProducerOptions(long maxInFlightBytes, Backpressure backpressure, 
         b.closeTimeout = closeTimeout;
         b.required = EnumSet.noneOf(Capability.class);
         b.required.addAll(required);
+        b.carryIds = carryIds;
         return b;
     }
 
@@ -63,6 +69,7 @@ public record ProducerOptions(long maxInFlightBytes, Backpressure backpressure, 
         private Duration blockTimeout = Duration.ofSeconds(60);
         private Duration closeTimeout = Duration.ofSeconds(30);
         private EnumSet<Capability> required = EnumSet.noneOf(Capability.class);
+        private boolean carryIds = true;
 
         private Builder() {
         }
@@ -92,8 +99,14 @@ public record ProducerOptions(long maxInFlightBytes, Backpressure backpressure, 
             return this;
         }
 
+        /** See {@link ProducerOptions#carryIds()}. */
+        public Builder carryIds(boolean carry) {
+            this.carryIds = carry;
+            return this;
+        }
+
         public ProducerOptions build() {
-            return new ProducerOptions(maxInFlightBytes, backpressure, blockTimeout, closeTimeout, required);
+            return new ProducerOptions(maxInFlightBytes, backpressure, blockTimeout, closeTimeout, required, carryIds);
         }
     }
 }

@@ -11,17 +11,23 @@ import io.polybus.Delivery;
 import io.polybus.Message;
 import io.polybus.PolybusException;
 import io.polybus.Producer;
+import io.polybus.ProducerOptions;
 import io.polybus.Receipt;
 import io.polybus.StartPosition;
 import io.polybus.testkit.Recorder;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -203,6 +209,38 @@ class KafkaBrokerTest {
                 .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
         OffsetAndMetadata o = offsets.get(partition);
         return o == null ? -1 : o.offset();
+    }
+
+    @Test
+    void producerThatDoesNotCarryIdsWritesRecordsWithOnlyTheUsersHeaders() throws Exception {
+        String topic = unique("no-ids");
+        try (Broker broker = open(TestCluster.shared().config());
+             Producer withIds = broker.producer();
+             Producer withoutIds = broker.producer(ProducerOptions.builder().carryIds(false).build())) {
+            Message carried = Message.builder(topic).key("k").payload("carried").header("h", "1").build();
+            Receipt first = withIds.send(carried).get(30, TimeUnit.SECONDS);
+            Receipt second = withoutIds.send(Message.builder(topic).key("k").payload("plain").header("h", "2").build())
+                    .get(30, TimeUnit.SECONDS);
+            assertEquals(carried.id(), first.messageId());
+            assertEquals(topic + "-" + second.position(), second.messageId());
+
+            Map<String, Map<String, String>> headersByPayload = new HashMap<>();
+            try (KafkaConsumer<byte[], byte[]> plain = new KafkaConsumer<>(Map.of(
+                    "bootstrap.servers", TestCluster.shared().bootstrapServers(), "group.id", unique("plain"),
+                    "auto.offset.reset", "earliest"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                plain.subscribe(List.of(topic));
+                await().atMost(WAIT).until(() -> {
+                    for (ConsumerRecord<byte[], byte[]> r : plain.poll(Duration.ofMillis(100))) {
+                        Map<String, String> headers = new HashMap<>();
+                        r.headers().forEach(h -> headers.put(h.key(), new String(h.value(), StandardCharsets.UTF_8)));
+                        headersByPayload.put(new String(r.value(), StandardCharsets.UTF_8), headers);
+                    }
+                    return headersByPayload.size() == 2;
+                });
+            }
+            assertEquals(Map.of("h", "1", "polybus.id", carried.id()), headersByPayload.get("carried"));
+            assertEquals(Map.of("h", "2"), headersByPayload.get("plain"));
+        }
     }
 
     @Test

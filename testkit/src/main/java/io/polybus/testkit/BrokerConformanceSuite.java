@@ -169,6 +169,34 @@ public abstract class BrokerConformanceSuite {
     }
 
     @Test
+    void withoutCarriedIdsAMessageKeepsTheIdItsReceiptNamesThroughRequeueAndDeadLetter() {
+        Recorder dead = Recorder.acking();
+        boolean deadLetters = broker.capabilities().contains(Capability.DEAD_LETTER);
+        if (deadLetters) {
+            broker.subscribe(consumerOptions(topic + ConsumerOptions.DEAD_LETTER_SUFFIX, newGroup()).build(), dead);
+        }
+        Recorder recorder = Recorder.then(d -> {
+            if (d.attempt() == 1) {
+                d.requeue("once more");
+            } else {
+                d.reject("enough");
+            }
+        });
+        broker.subscribe(consumerOptions(topic, newGroup()).build(), recorder);
+        try (Producer producer = broker.producer(ProducerOptions.builder().carryIds(false).build())) {
+            Receipt receipt = sendNow(producer, text(topic, "no id carried"));
+            assertEquals(topic, receipt.topic());
+            untilTrue("second attempt", () -> recorder.count() == 2);
+            assertEquals(receipt.messageId(), recorder.deliveries().get(0).message().id());
+            assertEquals(receipt.messageId(), recorder.deliveries().get(1).message().id());
+            if (deadLetters) {
+                untilTrue("dead letter", () -> dead.count() == 1);
+                assertEquals(receipt.messageId(), dead.deliveries().get(0).message().id());
+            }
+        }
+    }
+
+    @Test
     void sendAfterCloseFailsTheFuture() {
         Producer producer = broker.producer();
         producer.close();

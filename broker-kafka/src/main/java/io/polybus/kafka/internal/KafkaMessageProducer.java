@@ -38,6 +38,7 @@ final class KafkaMessageProducer implements Producer {
     private final long maxMessageBytes;
     private final ProducerOptions options;
     private final InFlightLimiter limiter;
+    private final boolean carryIds;
     private final KafkaProducer<byte[], byte[]> producer;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -48,6 +49,7 @@ final class KafkaMessageProducer implements Producer {
         this.maxMessageBytes = settings.maxMessageBytes();
         this.options = options;
         this.limiter = new InFlightLimiter(options);
+        this.carryIds = options.carryIds();
         long buffer = options.maxInFlightBytes() + 2L * settings.maxRecordBytes() + 16L * 1024 * 1024;
         this.producer = new KafkaProducer<>(settings.producer(buffer, options.blockTimeout()));
     }
@@ -67,9 +69,9 @@ final class KafkaMessageProducer implements Producer {
         } catch (PolybusException e) {
             return CompletableFuture.failedFuture(e);
         }
-        SendCallback callback = new SendCallback(message.topic(), message.id(), size);
+        SendCallback callback = new SendCallback(message.topic(), carryIds ? message.id() : null, size);
         try {
-            producer.send(Records.toRecord(message), callback);
+            producer.send(Records.toRecord(message, carryIds), callback);
         } catch (IllegalStateException e) {
             callback.fail(new ClosedException("Kafka producer is closed"));
         } catch (RuntimeException e) {
@@ -118,7 +120,8 @@ final class KafkaMessageProducer implements Producer {
     /**
      * One send's future, completed from KafkaProducer's callback, which also returns the bytes to the limiter.
      * KafkaProducer either calls it back or throws from send, never both, so exactly one of {@link #onCompletion}
-     * and {@link #fail} runs. It keeps the message's topic and id, not the message: Kafka has copied the bytes.
+     * and {@link #fail} runs. It keeps the message's topic and id (null when ids are not carried: the receipt then
+     * names the id consumers will see), not the message: Kafka has copied the bytes.
      */
     private final class SendCallback extends CompletableFuture<Receipt> implements Callback {
         private final String topic;
@@ -135,7 +138,8 @@ final class KafkaMessageProducer implements Producer {
         public void onCompletion(RecordMetadata metadata, Exception e) {
             limiter.release(size + RECORD_FOOTPRINT);
             if (e == null) {
-                complete(new Receipt(topic, id, metadata.partition() + "@" + metadata.offset()));
+                String position = Records.position(metadata.partition(), metadata.offset());
+                complete(new Receipt(topic, id != null ? id : Records.brokerId(topic, position), position));
             } else if (e instanceof RecordTooLargeException tooLarge) {
                 completeExceptionally(Errors.tooLarge(tooLarge, topic, size, maxMessageBytes));
             } else {

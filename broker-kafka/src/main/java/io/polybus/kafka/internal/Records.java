@@ -13,8 +13,10 @@ import java.util.Map;
 
 /**
  * Messages to Kafka records and back. Message headers become record headers (values in UTF-8); the message
- * id, and on retry copies the attempt and where the message was first read, travel in headers of their own
- * that are taken off again on the way in.
+ * id (unless the producer does not carry ids), and on retry copies the attempt and where the message was first
+ * read, travel in headers of their own that are taken off again on the way in. A record without an id header
+ * gets the broker's id, {@code <topic>-<partition>@<offset>}; retry and dead-letter copies carry the id they
+ * were delivered with, so a message keeps one id wherever it goes.
  */
 final class Records {
     /** The message id. */
@@ -36,21 +38,34 @@ final class Records {
     private Records() {
     }
 
-    static ProducerRecord<byte[], byte[]> toRecord(Message message) {
+    /** The record for {@code message}, with its id in a header when {@code carryId}. */
+    static ProducerRecord<byte[], byte[]> toRecord(Message message, boolean carryId) {
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(message.topic(), null, message.timestampMillis(),
                 message.unsafeKey(), message.unsafePayload(), (Iterable<Header>) null);
-        addHeaders(record.headers(), message);
+        addHeaders(record.headers(), message, carryId);
         return record;
     }
 
-    private static void addHeaders(Headers headers, Message message) {
+    private static void addHeaders(Headers headers, Message message, boolean carryId) {
         Map<String, String> own = message.headers();
         if (!own.isEmpty()) {
             for (Map.Entry<String, String> e : own.entrySet()) {
                 headers.add(new RecordHeader(e.getKey(), e.getValue().getBytes(StandardCharsets.UTF_8)));
             }
         }
-        headers.add(new RecordHeader(ID, message.id().getBytes(StandardCharsets.UTF_8)));
+        if (carryId) {
+            headers.add(new RecordHeader(ID, message.id().getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
+    /** Where a record is stored, as receipts show it: {@code <partition>@<offset>}. */
+    static String position(int partition, long offset) {
+        return partition + "@" + offset;
+    }
+
+    /** The id of a record that carries none: {@code <topic>-<partition>@<offset>}. */
+    static String brokerId(String topic, String position) {
+        return topic + "-" + position;
     }
 
     /**
@@ -60,7 +75,7 @@ final class Records {
     static ProducerRecord<byte[], byte[]> retry(Message message, ConsumerRecord<byte[], byte[]> from, String retryTopic,
                                                 int attempt) {
         RecordHeaders headers = new RecordHeaders();
-        addHeaders(headers, message);
+        addHeaders(headers, message, true);
         headers.add(ATTEMPT, utf8(Integer.toString(attempt)));
         headers.add(TIMESTAMP, utf8(Long.toString(message.timestampMillis())));
         Header partition = from.headers().lastHeader(ORIGIN_PARTITION);
@@ -119,7 +134,7 @@ final class Records {
                 b.header(name, string(h.value()));
             }
         }
-        b.id(id != null ? id : record.topic() + "-" + record.partition() + "@" + record.offset());
+        b.id(id != null ? id : brokerId(record.topic(), position(record.partition(), record.offset())));
         return b.build();
     }
 
