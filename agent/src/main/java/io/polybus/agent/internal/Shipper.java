@@ -53,7 +53,10 @@ public final class Shipper implements AutoCloseable {
 
     public Shipper(Broker broker, Settings.Delivery delivery, AgentMetrics metrics) {
         long max = delivery.maxBytesInFlight();
+        // An event names its own origin (file id and offset), which is what consumers drop duplicates by; where the
+        // broker has ids of its own, the message's id would only add bytes to every event.
         this.producer = broker.producer(ProducerOptions.builder()
+                .carryIds(false)
                 .maxInFlightBytes(PRODUCER_BOUND_FACTOR * max + broker.maxMessageBytes())
                 .backpressure(Backpressure.BLOCK).blockTimeout(delivery.sendTimeout())
                 .closeTimeout(delivery.shutdownTimeout()).build());
