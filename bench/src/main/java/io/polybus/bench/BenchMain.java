@@ -59,8 +59,12 @@ public final class BenchMain implements Callable<Integer> {
     private String warmup;
 
     @Option(names = "--repeat", paramLabel = "N",
-            description = "Overrides the workload's rounds: runs raw and Polybus alternately N times per broker and rate.")
+            description = "Overrides the workload's rounds: runs raw and Polybus N times per broker and rate, raw first in odd rounds.")
     private String repeat;
+
+    @Option(names = "--carry-ids", paramLabel = "true|false",
+            description = "Overrides the workload's carry-ids: whether Polybus producers carry message ids.")
+    private String carryIds;
 
     @Option(names = {"-o", "--out"}, paramLabel = "DIR", description = "Output directory (default: bench-results/<time>).")
     private Path outputDir;
@@ -129,6 +133,9 @@ public final class BenchMain implements Callable<Integer> {
             }
             if (repeat != null) {
                 workload = workload.withRepeat(Workload.repeat(repeat));
+            }
+            if (carryIds != null) {
+                workload = workload.withCarryIds(Workload.carryIds(carryIds));
             }
             Path dir = outputDir != null ? outputDir : Path.of("bench-results",
                     LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +22,8 @@ import java.util.stream.Collectors;
  * Runs a workload on every requested target and rate, one run at a time, and writes the outputs: the
  * Markdown table on {@code out}, progress on {@code err}, and {@code result.json}, {@code report.html} and
  * PNG charts in the output directory. For each broker and rate the raw baseline runs first, then Polybus;
- * with {@code repeat} rounds they alternate (raw, Polybus, raw, Polybus, ...), so drift hits both.
+ * with {@code repeat} rounds the order turns round every other round (raw, Polybus, Polybus, raw, raw, ...), so
+ * that drift hits both and neither always runs on a JVM the other has just warmed up.
  */
 public final class Benchmark {
     private final Workload workload;
@@ -102,7 +104,11 @@ public final class Benchmark {
         for (long rate : workload.rates()) {
             for (List<Target> pair : targets.values()) {
                 for (int round = 1; round <= rounds; round++) {
-                    for (Target target : pair) {
+                    List<Target> order = new ArrayList<>(pair);
+                    if (round % 2 == 0) {
+                        Collections.reverse(order);
+                    }
+                    for (Target target : order) {
                         err.println("running " + target + " at " + MarkdownTable.rate(rate) + " (" + workload.name() + ")"
                                 + (rounds > 1 ? ", round " + round + " of " + rounds : ""));
                         RunResult result = new BenchRun(target, workload, rate, round, line).run();

@@ -31,6 +31,7 @@ final class PolybusDriver implements Driver {
     private final Broker broker;
     private final Config config;
     private final Janitor janitor;
+    private final ProducerOptions producerOptions;
 
     /** Opens the raw driver that deletes what a run left on a real broker. */
     @FunctionalInterface
@@ -38,9 +39,13 @@ final class PolybusDriver implements Driver {
         Driver open() throws Exception;
     }
 
-    /** @param janitor deletes the run's topics afterwards (the Polybus API has none), or null for nothing to delete */
-    PolybusDriver(String type, Map<String, Object> providerSettings, Janitor janitor) {
+    /**
+     * @param carryIds whether producers carry message ids ({@link ProducerOptions#carryIds()})
+     * @param janitor  deletes the run's topics afterwards (the Polybus API has none), or null for nothing to delete
+     */
+    PolybusDriver(String type, Map<String, Object> providerSettings, boolean carryIds, Janitor janitor) {
         this.janitor = janitor;
+        this.producerOptions = ProducerOptions.builder().carryIds(carryIds).build();
         Map<String, Object> settings = new TreeMap<>(providerSettings);
         settings.put("type", type);
         this.config = Config.of(settings);
@@ -60,7 +65,7 @@ final class PolybusDriver implements Driver {
 
     @Override
     public Publisher publisher(String topic) {
-        Producer producer = broker.producer(ProducerOptions.defaults());
+        Producer producer = broker.producer(producerOptions);
         return new Publisher() {
             @Override
             public void send(byte[] key, byte[] payload, SendCallback done) {
@@ -108,8 +113,8 @@ final class PolybusDriver implements Driver {
         p.put("client", "Polybus " + Objects.requireNonNullElse(Broker.class.getPackage().getImplementationVersion(),
                 Versions.get("polybus")) + ", provider " + broker.type());
         p.put("capabilities", broker.capabilities().toString());
-        p.put("producer", "defaults (" + ProducerOptions.defaults().maxInFlightBytes() / (1024 * 1024)
-                + " MiB in flight, block when full)");
+        p.put("producer", producerOptions.maxInFlightBytes() / (1024 * 1024) + " MiB in flight, block when full, "
+                + (producerOptions.carryIds() ? "message ids carried" : "message ids not carried"));
         p.put("consumer", "AUTO ack, concurrency 1, prefetch " + ConsumerOptions.of("t", "g").prefetch());
         config.asMap().forEach((k, v) -> p.put("config." + k, SECRET.matcher(k).matches() ? "(hidden)" : v));
         return p;

@@ -34,7 +34,8 @@ public record Target(String broker, String client) {
             if (settings.get(POLYBUS) instanceof Map<?, ?> m) {
                 m.forEach((k, v) -> provider.put(String.valueOf(k), v));
             }
-            return new PolybusDriver(broker, provider, RAW_BROKERS.contains(broker) ? () -> raw(settings) : null);
+            return new PolybusDriver(broker, provider, workload.carryIds(),
+                    RAW_BROKERS.contains(broker) ? () -> raw(settings) : null);
         }
         return raw(settings);
     }

@@ -41,13 +41,16 @@ import java.util.Set;
  *                          loss detector, 0 in real runs
  * @param phases            whether producers and consumers run at the same time or one after the other
  * @param repeat            rounds per broker and rate, each running the raw client and then Polybus
+ * @param carryIds          whether Polybus producers carry message ids ({@code ProducerOptions.carryIds}); false
+ *                          sends Kafka records as bare as the raw client's
  * @param brokers           per broker type, the connection settings of the raw client and, under
  *                          {@code polybus}, the provider configuration handed to {@code Brokers.open}
  */
 public record Workload(String name, int topics, int partitions, int messageSize, Path payloadFile, int keys,
                        KeyDistribution keyDistribution, int producers, int groups, int consumersPerGroup,
                        List<Long> rates, Duration warmup, Duration duration, long messages, Duration drainTimeout,
-                       int injectLoss, Phases phases, int repeat, Map<String, Map<String, Object>> brokers) {
+                       int injectLoss, Phases phases, int repeat, boolean carryIds,
+                       Map<String, Map<String, Object>> brokers) {
 
     /** How a producer picks the key of its next message. */
     public enum KeyDistribution { ROUND_ROBIN, RANDOM }
@@ -64,7 +67,7 @@ public record Workload(String name, int topics, int partitions, int messageSize,
 
     private static final Set<String> KNOWN = Set.of("name", "topics", "partitions", "message-size", "payload-file",
             "keys", "key-distribution", "producers", "groups", "consumers-per-group", "rate", "warmup", "duration",
-            "messages", "drain-timeout", "inject-loss", "phases", "repeat", "brokers");
+            "messages", "drain-timeout", "inject-loss", "phases", "repeat", "carry-ids", "brokers");
 
     /** Default connection settings of the raw clients, used for keys a workload leaves out. */
     static final Map<String, Map<String, Object>> DEFAULT_BROKERS = Map.of(
@@ -165,6 +168,7 @@ public record Workload(String name, int topics, int partitions, int messageSize,
                 duration(map, "drain-timeout", "30s"),
                 integer(map, "inject-loss", 0, 0, Integer.MAX_VALUE),
                 phases, repeat(map.getOrDefault("repeat", 1)),
+                carryIds(map.getOrDefault("carry-ids", true)),
                 brokers(map.get("brokers")));
     }
 
@@ -198,38 +202,46 @@ public record Workload(String name, int topics, int partitions, int messageSize,
         m.put("inject-loss", injectLoss);
         m.put("phases", phases.name().toLowerCase(Locale.ROOT));
         m.put("repeat", repeat);
+        m.put("carry-ids", carryIds);
         return m;
     }
 
     /** A copy with other rates, e.g. from the command line. */
     public Workload withRates(List<Long> newRates) {
         return new Workload(name, topics, partitions, messageSize, payloadFile, keys, keyDistribution, producers,
-                groups, consumersPerGroup, newRates, warmup, duration, messages, drainTimeout, injectLoss, phases, repeat, brokers);
+                groups, consumersPerGroup, newRates, warmup, duration, messages, drainTimeout, injectLoss, phases, repeat, carryIds, brokers);
     }
 
     /** A copy measuring for {@code newDuration} (and not a message count). */
     public Workload withDuration(Duration newDuration) {
         return new Workload(name, topics, partitions, messageSize, payloadFile, keys, keyDistribution, producers,
-                groups, consumersPerGroup, rates, warmup, newDuration, 0, drainTimeout, injectLoss, phases, repeat, brokers);
+                groups, consumersPerGroup, rates, warmup, newDuration, 0, drainTimeout, injectLoss, phases, repeat, carryIds, brokers);
     }
 
     /** A copy that warms up for {@code newWarmup}. */
     public Workload withWarmup(Duration newWarmup) {
         return new Workload(name, topics, partitions, messageSize, payloadFile, keys, keyDistribution, producers,
-                groups, consumersPerGroup, rates, newWarmup, duration, messages, drainTimeout, injectLoss, phases, repeat, brokers);
+                groups, consumersPerGroup, rates, newWarmup, duration, messages, drainTimeout, injectLoss, phases, repeat, carryIds, brokers);
     }
 
     /** A copy that pretends {@code lost} messages were acknowledged but never sends them. */
     public Workload withInjectedLoss(int lost) {
         return new Workload(name, topics, partitions, messageSize, payloadFile, keys, keyDistribution, producers,
-                groups, consumersPerGroup, rates, warmup, duration, messages, drainTimeout, lost, phases, repeat, brokers);
+                groups, consumersPerGroup, rates, warmup, duration, messages, drainTimeout, lost, phases, repeat, carryIds, brokers);
+    }
+
+    /** A copy whose Polybus producers carry message ids or not. */
+    public Workload withCarryIds(boolean carry) {
+        return new Workload(name, topics, partitions, messageSize, payloadFile, keys, keyDistribution, producers,
+                groups, consumersPerGroup, rates, warmup, duration, messages, drainTimeout, injectLoss, phases, repeat,
+                carry, brokers);
     }
 
     /** A copy that runs {@code rounds} rounds per broker and rate. */
     public Workload withRepeat(int rounds) {
         return new Workload(name, topics, partitions, messageSize, payloadFile, keys, keyDistribution, producers,
                 groups, consumersPerGroup, rates, warmup, duration, messages, drainTimeout, injectLoss, phases, rounds,
-                brokers);
+                carryIds, brokers);
     }
 
     /**
@@ -248,6 +260,20 @@ public record Workload(String name, int topics, int partitions, int messageSize,
         } catch (NumberFormatException e) {
             throw new ConfigException("repeat", text, "a whole number from 1 to " + MAX_REPEAT);
         }
+    }
+
+    /**
+     * Parses {@code carry-ids}.
+     *
+     * @throws ConfigException naming {@code carry-ids} unless it is true or false
+     */
+    public static boolean carryIds(Object value) {
+        String text = String.valueOf(value).trim().toLowerCase(Locale.ROOT);
+        return switch (text) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new ConfigException("carry-ids", String.valueOf(value), "true or false");
+        };
     }
 
     /** Parses {@code max}, a number, or a list of them (a sweep). */

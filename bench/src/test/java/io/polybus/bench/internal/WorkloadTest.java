@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,6 +30,20 @@ class WorkloadTest {
         assertEquals(5672, w.broker("rabbitmq").get("port"));
         assertEquals(Workload.Phases.TOGETHER, w.phases());
         assertEquals(1, w.repeat());
+        assertTrue(w.carryIds());
+    }
+
+    @Test
+    void readsCarryIds() {
+        Workload w = Workload.parse("carry-ids: false", null);
+
+        assertFalse(w.carryIds());
+        assertEquals(false, w.describe().get("carry-ids"));
+        assertTrue(w.withCarryIds(true).carryIds());
+        assertFalse(Workload.carryIds("False"), "as from --carry-ids");
+        ConfigException bad = assertThrows(ConfigException.class, () -> Workload.parse("carry-ids: sometimes", null));
+        assertTrue(bad.getMessage().contains("carry-ids") && bad.getMessage().contains("sometimes")
+                && bad.getMessage().contains("true or false"), bad.getMessage());
     }
 
     @Test
