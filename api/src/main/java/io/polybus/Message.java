@@ -2,6 +2,8 @@ package io.polybus;
 
 import io.polybus.internal.Ids;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
@@ -24,17 +26,31 @@ import java.util.Objects;
  *
  * <p>The key is the unit of ordering and partitioning (see {@link Capability#ORDERED_BY_KEY}). The id is
  * unique per message (generated unless given) and survives redelivery and dead-lettering, so consumers
- * can use it to recognise duplicates.
+ * can use it to recognise duplicates. A generated id is made when it is first asked for, so a message whose id
+ * nobody reads (sent by a producer that does not carry ids) costs nothing for it; once made it never changes.
  */
 public final class Message {
     private static final byte[] EMPTY = new byte[0];
+    private static final VarHandle GENERATED_ID;
+
+    static {
+        try {
+            GENERATED_ID = MethodHandles.lookup().findVarHandle(Message.class, "generatedId", String.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final String topic;
     private final byte[] key;
     private final byte[] payload;
     private final Map<String, String> headers;
     private final long timestampMillis;
+    /** The id given to the builder, or null. */
     private final String id;
+    /** Without a given id: null until the id is first asked for, then set once, by compare-and-set. */
+    @SuppressWarnings("unused")
+    private String generatedId;
 
     private Message(String topic, byte[] key, byte[] payload, Map<String, String> headers, long timestampMillis, String id) {
         this.topic = topic;
@@ -59,7 +75,7 @@ public final class Message {
             b.headers = new LinkedHashMap<>(headers);
         }
         b.timestampMillis = timestampMillis;
-        b.id = id;
+        b.id = id();
         return b;
     }
 
@@ -126,7 +142,16 @@ public final class Message {
     }
 
     public String id() {
-        return id;
+        if (id != null) {
+            return id;
+        }
+        String generated = generatedId;
+        if (generated != null) {
+            return generated;
+        }
+        String fresh = Ids.next();
+        String won = (String) GENERATED_ID.compareAndExchange(this, (String) null, fresh);
+        return won == null ? fresh : won;
     }
 
     /**
@@ -151,19 +176,19 @@ public final class Message {
         if (!(o instanceof Message other)) {
             return false;
         }
-        return timestampMillis == other.timestampMillis && topic.equals(other.topic) && id.equals(other.id)
+        return timestampMillis == other.timestampMillis && topic.equals(other.topic) && id().equals(other.id())
                 && Arrays.equals(key, other.key) && Arrays.equals(payload, other.payload)
                 && headers.equals(other.headers);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(topic, id);
+        return Objects.hash(topic, id());
     }
 
     @Override
     public String toString() {
-        return "Message{topic=" + topic + ", id=" + id + ", key=" + (key == null ? "null" : key.length + "B")
+        return "Message{topic=" + topic + ", id=" + id() + ", key=" + (key == null ? "null" : key.length + "B")
                 + ", payload=" + payload.length + "B, headers=" + headers.keySet() + "}";
     }
 
@@ -265,7 +290,7 @@ public final class Message {
             return this;
         }
 
-        /** Id; defaults to a new unique id. */
+        /** Id; defaults to a new unique id, made when it is first asked for. */
         public Builder id(String id) {
             this.id = Objects.requireNonNull(id, "id");
             return this;
@@ -275,8 +300,7 @@ public final class Message {
             Map<String, String> h = headers == null || headers.isEmpty()
                     ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(headers));
             return new Message(topic, key, payload, h,
-                    timestampMillis >= 0 ? timestampMillis : System.currentTimeMillis(),
-                    id != null ? id : Ids.next());
+                    timestampMillis >= 0 ? timestampMillis : System.currentTimeMillis(), id);
         }
     }
 }

@@ -2,7 +2,14 @@ package io.polybus;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -32,6 +39,31 @@ class MessageTest {
         assertEquals(Map.of("h", "1", "h2", "2"), copy.headers());
         assertEquals(Map.of("h", "1"), a.headers());
         assertThrows(UnsupportedOperationException.class, () -> a.headers().put("x", "y"));
+    }
+
+    @Test
+    void aGeneratedIdIsTheSameForEveryThreadThatAsksFirst() throws Exception {
+        for (int round = 0; round < 200; round++) {
+            Message m = Message.builder("t").payload("x").build();
+            CyclicBarrier start = new CyclicBarrier(4);
+            ExecutorService threads = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<String>> ids = new ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    ids.add(threads.submit(() -> {
+                        start.await();
+                        return m.id();
+                    }));
+                }
+                for (Future<String> id : ids) {
+                    assertEquals(m.id(), id.get(10, TimeUnit.SECONDS));
+                }
+            } finally {
+                threads.shutdownNow();
+            }
+        }
+        assertEquals("given", Message.builder("t").id("given").build().id());
+        assertEquals("given", Message.builder("t").id("given").build().toBuilder().build().id());
     }
 
     @Test
