@@ -1,13 +1,30 @@
 package io.polybus;
 
+import io.polybus.internal.BasicReceipt;
+
 /**
- * What the broker said when it accepted a message.
- *
- * @param topic     the topic the message went to
- * @param messageId the id consumers see for this message: its own id, or the broker's when the producer does not
- *                  carry ids ({@link ProducerOptions#carryIds()})
- * @param position  where the broker stored it, in the broker's own terms (Kafka {@code partition@offset},
- *                  a Redis stream entry id, ...); for logs and diagnostics, not for parsing
+ * What the broker said when it accepted a message. Broker modules may build the id and position text only when
+ * they are asked for, so a receipt that nobody reads costs next to nothing; compare receipts by their parts.
  */
-public record Receipt(String topic, String messageId, String position) {
+public interface Receipt {
+
+    /** A receipt with the given parts. */
+    static Receipt of(String topic, String messageId, String position) {
+        return new BasicReceipt(topic, messageId, position);
+    }
+
+    /** The topic the message went to. */
+    String topic();
+
+    /**
+     * The id consumers see for this message: its own id, or the broker's when the producer does not carry ids
+     * ({@link ProducerOptions#carryIds()}).
+     */
+    String messageId();
+
+    /**
+     * Where the broker stored the message, in the broker's own terms (Kafka {@code partition@offset}, a Redis
+     * stream entry id, ...); for logs and diagnostics, not for parsing.
+     */
+    String position();
 }

@@ -138,8 +138,7 @@ final class KafkaMessageProducer implements Producer {
         public void onCompletion(RecordMetadata metadata, Exception e) {
             limiter.release(size + RECORD_FOOTPRINT);
             if (e == null) {
-                String position = Records.position(metadata.partition(), metadata.offset());
-                complete(new Receipt(topic, id != null ? id : Records.brokerId(topic, position), position));
+                complete(new KafkaReceipt(topic, id, metadata.partition(), metadata.offset()));
             } else if (e instanceof RecordTooLargeException tooLarge) {
                 completeExceptionally(Errors.tooLarge(tooLarge, topic, size, maxMessageBytes));
             } else {

@@ -42,7 +42,7 @@ final class MemoryProducer implements Producer {
         }
         try {
             topic(message.topic()).publish(message, size, options.backpressure(), blockNanos);
-            return CompletableFuture.completedFuture(new Receipt(message.topic(), message.id(), POSITION));
+            return CompletableFuture.completedFuture(Receipt.of(message.topic(), message.id(), POSITION));
         } catch (PolybusException e) {
             return CompletableFuture.failedFuture(e);
         }

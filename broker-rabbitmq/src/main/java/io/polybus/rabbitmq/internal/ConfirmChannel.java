@@ -98,7 +98,7 @@ final class ConfirmChannel implements ConfirmListener, ReturnListener, ShutdownL
                                        AMQP.BasicProperties properties, byte[] body, String topic, String messageId,
                                        long bytes) {
         long seq = channel.getNextPublishSeqNo();
-        Pending p = new Pending(new Receipt(topic, messageId, "publish-seq " + seq), bytes);
+        Pending p = new Pending(Receipt.of(topic, messageId, "publish-seq " + seq), bytes);
         pending.put(seq, p);
         try {
             channel.basicPublish(exchange, routingKey, mandatory, properties, body);

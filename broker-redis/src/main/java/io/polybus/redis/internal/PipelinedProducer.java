@@ -241,7 +241,7 @@ final class PipelinedProducer implements Producer {
                 return false;
             }
             try {
-                p.future.complete(new Receipt(p.topic, p.id, writer.position(reply)));
+                p.future.complete(Receipt.of(p.topic, p.id, writer.position(reply)));
             } catch (RuntimeException e) {
                 p.future.completeExceptionally(new PolybusException("unexpected reply from redis at "
                         + connections.settings().address() + ": " + e, e));
