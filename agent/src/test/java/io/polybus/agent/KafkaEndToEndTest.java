@@ -1,7 +1,9 @@
 package io.polybus.agent;
 
 import io.polybus.Config;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(InProcessKafka.class)
 class KafkaEndToEndTest extends AgentEndToEndTest {
     @Override
     protected Config brokerConfig() {

@@ -9,6 +9,7 @@ import io.polybus.Message;
 import io.polybus.Producer;
 import io.polybus.testkit.Recorder;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -28,6 +29,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Group membership changing while messages flow: nothing may be lost, duplicates are allowed. */
+@ExtendWith(TestCluster.Shared.class)
 class KafkaRebalanceTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
 

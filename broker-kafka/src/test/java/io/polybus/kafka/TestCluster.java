@@ -3,17 +3,29 @@ package io.polybus.kafka;
 import io.polybus.Config;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.common.utils.Exit;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * An in-process single-node Kafka (KRaft, broker and controller in one) for tests. {@link #shared()} is
- * started once per test JVM and stopped when it exits; tests that stop the broker start their own.
+ * An in-process single-node Kafka (KRaft, broker and controller in one) for tests. {@link #shared()} is the one
+ * that classes annotated {@code @ExtendWith(TestCluster.Shared.class)} share: started before the first of them,
+ * stopped by JUnit when the whole run ends (a resource of the root context), while the test JVM is still whole
+ * rather than in a shutdown hook racing its exit. Tests that stop the broker start their own. A broker inside the
+ * test JVM must never end it, so Kafka's exit and halt fail loudly instead.
  */
 final class TestCluster implements AutoCloseable {
-    private static TestCluster shared;
+    private static volatile TestCluster shared;
 
     final KafkaClusterTestKit kit;
 
     private TestCluster() throws Exception {
+        Exit.setExitProcedure((code, message) -> {
+            throw new IllegalStateException("in-process Kafka asked to exit the test JVM (" + code + "): " + message);
+        });
+        Exit.setHaltProcedure((code, message) -> {
+            throw new IllegalStateException("in-process Kafka asked to halt the test JVM (" + code + "): " + message);
+        });
         kit = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
                 .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
                 .setConfigProp("offsets.topic.replication.factor", "1")
@@ -37,13 +49,30 @@ final class TestCluster implements AutoCloseable {
         }
     }
 
-    /** The cluster shared by the tests of this JVM. */
-    static synchronized TestCluster shared() {
-        if (shared == null) {
-            shared = start();
-            Runtime.getRuntime().addShutdownHook(new Thread(shared::close));
+    /** The cluster shared by the test classes extended with {@link Shared}. */
+    static TestCluster shared() {
+        TestCluster running = shared;
+        if (running == null) {
+            throw new IllegalStateException("no shared in-process Kafka: annotate the test class with "
+                    + "@ExtendWith(TestCluster.Shared.class)");
         }
-        return shared;
+        return running;
+    }
+
+    /** Starts the shared cluster before the first class that needs it and stops it when the test run ends. */
+    static final class Shared implements BeforeAllCallback {
+        @Override
+        public void beforeAll(ExtensionContext context) {
+            context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
+                    .getOrComputeIfAbsent(TestCluster.class, k -> {
+                        TestCluster started = start();
+                        shared = started;
+                        return (ExtensionContext.Store.CloseableResource) () -> {
+                            shared = null;
+                            started.close();
+                        };
+                    }, ExtensionContext.Store.CloseableResource.class);
+        }
     }
 
     String bootstrapServers() {
