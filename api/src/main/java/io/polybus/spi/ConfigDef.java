@@ -217,10 +217,7 @@ public final class ConfigDef {
             case DOUBLE:
                 return Double.parseDouble(text);
             case BOOLEAN:
-                if (text.equalsIgnoreCase("true") || text.equalsIgnoreCase("false")) {
-                    return Boolean.parseBoolean(text);
-                }
-                throw new IllegalArgumentException(text);
+                return parseBoolean(text);
             case DURATION:
                 return parseDuration(text);
             case SIZE:
@@ -231,6 +228,18 @@ public final class ConfigDef {
             default:
                 throw new IllegalStateException("unhandled type " + type);
         }
+    }
+
+    /**
+     * Parses {@code true} or {@code false}, in any case.
+     *
+     * @throws IllegalArgumentException for anything else
+     */
+    public static boolean parseBoolean(String text) {
+        if (text.equalsIgnoreCase("true") || text.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(text);
+        }
+        throw new IllegalArgumentException(text);
     }
 
     /** Parses {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 2d}, a bare number of milliseconds, or ISO-8601. */

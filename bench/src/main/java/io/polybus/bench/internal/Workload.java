@@ -268,12 +268,11 @@ public record Workload(String name, int topics, int partitions, int messageSize,
      * @throws ConfigException naming {@code carry-ids} unless it is true or false
      */
     public static boolean carryIds(Object value) {
-        String text = String.valueOf(value).trim().toLowerCase(Locale.ROOT);
-        return switch (text) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw new ConfigException("carry-ids", String.valueOf(value), "true or false");
-        };
+        try {
+            return ConfigDef.parseBoolean(String.valueOf(value).trim());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("carry-ids", String.valueOf(value), "true or false");
+        }
     }
 
     /** Parses {@code max}, a number, or a list of them (a sweep). */

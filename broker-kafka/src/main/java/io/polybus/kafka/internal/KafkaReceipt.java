@@ -37,6 +37,6 @@ final class KafkaReceipt implements Receipt {
 
     @Override
     public String toString() {
-        return "Receipt[topic=" + topic + ", messageId=" + messageId() + ", position=" + position() + "]";
+        return Receipt.of(topic, messageId(), position()).toString();
     }
 }
