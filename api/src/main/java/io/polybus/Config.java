@@ -11,6 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -50,7 +51,7 @@ public final class Config {
      */
     public static Config of(Map<String, ?> map) {
         Map<String, String> flat = new TreeMap<>();
-        flatten("", map, flat, Function.identity());
+        flatten("", map, flat);
         return new Config(Collections.unmodifiableMap(flat));
     }
 
@@ -85,6 +86,19 @@ public final class Config {
 
     /** Parses YAML text, expanding placeholders with {@code environment}. */
     public static Config fromYaml(String yaml, Function<String, String> environment) {
+        return of(readYaml(yaml, environment));
+    }
+
+    /**
+     * Parses a YAML document into its tree (maps, lists and scalars, in document order) and expands
+     * {@code ${NAME}}, {@code ${NAME:-default}} and {@code ${file:/path}} in every string in it, once. This is
+     * the one place placeholders are expanded: every section of a Polybus file (broker, agent, monitor, sinks,
+     * workloads) is read from this tree.
+     *
+     * @throws ConfigException for YAML that does not parse (with the line), a document that is not a mapping,
+     *                         and every placeholder that cannot be expanded (with its path, never a value)
+     */
+    public static Map<String, Object> readYaml(String yaml, Function<String, String> environment) {
         Object tree;
         try {
             tree = YAML.readValue(yaml, Object.class);
@@ -93,26 +107,46 @@ public final class Config {
                     + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()));
         }
         if (tree == null) {
-            return EMPTY;
+            return new LinkedHashMap<>();
         }
-        if (!(tree instanceof Map<?, ?> map)) {
+        if (!(tree instanceof Map<?, ?>)) {
             throw new ConfigException("yaml", null, "the document must be a mapping of keys to values");
         }
-        Map<String, String> flat = new TreeMap<>();
         List<ConfigException.Problem> problems = new ArrayList<>();
-        flatten("", map, flat, Function.identity());
-        flat.replaceAll((key, value) -> {
-            try {
-                return Placeholders.resolve(value, environment);
-            } catch (IllegalArgumentException e) {
-                problems.add(new ConfigException.Problem(key, null, e.getMessage()));
-                return value;
-            }
-        });
+        @SuppressWarnings("unchecked")
+        Map<String, Object> expanded = (Map<String, Object>) expandTree(tree, "", environment, problems);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new Config(Collections.unmodifiableMap(flat));
+        return expanded;
+    }
+
+    private static Object expandTree(Object node, String path, Function<String, String> environment,
+                                     List<ConfigException.Problem> problems) {
+        if (node instanceof Map<?, ?> map) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            map.forEach((k, v) -> {
+                String key = String.valueOf(k);
+                out.put(key, expandTree(v, path.isEmpty() ? key : path + "." + key, environment, problems));
+            });
+            return out;
+        }
+        if (node instanceof List<?> list) {
+            List<Object> out = new ArrayList<>(list.size());
+            for (int i = 0; i < list.size(); i++) {
+                out.add(expandTree(list.get(i), path + "[" + i + "]", environment, problems));
+            }
+            return out;
+        }
+        if (node instanceof String s) {
+            try {
+                return Placeholders.resolve(s, environment);
+            } catch (IllegalArgumentException e) {
+                problems.add(new ConfigException.Problem(path, null, e.getMessage()));
+                return s;
+            }
+        }
+        return node;
     }
 
     /**
@@ -126,16 +160,16 @@ public final class Config {
         return Placeholders.resolve(value, environment);
     }
 
-    private static void flatten(String prefix, Map<?, ?> map, Map<String, String> out, Function<String, String> f) {
+    private static void flatten(String prefix, Map<?, ?> map, Map<String, String> out) {
         for (Map.Entry<?, ?> e : map.entrySet()) {
             String key = prefix + e.getKey();
             Object v = e.getValue();
             if (v instanceof Map<?, ?> nested) {
-                flatten(key + ".", nested, out, f);
+                flatten(key + ".", nested, out);
             } else if (v instanceof List<?> list) {
                 out.put(key, list.stream().map(String::valueOf).collect(Collectors.joining(",")));
             } else if (v != null) {
-                out.put(key, f.apply(String.valueOf(v)));
+                out.put(key, String.valueOf(v));
             }
         }
     }

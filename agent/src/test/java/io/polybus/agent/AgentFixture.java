@@ -11,7 +11,7 @@ import io.polybus.Config;
 import io.polybus.Consumer;
 import io.polybus.ConsumerOptions;
 import io.polybus.Message;
-import io.polybus.agent.internal.EventPack;
+import io.polybus.events.EventPack;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

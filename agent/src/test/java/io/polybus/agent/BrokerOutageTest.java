@@ -1,5 +1,6 @@
 package io.polybus.agent;
 
+import io.polybus.cli.AgentEndToEndTest;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.polybus.AckMode;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.polybus.Consumer;
 import io.polybus.ConsumerOptions;
 import io.polybus.Delivery;
-import io.polybus.agent.internal.EventPack;
+import io.polybus.events.EventPack;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

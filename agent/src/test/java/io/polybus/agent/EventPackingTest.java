@@ -3,7 +3,7 @@ package io.polybus.agent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.polybus.Message;
-import io.polybus.agent.internal.EventPack;
+import io.polybus.events.EventPack;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -8,18 +8,22 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * Every configuration key of one provider, defined once with its type, default, validator and doc.
- * {@link #parse} turns a {@link Config} into typed values or fails with every bad key named.
+ * Every configuration key of one configurable thing (a broker, a source, a processor, a sink, a notifier, a
+ * rule, a section of a file), defined once with its type, default, validator and doc. {@link #parse} turns a
+ * configuration into typed values or fails with every bad key named, its value and what it accepts; the docs'
+ * key tables are rendered from the same definition ({@link #toMarkdown}).
  *
  * <pre>{@code
  * ConfigDef def = ConfigDef.builder("kafka")
@@ -29,9 +33,16 @@ import java.util.stream.Collectors;
  *     .build();
  * }</pre>
  *
- * <p>Environment variables {@code POLYBUS_BROKER_<KEY>} override keys: the key upper-cased with dots and
- * dashes as underscores ({@code POLYBUS_BROKER_BOOTSTRAP_SERVERS}); under a pass-through prefix the rest
- * of the name becomes a dotted lower-case key ({@code POLYBUS_BROKER_KAFKA_LINGER_MS} is {@code kafka.linger.ms}).
+ * <p>Two ways in. Brokers read flat dotted keys ({@link #parse(Config, Map)}), where environment variables
+ * {@code POLYBUS_BROKER_<KEY>} override keys: the key upper-cased with dots and dashes as underscores
+ * ({@code POLYBUS_BROKER_BOOTSTRAP_SERVERS}); under a pass-through prefix the rest of the name becomes a dotted
+ * lower-case key ({@code POLYBUS_BROKER_KAFKA_LINGER_MS} is {@code kafka.linger.ms}). Components read a mapping
+ * of a YAML tree ({@link #parse(Map, String)}), where a key may also hold a string map ({@link Type#MAP}), a
+ * nested section with keys of its own ({@link Builder#defineSection}) or a structure its own parser reads
+ * ({@link Builder#defineParsed}: conditions, lists of components); problems then carry their full path
+ * ({@code sources[0].multiline.start}).
+ *
+ * <p>Immutable and thread-safe.
  */
 public final class ConfigDef {
     /** The prefix of environment variables that override broker keys. */
@@ -46,8 +57,13 @@ public final class ConfigDef {
     public enum Type {
         STRING("a string"), INT("a whole number"), LONG("a whole number"), DOUBLE("a number"),
         BOOLEAN("true or false"), DURATION("a duration such as 500ms, 30s, 5m, 1h or PT30S"),
-        SIZE("a size in bytes such as 1048576, 512KiB, 64MiB or 1GiB"), LIST("a comma-separated list"),
-        PASSWORD("a secret string");
+        SIZE("a size in bytes such as 1048576, 512KiB, 64MiB or 1GiB"),
+        LIST("a list, or a comma-separated string"), PASSWORD("a secret string"),
+        MAP("a mapping of names to single values"),
+        /** A nested mapping with keys of its own ({@link Builder#defineSection}). */
+        SECTION("a mapping of keys to values"),
+        /** A value its own parser reads ({@link Builder#defineParsed}); what it accepts is the key's. */
+        PARSED("a structured value");
 
         private final String accepted;
 
@@ -67,26 +83,68 @@ public final class ConfigDef {
     }
 
     /**
-     * One key.
+     * Reads a structured value of a {@link Type#PARSED} key from the YAML tree: maps, lists and scalars.
      *
-     * @param defaultValue the default in its textual form, or {@code null} for none (the key is then optional
-     *                     and absent unless given)
+     * @param <T> what it makes
      */
-    public record Key(String name, Type type, String defaultValue, Validator validator, String doc) {
+    @FunctionalInterface
+    public interface Parser<T> {
+        /**
+         * @param raw  the key's value as it is in the tree
+         * @param path where the value is, for the keys of the problems it reports
+         * @throws ConfigException naming every problem with its full path
+         * @throws IllegalArgumentException with what is accepted, for a value that is wrong as a whole
+         */
+        T parse(Object raw, String path);
     }
 
-    private final String brokerType;
+    /**
+     * One key.
+     *
+     * @param defaultValue the default in its textual form, or {@code null} for none (the key is then absent
+     *                     unless given)
+     * @param required     whether the key must be given
+     * @param section      the keys of a {@link Type#SECTION}, else null
+     * @param parser       the parser of a {@link Type#PARSED} key, else null
+     * @param accepted     what a {@link Type#PARSED} key accepts (for people), else the type's
+     */
+    public record Key(String name, Type type, String defaultValue, Validator validator, String doc, boolean required,
+                      ConfigDef section, Parser<?> parser, String accepted) {
+    }
+
+    private final String kind;
+    private final String name;
     private final Map<String, Key> keys;
     private final Map<String, String> passThrough;
 
-    private ConfigDef(String brokerType, Map<String, Key> keys, Map<String, String> passThrough) {
-        this.brokerType = brokerType;
+    private ConfigDef(String kind, String name, Map<String, Key> keys, Map<String, String> passThrough) {
+        this.kind = kind;
+        this.name = name;
         this.keys = keys;
         this.passThrough = passThrough;
     }
 
+    /** Keys of the broker {@code brokerType}. */
     public static Builder builder(String brokerType) {
-        return new Builder(brokerType);
+        return new Builder("broker", brokerType);
+    }
+
+    /**
+     * Keys of a component or section: {@code builder("processor", "json")}, {@code builder("section", "delivery")}.
+     * Problems name it ("unknown key for processor 'json'").
+     */
+    public static Builder builder(String kind, String name) {
+        return new Builder(kind, name);
+    }
+
+    /** What this defines the keys of: {@code broker}, {@code source}, {@code processor}, ... */
+    public String kind() {
+        return kind;
+    }
+
+    /** The broker or component type, or the section's name. */
+    public String name() {
+        return name;
     }
 
     /** The keys, in definition order. */
@@ -115,57 +173,190 @@ public final class ConfigDef {
     }
 
     /**
-     * Parses {@code config} with the {@code POLYBUS_BROKER_*} variables of {@code environment} applied on top.
+     * Parses flat {@code config} with the {@code POLYBUS_BROKER_*} variables of {@code environment} applied on top.
      *
      * @throws ConfigException naming every unknown key and every bad value, and what each accepts
      */
     public ProviderConfig parse(Config config, Map<String, String> environment) {
         List<ConfigException.Problem> problems = new ArrayList<>();
-        Map<String, String> given = new TreeMap<>(config.asMap());
+        Map<String, Object> given = new TreeMap<>(config.asMap());
         applyEnvironment(environment, given, problems);
+        return parse(given, "", problems);
+    }
 
+    /**
+     * Parses one mapping of a YAML tree (placeholders already expanded, see {@link Config#readYaml}) found at
+     * {@code path} ({@code ""} at the top).
+     *
+     * @throws ConfigException naming every problem with its full path
+     */
+    public ProviderConfig parse(Map<?, ?> tree, String path) {
+        Map<String, Object> given = new LinkedHashMap<>();
+        (tree == null ? Map.of() : tree).forEach((k, v) -> given.put(String.valueOf(k), v));
+        return parse(given, path, new ArrayList<>());
+    }
+
+    private ProviderConfig parse(Map<String, Object> given, String path, List<ConfigException.Problem> problems) {
         Map<String, Object> values = new LinkedHashMap<>();
         Map<String, String> native_ = new TreeMap<>();
-        for (Map.Entry<String, String> e : given.entrySet()) {
-            String name = e.getKey();
-            if (name.equals(TYPE_KEY) || keys.containsKey(name)) {
+        for (Map.Entry<String, Object> e : given.entrySet()) {
+            String key = e.getKey();
+            if (key.equals(TYPE_KEY) || keys.containsKey(key)) {
                 continue;
             }
-            String prefix = passThroughPrefix(name);
-            if (prefix != null && name.length() > prefix.length()) {
-                native_.put(name.substring(prefix.length()), e.getValue());
-            } else {
-                problems.add(new ConfigException.Problem(name, null, "unknown key for broker '" + brokerType
-                        + "'; known keys: " + knownKeys()));
+            Map<String, String> flat = new TreeMap<>();
+            flattenInto(key, e.getValue(), flat);
+            for (Map.Entry<String, String> f : flat.entrySet()) {
+                String prefix = passThroughPrefix(f.getKey());
+                if (prefix != null && f.getKey().length() > prefix.length()) {
+                    native_.put(f.getKey().substring(prefix.length()), f.getValue());
+                } else {
+                    problems.add(new ConfigException.Problem(at(path, key), null, "unknown key for " + owner()
+                            + "; known keys: " + knownKeys()));
+                    break;
+                }
             }
         }
         for (Key key : keys.values()) {
-            String text = given.containsKey(key.name()) ? given.get(key.name()) : key.defaultValue();
-            if (text == null) {
+            Object raw = given.containsKey(key.name()) ? given.get(key.name()) : key.defaultValue();
+            String where = at(path, key.name());
+            if (raw == null) {
+                if (key.required()) {
+                    problems.add(new ConfigException.Problem(where, null, "required: " + key.doc()));
+                }
                 continue;
             }
-            String shown = key.type() == Type.PASSWORD ? "[hidden]" : text;
-            Object value;
-            try {
-                value = convert(key.type(), text.trim());
-            } catch (IllegalArgumentException ex) {
-                problems.add(new ConfigException.Problem(key.name(), shown, "expected " + key.type().accepted()));
-                continue;
+            Object value = value(key, raw, where, problems);
+            if (value != null) {
+                values.put(key.name(), value);
             }
-            String complaint = key.validator() == null ? null : key.validator().check(value);
-            if (complaint != null) {
-                problems.add(new ConfigException.Problem(key.name(), shown, "expected " + complaint));
-                continue;
-            }
-            values.put(key.name(), value);
         }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new ProviderConfig(brokerType, values, native_);
+        return new ProviderConfig(name, path, values, native_);
     }
 
-    private void applyEnvironment(Map<String, String> environment, Map<String, String> given,
+    /** The typed value of one key, or null with the problem recorded. */
+    private Object value(Key key, Object raw, String where, List<ConfigException.Problem> problems) {
+        try {
+            switch (key.type()) {
+                case SECTION -> {
+                    if (!(raw instanceof Map<?, ?> m)) {
+                        throw new IllegalArgumentException();
+                    }
+                    return key.section().parse(m, where);
+                }
+                case PARSED -> {
+                    return key.parser().parse(raw, where);
+                }
+                case MAP -> {
+                    return stringMap(raw, where, problems);
+                }
+                case LIST -> {
+                    return list(raw, where, problems, key);
+                }
+                default -> {
+                    if (raw instanceof Map<?, ?> || raw instanceof List<?>) {
+                        throw new IllegalArgumentException();
+                    }
+                }
+            }
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+            return null;
+        } catch (IllegalArgumentException e) {
+            String accepted = key.type() == Type.PARSED ? key.accepted() : key.type().accepted();
+            String detail = e.getMessage() == null || key.type() != Type.PARSED ? "" : ": " + e.getMessage();
+            problems.add(new ConfigException.Problem(where, shown(key, raw), "expected " + accepted + detail));
+            return null;
+        }
+        String text = String.valueOf(raw).trim();
+        Object value;
+        try {
+            value = convert(key.type(), text);
+        } catch (IllegalArgumentException | ArithmeticException ex) {
+            problems.add(new ConfigException.Problem(where, shown(key, text), "expected " + key.type().accepted()));
+            return null;
+        }
+        return checked(key, value, text, where, problems);
+    }
+
+    private static Object checked(Key key, Object value, Object raw, String where, List<ConfigException.Problem> problems) {
+        String complaint = key.validator() == null ? null : key.validator().check(value);
+        if (complaint != null) {
+            problems.add(new ConfigException.Problem(where, shown(key, raw), "expected " + complaint));
+            return null;
+        }
+        return value;
+    }
+
+    private static String shown(Key key, Object raw) {
+        if (key.type() == Type.PASSWORD) {
+            return "[hidden]";
+        }
+        return raw instanceof Map<?, ?> || raw instanceof List<?> ? null : String.valueOf(raw);
+    }
+
+    private static Map<String, String> stringMap(Object raw, String where, List<ConfigException.Problem> problems) {
+        if (raw instanceof String s && s.isBlank()) {
+            return Map.of();
+        }
+        if (!(raw instanceof Map<?, ?> m)) {
+            throw new IllegalArgumentException();
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        m.forEach((k, v) -> {
+            if (v instanceof Map<?, ?> || v instanceof List<?>) {
+                problems.add(new ConfigException.Problem(where + "." + k, null, "expected a single value"));
+            } else {
+                out.put(String.valueOf(k), v == null ? "" : String.valueOf(v));
+            }
+        });
+        return Collections.unmodifiableMap(out);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Object list(Object raw, String where, List<ConfigException.Problem> problems, Key key) {
+        List<String> out;
+        if (raw instanceof List<?> l) {
+            out = new ArrayList<>();
+            for (int i = 0; i < l.size(); i++) {
+                Object item = l.get(i);
+                if (item instanceof Map<?, ?> || item instanceof List<?> || item == null) {
+                    problems.add(new ConfigException.Problem(where + "[" + i + "]", null, "expected a single value"));
+                } else {
+                    out.add(String.valueOf(item));
+                }
+            }
+            out = List.copyOf(out);
+        } else if (raw instanceof Map<?, ?>) {
+            throw new IllegalArgumentException();
+        } else {
+            out = (List<String>) convert(Type.LIST, String.valueOf(raw).trim());
+        }
+        return checked(key, out, raw, where, problems);
+    }
+
+    private static void flattenInto(String prefix, Object value, Map<String, String> out) {
+        if (value instanceof Map<?, ?> m) {
+            m.forEach((k, v) -> flattenInto(prefix + "." + k, v, out));
+        } else if (value instanceof List<?> l) {
+            out.put(prefix, l.stream().map(String::valueOf).collect(Collectors.joining(",")));
+        } else {
+            out.put(prefix, value == null ? "" : String.valueOf(value));
+        }
+    }
+
+    private static String at(String path, String key) {
+        return path.isEmpty() ? key : path + "." + key;
+    }
+
+    private String owner() {
+        return kind + " '" + name + "'";
+    }
+
+    private void applyEnvironment(Map<String, String> environment, Map<String, Object> given,
                                   List<ConfigException.Problem> problems) {
         for (Map.Entry<String, String> e : environment.entrySet()) {
             if (!e.getKey().startsWith(ENV_PREFIX)) {
@@ -182,8 +373,8 @@ public final class ConfigDef {
                             .map(p -> p + suffix.substring(envName(p).length()).toLowerCase(Locale.ROOT).replace('_', '.'))
                             .orElse(null));
             if (key == null) {
-                problems.add(new ConfigException.Problem(e.getKey(), null, "environment variable matches no key of broker '"
-                        + brokerType + "'; known keys: " + knownKeys()));
+                problems.add(new ConfigException.Problem(e.getKey(), null, "environment variable matches no key of "
+                        + owner() + "; known keys: " + knownKeys()));
             } else {
                 given.put(key, e.getValue());
             }
@@ -199,35 +390,25 @@ public final class ConfigDef {
     }
 
     private String knownKeys() {
-        List<String> known = new ArrayList<>(keys.keySet());
+        Set<String> known = new LinkedHashSet<>(keys.keySet());
         passThrough.keySet().forEach(p -> known.add(p + "*"));
         return String.join(", ", known);
     }
 
     static Object convert(Type type, String text) {
-        switch (type) {
-            case STRING:
-                return text;
-            case PASSWORD:
-                return new Password(text);
-            case INT:
-                return Integer.parseInt(text);
-            case LONG:
-                return Long.parseLong(text);
-            case DOUBLE:
-                return Double.parseDouble(text);
-            case BOOLEAN:
-                return parseBoolean(text);
-            case DURATION:
-                return parseDuration(text);
-            case SIZE:
-                return parseSize(text);
-            case LIST:
-                return text.isEmpty() ? List.of()
-                        : Arrays.stream(text.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-            default:
-                throw new IllegalStateException("unhandled type " + type);
-        }
+        return switch (type) {
+            case STRING -> text;
+            case PASSWORD -> new Password(text);
+            case INT -> Integer.parseInt(text.replace("_", ""));
+            case LONG -> Long.parseLong(text.replace("_", ""));
+            case DOUBLE -> Double.parseDouble(text);
+            case BOOLEAN -> parseBoolean(text);
+            case DURATION -> parseDuration(text);
+            case SIZE -> parseSize(text);
+            case LIST -> text.isEmpty() ? List.of()
+                    : Arrays.stream(text.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+            default -> throw new IllegalArgumentException(type + " is not a scalar");
+        };
     }
 
     /**
@@ -242,7 +423,12 @@ public final class ConfigDef {
         throw new IllegalArgumentException(text);
     }
 
-    /** Parses {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 2d}, a bare number of milliseconds, or ISO-8601. */
+    /**
+     * Parses the one duration grammar of every Polybus file: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h},
+     * {@code 2d}, a bare number of milliseconds, or ISO-8601 ({@code PT30S}).
+     *
+     * @throws IllegalArgumentException for anything else
+     */
     public static Duration parseDuration(String text) {
         String t = text.trim();
         if (t.startsWith("P") || t.startsWith("p")) {
@@ -265,6 +451,22 @@ public final class ConfigDef {
             case "h" -> Duration.ofHours(n);
             default -> Duration.ofDays(n);
         };
+    }
+
+    /** A duration in the grammar {@link #parseDuration} reads, in its shortest exact form: {@code 1m}, {@code 90s}, {@code 250ms}. */
+    public static String formatDuration(Duration d) {
+        long ms = d.toMillis();
+        if (ms == 0) {
+            return "0s";
+        }
+        long[] units = {86_400_000L, 3_600_000L, 60_000L, 1000L};
+        String[] names = {"d", "h", "m", "s"};
+        for (int i = 0; i < units.length; i++) {
+            if (ms % units[i] == 0) {
+                return ms / units[i] + names[i];
+            }
+        }
+        return ms + "ms";
     }
 
     /** Parses {@code 1048576}, {@code 512KiB}, {@code 64MiB}, {@code 1GiB} (KB, MB, GB are binary units too). */
@@ -298,7 +500,7 @@ public final class ConfigDef {
 
     /** Durations of at least {@code min}. */
     public static Validator atLeast(Duration min) {
-        return v -> ((Duration) v).compareTo(min) >= 0 ? null : "a duration of at least " + min.toMillis() + "ms";
+        return v -> ((Duration) v).compareTo(min) >= 0 ? null : "a duration of at least " + formatDuration(min);
     }
 
     /** Strings (case-insensitive) among {@code allowed}; the parsed value keeps the given case. */
@@ -313,44 +515,104 @@ public final class ConfigDef {
         return v -> (v instanceof List<?> l ? l.isEmpty() : String.valueOf(v).isBlank()) ? "a non-empty value" : null;
     }
 
-    /** Renders the keys as a Markdown table, for docs and {@code --help}. */
+    /**
+     * Renders the keys as a Markdown table, for docs and {@code --help}; the keys of a section follow it as
+     * {@code section.key}.
+     */
     public String toMarkdown() {
         StringBuilder sb = new StringBuilder("| key | type | default | description |\n| --- | --- | --- | --- |\n");
-        for (Key k : keys.values()) {
-            sb.append("| `").append(k.name()).append("` | ").append(k.type().name().toLowerCase(Locale.ROOT))
-                    .append(" | ").append(k.defaultValue() == null ? "" : "`" + k.defaultValue() + "`")
-                    .append(" | ").append(k.doc()).append(" |\n");
-        }
-        passThrough.forEach((p, doc) -> sb.append("| `").append(p).append("*` | | | ").append(doc).append(" |\n"));
+        rows("", sb);
         return sb.toString();
+    }
+
+    private void rows(String prefix, StringBuilder sb) {
+        for (Key k : keys.values()) {
+            String type = k.type() == Type.PARSED ? k.accepted() : k.type().name().toLowerCase(Locale.ROOT);
+            String dflt = k.defaultValue() != null ? "`" + k.defaultValue() + "`" : k.required() ? "required" : "";
+            sb.append("| `").append(prefix).append(k.name()).append("` | ").append(type).append(" | ").append(dflt)
+                    .append(" | ").append(k.doc()).append(" |\n");
+            if (k.section() != null) {
+                k.section().rows(prefix + k.name() + ".", sb);
+            }
+        }
+        passThrough.forEach((p, doc) -> sb.append("| `").append(prefix).append(p).append("*` | | | ").append(doc).append(" |\n"));
     }
 
     /** Builds a {@link ConfigDef}. */
     public static final class Builder {
-        private final String brokerType;
+        private final String kind;
+        private final String name;
         private final Map<String, Key> keys = new LinkedHashMap<>();
         private final Map<String, String> passThrough = new LinkedHashMap<>();
 
-        private Builder(String brokerType) {
-            this.brokerType = Objects.requireNonNull(brokerType, "brokerType");
+        private Builder(String kind, String name) {
+            this.kind = Objects.requireNonNull(kind, "kind");
+            this.name = Objects.requireNonNull(name, "name");
+        }
+
+        private Builder add(Key key) {
+            if (keys.containsKey(key.name()) || key.name().equals(TYPE_KEY)) {
+                throw new IllegalArgumentException("key '" + key.name() + "' is defined twice");
+            }
+            keys.put(key.name(), key);
+            return this;
         }
 
         public Builder define(String name, Type type, String defaultValue, Validator validator, String doc) {
-            if (keys.containsKey(name) || name.equals(TYPE_KEY)) {
-                throw new IllegalArgumentException("key '" + name + "' is defined twice");
+            if (type == Type.SECTION || type == Type.PARSED) {
+                throw new IllegalArgumentException("define '" + name + "' with defineSection or defineParsed");
             }
             if (defaultValue != null) {
-                Object parsed = convert(type, defaultValue);
+                Object parsed = convert(type == Type.MAP ? Type.STRING : type, defaultValue);
                 if (validator != null && validator.check(parsed) != null) {
                     throw new IllegalArgumentException("default of '" + name + "' is not valid: " + validator.check(parsed));
                 }
             }
-            keys.put(name, new Key(name, type, defaultValue, validator, doc));
-            return this;
+            return add(new Key(name, type, defaultValue, validator, doc, false, null, null, type.accepted()));
         }
 
         public Builder define(String name, Type type, String defaultValue, String doc) {
             return define(name, type, defaultValue, null, doc);
+        }
+
+        /** A key that must be given; {@code doc} says what it is (it is the error's text when missing). */
+        public Builder defineRequired(String name, Type type, Validator validator, String doc) {
+            define(name, type, null, validator, doc);
+            return required(name);
+        }
+
+        /** A nested mapping with the keys of {@code section}; absent unless given. */
+        public Builder defineSection(String name, ConfigDef section, String doc) {
+            return add(new Key(name, Type.SECTION, null, null, doc, false, section, null, Type.SECTION.accepted()));
+        }
+
+        /**
+         * A structured value read by {@code parser} (a condition, a list of components); absent unless given.
+         *
+         * @param accepted what it accepts, for people ("a condition", "a list of processors")
+         */
+        public <T> Builder defineParsed(String name, String accepted, Parser<T> parser, String doc) {
+            return add(new Key(name, Type.PARSED, null, null, doc, false, null, parser, accepted));
+        }
+
+        /** Adds every key (and pass-through prefix) of {@code other}, e.g. the keys a kind of component shares. */
+        public Builder include(ConfigDef other) {
+            other.keys.values().forEach(this::add);
+            passThrough.putAll(other.passThrough);
+            return this;
+        }
+
+        /** Marks already defined keys as required. */
+        public Builder required(String... names) {
+            for (String n : names) {
+                Key k = keys.get(n);
+                if (k == null) {
+                    throw new IllegalArgumentException("no key '" + n + "' to mark required");
+                }
+                keys.put(n, new Key(k.name(), k.type(), k.defaultValue(), k.validator(), k.doc(), true, k.section(),
+                        k.parser(), k.accepted()));
+            }
+            return this;
         }
 
         /** Keys starting with {@code prefix} (which must end with a dot) pass through to the native client. */
@@ -363,13 +625,13 @@ public final class ConfigDef {
         }
 
         public ConfigDef build() {
-            return new ConfigDef(brokerType, Collections.unmodifiableMap(new LinkedHashMap<>(keys)),
+            return new ConfigDef(kind, name, Collections.unmodifiableMap(new LinkedHashMap<>(keys)),
                     Collections.unmodifiableMap(new LinkedHashMap<>(passThrough)));
         }
     }
 
     @Override
     public String toString() {
-        return "ConfigDef[" + brokerType + ": " + keys.keySet().stream().collect(Collectors.joining(", ")) + "]";
+        return "ConfigDef[" + kind + " " + name + ": " + String.join(", ", keys.keySet()) + "]";
     }
 }

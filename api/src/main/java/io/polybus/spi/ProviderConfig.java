@@ -8,22 +8,38 @@ import java.util.NoSuchElementException;
 import java.util.Optional;
 
 /**
- * A provider's configuration after {@link ConfigDef#parse}: every value typed and valid. The getters
- * throw {@link NoSuchElementException} only for keys that were neither given nor defaulted.
+ * A configuration after {@link ConfigDef#parse}: every value typed and valid. The getters throw
+ * {@link NoSuchElementException} only for keys that were neither given nor defaulted. Immutable.
  */
 public final class ProviderConfig {
-    private final String brokerType;
+    private final String type;
+    private final String path;
     private final Map<String, Object> values;
     private final Map<String, String> passThrough;
 
-    ProviderConfig(String brokerType, Map<String, Object> values, Map<String, String> passThrough) {
-        this.brokerType = brokerType;
+    ProviderConfig(String type, String path, Map<String, Object> values, Map<String, String> passThrough) {
+        this.type = type;
+        this.path = path;
         this.values = Map.copyOf(values);
         this.passThrough = Map.copyOf(passThrough);
     }
 
-    public String brokerType() {
-        return brokerType;
+    /** The broker or component type (or the section's name) the keys were parsed for. */
+    public String type() {
+        return type;
+    }
+
+    /**
+     * Where in its file this configuration was ({@code sources[0].processors[1]}), for messages that name a
+     * key found wrong later; empty for a broker's flat keys.
+     */
+    public String path() {
+        return path;
+    }
+
+    /** The full path of {@code key}, for an error about it. */
+    public String pathOf(String key) {
+        return path.isEmpty() ? key : path + "." + key;
     }
 
     public boolean has(String key) {
@@ -33,7 +49,7 @@ public final class ProviderConfig {
     private Object get(String key) {
         Object v = values.get(key);
         if (v == null) {
-            throw new NoSuchElementException("configuration key '" + key + "' of broker '" + brokerType + "' has no value");
+            throw new NoSuchElementException("configuration key '" + pathOf(key) + "' of '" + type + "' has no value");
         }
         return v;
     }
@@ -76,6 +92,28 @@ public final class ProviderConfig {
         return (List<String>) get(key);
     }
 
+    /** A {@link ConfigDef.Type#MAP}, in the order given; empty when absent. */
+    @SuppressWarnings("unchecked")
+    public Map<String, String> getMap(String key) {
+        Object v = values.get(key);
+        return v == null ? Map.of() : (Map<String, String>) v;
+    }
+
+    /** A {@link ConfigDef.Type#SECTION}, when given. */
+    public Optional<ProviderConfig> findSection(String key) {
+        return Optional.ofNullable((ProviderConfig) values.get(key));
+    }
+
+    /** What the parser of a {@link ConfigDef.Type#PARSED} key made, when given. */
+    public <T> Optional<T> find(String key, Class<T> type) {
+        return Optional.ofNullable(type.cast(values.get(key)));
+    }
+
+    /** What the parser of a required {@link ConfigDef.Type#PARSED} key made. */
+    public <T> T get(String key, Class<T> type) {
+        return type.cast(get(key));
+    }
+
     public Optional<Password> findPassword(String key) {
         return Optional.ofNullable((Password) values.get(key));
     }
@@ -93,6 +131,6 @@ public final class ProviderConfig {
     /** Key names only: values may be secrets. */
     @Override
     public String toString() {
-        return "ProviderConfig[" + brokerType + ": " + values.keySet() + " + " + passThrough.keySet() + "]";
+        return "ProviderConfig[" + type + ": " + values.keySet() + " + " + passThrough.keySet() + "]";
     }
 }

@@ -3,7 +3,7 @@ package io.polybus.agent.internal;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
-import io.polybus.agent.metrics.PipelineHealth;
+import io.polybus.events.PipelineHealth;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 

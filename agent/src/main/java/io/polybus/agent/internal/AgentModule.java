@@ -6,8 +6,8 @@ import com.google.inject.Singleton;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.polybus.Broker;
 import io.polybus.Brokers;
-import io.polybus.agent.metrics.MetricsConfig;
-import io.polybus.agent.metrics.PipelineHealth;
+import io.polybus.cli.internal.MetricsConfig;
+import io.polybus.events.PipelineHealth;
 
 import java.time.Clock;
 

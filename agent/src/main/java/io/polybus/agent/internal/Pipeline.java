@@ -1,9 +1,10 @@
 package io.polybus.agent.internal;
 
+import io.polybus.events.EventPack;
 import io.polybus.Codec;
 import io.polybus.Message;
-import io.polybus.agent.LogEvent;
-import io.polybus.agent.Processor;
+import io.polybus.events.LogEvent;
+import io.polybus.events.Processor;
 
 import java.util.List;
 import java.util.Objects;

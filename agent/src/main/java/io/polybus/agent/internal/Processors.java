@@ -3,8 +3,8 @@ package io.polybus.agent.internal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.polybus.agent.LogEvent;
-import io.polybus.agent.Processor;
+import io.polybus.events.LogEvent;
+import io.polybus.events.Processor;
 
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;

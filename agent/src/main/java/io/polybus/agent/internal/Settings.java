@@ -1,5 +1,6 @@
 package io.polybus.agent.internal;
 
+import io.polybus.events.Template;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -7,11 +8,11 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.polybus.Brokers;
 import io.polybus.Config;
 import io.polybus.ConfigException;
-import io.polybus.agent.Processor;
-import io.polybus.agent.metrics.HostMetricsConfig;
-import io.polybus.agent.metrics.MetricsConfig;
-import io.polybus.agent.monitor.MonitorConfig;
-import io.polybus.agent.monitor.internal.ConfigBinder;
+import io.polybus.events.Processor;
+import io.polybus.agent.internal.hostmetrics.HostMetricsConfig;
+import io.polybus.cli.internal.MetricsConfig;
+import io.polybus.monitor.MonitorConfig;
+import io.polybus.monitor.internal.ConfigBinder;
 
 import java.io.IOException;
 import java.net.InetAddress;

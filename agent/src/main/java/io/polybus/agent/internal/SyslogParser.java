@@ -1,7 +1,7 @@
 package io.polybus.agent.internal;
 
-import io.polybus.agent.LogEvent;
-import io.polybus.agent.Processor;
+import io.polybus.events.LogEvent;
+import io.polybus.events.Processor;
 
 import java.time.Clock;
 import java.time.DateTimeException;

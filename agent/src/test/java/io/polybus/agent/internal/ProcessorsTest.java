@@ -1,9 +1,10 @@
 package io.polybus.agent.internal;
 
+import io.polybus.events.Template;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.polybus.ConfigException;
-import io.polybus.agent.LogEvent;
-import io.polybus.agent.Processor;
+import io.polybus.events.LogEvent;
+import io.polybus.events.Processor;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;

@@ -1,6 +1,6 @@
 package io.polybus.agent.internal;
 
-import io.polybus.agent.LogEvent;
+import io.polybus.events.LogEvent;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

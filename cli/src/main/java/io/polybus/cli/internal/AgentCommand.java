@@ -1,0 +1,93 @@
+package io.polybus.cli.internal;
+
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.polybus.ConfigException;
+import io.polybus.PolybusException;
+import io.polybus.RetriableException;
+import io.polybus.agent.Agent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** {@code polybus agent -c agent.yaml}: runs the log-shipping agent until SIGTERM or Ctrl-C. */
+@Command(name = "agent", mixinStandardHelpOptions = true,
+        description = {"Ship log files, stdin and syslog to the configured broker, at least once.",
+                "Stops on SIGTERM or Ctrl-C: stops reading, waits for the broker's acknowledgements, saves checkpoints, exits 0."})
+public final class AgentCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(AgentCommand.class);
+
+    @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "The agent's YAML configuration.")
+    Path config;
+
+    @Option(names = "--once", description = "Exit when every source reached the end of its input and the broker acknowledged everything.")
+    boolean once;
+
+    @Option(names = "--show", description = "Print a summary every few seconds (and, on the memory broker, the latest events).")
+    boolean show;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Metrics.globalRegistry.add(new SimpleMeterRegistry());
+        CountDownLatch stop = new CountDownLatch(1);
+        Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        Agent agent;
+        try {
+            agent = create(stop);
+        } catch (ConfigException e) {
+            System.err.println("polybus: " + config + " is not valid:");
+            e.problems().forEach(p -> System.err.println("  " + p));
+            return 2;
+        } catch (PolybusException | IllegalStateException | UncheckedIOException e) {
+            System.err.println("polybus: cannot start the agent: " + e.getMessage());
+            return 1;
+        }
+        if (agent == null) {
+            return 0;
+        }
+        Thread hook = new Thread(agent::stop, "polybus-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            agent.start(new Agent.RunOptions(once, show, System.out, System.in));
+        } catch (IllegalStateException e) {
+            System.err.println("polybus: cannot start the agent: " + e.getMessage());
+            agent.stop();
+            Runtime.getRuntime().removeShutdownHook(hook);
+            return 1;
+        }
+        while (!stop.await(200, TimeUnit.MILLISECONDS)) {
+            if (agent.awaitSourcesEnded(Duration.ZERO)) {
+                break;
+            }
+        }
+        boolean acknowledged = agent.stop();
+        Runtime.getRuntime().removeShutdownHook(hook);
+        return once && !acknowledged ? 1 : 0;
+    }
+
+    /** Creates the agent, retrying with backoff while the broker cannot be reached; null when stopped first. */
+    private Agent create(CountDownLatch stop) throws InterruptedException {
+        long backoff = 1000;
+        while (true) {
+            try {
+                return Agent.create(config, Metrics.globalRegistry);
+            } catch (RetriableException e) {
+                log.warn("the broker cannot be reached, retrying in {} s: {}", backoff / 1000, e.getMessage());
+                if (stop.await(backoff, TimeUnit.MILLISECONDS)) {
+                    return null;
+                }
+                backoff = Math.min(30_000, backoff * 2);
+            }
+        }
+    }
+}

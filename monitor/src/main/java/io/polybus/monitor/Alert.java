@@ -1,0 +1,77 @@
+package io.polybus.monitor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.polybus.monitor.internal.Durations;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One alert notice: a rule {@link Status#FIRING} for one group, or the single {@link Status#RESOLVED} notice
+ * that follows it. Both notices of one alert share its {@link #id()}. Immutable.
+ *
+ * @param id        {@code rule/group/start-millis}: the same on the firing and the resolved notice
+ * @param rule      the rule's name
+ * @param ruleType  {@code threshold}, {@code match} or {@code absence}
+ * @param status    firing or resolved
+ * @param severity  the rule's severity
+ * @param groupBy   the field the rule groups by, or null
+ * @param group     that field's value for this alert, or null
+ * @param count     threshold: events in the window (peak while firing); match: matching events since it fired;
+ *                  absence: 0
+ * @param threshold threshold rules: the count the window had to exceed; otherwise null
+ * @param window    threshold: the window; match: the quiet time that resolves it; absence: the silence that fires it
+ * @param startedAt when the alert fired
+ * @param at        when this notice was made
+ * @param summary   one line for people
+ * @param samples   a few of the events involved (most recent last), as received; shared, never to be modified
+ */
+public record Alert(String id, String rule, String ruleType, Status status, String severity, String groupBy,
+                    String group, long count, Long threshold, Duration window, Instant startedAt, Instant at,
+                    String summary, List<JsonNode> samples) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Whether the rule has tripped or cleared. */
+    public enum Status { FIRING, RESOLVED }
+
+    public Alert {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(rule, "rule");
+        Objects.requireNonNull(status, "status");
+        samples = List.copyOf(samples);
+    }
+
+    /** The notice as JSON, with snake_case keys like the events. */
+    public ObjectNode toJson() {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("id", id);
+        o.put("rule", rule);
+        o.put("rule_type", ruleType);
+        o.put("status", status.name().toLowerCase());
+        o.put("severity", severity);
+        if (groupBy != null) {
+            o.put("group_by", groupBy);
+            o.put("group", group);
+        }
+        o.put("count", count);
+        if (threshold != null) {
+            o.put("threshold", threshold);
+        }
+        o.put("window", Durations.format(window));
+        o.put("started_at", startedAt.toString());
+        o.put("at", at.toString());
+        o.put("summary", summary);
+        o.putArray("samples").addAll(samples);
+        return o;
+    }
+
+    /** {@link #toJson()} as UTF-8 bytes. */
+    public byte[] toJsonBytes() {
+        return toJson().toString().getBytes(StandardCharsets.UTF_8);
+    }
+}
