@@ -63,6 +63,35 @@ public final class Brokers {
         }
     }
 
+    /**
+     * The {@code broker:} section of a file's tree ({@link Config#readYaml}) as flat configuration, {@code type}
+     * defaulting to {@code memory}, validated as {@link #validate} does.
+     *
+     * @param path the section's path, prefixed to every problem's key
+     * @throws ConfigException naming every problem
+     */
+    public static Config section(Object raw, String path) {
+        if (raw != null && !(raw instanceof Map<?, ?>)) {
+            throw new ConfigException(path, null, "expected a mapping such as {type: kafka, bootstrap-servers: ...}");
+        }
+        Config config = raw == null ? Config.empty() : Config.of(stringKeys((Map<?, ?>) raw));
+        if (!config.contains(ConfigDef.TYPE_KEY)) {
+            config = config.with(ConfigDef.TYPE_KEY, "memory");
+        }
+        List<ConfigException.Problem> problems = validate(config);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems.stream()
+                    .map(p -> new ConfigException.Problem(path + "." + p.key(), p.value(), p.accepted())).toList());
+        }
+        return config;
+    }
+
+    private static Map<String, Object> stringKeys(Map<?, ?> map) {
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        map.forEach((k, v) -> out.put(String.valueOf(k), v));
+        return out;
+    }
+
     /** Every provider found on the class path, sorted by type. */
     public static List<BrokerInfo> available() {
         return providers().stream()

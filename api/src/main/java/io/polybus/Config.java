@@ -99,6 +99,22 @@ public final class Config {
      *                         and every placeholder that cannot be expanded (with its path, never a value)
      */
     public static Map<String, Object> readYaml(String yaml, Function<String, String> environment) {
+        List<ConfigException.Problem> problems = new ArrayList<>();
+        Map<String, Object> tree = readYaml(yaml, environment, problems);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return tree;
+    }
+
+    /**
+     * Like {@link #readYaml(String, Function)}, but a placeholder that cannot be expanded is added to
+     * {@code problems} and left as written, so that the caller can report it with the problems of the sections.
+     *
+     * @throws ConfigException for YAML that does not parse, or a document that is not a mapping
+     */
+    public static Map<String, Object> readYaml(String yaml, Function<String, String> environment,
+                                               List<ConfigException.Problem> problems) {
         Object tree;
         try {
             tree = YAML.readValue(yaml, Object.class);
@@ -112,12 +128,8 @@ public final class Config {
         if (!(tree instanceof Map<?, ?>)) {
             throw new ConfigException("yaml", null, "the document must be a mapping of keys to values");
         }
-        List<ConfigException.Problem> problems = new ArrayList<>();
         @SuppressWarnings("unchecked")
         Map<String, Object> expanded = (Map<String, Object>) expandTree(tree, "", environment, problems);
-        if (!problems.isEmpty()) {
-            throw new ConfigException(problems);
-        }
         return expanded;
     }
 

@@ -1,172 +1,114 @@
 package io.polybus.agent;
 
-import com.google.inject.Guice;
-import com.google.inject.ProvisionException;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.polybus.ConfigException;
-import io.polybus.agent.internal.AgentModule;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.polybus.Broker;
+import io.polybus.Brokers;
+import io.polybus.agent.internal.AgentMetrics;
 import io.polybus.agent.internal.AgentRuntime;
-import io.polybus.cli.internal.ConsoleReporter;
-import io.polybus.agent.internal.Settings;
-import io.polybus.events.HealthCheck;
-import io.polybus.agent.internal.hostmetrics.HostMetricsConfig;
-import io.polybus.agent.internal.hostmetrics.HostMetricsSource;
-import io.polybus.cli.internal.MetricsConfig;
-import io.polybus.cli.internal.MetricsServer;
-import io.polybus.monitor.Monitor;
-import org.slf4j.LoggerFactory;
+import io.polybus.agent.internal.AgentSettings;
+import io.polybus.agent.internal.CheckpointStore;
+import io.polybus.agent.internal.Shipper;
+import io.polybus.events.PipelineHealth;
 
 import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.OptionalInt;
+import java.util.Objects;
 
 /**
- * The log-shipping agent: reads the configured sources, turns lines into events and delivers them at least
- * once to the configured broker, checkpointing what the broker acknowledged.
+ * The log-shipping agent: reads the configured sources, runs each event through its source's processors, and
+ * delivers it at least once to the broker, checkpointing what the broker acknowledged.
  *
  * <pre>{@code
- * try (Agent agent = Agent.create(Path.of("agent.yaml"), registry)) {
+ * try (Agent agent = Agent.builder(AgentConfig.load(Path.of("agent.yaml"))).meters(registry).open()) {
  *     agent.start(Agent.RunOptions.defaults());
  *     ...   // until SIGTERM
  * }   // close(): stop reading, wait for acknowledgements, save checkpoints
  * }</pre>
  *
  * <p>Thread-safe: {@link #stop()} may be called from any thread (e.g. a signal handler). Meters go to the
- * {@link MeterRegistry} given at creation (names start with {@code polybus.agent.}).
+ * builder's {@link MeterRegistry} (names start with {@code polybus.agent.}).
  */
 public final class Agent implements AutoCloseable {
+    private final AgentConfig config;
+    private final Broker broker;
+    private final boolean ownsBroker;
     private final AgentRuntime runtime;
-    private final PrometheusMeterRegistry prometheus;
-    private final Deque<AutoCloseable> companions = new ArrayDeque<>();
-    private ConsoleReporter console;
-    private Monitor monitor;
-    private MetricsServer metricsServer;
+    private final PipelineHealth health;
 
-    private Agent(AgentRuntime runtime, PrometheusMeterRegistry prometheus) {
+    private Agent(AgentConfig config, Broker broker, boolean ownsBroker, AgentRuntime runtime, PipelineHealth health) {
+        this.config = config;
+        this.broker = broker;
+        this.ownsBroker = ownsBroker;
         this.runtime = runtime;
-        this.prometheus = prometheus;
+        this.health = health;
     }
 
     /**
      * How to run.
      *
-     * @param once    end when every source reached the end of its input (and everything was acknowledged)
-     * @param show    print a periodic summary (and, with the memory broker, sample events) even when the
-     *                configuration's {@code console} section does not ask for it
-     * @param console where summaries go, or {@code null} for nowhere
-     * @param stdin   what a {@code stdin} source reads
+     * @param once  end when every source reached the end of its input (and everything was acknowledged)
+     * @param stdin what a {@code stdin} source reads
      */
-    public record RunOptions(boolean once, boolean show, PrintStream console, InputStream stdin) {
+    public record RunOptions(boolean once, InputStream stdin) {
+        public RunOptions {
+            Objects.requireNonNull(stdin, "stdin");
+        }
+
         public static RunOptions defaults() {
-            return new RunOptions(false, false, null, System.in);
+            return new RunOptions(false, System.in);
         }
     }
 
-    /**
-     * Reads and validates {@code configFile}, then connects to its broker.
-     *
-     * @throws ConfigException                     listing every problem of the configuration
-     * @throws io.polybus.BrokerUnavailableException when the broker cannot be reached
-     * @throws IllegalStateException               when another agent uses the same data directory
-     */
-    public static Agent create(Path configFile, MeterRegistry meters) {
-        return create(Settings.load(configFile), meters);
+    /** A builder for an agent with {@code config}. */
+    public static Builder builder(AgentConfig config) {
+        return new Builder(config);
     }
 
-    /** Like {@link #create(Path, MeterRegistry)} from YAML text (placeholders expanded from the environment). */
+    /** An agent from YAML text (placeholders expanded from the environment), on its own broker. */
     public static Agent fromYaml(String yaml, MeterRegistry meters) {
-        return create(Settings.parse(yaml, System::getenv), meters);
-    }
-
-    private static Agent create(Settings settings, MeterRegistry meters) {
-        PrometheusMeterRegistry prometheus = null;
-        MeterRegistry registry = meters;
-        if (settings.metrics().map(MetricsConfig::enabled).orElse(false)) {
-            prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            new JvmMemoryMetrics().bindTo(prometheus);
-            new ProcessorMetrics().bindTo(prometheus);
-            CompositeMeterRegistry both = new CompositeMeterRegistry();
-            both.add(prometheus);
-            both.add(meters);
-            registry = both;
-        }
-        try {
-            return new Agent(Guice.createInjector(new AgentModule(settings, registry)).getInstance(AgentRuntime.class), prometheus);
-        } catch (ProvisionException e) {
-            // Guice wraps what a provider threw (broker unreachable, data directory in use): rethrow that.
-            for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
-                if (t instanceof RuntimeException r && !(t instanceof ProvisionException)) {
-                    throw r;
-                }
-            }
-            throw e;
-        }
+        return builder(AgentConfig.fromYaml(yaml, System::getenv)).meters(meters).open();
     }
 
     /**
      * Starts reading.
      *
-     * @throws IllegalStateException when a syslog source cannot listen on its address; {@link #stop()} then
-     *                               closes what was started
+     * @throws IllegalStateException when a source cannot open (a syslog source cannot listen on its address);
+     *                               {@link #stop()} then closes what was opened
      */
     public void start(RunOptions options) {
-        Settings.Console c = runtime.settings().console();
-        if (options.console() != null && (options.show() || c.enabled())) {
-            Duration every = c.enabled() ? c.summaryInterval() : Duration.ofSeconds(2);
-            console = ConsoleReporter.start(runtime, options.console(), every, options.show() ? Math.max(1, c.samples()) : c.samples());
-        }
-        // The monitor's group must exist before the first event is sent, or a new group on a real broker misses it.
-        startCompanions(options);
         runtime.start(options.once(), options.stdin());
     }
 
-    /**
-     * The monitor, the host-metrics source and the metrics endpoint, when their sections are present: they
-     * share the agent's broker, so on the memory broker the agent alone shows alerts.
-     */
-    private void startCompanions(RunOptions options) {
-        Settings settings = runtime.settings();
-        MeterRegistry registry = runtime.metrics().registry();
-        Map<String, HealthCheck> checks = new LinkedHashMap<>();
-        checks.put("agent", runtime.metrics().health());
-        settings.monitor().ifPresent(config -> {
-            Monitor.Builder builder = Monitor.builder(runtime.broker(), config).meters(registry);
-            if (options.console() != null) {
-                builder.stdout(options.console());
-            }
-            monitor = builder.start();
-            companions.push(monitor);
-            checks.put("monitor", monitor.health());
-        });
-        settings.hostMetrics().filter(HostMetricsConfig::enabled).ifPresent(config ->
-                companions.push(HostMetricsSource.start(runtime.broker().producer(), config, Clock.systemUTC(),
-                        runtime.metrics().health())));
-        if (prometheus != null) {
-            metricsServer = MetricsServer.start(settings.metrics().orElseThrow(), prometheus, checks);
-            companions.push(metricsServer);
-        }
+    /** The configuration it runs. */
+    public AgentConfig config() {
+        return config;
     }
 
-    /** The port of the metrics endpoint, when the {@code metrics} section enabled it. */
-    public OptionalInt metricsPort() {
-        return metricsServer == null ? OptionalInt.empty() : OptionalInt.of(metricsServer.port());
+    /** The broker it ships to. */
+    public Broker broker() {
+        return broker;
+    }
+
+    /** Unhealthy when the broker has been unreachable, or acknowledgements stuck, for too long. */
+    public PipelineHealth health() {
+        return health;
+    }
+
+    /** Event bytes handed to the broker and not yet acknowledged. */
+    public long inFlightBytes() {
+        return runtime.inFlightBytes();
+    }
+
+    /** False while sends to the broker fail and are retried. */
+    public boolean brokerAccepting() {
+        return runtime.metrics().connected();
     }
 
     /**
-     * Waits until every source ended: in {@code once} mode at the end of their input, a {@code stdin} source
-     * at the end of stdin. File sources without {@code once} never end by themselves.
+     * Waits until every source ended: in {@code once} mode at the end of their input, a {@code stdin} source at the
+     * end of stdin. File sources without {@code once} never end by themselves.
      *
      * @return false when {@code timeout} passed first
      */
@@ -176,28 +118,86 @@ public final class Agent implements AutoCloseable {
 
     /**
      * Stops reading, waits (bounded by {@code delivery.shutdown-timeout}) for the broker to acknowledge what was
-     * sent, saves checkpoints and closes the broker. Idempotent.
+     * sent, saves checkpoints, and closes the broker when the agent opened it. Idempotent.
      *
      * @return true when everything sent was acknowledged
      */
     public boolean stop() {
-        return runtime.stop(() -> {
-            if (console != null) {
-                console.close();
-            }
-            while (!companions.isEmpty()) {
-                try {
-                    companions.pop().close();
-                } catch (Exception e) {
-                    LoggerFactory.getLogger(Agent.class).warn("while stopping: {}", e.toString());
-                }
-            }
-        });
+        boolean acknowledged = runtime.stop();
+        if (ownsBroker) {
+            broker.close();
+        }
+        return acknowledged;
     }
 
     /** Same as {@link #stop()}. */
     @Override
     public void close() {
         stop();
+    }
+
+    /** Opens an {@link Agent}. Not thread-safe. */
+    public static final class Builder {
+        private final AgentConfig config;
+        private Broker broker;
+        private MeterRegistry meters = new SimpleMeterRegistry();
+        private PipelineHealth health;
+
+        private Builder(AgentConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+        }
+
+        /** Ship to this broker (shared, not closed by the agent) instead of opening the configuration's. */
+        public Builder broker(Broker shared) {
+            this.broker = Objects.requireNonNull(shared, "broker");
+            return this;
+        }
+
+        /** Where the agent's meters go (default: a private registry nobody reads). */
+        public Builder meters(MeterRegistry registry) {
+            this.meters = Objects.requireNonNull(registry, "meters");
+            return this;
+        }
+
+        /** The health to feed (default: broker down for 30 s or acknowledgements stuck for 2 min is unhealthy). */
+        public Builder health(PipelineHealth pipelineHealth) {
+            this.health = Objects.requireNonNull(pipelineHealth, "health");
+            return this;
+        }
+
+        /**
+         * Opens the broker (unless one was given), then locks the data directory. The broker comes first, so a
+         * broker that cannot be reached leaves nothing locked behind and the caller can retry; when a later step
+         * fails, what was opened is closed.
+         *
+         * @throws io.polybus.BrokerUnavailableException when the broker cannot be reached (retriable)
+         * @throws IllegalStateException                 when another agent uses the same data directory
+         * @throws java.io.UncheckedIOException          when the data directory cannot be used
+         */
+        public Agent open() {
+            AgentSettings s = config.settings();
+            boolean owned = broker == null;
+            Broker b = owned ? Brokers.open(config.broker(), meters) : broker;
+            try {
+                CheckpointStore checkpoints = new CheckpointStore(s.checkpoints() ? s.dataDir() : null, s.checkpointExpiry());
+                try {
+                    PipelineHealth h = health != null ? health
+                            : new PipelineHealth("agent", Clock.systemUTC(), Duration.ofSeconds(30), Duration.ofMinutes(2));
+                    AgentMetrics metrics = new AgentMetrics(b.type(), h);
+                    Shipper shipper = new Shipper(b, s.delivery(), metrics);
+                    metrics.bindTo(meters);
+                    shipper.bindTo(meters);
+                    return new Agent(config, b, owned, new AgentRuntime(s, b, checkpoints, shipper, metrics, meters), h);
+                } catch (RuntimeException e) {
+                    checkpoints.close();
+                    throw e;
+                }
+            } catch (RuntimeException e) {
+                if (owned) {
+                    b.close();
+                }
+                throw e;
+            }
+        }
     }
 }

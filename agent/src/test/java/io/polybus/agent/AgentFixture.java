@@ -28,7 +28,7 @@ import java.util.UUID;
  * message and every event (a pack split into its events). The consumer's broker handle stays open across agent
  * restarts, so the topic outlives each agent.
  */
-final class AgentFixture implements AutoCloseable {
+public final class AgentFixture implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
 
     final Path dir;
@@ -94,7 +94,14 @@ final class AgentFixture implements AutoCloseable {
      */
     static String fileSource(String name, String glob, String extra) {
         return "  - name: " + name + "\n    type: file\n    paths: ['" + glob + "']\n    scan-interval: 20ms\n"
-                + "    close-removed-after: 200ms\n" + (extra.contains("key:") ? "" : "    key: '{source}'\n") + extra;
+                + "    close-removed-after: 200ms\n" + (extra.contains("key:") ? "" : "    key: '{source.name}'\n") + extra;
+    }
+
+    /** A broker section for a test's YAML, each key quoted. */
+    public static String brokerYaml(Config broker) {
+        return "broker:\n" + broker.asMap().entrySet().stream()
+                .map(e -> "  '" + e.getKey() + "': '" + e.getValue().replace("'", "''") + "'\n")
+                .collect(java.util.stream.Collectors.joining());
     }
 
     Agent start(String yaml) {
@@ -104,7 +111,7 @@ final class AgentFixture implements AutoCloseable {
     Agent start(String yaml, boolean once, InputStream stdin) {
         registry = new SimpleMeterRegistry();
         agent = Agent.fromYaml(yaml, registry);
-        agent.start(new Agent.RunOptions(once, false, null, stdin));
+        agent.start(new Agent.RunOptions(once, stdin));
         return agent;
     }
 

@@ -1,6 +1,5 @@
 package io.polybus.agent;
 
-import io.polybus.cli.AgentEndToEndTest;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.polybus.AckMode;
@@ -90,14 +89,14 @@ class BrokerOutageTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         agent = Agent.fromYaml("agent: {data-dir: '" + dir.resolve("data") + "', checkpoint-interval: 50ms}\n"
                 + "delivery: {retry-backoff: 20ms, retry-backoff-max: 200ms, send-timeout: 1s}\n"
-                + AgentEndToEndTest.brokerYaml(brokerConfig())
+                + AgentFixture.brokerYaml(brokerConfig())
                 + "sources: [{name: app, paths: ['" + log + "'], scan-interval: 50ms}]\n", registry);
         agent.start(Agent.RunOptions.defaults());
         await().atMost(Duration.ofMinutes(1)).until(() -> acked(registry) >= 1000);
 
         shutdownRedis();
         FileTailingTest.append(log, FileTailingTest.lines(1000, 2000));
-        await().atMost(Duration.ofMinutes(1)).until(() -> registry.find("polybus.agent.retries").counter().count() > 0);
+        await().atMost(Duration.ofMinutes(1)).until(() -> registry.find("polybus.agent.retries").functionCounter().count() > 0);
         assertEquals(0.0, registry.find("polybus.agent.broker.connected").gauge().value());
 
         startRedis();

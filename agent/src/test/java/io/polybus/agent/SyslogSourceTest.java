@@ -59,7 +59,7 @@ class SyslogSourceTest {
     private void start(String protocol, int port, String extra) {
         fx = new AgentFixture(dir);
         fx.start(fx.yaml("  - name: sys\n    type: syslog\n    protocol: " + protocol + "\n    listen: 127.0.0.1:" + port
-                + "\n    key: '{source}'\n" + extra));
+                + "\n    key: '{source.name}'\n" + extra));
     }
 
     private void awaitEvents(int n) {

@@ -56,7 +56,7 @@ public abstract class AgentCrashTest {
         Path config = dir.resolve("agent.yaml");
         Files.writeString(config, "agent: {host: crash, data-dir: '" + dir.resolve("data") + "', checkpoint-interval: 50ms}\n"
                 + "delivery: {retry-backoff: 20ms, retry-backoff-max: 500ms, batch-events: 256, events-per-message: " + eventsPerMessage + "}\n"
-                + AgentEndToEndTest.brokerYaml(brokerConfig())
+                + AgentFixture.brokerYaml(brokerConfig())
                 + "sources:\n  - {name: app, type: file, paths: ['" + dir + "/app.log*'], scan-interval: 50ms, topic: " + topic
                 + ", processors: [{type: regex, pattern: '^line-(?<n>\\d+)', numbers: [n]}]}\n");
         Path out = dir.resolve("agent.out");

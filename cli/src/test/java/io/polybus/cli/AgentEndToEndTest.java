@@ -43,12 +43,6 @@ public abstract class AgentEndToEndTest {
     }
 
     /** Renders a broker configuration as the YAML of the agent's {@code broker} section. */
-    static String brokerYaml(Config broker) {
-        return "broker:\n" + broker.asMap().entrySet().stream()
-                .map(e -> "  '" + e.getKey() + "': '" + e.getValue().replace("'", "''") + "'\n")
-                .collect(Collectors.joining());
-    }
-
     @Test
     void everyLineWrittenDuringRotationsArrives() throws Exception {
         String topic = newTopic();
@@ -58,7 +52,7 @@ public abstract class AgentEndToEndTest {
         Files.createFile(log);
         String yaml = "agent: {host: e2e, data-dir: '" + dir.resolve("data") + "', checkpoint-interval: 100ms}\n"
                 + "delivery: {retry-backoff: 20ms, retry-backoff-max: 500ms}\n"
-                + brokerYaml(brokerConfig())
+                + AgentFixture.brokerYaml(brokerConfig())
                 + "sources:\n  - {name: app, type: file, paths: ['" + dir + "/app.log*'], scan-interval: 50ms, topic: " + topic
                 + ", processors: [{type: regex, pattern: '^line-(?<n>\\d+)', numbers: [n]}]}\n";
         try (Broker broker = Brokers.open(brokerConfig());

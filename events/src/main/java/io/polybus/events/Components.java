@@ -80,6 +80,17 @@ public final class Components {
      */
     public static <P extends ComponentProvider<?>> ConfigDef.Parser<List<ComponentSpec<P>>> listParser(
             String kind, Map<String, P> providers, ConfigDef shared) {
+        return listParser(kind, providers, shared, spec -> {
+        });
+    }
+
+    /**
+     * Like {@link #listParser(String, Map, ConfigDef)}, and runs {@code check} on every entry whose keys parsed
+     * (e.g. creating it once, when creating is free of side effects), its {@link ConfigException}s reported with
+     * the other problems.
+     */
+    public static <P extends ComponentProvider<?>> ConfigDef.Parser<List<ComponentSpec<P>>> listParser(
+            String kind, Map<String, P> providers, ConfigDef shared, java.util.function.Consumer<ComponentSpec<P>> check) {
         return (raw, path) -> {
             if (!(raw instanceof List<?> list)) {
                 throw new ConfigException(path, null, "expected a list of " + kind + "s, each a mapping with its type");
@@ -88,7 +99,9 @@ public final class Components {
             List<ConfigException.Problem> problems = new ArrayList<>();
             for (int i = 0; i < list.size(); i++) {
                 try {
-                    specs.add(parse(kind, providers, shared, list.get(i), path + "[" + i + "]", null));
+                    ComponentSpec<P> spec = parse(kind, providers, shared, list.get(i), path + "[" + i + "]", null);
+                    check.accept(spec);
+                    specs.add(spec);
                 } catch (ConfigException e) {
                     problems.addAll(e.problems());
                 }

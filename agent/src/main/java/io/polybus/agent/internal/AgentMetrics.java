@@ -1,44 +1,49 @@
 package io.polybus.agent.internal;
 
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
-import io.polybus.events.PipelineHealth;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.polybus.events.PipelineHealth;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
- * The agent's meters, registered in the application's {@link MeterRegistry}. Names use Micrometer's dotted
- * style ({@code polybus.agent.events.read}); per-source meters are tagged {@code source}, delivery meters also
- * {@code output} (the broker type).
+ * The agent's meters. Names use Micrometer's dotted style ({@code polybus.agent.events.read}); per-source meters
+ * are tagged {@code source}, delivery meters also {@code output} (the broker type). Counted on the hot path with
+ * uncontended adders; {@link #bindTo} registers them once, whatever registry (composite, Prometheus, ...) is
+ * behind. Meters that come and go with files are registered in the bound registry as they do.
  */
-public final class AgentMetrics {
+public final class AgentMetrics implements MeterBinder {
     public static final String PREFIX = "polybus.agent.";
 
-    private final MeterRegistry registry;
     private final String output;
     private final AtomicInteger connected = new AtomicInteger(1);
-    private final Counter retries;
+    private final LongAdder retries = new LongAdder();
     private final PipelineHealth health;
+    private final List<SourceMeters> sources = new CopyOnWriteArrayList<>();
+    private volatile MeterRegistry registry;
 
-    public AgentMetrics(MeterRegistry registry, String output, PipelineHealth health) {
-        this.registry = registry;
+    public AgentMetrics(String output, PipelineHealth health) {
         this.output = output;
         this.health = health;
-        health.bindTo(registry);
-        Gauge.builder(PREFIX + "broker.connected", connected, AtomicInteger::get)
-                .description("1 while the broker accepts events, 0 while sends fail and are retried")
-                .tag("output", output).register(registry);
-        this.retries = Counter.builder(PREFIX + "retries").description("sends retried after a failure")
-                .tag("output", output).register(registry);
     }
 
-    public MeterRegistry registry() {
-        return registry;
+    @Override
+    public void bindTo(MeterRegistry r) {
+        this.registry = r;
+        health.bindTo(r);
+        Gauge.builder(PREFIX + "broker.connected", connected, AtomicInteger::get)
+                .description("1 while the broker accepts events, 0 while sends fail and are retried")
+                .tag("output", output).register(r);
+        FunctionCounter.builder(PREFIX + "retries", retries, LongAdder::sum).description("sends retried after a failure")
+                .tag("output", output).register(r);
+        sources.forEach(s -> s.bindTo(r));
     }
 
     public String output() {
@@ -63,88 +68,88 @@ public final class AgentMetrics {
         return connected.get() == 1;
     }
 
-    Counter retries() {
-        return retries;
+    void retried() {
+        retries.increment();
     }
 
-    void gauge(String name, String description, Supplier<Number> value, String... tags) {
-        Gauge.builder(PREFIX + name, value).description(description).tags(tags).register(registry);
-    }
-
-    Counter counter(String name, String description, String... tags) {
-        return Counter.builder(PREFIX + name).description(description).tags(tags).register(registry);
+    /** A gauge registered in the bound registry now. */
+    public void gauge(String name, String description, Supplier<Number> value, String... tags) {
+        Gauge.builder(PREFIX + name, value).description(description).tags(tags).register(bound());
     }
 
     /** A gauge tagged with the source and file path; remove it with {@link #remove} when the file is released. */
-    Meter fileLag(String source, String path, Supplier<Number> lag) {
+    public Meter fileLag(String source, String path, Supplier<Number> lag) {
         return Gauge.builder(PREFIX + "file.lag.bytes", lag)
                 .description("bytes of the file not yet acknowledged by the broker")
-                .tags("source", source, "path", path).register(registry);
+                .tags("source", source, "path", path).register(bound());
     }
 
-    /** The sum of every counter (plain or function) named {@code polybus.agent.<name>}. */
-    public double total(String name) {
-        return registry.find(PREFIX + name).counters().stream().mapToDouble(Counter::count).sum()
-                + registry.find(PREFIX + name).functionCounters().stream().mapToDouble(FunctionCounter::count).sum();
+    public void remove(Meter meter) {
+        bound().remove(meter);
     }
 
-    void remove(Meter meter) {
-        registry.remove(meter);
+    private MeterRegistry bound() {
+        MeterRegistry r = registry;
+        if (r == null) {
+            throw new IllegalStateException("the agent's meters are not bound yet");
+        }
+        return r;
     }
 
+    /** The meters of one source, bound with the agent's. */
     SourceMeters source(String name) {
-        return new SourceMeters(name);
+        SourceMeters m = new SourceMeters(name);
+        sources.add(m);
+        MeterRegistry r = registry;
+        if (r != null) {
+            m.bindTo(r);
+        }
+        return m;
     }
 
-    /**
-     * The counters of one source. Those counted once or more per event are adders read by function counters,
-     * so the hot path pays an uncontended add, whatever registry (composite, Prometheus, ...) is behind.
-     */
-    public final class SourceMeters {
+    /** The counters of one source. */
+    public final class SourceMeters implements MeterBinder {
+        private final String source;
         final LongAdder read = new LongAdder();
         final LongAdder bytesRead = new LongAdder();
         final LongAdder sent = new LongAdder();
         final LongAdder bytesSent = new LongAdder();
         final LongAdder acked = new LongAdder();
-        final Counter failed;
-        final Counter filtered;
-        final Counter tooLarge;
-        final Counter truncated;
-        final Counter split;
-        final Counter invalidEncoding;
+        final LongAdder failed = new LongAdder();
+        final LongAdder filtered = new LongAdder();
+        final LongAdder tooLarge = new LongAdder();
+        final LongAdder truncated = new LongAdder();
+        final LongAdder split = new LongAdder();
+        final LongAdder invalidEncoding = new LongAdder();
 
         private SourceMeters(String source) {
-            adder(read, "events.read", "log events read", source, false);
-            adder(bytesRead, "bytes.read", "bytes read from the source", source, false);
-            adder(sent, "events.sent", "events handed to the broker", source, true);
-            adder(bytesSent, "bytes.sent", "payload bytes handed to the broker", source, true);
-            adder(acked, "events.acked", "events the broker acknowledged", source, true);
-            failed = counter("events.failed", "send attempts that failed (each is retried)", source, true);
-            filtered = Counter.builder(PREFIX + "events.dropped").description("events not delivered, by reason")
-                    .tags("source", source, "reason", "filtered").register(registry);
-            tooLarge = Counter.builder(PREFIX + "events.dropped").description("events not delivered, by reason")
-                    .tags("source", source, "reason", "rejected").register(registry);
-            truncated = counter("events.truncated", "events cut to the maximum event size", source, false);
-            split = counter("events.split", "chunks of lines split at the maximum event size", source, false);
-            invalidEncoding = counter("events.invalid_encoding", "events with bytes invalid in their encoding (replaced)", source, false);
+            this.source = source;
         }
 
-        private void adder(LongAdder adder, String name, String description, String source, boolean withOutput) {
+        @Override
+        public void bindTo(MeterRegistry r) {
+            adder(r, read, "events.read", "log events read", false);
+            adder(r, bytesRead, "bytes.read", "bytes read from the source", false);
+            adder(r, sent, "events.sent", "events handed to the broker", true);
+            adder(r, bytesSent, "bytes.sent", "payload bytes handed to the broker", true);
+            adder(r, acked, "events.acked", "events the broker acknowledged", true);
+            adder(r, failed, "events.failed", "send attempts that failed (each is retried)", true);
+            FunctionCounter.builder(PREFIX + "events.dropped", filtered, LongAdder::sum).description("events not delivered, by reason")
+                    .tags("source", source, "reason", "filtered").register(r);
+            FunctionCounter.builder(PREFIX + "events.dropped", tooLarge, LongAdder::sum).description("events not delivered, by reason")
+                    .tags("source", source, "reason", "rejected").register(r);
+            adder(r, truncated, "events.truncated", "events cut to the maximum event size", false);
+            adder(r, split, "events.split", "chunks of lines split at the maximum event size", false);
+            adder(r, invalidEncoding, "events.invalid_encoding", "events with bytes invalid in their encoding (replaced)", false);
+        }
+
+        private void adder(MeterRegistry r, LongAdder adder, String name, String description, boolean withOutput) {
             FunctionCounter.Builder<LongAdder> b = FunctionCounter.builder(PREFIX + name, adder, LongAdder::sum)
                     .description(description).tag("source", source);
             if (withOutput) {
                 b.tag("output", output);
             }
-            b.register(registry);
+            b.register(r);
         }
-
-        private Counter counter(String name, String description, String source, boolean withOutput) {
-            Counter.Builder b = Counter.builder(PREFIX + name).description(description).tag("source", source);
-            if (withOutput) {
-                b.tag("output", output);
-            }
-            return b.register(registry);
-        }
-
     }
 }

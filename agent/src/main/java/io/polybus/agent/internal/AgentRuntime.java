@@ -1,11 +1,20 @@
 package io.polybus.agent.internal;
 
-import com.google.inject.Inject;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.polybus.Broker;
+import io.polybus.agent.Source;
+import io.polybus.agent.SourceProvider;
+import io.polybus.events.ComponentContext;
+import io.polybus.events.ComponentSpec;
+import io.polybus.events.ProcessorProvider;
+import io.polybus.events.Processor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,45 +24,35 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The running agent: a thread per source, the shipper, and a timer that saves checkpoints. Built by Guice
- * from {@link AgentModule}.
+ * The running agent: a thread per source, the shipper, and a timer that saves checkpoints. Thread-safe:
+ * {@link #stop} may be called from any thread.
  */
 public final class AgentRuntime {
     private static final Logger log = LoggerFactory.getLogger(AgentRuntime.class);
 
-    private final Settings settings;
+    private final AgentSettings settings;
     private final Broker broker;
     private final Shipper shipper;
     private final CheckpointStore checkpoints;
     private final AgentMetrics metrics;
+    private final MeterRegistry registry;
     private final List<Thread> threads = new ArrayList<>();
-    private final List<FileSource> fileSources = new ArrayList<>();
-    private final List<SyslogSource> syslogSources = new ArrayList<>();
+    private final List<Source> sources = new ArrayList<>();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean stopped = new AtomicBoolean();
     private ScheduledExecutorService timer;
     private Lifecycle lifecycle;
     private boolean acknowledgedAll = true;
 
-    /**
-     * Guice provides the parameters in order: the broker is opened before the data directory is locked, so a
-     * broker that cannot be reached leaves nothing locked behind and {@code polybus agent} can retry.
-     */
-    @Inject
-    AgentRuntime(Settings settings, Broker broker, CheckpointStore checkpoints, Shipper shipper, AgentMetrics metrics) {
+    /** The parts of a running agent, each already open; {@link #stop} closes all but the broker. */
+    public AgentRuntime(AgentSettings settings, Broker broker, CheckpointStore checkpoints, Shipper shipper,
+                        AgentMetrics metrics, MeterRegistry registry) {
         this.settings = settings;
         this.broker = broker;
         this.shipper = shipper;
         this.checkpoints = checkpoints;
         this.metrics = metrics;
-    }
-
-    public Settings settings() {
-        return settings;
-    }
-
-    public Broker broker() {
-        return broker;
+        this.registry = registry;
     }
 
     public AgentMetrics metrics() {
@@ -65,38 +64,40 @@ public final class AgentRuntime {
     }
 
     /**
-     * Starts a thread per source. {@code once}: sources end at the end of their input (a syslog source has none).
+     * Creates and opens every source, then starts a thread per source. {@code once}: sources end at the end of
+     * their input (a listener has none).
      *
-     * @throws IllegalStateException when a syslog source cannot listen on its address (nothing is started then)
+     * @throws IllegalStateException when a source cannot open (a syslog source cannot listen on its address):
+     *                               nothing is started then, and what was opened is closed
      */
     public void start(boolean once, InputStream stdin) {
         if (!started.compareAndSet(false, true)) {
             throw new IllegalStateException("agent already started");
         }
         lifecycle = new Lifecycle(once, settings.sources().size());
-        for (Settings.Source s : settings.sources()) {
-            Settings.Source parsed = s.type().equals("syslog") ? SyslogSource.withParser(s, metrics) : s;
-            Pipeline pipeline = new Pipeline(parsed, settings.host(), settings.delivery(), shipper, metrics.source(s.name()), lifecycle::stopping);
-            Runnable r;
-            if (s.type().equals("stdin")) {
-                r = new StdinSource(s, pipeline, settings.delivery().batchEvents(), lifecycle, stdin);
-            } else if (s.type().equals("syslog")) {
-                SyslogSource l = new SyslogSource(s, pipeline, metrics, settings.delivery().batchEvents(), lifecycle);
-                syslogSources.add(l);
-                r = l;
-            } else {
-                FileSource f = new FileSource(s, pipeline, checkpoints, metrics, settings.delivery().batchEvents(), lifecycle);
-                fileSources.add(f);
-                r = f;
-            }
-            Thread t = new Thread(r, "polybus-source-" + s.name());
-            t.setDaemon(s.type().equals("stdin"));
-            threads.add(t);
-        }
+        List<SourcePipeline> pipelines = new ArrayList<>();
         try {
-            syslogSources.forEach(SyslogSource::bind);
-        } catch (IllegalStateException e) {
-            syslogSources.forEach(SyslogSource::close);
+            for (AgentSettings.SourceSpec spec : settings.sources()) {
+                ComponentContext context = new ComponentContext(spec.name(), settings.host(), broker, Clock.systemUTC(),
+                        settings.dataDir());
+                Source source = spec.spec().create(context);
+                sources.add(source);
+                List<Processor> chain = new ArrayList<>();
+                if (source.firstProcessor() != null) {
+                    chain.add(source.firstProcessor());
+                }
+                chain.addAll(processors(spec.processors(), context));
+                bind(source);
+                chain.forEach(this::bind);
+                LineSettings lines = lineSettings(spec.spec());
+                SourcePipeline pipeline = new SourcePipeline(spec.name(), spec.type(), settings.host(), lines.charset(),
+                        spec.topic(), spec.key(), chain, lines.maxEventBytes(), settings.delivery(), shipper, metrics,
+                        checkpoints, lifecycle, stdin);
+                source.open(pipeline);
+                pipelines.add(pipeline);
+            }
+        } catch (RuntimeException e) {
+            sources.forEach(Source::close);
             lifecycle = null;
             throw e;
         }
@@ -107,8 +108,44 @@ public final class AgentRuntime {
         });
         long every = settings.checkpointInterval().toMillis();
         timer.scheduleWithFixedDelay(checkpoints::save, every, every, TimeUnit.MILLISECONDS);
+        for (int i = 0; i < sources.size(); i++) {
+            Source source = sources.get(i);
+            SourcePipeline pipeline = pipelines.get(i);
+            threads.add(new Thread(() -> run(source, pipeline), "polybus-source-" + pipeline.name()));
+        }
         threads.forEach(Thread::start);
-        log.info("agent started: {} source(s) to broker '{}' (host {})", settings.sources().size(), broker.type(), settings.host());
+        log.info("agent started: {} source(s) to broker '{}' (host {})", sources.size(), broker.type(), settings.host());
+    }
+
+    private void run(Source source, SourcePipeline pipeline) {
+        try {
+            source.run(pipeline);
+        } catch (RuntimeException e) {
+            log.error("source '{}' failed; it stops reading", pipeline.name(), e);
+        } finally {
+            source.close();
+            lifecycle.sourceFinished();
+        }
+    }
+
+    private static List<Processor> processors(List<ComponentSpec<ProcessorProvider>> specs, ComponentContext context) {
+        List<Processor> out = new ArrayList<>();
+        for (int i = 0; i < specs.size(); i++) {
+            out.add(specs.get(i).create(context.named(context.name() + ".processors[" + i + "]")));
+        }
+        return out;
+    }
+
+    /** A source's line settings when it has them (file, stdin, syslog); generated events are UTF-8. */
+    private static LineSettings lineSettings(ComponentSpec<SourceProvider> spec) {
+        return spec.config().has("encoding") ? LineSettings.of(spec.config())
+                : new LineSettings(StandardCharsets.UTF_8, Integer.MAX_VALUE, false, null);
+    }
+
+    private void bind(Object component) {
+        if (component instanceof MeterBinder binder) {
+            binder.bindTo(registry);
+        }
     }
 
     /** Waits until every source ended (in once mode, or stdin at its end); false when {@code timeout} passed. */
@@ -118,25 +155,23 @@ public final class AgentRuntime {
 
     /**
      * Stops reading, waits (up to {@code delivery.shutdown-timeout}) until the broker acknowledged what was sent,
-     * saves the checkpoints and closes everything. Idempotent.
+     * saves the checkpoints and closes everything but the broker. Idempotent.
      *
      * @return true when every event sent was acknowledged before the timeout
      */
-    public boolean stop(Runnable beforeClose) {
+    public boolean stop() {
         if (!stopped.compareAndSet(false, true)) {
             return acknowledgedAll;
         }
         if (lifecycle != null) {
             lifecycle.stop();
-            fileSources.forEach(FileSource::wake);
-            syslogSources.forEach(SyslogSource::wake);
+            sources.forEach(Source::wake);
+            long joinMillis = settings.delivery().shutdownTimeout().toMillis() + 1000;
             for (Thread t : threads) {
-                if (!t.isDaemon()) {
-                    try {
-                        t.join(settings.delivery().shutdownTimeout().toMillis() + 1000);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
+                try {
+                    t.join(joinMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
             }
             Duration timeout = settings.delivery().shutdownTimeout();
@@ -153,10 +188,8 @@ public final class AgentRuntime {
                 Thread.currentThread().interrupt();
             }
         }
-        beforeClose.run();
         checkpoints.close();
         shipper.close();
-        broker.close();
         log.info("agent stopped");
         return acknowledgedAll;
     }

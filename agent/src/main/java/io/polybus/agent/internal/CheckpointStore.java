@@ -1,5 +1,8 @@
 package io.polybus.agent.internal;
 
+import io.polybus.agent.InputProgress;
+import io.polybus.agent.internal.file.FileIdentity;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -42,7 +45,7 @@ public final class CheckpointStore implements AutoCloseable {
         String path;
         long offset;
         long seenMillis;
-        OffsetTracker tracker;
+        InputProgress tracker;
         boolean released;
 
         Entry(String source, FileIdentity identity, String path, long offset, long seenMillis) {
@@ -147,7 +150,7 @@ public final class CheckpointStore implements AutoCloseable {
      * Starts saving the offsets of {@code tracker} for this file (replacing what an older file of the inode had);
      * {@code path} is where it was first found.
      */
-    public synchronized void track(String source, FileIdentity identity, String path, OffsetTracker tracker) {
+    public synchronized void track(String source, FileIdentity identity, String path, InputProgress tracker) {
         Entry e = new Entry(source, identity, path, tracker.ackedOffset(), System.currentTimeMillis());
         e.tracker = tracker;
         entries.put(key(source, identity.inodeKey()), e);

@@ -1,24 +1,31 @@
 package io.polybus.agent.internal;
 
+import io.polybus.agent.InputProgress;
+import io.polybus.agent.Outcome;
+import io.polybus.agent.RawLine;
+import io.polybus.agent.RawLine.Cut;
+import io.polybus.agent.SourceContext;
+import io.polybus.events.Origin;
+
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.regex.Pattern;
 
 /**
  * Cuts one byte stream (a file, stdin) into records: lines, chunks of lines longer than the maximum event
  * size (split, or truncated with the rest skipped), and multi-line events joined by a start pattern. Every
- * record goes to the pipeline with the stream offsets of its first byte and of the byte after it, so the
+ * record goes to the source's context with the stream offsets of its first byte and of the byte after it, so the
  * checkpoint can advance over it. A trailing {@code \r} is dropped. Not thread-safe: the reader's thread only.
  */
-final class LineAssembler {
-    private final Pipeline pipeline;
-    private final OffsetTracker tracker;
+public final class LineAssembler {
+    private final SourceContext context;
+    private final InputProgress progress;
     private final int maxBytes;
     private final boolean truncate;
     private final Pattern multilineStart;
     private final long multilineTimeoutNanos;
     private final int multilineMaxLines;
-    private final String fileId;
-    private String path;
+    private Origin origin;
 
     private byte[] partial = new byte[256];
     private int partialLength;
@@ -33,42 +40,42 @@ final class LineAssembler {
     private long joinedEnd;
     private long joinedAtNanos;
 
-    LineAssembler(Settings.Source source, Pipeline pipeline, OffsetTracker tracker, String path, String fileId) {
-        this.pipeline = pipeline;
-        this.tracker = tracker;
-        this.maxBytes = source.maxEventBytes();
-        this.truncate = source.truncate();
-        Settings.Multiline m = source.multiline();
+    public LineAssembler(LineSettings settings, SourceContext context, InputProgress progress, Origin origin) {
+        this.context = context;
+        this.progress = progress;
+        this.maxBytes = settings.maxEventBytes();
+        this.truncate = settings.truncate();
+        LineSettings.Multiline m = settings.multiline();
         this.multilineStart = m == null ? null : m.start();
         this.multilineTimeoutNanos = m == null ? 0 : m.timeout().toNanos();
         this.multilineMaxLines = m == null ? 0 : m.maxLines();
-        this.path = path;
-        this.fileId = fileId;
+        this.origin = origin;
         if (multilineStart != null) {
             joined = new byte[256];
         }
     }
 
-    void path(String path) {
-        this.path = path;
+    /** Where the next records come from (a file renamed while it is read keeps its identity). */
+    public void origin(Origin newOrigin) {
+        this.origin = newOrigin;
     }
 
-    OffsetTracker tracker() {
-        return tracker;
+    public InputProgress progress() {
+        return progress;
     }
 
     /** A multi-line event is being joined (and waits for its next line or its timeout). */
-    boolean isJoining() {
+    public boolean isJoining() {
         return joinedLength > 0;
     }
 
     /** Bytes held back: an unfinished line or multi-line event. */
-    boolean hasBuffered() {
+    public boolean hasBuffered() {
         return partialLength > 0 || joinedLength > 0;
     }
 
     /** The offset of the first byte read but not yet sent (an unfinished line or event), or -1. */
-    long heldBackFrom() {
+    public long heldBackFrom() {
         if (joinedLength > 0) {
             return joinedStart;
         }
@@ -80,7 +87,7 @@ final class LineAssembler {
      *
      * @return false when the agent stopped while a record waited for room to send
      */
-    boolean feed(byte[] b, int off, int len, long position) {
+    public boolean feed(byte[] b, int off, int len, long position) {
         int end = off + len;
         int start = off;
         while (start < end) {
@@ -93,13 +100,13 @@ final class LineAssembler {
             boolean ok;
             if (discarding) {
                 discarding = false;
-                tracker.record(tracker.current(), endPos);
+                progress.skipTo(endPos);
                 ok = true;
             } else if (partialLength > 0) {
                 ok = appendPartial(b, start, nl - start, startPos);
                 if (ok && discarding) {
                     discarding = false;
-                    tracker.record(tracker.current(), endPos);
+                    progress.skipTo(endPos);
                 } else if (ok) {
                     int n = partialLength;
                     partialLength = 0;
@@ -152,9 +159,9 @@ final class LineAssembler {
             partialLength = 0;
             if (truncate) {
                 discarding = true;
-                return pipeline.accept(partial, 0, n, path, fileId, partialStart, partialStart + n + len, tracker, Pipeline.TRUNCATED);
+                return send(partial, 0, n, partialStart, partialStart + n + len, Cut.TRUNCATED);
             }
-            if (!pipeline.accept(partial, 0, n, path, fileId, partialStart, partialStart + n, tracker, Pipeline.SPLIT)) {
+            if (!send(partial, 0, n, partialStart, partialStart + n, Cut.SPLIT)) {
                 return false;
             }
             continuesSplit = true;
@@ -180,10 +187,10 @@ final class LineAssembler {
             // The last chunk of a line whose first chunks were sent while it was still being read.
             continuesSplit = false;
             if (len == 0) {
-                tracker.record(tracker.current(), endPos);
+                progress.skipTo(endPos);
                 return true;
             }
-            return pipeline.accept(b, off, len, path, fileId, startPos, endPos, tracker, Pipeline.SPLIT);
+            return send(b, off, len, startPos, endPos, Cut.SPLIT);
         }
         if (len <= maxBytes) {
             return line(b, off, len, startPos, endPos);
@@ -192,13 +199,13 @@ final class LineAssembler {
             return false;
         }
         if (truncate) {
-            return pipeline.accept(b, off, cutAt(b, off, maxBytes), path, fileId, startPos, endPos, tracker, Pipeline.TRUNCATED);
+            return send(b, off, cutAt(b, off, maxBytes), startPos, endPos, Cut.TRUNCATED);
         }
         int done = 0;
         while (done < len) {
             int n = len - done <= maxBytes ? len - done : cutAt(b, off + done, maxBytes);
             long chunkEnd = done + n == len ? endPos : startPos + done + n;
-            if (!pipeline.accept(b, off + done, n, path, fileId, startPos + done, chunkEnd, tracker, Pipeline.SPLIT)) {
+            if (!send(b, off + done, n, startPos + done, chunkEnd, Cut.SPLIT)) {
                 return false;
             }
             done += n;
@@ -207,7 +214,7 @@ final class LineAssembler {
     }
 
     /** A cut of at most {@code max} bytes that does not split a UTF-8 sequence (unless it has to). */
-    static int cutAt(byte[] b, int off, int max) {
+    public static int cutAt(byte[] b, int off, int max) {
         int cut = max;
         while (cut > 0 && (b[off + cut] & 0xC0) == 0x80) {
             cut--;
@@ -217,9 +224,9 @@ final class LineAssembler {
 
     private boolean line(byte[] b, int off, int len, long startPos, long endPos) {
         if (multilineStart == null) {
-            return pipeline.accept(b, off, len, path, fileId, startPos, endPos, tracker, 0);
+            return send(b, off, len, startPos, endPos, Cut.WHOLE);
         }
-        boolean starts = multilineStart.matcher(new String(b, off, len, java.nio.charset.StandardCharsets.ISO_8859_1)).find();
+        boolean starts = multilineStart.matcher(new String(b, off, len, StandardCharsets.ISO_8859_1)).find();
         if (joinedLength > 0 && (starts || joinedLines >= multilineMaxLines || joinedLength + 1 + len > maxBytes)) {
             if (!flushJoined()) {
                 return false;
@@ -246,6 +253,11 @@ final class LineAssembler {
         joinedLength += len;
     }
 
+    /** Sends one record; false when the agent stopped while it waited for room. */
+    private boolean send(byte[] b, int off, int len, long startPos, long endPos, Cut cut) {
+        return context.send(new RawLine(b, off, len, origin, startPos, endPos, cut), progress) != Outcome.STOPPED;
+    }
+
     /** Sends the multi-line event being joined, if any. */
     private boolean flushJoined() {
         if (joinedLength == 0) {
@@ -253,11 +265,11 @@ final class LineAssembler {
         }
         int n = joinedLength;
         joinedLength = 0;
-        return pipeline.accept(joined, 0, n, path, fileId, joinedStart, joinedEnd, tracker, 0);
+        return send(joined, 0, n, joinedStart, joinedEnd, Cut.WHOLE);
     }
 
     /** Sends a multi-line event that got no new line for the configured timeout. */
-    boolean flushIdle(long nowNanos) {
+    public boolean flushIdle(long nowNanos) {
         if (joinedLength > 0 && nowNanos - joinedAtNanos >= multilineTimeoutNanos) {
             return flushJoined();
         }
@@ -265,7 +277,7 @@ final class LineAssembler {
     }
 
     /** At the end of the stream: sends everything held back, the unfinished last line included. */
-    boolean flushAll() {
+    public boolean flushAll() {
         if (discarding) {
             discarding = false;
         }

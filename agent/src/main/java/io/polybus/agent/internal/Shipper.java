@@ -9,6 +9,9 @@ import io.polybus.MessageTooLargeException;
 import io.polybus.Producer;
 import io.polybus.ProducerOptions;
 import io.polybus.Receipt;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.polybus.spi.InFlightLimiter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +33,7 @@ import java.util.function.BooleanSupplier;
  * acknowledgement releases one hold on the message's batch (or, for a pack of events, on its group of batches),
  * which moves the checkpoint. Thread-safe.
  */
-public final class Shipper implements AutoCloseable {
+public final class Shipper implements AutoCloseable, MeterBinder {
     private static final Logger log = LoggerFactory.getLogger(Shipper.class);
     private static final Duration WAIT_STEP = Duration.ofMillis(200);
 
@@ -51,7 +54,7 @@ public final class Shipper implements AutoCloseable {
      */
     private static final int PRODUCER_BOUND_FACTOR = 8;
 
-    public Shipper(Broker broker, Settings.Delivery delivery, AgentMetrics metrics) {
+    public Shipper(Broker broker, AgentSettings.Delivery delivery, AgentMetrics metrics) {
         long max = delivery.maxBytesInFlight();
         // An event names its own origin (file id and offset), which is what consumers drop duplicates by; where the
         // broker has ids of its own, the message's id would only add bytes to every event.
@@ -70,7 +73,12 @@ public final class Shipper implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        metrics.gauge("bytes.in_flight", "bytes handed to the broker and not yet acknowledged", limiter::inFlightBytes);
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        Gauge.builder(AgentMetrics.PREFIX + "bytes.in_flight", limiter, InFlightLimiter::inFlightBytes)
+                .description("bytes handed to the broker and not yet acknowledged").register(registry);
     }
 
     /** The largest message the broker takes. */
@@ -89,7 +97,7 @@ public final class Shipper implements AutoCloseable {
      * @param stopping polled while waiting; when it turns true the message is not sent (it stays unacknowledged,
      *                 so the checkpoint stays before it) and this returns false
      */
-    boolean send(Message message, int events, OffsetTracker.Hold hold, AgentMetrics.SourceMeters meters,
+    boolean send(Message message, int events, InputTracker.Hold hold, AgentMetrics.SourceMeters meters,
                  BooleanSupplier stopping) {
         int size = message.sizeInBytes();
         while (true) {
@@ -109,7 +117,7 @@ public final class Shipper implements AutoCloseable {
         return true;
     }
 
-    private void attempt(Message message, int events, int size, OffsetTracker.Hold hold, AgentMetrics.SourceMeters meters) {
+    private void attempt(Message message, int events, int size, InputTracker.Hold hold, AgentMetrics.SourceMeters meters) {
         CompletableFuture<Receipt> f;
         metrics.health().ackPending();
         try {
@@ -140,14 +148,14 @@ public final class Shipper implements AutoCloseable {
         }
     }
 
-    private void failed(Message message, int events, int size, OffsetTracker.Hold hold, AgentMetrics.SourceMeters meters,
+    private void failed(Message message, int events, int size, InputTracker.Hold hold, AgentMetrics.SourceMeters meters,
                         Throwable error) {
         meters.failed.increment();
         if (error instanceof MessageTooLargeException) {
             // Events are cut to fit before they are sent; a broker that still refuses one would refuse it forever.
             log.error("broker '{}' refused a message of {} bytes as too large; its {} event(s) are dropped: {}",
                     metrics.output(), size, events, error.getMessage());
-            meters.tooLarge.increment(events);
+            meters.tooLarge.add(events);
             limiter.release(size);
             hold.release();
             return;
@@ -159,7 +167,7 @@ public final class Shipper implements AutoCloseable {
         }
         long n = consecutiveFailures.incrementAndGet();
         metrics.connected(false);
-        metrics.retries().increment();
+        metrics.retried();
         long now = System.currentTimeMillis();
         if (n == 1 || now - lastFailureLog > 30_000) {
             lastFailureLog = now;
