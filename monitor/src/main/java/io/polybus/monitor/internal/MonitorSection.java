@@ -114,8 +114,7 @@ public final class MonitorSection {
                         "At least one rule, each with a unique `name` and a `type`: " + RULE_TYPE_NAMES + ".")
                 .required("rules")
                 .defineParsed("notifiers", "a list of notifiers", (raw, path) -> notifiers(raw, path, providers),
-                        "Where alerts go, each with a `type`: " + String.join(", ", providers.keySet())
-                                + "; default: `[{type: stdout}]`.")
+                        "Where alerts go, each a mapping with its `type` and keys; default: `[{type: stdout}]`.")
                 .build();
     }
 
