@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -138,38 +139,18 @@ public final class MonitorSection {
         if (!(raw instanceof List<?> list) || list.isEmpty()) {
             throw new ConfigException(path, null, "expected a list of at least one rule, each a mapping with its name, type and keys");
         }
-        List<Rule> rules = new ArrayList<>();
-        List<ConfigException.Problem> problems = new ArrayList<>();
-        Set<String> names = new HashSet<>();
-        for (int i = 0; i < list.size(); i++) {
-            String at = path + "[" + i + "]";
-            if (!(list.get(i) instanceof Map<?, ?> entry)) {
-                problems.add(new ConfigException.Problem(at, null, "expected a mapping with the rule's name, type and keys"));
-                continue;
+        return entries(list, path, "rule", entry -> entry.get("name"), Rule::name, (entry, at) -> {
+            if (!(entry instanceof Map<?, ?> map)) {
+                throw new ConfigException(at, null, "expected a mapping with the rule's name, type and keys");
             }
-            String owner = owner("rule", entry.get("name"));
-            Object typeRaw = entry.get(ConfigDef.TYPE_KEY);
+            Object typeRaw = map.get(ConfigDef.TYPE_KEY);
             RuleType type = typeRaw == null ? null : RULE_TYPES.get(String.valueOf(typeRaw));
             if (type == null) {
-                problems.add(new ConfigException.Problem(at + ".type" + owner, typeRaw == null ? null : String.valueOf(typeRaw),
-                        (typeRaw == null ? "required: " : "unknown rule type; expected ") + "one of " + RULE_TYPE_NAMES));
-                continue;
+                throw new ConfigException(at + ".type", typeRaw == null ? null : String.valueOf(typeRaw),
+                        (typeRaw == null ? "required: " : "unknown rule type; expected ") + "one of " + RULE_TYPE_NAMES);
             }
-            try {
-                Rule rule = type.read().apply(type.keys().parse(entry, at));
-                if (!names.add(rule.name())) {
-                    problems.add(new ConfigException.Problem(at + ".name" + owner, rule.name(),
-                            "another rule has this name; names must be unique"));
-                }
-                rules.add(rule);
-            } catch (ConfigException e) {
-                problems.addAll(annotated(e, owner));
-            }
-        }
-        if (!problems.isEmpty()) {
-            throw new ConfigException(problems);
-        }
-        return List.copyOf(rules);
+            return type.read().apply(type.keys().parse(map, at));
+        });
     }
 
     private static Rule threshold(ProviderConfig c) {
@@ -218,31 +199,44 @@ public final class MonitorSection {
         if (!(raw instanceof List<?> list)) {
             throw new ConfigException(path, null, "expected a list of notifiers, each a mapping with its type and keys");
         }
-        List<NotifierSpec> specs = new ArrayList<>();
+        // an unnamed notifier is named after its type, in messages as in meters
+        return entries(list, path, "notifier", entry -> entry.get("name") != null ? entry.get("name") : entry.get(ConfigDef.TYPE_KEY),
+                NotifierSpec::name, (entry, at) -> {
+                    ComponentSpec<NotifierProvider> spec = Components.parse("notifier", providers, NOTIFIER_KEYS, entry, at, null);
+                    return new NotifierSpec(spec.config().findString("name").orElse(spec.type()), spec);
+                });
+    }
+
+    /**
+     * Reads every entry of a list of rules or notifiers with {@code reader} (the entry and its path; it throws a
+     * ConfigException naming every problem of the entry), collecting the problems of all, each followed by the
+     * name of its entry; names must be unique.
+     */
+    private static <T> List<T> entries(List<?> list, String path, String kind, Function<Map<?, ?>, Object> shownName,
+                                       Function<T, String> nameOf, BiFunction<Object, String, T> reader) {
+        List<T> read = new ArrayList<>();
         List<ConfigException.Problem> problems = new ArrayList<>();
         Set<String> names = new HashSet<>();
         for (int i = 0; i < list.size(); i++) {
             String at = path + "[" + i + "]";
             Object entry = list.get(i);
-            // an unnamed notifier is named after its type, in messages as in meters
-            String owner = entry instanceof Map<?, ?> m
-                    ? owner("notifier", m.get("name") != null ? m.get("name") : m.get(ConfigDef.TYPE_KEY)) : "";
+            String owner = entry instanceof Map<?, ?> m ? owner(kind, shownName.apply(m)) : "";
             try {
-                ComponentSpec<NotifierProvider> spec = Components.parse("notifier", providers, NOTIFIER_KEYS, entry, at, null);
-                String name = spec.config().findString("name").orElse(spec.type());
-                if (!names.add(name)) {
-                    problems.add(new ConfigException.Problem(at + ".name" + owner, name,
-                            "another notifier has this name; set a unique name"));
+                T t = reader.apply(entry, at);
+                if (!names.add(nameOf.apply(t))) {
+                    problems.add(new ConfigException.Problem(at + ".name" + owner, nameOf.apply(t),
+                            "another " + kind + " has this name; names must be unique"));
                 }
-                specs.add(new NotifierSpec(name, spec));
+                read.add(t);
             } catch (ConfigException e) {
-                problems.addAll(annotated(e, owner));
+                problems.addAll(e.problems().stream()
+                        .map(p -> new ConfigException.Problem(p.key() + owner, p.value(), p.accepted())).toList());
             }
         }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return List.copyOf(specs);
+        return List.copyOf(read);
     }
 
     /** {@code " (rule 'nginx-5xx')"} when the entry has a name to show, else nothing. */
@@ -251,10 +245,6 @@ public final class MonitorSection {
             return "";
         }
         return " (" + kind + " '" + name + "')";
-    }
-
-    private static List<ConfigException.Problem> annotated(ConfigException e, String owner) {
-        return e.problems().stream().map(p -> new ConfigException.Problem(p.key() + owner, p.value(), p.accepted())).toList();
     }
 
     private static ConfigDef.Builder all(ConfigDef own) {
