@@ -3,7 +3,7 @@ package io.polybus.monitor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.polybus.monitor.internal.Durations;
+import io.polybus.spi.ConfigDef;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -62,7 +62,7 @@ public record Alert(String id, String rule, String ruleType, Status status, Stri
         if (threshold != null) {
             o.put("threshold", threshold);
         }
-        o.put("window", Durations.format(window));
+        o.put("window", ConfigDef.formatDuration(window));
         o.put("started_at", startedAt.toString());
         o.put("at", at.toString());
         o.put("summary", summary);

@@ -1,24 +1,23 @@
 package io.polybus.monitor;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.polybus.AckMode;
 import io.polybus.Broker;
 import io.polybus.Consumer;
 import io.polybus.ConsumerOptions;
 import io.polybus.Delivery;
 import io.polybus.Message;
+import io.polybus.events.ComponentContext;
 import io.polybus.events.EventPack;
+import io.polybus.events.JsonEvent;
 import io.polybus.events.PipelineHealth;
 import io.polybus.monitor.internal.NotifierDispatch;
 import io.polybus.monitor.internal.RuleEngine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Duration;
@@ -31,13 +30,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A running monitor: subscribes {@link MonitorConfig#group()} to {@link MonitorConfig#topic()}, evaluates every
  * event against the rules, acks it once evaluated, and sends each alert notice to every notifier.
  *
  * <pre>{@code
- * try (Monitor monitor = Monitor.start(broker, MonitorConfig.bind(tree.path("monitor"), "monitor"), registry)) {
+ * MonitorConfig config = MonitorConfig.parse(tree.get("monitor"), "monitor", Components.load(NotifierProvider.class));
+ * try (Monitor monitor = Monitor.builder(broker, config).start()) {
+ *     monitor.bindTo(registry);
  *     ... // runs until closed
  * }
  * }</pre>
@@ -50,12 +52,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the dedup window are acked and not counted. Notices are delivered after the event is acked, so a crash between the
  * two can lose a notice but never doubles a count.
  *
+ * <p>As a {@link MeterBinder} it binds every meter of the monitor, its rules and its notifiers (see
+ * {@code docs/monitor.md}) and of its {@link #health()}: {@code polybus.monitor.events} by {@code outcome},
+ * {@code polybus.monitor.bytes}, the rules' and the notifiers' meters. Bind it once; events counted before are
+ * not lost.
+ *
  * <p>Thread-safe. {@link #close()} stops consuming (unacked events go back to the group), delivers queued
  * notices (bounded) and closes the notifiers; it does not close the broker.
  */
-public final class Monitor implements AutoCloseable {
+public final class Monitor implements AutoCloseable, MeterBinder {
     private static final Logger log = LoggerFactory.getLogger(Monitor.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final MonitorConfig config;
     private final Clock clock;
@@ -63,10 +69,10 @@ public final class Monitor implements AutoCloseable {
     private final RuleEngine engine;
     private final List<NotifierDispatch> dispatch = new ArrayList<>();
     private final ScheduledExecutorService ticker;
-    private final Counter evaluated;
-    private final Counter duplicates;
-    private final Counter invalid;
-    private final Counter bytes;
+    private final LongAdder evaluated = new LongAdder();
+    private final LongAdder duplicates = new LongAdder();
+    private final LongAdder invalid = new LongAdder();
+    private final LongAdder bytes = new LongAdder();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Consumer consumer;
 
@@ -74,15 +80,8 @@ public final class Monitor implements AutoCloseable {
         this.config = b.config;
         this.clock = b.clock;
         this.health = b.health;
-        health.bindTo(b.meters);
-        MeterRegistry meters = b.meters;
-        notifiers.forEach((name, notifier) -> dispatch.add(new NotifierDispatch(name, notifier, meters)));
-        this.engine = new RuleEngine(config, clock.millis(), this::notifyAll, meters);
-        this.evaluated = events(meters, "evaluated");
-        this.duplicates = events(meters, "duplicate");
-        this.invalid = events(meters, "invalid");
-        this.bytes = Counter.builder("polybus.monitor.bytes").baseUnit("bytes")
-                .description("Payload bytes of the events received").register(meters);
+        notifiers.forEach((name, notifier) -> dispatch.add(new NotifierDispatch(name, notifier)));
+        this.engine = new RuleEngine(config, clock.millis(), this::notifyAll);
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "polybus-monitor-ticker");
             t.setDaemon(true);
@@ -90,21 +89,24 @@ public final class Monitor implements AutoCloseable {
         });
     }
 
-    private static Counter events(MeterRegistry meters, String outcome) {
-        return Counter.builder("polybus.monitor.events").tag("outcome", outcome)
-                .description("Events received by the monitor, by outcome").register(meters);
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        events(registry, "evaluated", evaluated);
+        events(registry, "duplicate", duplicates);
+        events(registry, "invalid", invalid);
+        FunctionCounter.builder("polybus.monitor.bytes", bytes, LongAdder::sum).baseUnit("bytes")
+                .description("Payload bytes of the events received").register(registry);
+        health.bindTo(registry);
+        engine.bindTo(registry);
+        dispatch.forEach(d -> d.bindTo(registry));
     }
 
-    /**
-     * Starts a monitor with the notifiers of {@code config}, the system clock and {@code meters}.
-     *
-     * @throws io.polybus.PolybusException when the subscription or a notifier's producer cannot be made
-     */
-    public static Monitor start(Broker broker, MonitorConfig config, MeterRegistry meters) {
-        return builder(broker, config).meters(meters).start();
+    private static void events(MeterRegistry registry, String outcome, LongAdder count) {
+        FunctionCounter.builder("polybus.monitor.events", count, LongAdder::sum).tag("outcome", outcome)
+                .description("Events received by the monitor, by outcome").register(registry);
     }
 
-    /** A builder for a monitor on {@code broker}; {@code config} must come from {@link MonitorConfig#bind}. */
+    /** A builder for a monitor on {@code broker}, with {@code config} from {@link MonitorConfig#parse}. */
     public static Builder builder(Broker broker, MonitorConfig config) {
         return new Builder(broker, config);
     }
@@ -131,17 +133,16 @@ public final class Monitor implements AutoCloseable {
         health.ackPending();
         try {
             Message message = delivery.message();
-            bytes.increment(message.payloadSize());
+            bytes.add(message.payloadSize());
             boolean pack = EventPack.isPack(message);
             List<byte[]> events = EventPack.events(message);
             int broken = 0;
             for (int i = 0; i < events.size(); i++) {
-                JsonNode json = parse(events.get(i));
-                if (json == null) {
+                JsonEvent event = JsonEvent.parse(events.get(i));
+                if (event == null) {
                     invalid.increment();
                     broken++;
-                } else if (engine.offer(json, pack ? message.id() + "#" + i : message.id(), clock.millis())
-                        == RuleEngine.Outcome.DUPLICATE) {
+                } else if (engine.offer(event, message.id(), pack ? i : -1, clock.millis()) == RuleEngine.Outcome.DUPLICATE) {
                     duplicates.increment();
                 } else {
                     evaluated.increment();
@@ -155,15 +156,6 @@ public final class Monitor implements AutoCloseable {
             }
         } finally {
             health.ackCompleted();
-        }
-    }
-
-    private static JsonNode parse(byte[] event) {
-        try {
-            JsonNode json = JSON.readTree(event);
-            return json != null && json.isObject() ? json : null;
-        } catch (IOException e) {
-            return null;
         }
     }
 
@@ -199,21 +191,14 @@ public final class Monitor implements AutoCloseable {
     public static final class Builder {
         private final Broker broker;
         private final MonitorConfig config;
-        private MeterRegistry meters = new SimpleMeterRegistry();
         private Clock clock = Clock.systemUTC();
         private PipelineHealth health;
-        private PrintStream stdout = System.out;
+        private PrintStream console = System.out;
         private final Map<String, Notifier> extra = new LinkedHashMap<>();
 
         private Builder(Broker broker, MonitorConfig config) {
             this.broker = Objects.requireNonNull(broker, "broker");
             this.config = Objects.requireNonNull(config, "config");
-        }
-
-        /** Where meters go (default: a private registry nobody reads). */
-        public Builder meters(MeterRegistry meters) {
-            this.meters = Objects.requireNonNull(meters, "meters");
-            return this;
         }
 
         /** The time windows and silences are measured in (default: the system clock). */
@@ -228,9 +213,12 @@ public final class Monitor implements AutoCloseable {
             return this;
         }
 
-        /** Where the {@code stdout} notifier writes (default {@link System#out}). */
-        public Builder stdout(PrintStream out) {
-            this.stdout = Objects.requireNonNull(out, "out");
+        /**
+         * Where notifiers for people write ({@link NotifierContext#console()}: the {@code stdout} notifier); default
+         * {@link System#out}.
+         */
+        public Builder console(PrintStream console) {
+            this.console = Objects.requireNonNull(console, "console");
             return this;
         }
 
@@ -241,9 +229,12 @@ public final class Monitor implements AutoCloseable {
         }
 
         /**
-         * Creates the notifiers and subscribes.
+         * Creates the notifiers of the configuration, each by its provider, and subscribes. On failure, closes
+         * what it created.
          *
-         * @throws io.polybus.PolybusException when the subscription or a topic notifier's producer cannot be made
+         * @throws io.polybus.ConfigException    when a notifier finds its keys wrong together
+         * @throws io.polybus.PolybusException when the subscription or what a notifier needs (a topic
+         *                                       notifier's producer) cannot be made
          */
         public Monitor start() {
             if (health == null) {
@@ -252,7 +243,9 @@ public final class Monitor implements AutoCloseable {
             Map<String, Notifier> notifiers = new LinkedHashMap<>();
             try {
                 for (MonitorConfig.NotifierSpec spec : config.notifiers()) {
-                    notifiers.put(spec.name(), NotifierDispatch.create(spec, broker, stdout, meters, health));
+                    NotifierContext context = new NotifierContext(
+                            new ComponentContext(spec.name(), null, broker, clock, null), console, health);
+                    notifiers.put(spec.name(), spec.component().provider().create(spec.component().config(), context));
                 }
             } catch (RuntimeException e) {
                 notifiers.values().forEach(Notifier::close);

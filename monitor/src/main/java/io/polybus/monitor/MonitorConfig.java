@@ -1,21 +1,21 @@
 package io.polybus.monitor;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.annotation.JsonSubTypes;
-import com.fasterxml.jackson.annotation.JsonTypeInfo;
-import com.fasterxml.jackson.databind.JsonNode;
-import io.polybus.monitor.internal.ConfigBinder;
-import io.polybus.monitor.internal.ConfigValidator;
+import io.polybus.events.ComponentSpec;
+import io.polybus.events.Condition;
+import io.polybus.events.FieldPath;
+import io.polybus.monitor.internal.MonitorSection;
+import io.polybus.spi.ConfigDef;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
+import java.util.Objects;
 
 /**
  * The {@code monitor:} section of a configuration file: which topic to read as which group, the rules and
- * where alerts go. Immutable; bound from YAML by {@link #bind(JsonNode, String)}, which rejects unknown keys
- * and bad values with a {@link io.polybus.ConfigException} naming the path (and the rule or notifier).
+ * where alerts go. Read from the section's YAML tree by {@link #parse}, with the keys of {@link #keys}: every
+ * problem of every rule and notifier is reported at once, each with its full path and the name of the rule or
+ * notifier it lies in ({@code monitor.rules[0].window (rule 'nginx-5xx')}). Immutable.
  *
  * <pre>{@code
  * monitor:
@@ -24,7 +24,7 @@ import java.util.function.Function;
  *   rules:
  *     - name: nginx-5xx
  *       type: threshold
- *       where: [{field: fields.status, gte: 500}]
+ *       where: {field: status, gte: 500}
  *       window: 1m
  *       above: 50
  *       group-by: host
@@ -32,55 +32,63 @@ import java.util.function.Function;
  *     - type: stdout
  * }</pre>
  *
- * @param topic           the topic of log events to read (default {@code logs})
- * @param group           the group to read it as (default {@code monitor})
- * @param concurrency     consumer threads parsing events (default 1); rules are evaluated one event at a time
+ * @param topic           the topic of log events to read
+ * @param group           the group to read it as
+ * @param concurrency     consumer threads parsing events; rules are evaluated one event at a time
  * @param evaluateEvery   how often windows, absences and resolutions are re-evaluated without new events
- *                        (default 1s)
- * @param dedupWindow     how long an event's identity is remembered to drop duplicates (default: the longest
- *                        threshold window, at least 1m)
- * @param dedupMaxEntries identities remembered at most; the oldest are forgotten first (default 1,000,000)
- * @param samples         events an alert carries as examples (default 3)
+ * @param dedupWindow     how long an event's identity is remembered to drop duplicates, or null for
+ *                        {@link #effectiveDedupWindow()}
+ * @param dedupMaxEntries identities remembered at most; the oldest are forgotten first
+ * @param samples         events an alert carries as examples
  * @param rules           at least one rule; names are unique
- * @param notifiers       where alerts go (default: stdout)
+ * @param notifiers       where alerts go, each checked but not created yet; names are unique
  */
-public record MonitorConfig(String topic, String group, Integer concurrency, Duration evaluateEvery,
-                            Duration dedupWindow, Integer dedupMaxEntries, Integer samples,
+public record MonitorConfig(String topic, String group, int concurrency, Duration evaluateEvery,
+                            Duration dedupWindow, int dedupMaxEntries, int samples,
                             List<Rule> rules, List<NotifierSpec> notifiers) {
 
     public MonitorConfig {
-        topic = topic == null ? "logs" : topic;
-        group = group == null ? "monitor" : group;
-        concurrency = concurrency == null ? 1 : concurrency;
-        evaluateEvery = evaluateEvery == null ? Duration.ofSeconds(1) : evaluateEvery;
-        dedupMaxEntries = dedupMaxEntries == null ? 1_000_000 : dedupMaxEntries;
-        samples = samples == null ? 3 : samples;
-        rules = rules == null ? List.of() : List.copyOf(rules);
-        notifiers = notifiers == null ? List.of(new NotifierSpec.Stdout(null, null)) : List.copyOf(notifiers);
+        Objects.requireNonNull(topic, "topic");
+        Objects.requireNonNull(group, "group");
+        Objects.requireNonNull(evaluateEvery, "evaluateEvery");
+        rules = List.copyOf(rules);
+        notifiers = List.copyOf(notifiers);
     }
 
     /**
-     * Binds and validates a {@code monitor:} section.
+     * Reads a {@code monitor:} section; for a {@link ConfigDef} key, {@code (raw, path) -> MonitorConfig.parse(raw,
+     * path, notifiers)}.
      *
-     * @param section the section's YAML tree, placeholders already expanded
-     * @param path    the section's path in its file, for error messages (e.g. {@code monitor})
-     * @throws io.polybus.ConfigException naming every bad key (unknown keys, bad values, rule problems)
+     * @param section   the section's tree (placeholders already expanded by {@link io.polybus.Config#readYaml}),
+     *                  or null when the file has none (which fails: a monitor needs rules)
+     * @param path      the section's path in its file, for problems (e.g. {@code monitor})
+     * @param notifiers the notifier providers by type, e.g. {@code Components.load(NotifierProvider.class)} or a
+     *                  Guice {@code Map<String, NotifierProvider>} bound by
+     *                  {@code ComponentModule.of(NotifierProvider.class)}
+     * @throws io.polybus.ConfigException naming every problem with its full path
      */
-    public static MonitorConfig bind(JsonNode section, String path) {
-        MonitorConfig config = ConfigBinder.bind(section, path, MonitorConfig.class);
-        ConfigValidator.validate(config, path);
-        return config;
+    public static MonitorConfig parse(Object section, String path, Map<String, NotifierProvider> notifiers) {
+        return MonitorSection.parse(section, path, notifiers);
     }
 
-    /**
-     * Reads the {@code monitor:} section of a whole YAML document (other sections are the caller's business),
-     * expanding {@code ${NAME}}, {@code ${NAME:-default}} and {@code ${file:/path}} with {@code environment}.
-     * For a program, such as the agent, that runs a monitor beside its own configuration.
-     *
-     * @throws io.polybus.ConfigException naming every bad key of the section (a missing section: no rules)
-     */
-    public static MonitorConfig fromYaml(String yaml, Function<String, String> environment) {
-        return bind(ConfigBinder.readYaml(yaml, environment).path("monitor"), "monitor");
+    /** The keys of the section (for docs and {@code polybus validate}); rules and notifiers have their own. */
+    public static ConfigDef keys(Map<String, NotifierProvider> notifiers) {
+        return MonitorSection.keys(notifiers);
+    }
+
+    /** The keys every rule has: {@code name}, {@code type}, {@code severity}, {@code where}, {@code group-by}. */
+    public static ConfigDef ruleKeys() {
+        return MonitorSection.RULE_KEYS;
+    }
+
+    /** Each rule type's own keys, by type ({@code threshold}, {@code match}, {@code absence}). */
+    public static Map<String, ConfigDef> ruleTypeKeys() {
+        return MonitorSection.RULE_TYPE_KEYS;
+    }
+
+    /** The keys every notifier has besides its provider's ({@code name}). */
+    public static ConfigDef notifierKeys() {
+        return MonitorSection.NOTIFIER_KEYS;
     }
 
     /** The dedup window in force: the configured one, else the longest threshold window, at least 1 minute. */
@@ -90,78 +98,56 @@ public record MonitorConfig(String topic, String group, Integer concurrency, Dur
         }
         Duration longest = Duration.ofMinutes(1);
         for (Rule rule : rules) {
-            if (rule instanceof Rule.Threshold t && t.window() != null && t.window().compareTo(longest) > 0) {
+            if (rule instanceof Rule.Threshold t && t.window().compareTo(longest) > 0) {
                 longest = t.window();
             }
         }
         return longest;
     }
 
-    /** One field condition; exactly one operator is set. Conditions of a rule must all hold. */
-    public record Condition(String field, JsonNode equals, JsonNode notEquals, Double gt, Double gte, Double lt,
-                            Double lte, List<JsonNode> in, String contains, String matches, Boolean exists) {
-    }
-
-    /** A rule. {@code type} picks the kind: {@code threshold}, {@code match} or {@code absence}. */
-    @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
-    @JsonSubTypes({
-            @JsonSubTypes.Type(value = Rule.Threshold.class, name = "threshold"),
-            @JsonSubTypes.Type(value = Rule.Match.class, name = "match"),
-            @JsonSubTypes.Type(value = Rule.Absence.class, name = "absence")})
+    /**
+     * A rule. Every rule has a unique {@code name}, a {@code severity}, a {@code where} condition (in the one
+     * condition language, {@link Condition}; {@link Condition#ALWAYS} when absent) and an optional
+     * {@code group-by} field whose value splits the rule into one alert per value.
+     */
     public sealed interface Rule {
         String name();
 
         String severity();
 
-        List<Condition> where();
+        Condition where();
 
-        /** A field path whose value splits the rule into one alert per value, or null. */
-        String groupBy();
+        /** The field whose value splits the rule into one alert per value, or null. */
+        FieldPath groupBy();
 
         /**
          * Fires when more than {@code above} events satisfying {@code where} arrive within {@code window}
          * (per {@code group-by} value); resolves once the count has stayed at or below it for
-         * {@code resolve-after} (default: one window). At most {@code max-groups} values (default 10,000) are
-         * counted at once; events of further values are ignored (and logged once) until some fall idle.
+         * {@code resolveAfter}. At most {@code maxGroups} values are counted at once; events of further values
+         * are ignored (and logged once) until some fall idle.
          */
-        record Threshold(String name, String severity, List<Condition> where, String groupBy, Duration window,
-                         WindowType windowType, Long above, Duration resolveAfter, Integer maxGroups) implements Rule {
-            public Threshold {
-                where = where == null ? List.of() : List.copyOf(where);
-                windowType = windowType == null ? WindowType.SLIDING : windowType;
-                resolveAfter = resolveAfter == null ? window : resolveAfter;
-                maxGroups = maxGroups == null ? 10_000 : maxGroups;
-                severity = severity == null ? "warning" : severity;
-            }
+        record Threshold(String name, String severity, Condition where, FieldPath groupBy, Duration window,
+                         WindowType windowType, long above, Duration resolveAfter, int maxGroups) implements Rule {
         }
 
         /**
          * Fires on the first event satisfying {@code where} (per {@code group-by} value), counts the following
-         * ones, and resolves when none has arrived for {@code resolve-after} (default 5m). At most
-         * {@code max-groups} values (default 10,000) fire at once.
+         * ones, and resolves when none has arrived for {@code resolveAfter}. At most {@code maxGroups} values fire
+         * at once.
          */
-        record Match(String name, String severity, List<Condition> where, String groupBy, Duration resolveAfter,
-                     Integer maxGroups) implements Rule {
-            public Match {
-                where = where == null ? List.of() : List.copyOf(where);
-                resolveAfter = resolveAfter == null ? Duration.ofMinutes(5) : resolveAfter;
-                maxGroups = maxGroups == null ? 10_000 : maxGroups;
-                severity = severity == null ? "warning" : severity;
-            }
+        record Match(String name, String severity, Condition where, FieldPath groupBy, Duration resolveAfter,
+                     int maxGroups) implements Rule {
         }
 
         /**
-         * Fires when no event satisfying {@code where} has arrived for {@code for} (per {@code group-by} value
+         * Fires when no event satisfying {@code where} has arrived for {@code silence} (per {@code group-by} value
          * seen or listed in {@code expected}; at all without {@code group-by}); resolves on the next such event.
-         * At most {@code max-groups} values (default 10,000) are watched.
+         * At most {@code maxGroups} values are watched.
          */
-        record Absence(String name, String severity, List<Condition> where, String groupBy,
-                       @JsonProperty("for") Duration silence, List<String> expected, Integer maxGroups) implements Rule {
+        record Absence(String name, String severity, Condition where, FieldPath groupBy, Duration silence,
+                       List<String> expected, int maxGroups) implements Rule {
             public Absence {
-                maxGroups = maxGroups == null ? 10_000 : maxGroups;
-                where = where == null ? List.of() : List.copyOf(where);
-                expected = expected == null ? List.of() : List.copyOf(expected);
-                severity = severity == null ? "warning" : severity;
+                expected = List.copyOf(expected);
             }
         }
     }
@@ -169,61 +155,26 @@ public record MonitorConfig(String topic, String group, Integer concurrency, Dur
     /** How a threshold window moves. */
     public enum WindowType {
         /** The last {@code window} up to now (in 60 steps). */
-        @JsonProperty("sliding") SLIDING,
+        SLIDING,
         /** Fixed, back-to-back windows aligned on multiples of {@code window}; counts restart at each. */
-        @JsonProperty("tumbling") TUMBLING
+        TUMBLING
     }
 
-    /** Where alerts go. {@code type} picks the kind: {@code stdout}, {@code file}, {@code webhook}, {@code topic}. */
-    @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
-    @JsonSubTypes({
-            @JsonSubTypes.Type(value = NotifierSpec.Stdout.class, name = "stdout"),
-            @JsonSubTypes.Type(value = NotifierSpec.File.class, name = "file"),
-            @JsonSubTypes.Type(value = NotifierSpec.Webhook.class, name = "webhook"),
-            @JsonSubTypes.Type(value = NotifierSpec.Topic.class, name = "topic")})
-    public sealed interface NotifierSpec {
-        /** A name for metrics and logs; defaults to the type. */
-        String name();
-
-        /** One line per alert on standard output: {@code text} (default) for people, {@code json} for tools. */
-        record Stdout(String name, String format) implements NotifierSpec {
-            public Stdout {
-                name = name == null ? "stdout" : name;
-                format = format == null ? "text" : format;
-            }
+    /**
+     * One entry of {@code notifiers}, its keys checked; the monitor creates the notifier when it starts.
+     *
+     * @param name      the notifier's name (its {@code name}, else its type), for meters and logs
+     * @param component its provider and keys
+     */
+    public record NotifierSpec(String name, ComponentSpec<NotifierProvider> component) {
+        public NotifierSpec {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(component, "component");
         }
 
-        /** Appends one JSON object per line to {@code path}, creating the file and its folders. */
-        record File(String name, String path) implements NotifierSpec {
-            public File {
-                name = name == null ? "file" : name;
-            }
-        }
-
-        /**
-         * POSTs the alert as JSON to {@code url}; retries on connection errors, 429 and 5xx up to
-         * {@code retries} times (default 3), waiting {@code backoff} (default 500ms) doubled each time up to
-         * {@code max-backoff} (default 10s); each attempt times out after {@code timeout} (default 5s).
-         * {@code headers} are sent as given (values never logged).
-         */
-        record Webhook(String name, String url, Duration timeout, Integer retries, Duration backoff,
-                       Duration maxBackoff, Map<String, String> headers) implements NotifierSpec {
-            public Webhook {
-                name = name == null ? "webhook" : name;
-                timeout = timeout == null ? Duration.ofSeconds(5) : timeout;
-                retries = retries == null ? 3 : retries;
-                backoff = backoff == null ? Duration.ofMillis(500) : backoff;
-                maxBackoff = maxBackoff == null ? Duration.ofSeconds(10) : maxBackoff;
-                headers = headers == null ? Map.of() : Map.copyOf(headers);
-            }
-        }
-
-        /** Publishes the alert as JSON to {@code topic} (default {@code alerts}) with the rule name as key. */
-        record Topic(String name, String topic) implements NotifierSpec {
-            public Topic {
-                name = name == null ? "topic" : name;
-                topic = topic == null ? "alerts" : topic;
-            }
+        /** Its {@code type}. */
+        public String type() {
+            return component.type();
         }
     }
 }

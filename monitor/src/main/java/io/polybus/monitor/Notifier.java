@@ -1,10 +1,15 @@
 package io.polybus.monitor;
 
 /**
- * Delivers alert notices somewhere: stdout, a file, a webhook, a topic, or anything a program plugs in with
- * {@link Monitor.Builder#notifier}. The monitor calls each notifier from one thread of its own, in the order
- * the notices were made, so a slow notifier delays neither the others nor the evaluation of events.
+ * Delivers alert notices somewhere: stdout, a file, a webhook, a topic, anything a {@link NotifierProvider}
+ * creates from a {@code notifiers:} entry, or what a program plugs in with {@link Monitor.Builder#notifier}. The
+ * monitor calls each notifier from one thread of its own, in the order the notices were made, so a slow notifier
+ * delays neither the others nor the evaluation of events.
+ *
+ * <p>A notifier with meters implements {@link io.micrometer.core.instrument.binder.MeterBinder}: the monitor binds
+ * it together with its own meters.
  */
+@FunctionalInterface
 public interface Notifier extends AutoCloseable {
 
     /**

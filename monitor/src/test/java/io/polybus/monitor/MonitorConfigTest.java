@@ -1,47 +1,69 @@
 package io.polybus.monitor;
 
+import io.polybus.Config;
 import io.polybus.ConfigException;
-import io.polybus.cli.internal.MonitorFile;
+import io.polybus.events.FieldPath;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+/** The {@code monitor:} section read from its YAML tree: defaults, the examples, and every problem named by path. */
 class MonitorConfigTest {
 
-    private static MonitorFile parse(String yaml) {
-        return MonitorFile.parse(yaml, Map.of("HOOK_TOKEN", "s3cret")::get);
+    private static MonitorConfig parse(String yaml) {
+        return MonitorYaml.parse(yaml, Map.of("HOOK_TOKEN", "s3cret"));
     }
 
-    private static String failure(String yaml) {
-        return assertThrows(ConfigException.class, () -> parse(yaml)).getMessage();
+    private static ConfigException failure(String yaml) {
+        return assertThrows(ConfigException.class, () -> parse(yaml));
+    }
+
+    private static String message(String yaml) {
+        return failure(yaml).getMessage();
     }
 
     private static String rule(String body) {
         return "monitor:\n  rules:\n    - name: nginx-5xx\n" + body;
     }
 
+    private static MonitorConfig example(String file) throws Exception {
+        Map<String, Object> tree = Config.readYaml(Files.readString(Path.of("..", "examples", file)), Map.<String, String>of()::get);
+        return MonitorConfig.parse(tree.get("monitor"), "monitor", MonitorYaml.NOTIFIERS);
+    }
+
     @Test
-    void exampleConfigurationIsValid() {
-        MonitorFile file = MonitorFile.read(Path.of("../examples/monitor.yaml"), Map.<String, String>of()::get);
-        assertEquals("memory", file.broker().get("type").orElseThrow());
-        assertEquals(7, file.monitor().rules().size());
-        MonitorConfig.Rule.Threshold burst = assertInstanceOf(MonitorConfig.Rule.Threshold.class, file.monitor().rules().get(0));
+    void exampleConfigurationIsValid() throws Exception {
+        MonitorConfig config = example("monitor.yaml");
+        assertEquals(7, config.rules().size());
+        MonitorConfig.Rule.Threshold burst = assertInstanceOf(MonitorConfig.Rule.Threshold.class, config.rules().get(0));
         assertEquals(Duration.ofMinutes(1), burst.window());
         assertEquals(50, burst.above());
-        assertEquals("host", burst.groupBy());
-        assertEquals("127.0.0.1", file.metrics().bind());
+        assertEquals(FieldPath.of("host"), burst.groupBy());
+        assertEquals(Duration.ofSeconds(1), config.evaluateEvery());
+        assertEquals(List.of("stdout", "file", "topic"), config.notifiers().stream().map(MonitorConfig.NotifierSpec::type).toList());
+    }
+
+    @Test
+    void quickstartMonitorSectionIsValid() throws Exception {
+        MonitorConfig config = example("quickstart.yaml");
+        assertEquals(List.of("nginx-5xx-burst", "app-errors"), config.rules().stream().map(MonitorConfig.Rule::name).toList());
+        assertEquals(Duration.ofSeconds(20), ((MonitorConfig.Rule.Match) config.rules().get(1)).resolveAfter());
     }
 
     @Test
     void appliesDefaultsAndExpandsPlaceholders() {
-        MonitorFile file = parse("""
+        MonitorConfig config = parse("""
                 monitor:
                   rules:
                     - {name: errors, type: match, where: [{field: fields.level, equals: ERROR}]}
@@ -50,109 +72,171 @@ class MonitorConfigTest {
                       url: http://127.0.0.1:9/hook
                       headers: {Authorization: "Bearer ${HOOK_TOKEN}"}
                 """);
-        assertEquals("logs", file.monitor().topic());
-        assertEquals("monitor", file.monitor().group());
-        assertEquals(Duration.ofMinutes(5), ((MonitorConfig.Rule.Match) file.monitor().rules().get(0)).resolveAfter());
-        MonitorConfig.NotifierSpec.Webhook hook = (MonitorConfig.NotifierSpec.Webhook) file.monitor().notifiers().get(0);
-        assertEquals("Bearer s3cret", hook.headers().get("Authorization"));
-        assertEquals(3, hook.retries());
-        assertEquals(false, file.hostMetrics().enabled());
+        assertEquals("logs", config.topic());
+        assertEquals("monitor", config.group());
+        assertEquals(1, config.concurrency());
+        assertEquals(Duration.ofSeconds(1), config.evaluateEvery());
+        assertEquals(1_000_000, config.dedupMaxEntries());
+        assertEquals(3, config.samples());
+        assertNull(config.dedupWindow());
+        assertEquals(Duration.ofMinutes(1), config.effectiveDedupWindow());
+        MonitorConfig.Rule.Match errors = (MonitorConfig.Rule.Match) config.rules().get(0);
+        assertEquals(Duration.ofMinutes(5), errors.resolveAfter());
+        assertEquals("warning", errors.severity());
+        assertEquals(10_000, errors.maxGroups());
+        MonitorConfig.NotifierSpec hook = config.notifiers().get(0);
+        assertEquals("webhook", hook.name());
+        assertEquals(Map.of("Authorization", "Bearer s3cret"), hook.component().config().find("headers", Map.class).orElseThrow());
+        assertEquals(3, hook.component().config().getInt("retries"));
     }
 
     @Test
-    void readsTheMonitorSectionOfAnotherProgramsDocument() {
-        MonitorConfig config = MonitorConfig.fromYaml("""
+    void withoutNotifiersAlertsGoToStdout() {
+        MonitorConfig config = parse("monitor:\n  rules: [{name: quiet, type: absence, for: 5m}]\n");
+        assertEquals(List.of("stdout"), config.notifiers().stream().map(MonitorConfig.NotifierSpec::name).toList());
+        assertEquals("text", config.notifiers().get(0).component().config().getString("format"));
+    }
+
+    @Test
+    void thresholdDefaultsFollowItsWindowAndDurationsMayBeIso8601() {
+        MonitorConfig config = parse(rule("      type: threshold\n      window: PT90S\n      above: 5\n"));
+        MonitorConfig.Rule.Threshold t = (MonitorConfig.Rule.Threshold) config.rules().get(0);
+        assertEquals(Duration.ofSeconds(90), t.window());
+        assertEquals(Duration.ofSeconds(90), t.resolveAfter(), "resolve-after defaults to the window");
+        assertEquals(MonitorConfig.WindowType.SLIDING, t.windowType());
+        assertEquals(Duration.ofSeconds(90), config.effectiveDedupWindow(), "the longest threshold window");
+    }
+
+    @Test
+    void aMissingSectionFailsForWantOfRules() {
+        MonitorConfig config = parse("""
                 inputs: [{type: file, path: /var/log/nginx/access.json}]
                 monitor:
                   topic: ${TOPIC:-logs}
                   rules: [{name: quiet, type: absence, for: 5m}]
-                """, Map.of("TOPIC", "nginx")::get);
-        assertEquals("nginx", config.topic());
+                """);
+        assertEquals("logs", config.topic());
         assertEquals("quiet", config.rules().get(0).name());
-        assertTrue(assertThrows(ConfigException.class, () -> MonitorConfig.fromYaml("inputs: []\n", Map.<String, String>of()::get))
-                .getMessage().contains("monitor.rules: at least one rule is required"));
+        assertTrue(message("inputs: []\n").contains("monitor.rules: required"), message("inputs: []\n"));
+        assertTrue(message("monitor: logs\n").contains("monitor: expected a mapping"));
     }
 
     @Test
     void unknownRuleKeyNamesTheRuleAndTheKey() {
-        String message = failure(rule("      type: threshold\n      window: 1m\n      above: 50\n      windw: 5m\n"));
-        assertTrue(message.contains("monitor.rules[0].windw (rule 'nginx-5xx')"), message);
-        assertTrue(message.contains("unknown key; accepted:") && message.contains("window"), message);
+        String message = message(rule("      type: threshold\n      window: 1m\n      above: 50\n      windw: 5m\n"));
+        assertTrue(message.contains("monitor.rules[0].windw (rule 'nginx-5xx'): unknown key for rule type 'threshold'"), message);
+        assertTrue(message.contains("known keys: name, severity, where, group-by, window, window-type"), message);
     }
 
     @Test
     void badDurationNamesTheRuleAndTheKey() {
-        String message = failure(rule("      type: threshold\n      window: soon\n      above: 50\n"));
-        assertTrue(message.contains("monitor.rules[0].window (rule 'nginx-5xx'): 'soon' is not valid; a duration"), message);
+        String message = message(rule("      type: threshold\n      window: soon\n      above: 50\n"));
+        assertTrue(message.contains("monitor.rules[0].window (rule 'nginx-5xx'): 'soon' is not valid; expected a duration"), message);
     }
 
     @Test
     void missingRequiredKeysAreAllNamed() {
-        String message = failure(rule("      type: threshold\n      where: [{field: fields.status}]\n"));
+        String message = message(rule("      type: threshold\n      where: [{field: fields.status}]\n"));
         assertTrue(message.contains("monitor.rules[0].window (rule 'nginx-5xx'): required"), message);
         assertTrue(message.contains("monitor.rules[0].above (rule 'nginx-5xx'): required"), message);
         assertTrue(message.contains("monitor.rules[0].where[0] (rule 'nginx-5xx'): no operator"), message);
+        assertTrue(message(rule("      type: match\n")).contains("monitor.rules[0].where (rule 'nginx-5xx'): required"));
+        assertTrue(message(rule("      type: match\n      where: []\n"))
+                .contains("monitor.rules[0].where (rule 'nginx-5xx'): expected at least one condition"));
+        assertTrue(message("monitor:\n  rules:\n    - {type: absence, for: 1m}\n").contains("monitor.rules[0].name: required"));
     }
 
     @Test
     void badValuesNameTheRuleAndTheKey() {
-        assertTrue(failure(rule("      type: threshold\n      window: 1m\n      above: many\n"))
-                .contains("monitor.rules[0].above (rule 'nginx-5xx'): 'many' is not valid; a whole number"));
-        assertTrue(failure(rule("      type: match\n      where: [{field: message, matches: 'Out(Of'}]\n"))
-                .contains("monitor.rules[0].where[0].matches (rule 'nginx-5xx'): 'Out(Of' is not valid; a Java regular expression"));
-        assertTrue(failure(rule("      type: threshold\n      window: 1m\n      above: 5\n      window-type: hopping\n"))
-                .contains("monitor.rules[0].window-type (rule 'nginx-5xx'): 'hopping' is not valid; one of sliding, tumbling"));
-        assertTrue(failure(rule("      type: absence\n      for: 0s\n"))
-                .contains("monitor.rules[0].for (rule 'nginx-5xx'): '0s' is not valid; must be more than 0"));
-        assertTrue(failure(rule("      type: match\n      where: [{field: 'fields..status', gt: 1}]\n"))
-                .contains("monitor.rules[0].where[0].field (rule 'nginx-5xx'): 'fields..status' is not valid; a dotted field path"));
+        assertTrue(message(rule("      type: threshold\n      window: 1m\n      above: many\n"))
+                .contains("monitor.rules[0].above (rule 'nginx-5xx'): 'many' is not valid; expected a whole number"));
+        assertTrue(message(rule("      type: match\n      where: [{field: message, matches: 'Out(Of'}]\n"))
+                .contains("monitor.rules[0].where[0].matches (rule 'nginx-5xx'): 'Out(Of' is not valid; expected a Java regular expression"));
+        assertTrue(message(rule("      type: threshold\n      window: 1m\n      above: 5\n      window-type: hopping\n"))
+                .contains("monitor.rules[0].window-type (rule 'nginx-5xx'): 'hopping' is not valid; expected one of sliding, tumbling"));
+        assertTrue(message(rule("      type: absence\n      for: 0s\n"))
+                .contains("monitor.rules[0].for (rule 'nginx-5xx'): '0s' is not valid; expected a duration of at least 1ms"));
+        assertTrue(message(rule("      type: match\n      where: [{field: 'fields..status', gt: 1}]\n"))
+                .contains("monitor.rules[0].where[0].field (rule 'nginx-5xx'): 'fields..status' is not valid; expected a dotted field path"));
+        assertTrue(message(rule("      type: match\n      where: {field: status, gt: high}\n"))
+                .contains("monitor.rules[0].where.gt (rule 'nginx-5xx'): 'high' is not valid; expected a number"));
+        assertTrue(message(rule("      type: absence\n      for: 1m\n      group-by: 'a b'\n"))
+                .contains("monitor.rules[0].group-by (rule 'nginx-5xx'): 'a b' is not valid; expected a dotted field path"));
+        assertTrue(message(rule("      type: absence\n      for: 1m\n      expected: [web-1]\n"))
+                .contains("monitor.rules[0].expected (rule 'nginx-5xx'): needs group-by"));
+        assertTrue(message("monitor:\n  samples: 101\n  rules: [{name: a, type: absence, for: 1m}]\n")
+                .contains("monitor.samples: '101' is not valid; expected a value from 0 to 100"));
     }
 
     @Test
     void unknownRuleTypeListsTheTypes() {
-        String message = failure(rule("      type: treshold\n"));
-        assertTrue(message.contains("monitor.rules[0].type (rule 'nginx-5xx'): 'treshold' is not valid; unknown type; accepted: threshold, match, absence"), message);
+        String message = message(rule("      type: treshold\n"));
+        assertTrue(message.contains("monitor.rules[0].type (rule 'nginx-5xx'): 'treshold' is not valid; unknown rule type; "
+                + "expected one of threshold, match, absence"), message);
     }
 
     @Test
     void duplicateRuleNamesAreRejected() {
-        String message = failure("""
+        String message = message("""
                 monitor:
                   rules:
                     - {name: a, type: absence, for: 1m}
                     - {name: a, type: absence, for: 2m}
                 """);
-        assertTrue(message.contains("monitor.rules[1].name (rule 'a')"), message);
+        assertTrue(message.contains("monitor.rules[1].name (rule 'a'): 'a' is not valid; another rule has this name"), message);
     }
 
     @Test
-    void unknownSectionsAndNotifierKeysAreNamed() {
-        assertTrue(failure("monitr: {}\n").contains("monitr: unknown key; accepted: broker, monitor, metrics, host-metrics"));
-        String message = failure("""
+    void notifierProblemsNameTheNotifierAndListTheTypesFound() {
+        String message = message("""
                 monitor:
                   rules: [{name: a, type: absence, for: 1m}]
                   notifiers:
                     - {type: webhook, url: "http://x/hook", retries: -1}
+                    - {type: pager, name: oncall}
+                    - {type: stdout}
+                    - {type: stdout, format: yaml}
+                    - {type: file, name: stdout, path: alerts.jsonl}
                 """);
-        assertTrue(message.contains("monitor.notifiers[0].retries (notifier 'webhook'): '-1' is not valid"), message);
-        assertTrue(failure("monitor:\n  rules: []\n").contains("monitor.rules: at least one rule is required"));
+        assertTrue(message.contains("monitor.notifiers[0].retries (notifier 'webhook'): '-1' is not valid; expected a value of at least 0"), message);
+        assertTrue(message.contains("monitor.notifiers[1].type (notifier 'oncall'): 'pager' is not valid; unknown notifier type; "
+                + "found on the class path: "), message);
+        assertTrue(message.contains("file, inbox, stdout, topic, webhook"), message);
+        assertTrue(message.contains("monitor.notifiers[3].format (notifier 'stdout'): 'yaml' is not valid; expected one of text, json"), message);
+        assertTrue(message.contains("monitor.notifiers[4].name (notifier 'stdout'): 'stdout' is not valid; another notifier has this name"), message);
+        assertTrue(message("monitor:\n  rules: []\n").contains("monitor.rules: expected a list of at least one rule"));
     }
 
     @Test
-    void webhookUrlIsNeverEchoed() {
-        String message = failure("""
+    void everyProblemOfEveryRuleAndNotifierIsReportedAtOnce() {
+        ConfigException e = failure("""
+                monitor:
+                  concurrency: 0
+                  rules:
+                    - {name: a, type: threshold, above: 1}
+                    - {name: b, type: match, where: {field: level, equal: ERROR}}
+                  notifiers:
+                    - {type: file}
+                """);
+        assertEquals(List.of("monitor.concurrency", "monitor.rules[0].window (rule 'a')", "monitor.rules[1].where.equal (rule 'b')",
+                "monitor.notifiers[0].path (notifier 'file')"), e.problems().stream().map(ConfigException.Problem::key).toList());
+    }
+
+    @Test
+    void webhookUrlAndHeadersAreNeverEchoed() {
+        String message = message("""
                 monitor:
                   rules: [{name: a, type: absence, for: 1m}]
                   notifiers: [{type: webhook, url: "ftp://user:hunter2@host/x"}]
                 """);
-        assertTrue(message.contains("monitor.notifiers[0].url (notifier 'webhook')"), message);
-        assertTrue(!message.contains("hunter2"), message);
-        String headers = failure("""
+        assertTrue(message.contains("monitor.notifiers[0].url (notifier 'webhook'): expected an http or https URL"), message);
+        assertFalse(message.contains("hunter2"), message);
+        String headers = message("""
                 monitor:
                   rules: [{name: a, type: absence, for: 1m}]
                   notifiers: [{type: webhook, url: "https://hooks.example.com/x", headers: "Bearer hunter2"}]
                 """);
-        assertTrue(headers.contains("monitor.notifiers[0].headers (notifier 'webhook'): a mapping of keys to values"), headers);
-        assertTrue(!headers.contains("hunter2"), headers);
+        assertTrue(headers.contains("monitor.notifiers[0].headers (notifier 'webhook'): expected a mapping of header names to values"), headers);
+        assertFalse(headers.contains("hunter2"), headers);
     }
 }

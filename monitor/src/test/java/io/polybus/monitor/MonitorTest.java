@@ -3,21 +3,18 @@ package io.polybus.monitor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.polybus.Broker;
 import io.polybus.Brokers;
 import io.polybus.Config;
 import io.polybus.ConsumerOptions;
 import io.polybus.Delivery;
 import io.polybus.Message;
-import io.polybus.events.EventPack;
 import io.polybus.Producer;
-import io.polybus.events.HealthCheck;
-import io.polybus.cli.internal.MetricsConfig;
-import io.polybus.cli.internal.MetricsServer;
-import io.polybus.cli.PrometheusText;
-import io.polybus.cli.internal.MonitorFile;
+import io.polybus.events.EventPack;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,10 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +29,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -54,7 +46,7 @@ class MonitorTest {
 
     private final String topic = "logs-" + UUID.randomUUID();
     private final ManualClock clock = new ManualClock(Instant.parse("2026-11-21T10:00:00Z"));
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final MeterRegistry registry = new SimpleMeterRegistry();
     private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     private final List<AutoCloseable> closeLast = new ArrayList<>();
     private Broker broker;
@@ -75,15 +67,15 @@ class MonitorTest {
     }
 
     private Monitor start(String monitorSection, Notifier... extra) {
-        MonitorConfig config = MonitorFile.parse("monitor:\n  topic: " + topic + "\n  evaluate-every: 20ms\n" + monitorSection,
-                Map.<String, String>of()::get).monitor();
-        Monitor.Builder builder = Monitor.builder(broker, config).clock(clock).meters(registry)
-                .stdout(new PrintStream(stdout, true, StandardCharsets.UTF_8));
+        MonitorConfig config = MonitorYaml.parse("monitor:\n  topic: " + topic + "\n  evaluate-every: 20ms\n" + monitorSection);
+        Monitor.Builder builder = Monitor.builder(broker, config).clock(clock)
+                .console(new PrintStream(stdout, true, StandardCharsets.UTF_8));
         for (int i = 0; i < extra.length; i++) {
             builder.notifier("captured-" + i, extra[i]);
         }
         Monitor monitor = builder.start();
         closeLast.add(0, monitor);
+        monitor.bindTo(registry);
         return monitor;
     }
 
@@ -91,13 +83,19 @@ class MonitorTest {
         producer.send(Message.builder(topic).key(event.path("host").asText()).payload(event.toString()).build()).join();
     }
 
-    private double counter(String name, Map<String, String> labels) {
-        double v = PrometheusText.value(registry.scrape(), name, labels);
-        return Double.isNaN(v) ? 0 : v;
+    /** A counter's value, 0 before it exists. */
+    private double counter(String name, String... tags) {
+        FunctionCounter c = registry.find(name).tags(tags).functionCounter();
+        return c == null ? 0 : c.count();
+    }
+
+    private double gauge(String name, String... tags) {
+        Gauge g = registry.find(name).tags(tags).gauge();
+        return g == null ? Double.NaN : g.value();
     }
 
     private void awaitEvents(String outcome, double count) {
-        await().atMost(WAIT).until(() -> counter("polybus_monitor_events_total", Map.of("outcome", outcome)) == count);
+        await().atMost(WAIT).until(() -> counter("polybus.monitor.events", "outcome", outcome) == count);
     }
 
     private static List<String> statuses(List<JsonNode> notices) {
@@ -171,7 +169,7 @@ class MonitorTest {
     }
 
     @Test
-    void metricsEndpointCountersAgreeWithTheEventsSent() throws Exception {
+    void metersAgreeWithTheEventsSent() {
         List<Alert> captured = new CopyOnWriteArrayList<>();
         Monitor monitor = start("""
                   concurrency: 2
@@ -180,40 +178,28 @@ class MonitorTest {
                     - {name: all, type: threshold, window: 1m, above: 1000000}
                   notifiers: []
                 """, captured::add);
-        try (MetricsServer server = MetricsServer.start(new MetricsConfig(true, "127.0.0.1", 0, null, null), registry,
-                Map.<String, HealthCheck>of("monitor", monitor.health()))) {
-            for (int i = 0; i < 25; i++) {
-                send(NginxEvents.app("app-" + i % 3, i % 5 == 0 ? "ERROR" : "INFO", "line " + i, "1:2:cc", i * 10L));
-            }
-            send(NginxEvents.app("app-1", "INFO", "line 3 again", "1:2:cc", 30L));
-            producer.send(Message.builder(topic).payload("not json").build()).join();
-            awaitEvents("invalid", 1);
-            awaitEvents("evaluated", 25);
-
-            HttpClient http = HttpClient.newHttpClient();
-            HttpResponse<String> scrape = http.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + server.port() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, scrape.statusCode());
-            assertTrue(scrape.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
-            String text = scrape.body();
-            assertEquals(25, PrometheusText.value(text, "polybus_monitor_events_total", Map.of("outcome", "evaluated")));
-            assertEquals(1, PrometheusText.value(text, "polybus_monitor_events_total", Map.of("outcome", "duplicate")));
-            assertEquals(1, PrometheusText.value(text, "polybus_monitor_events_total", Map.of("outcome", "invalid")));
-            assertEquals(25, PrometheusText.value(text, "polybus_monitor_rule_evaluations_total", Map.of("rule", "errors")));
-            assertEquals(5, PrometheusText.value(text, "polybus_monitor_rule_matches_total", Map.of("rule", "errors")));
-            assertEquals(25, PrometheusText.value(text, "polybus_monitor_rule_matches_total", Map.of("rule", "all")));
-            assertEquals(1, PrometheusText.value(text, "polybus_monitor_alerts_total", Map.of("rule", "errors", "status", "firing")));
-            assertEquals(1, PrometheusText.value(text, "polybus_monitor_alerts_active", Map.of("rule", "errors")));
-            assertEquals(0, PrometheusText.value(text, "polybus_monitor_alerts_active", Map.of("rule", "all")));
-            await().atMost(WAIT).until(() -> counter("polybus_monitor_notifications_total",
-                    Map.of("notifier", "captured-0", "outcome", "sent")) == 1);
-            assertEquals(1, captured.size());
-
-            HttpResponse<String> health = http.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + server.port() + "/health")).build(), HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, health.statusCode(), health.body());
-            assertEquals("UP", JSON.readTree(health.body()).path("checks").path("monitor").path("status").asText());
+        for (int i = 0; i < 25; i++) {
+            send(NginxEvents.app("app-" + i % 3, i % 5 == 0 ? "ERROR" : "INFO", "line " + i, "1:2:cc", i * 10L));
         }
+        send(NginxEvents.app("app-1", "INFO", "line 3 again", "1:2:cc", 30L));
+        producer.send(Message.builder(topic).payload("not json").build()).join();
+        awaitEvents("invalid", 1);
+        awaitEvents("evaluated", 25);
+
+        assertEquals(1, counter("polybus.monitor.events", "outcome", "duplicate"));
+        assertEquals(25, counter("polybus.monitor.rule.evaluations", "rule", "errors"));
+        assertEquals(5, counter("polybus.monitor.rule.matches", "rule", "errors"));
+        assertEquals(25, counter("polybus.monitor.rule.matches", "rule", "all"));
+        assertEquals(1, counter("polybus.monitor.alerts", "rule", "errors", "status", "firing"));
+        assertEquals(0, counter("polybus.monitor.alerts", "rule", "errors", "status", "resolved"));
+        assertEquals(1, gauge("polybus.monitor.alerts.active", "rule", "errors"));
+        assertEquals(0, gauge("polybus.monitor.alerts.active", "rule", "all"));
+        assertEquals(25, gauge("polybus.monitor.dedup.entries"));
+        assertTrue(counter("polybus.monitor.bytes") > 25 * 100, "payload bytes: " + counter("polybus.monitor.bytes"));
+        await().atMost(WAIT).until(() -> counter("polybus.monitor.notifications", "notifier", "captured-0", "outcome", "sent") == 1);
+        assertEquals(1, captured.size());
+        assertEquals(1, gauge("polybus.broker.reachable", "pipeline", "monitor"));
+        assertTrue(monitor.health().check().healthy(), monitor.health().check().detail());
     }
 
     @Test
@@ -292,8 +278,8 @@ class MonitorTest {
             send(NginxEvents.app("app-1", "ERROR", "boom", "1:1:a", 0));
             await().atMost(WAIT).until(() -> hook.accepted().size() == 1);
             assertEquals(3, hook.requests());
-            await().atMost(WAIT).until(() -> counter("polybus_monitor_notifications_total", Map.of("notifier", "ops", "outcome", "sent")) == 1);
-            assertEquals(2, counter("polybus_monitor_notification_retries_total", Map.of("notifier", "ops")));
+            await().atMost(WAIT).until(() -> counter("polybus.monitor.notifications", "notifier", "ops", "outcome", "sent") == 1);
+            assertEquals(2, counter("polybus.monitor.notification.retries", "notifier", "ops"));
         }
     }
 
@@ -307,7 +293,7 @@ class MonitorTest {
                         - {type: webhook, name: ops, url: "%s", retries: 2, backoff: 10ms}
                     """.formatted(hook.url()));
             send(NginxEvents.app("app-1", "ERROR", "boom", "1:1:a", 0));
-            await().atMost(WAIT).until(() -> counter("polybus_monitor_notifications_total", Map.of("notifier", "ops", "outcome", "failed")) == 1);
+            await().atMost(WAIT).until(() -> counter("polybus.monitor.notifications", "notifier", "ops", "outcome", "failed") == 1);
             assertEquals(3, hook.requests());
         }
     }
@@ -322,9 +308,9 @@ class MonitorTest {
                         - {type: webhook, name: ops, url: "%s", retries: 1, backoff: 10ms, timeout: 200ms}
                     """.formatted(hook.url()));
             send(NginxEvents.app("app-1", "ERROR", "boom", "1:1:a", 0));
-            await().atMost(WAIT).until(() -> counter("polybus_monitor_notifications_total", Map.of("notifier", "ops", "outcome", "failed")) == 1);
+            await().atMost(WAIT).until(() -> counter("polybus.monitor.notifications", "notifier", "ops", "outcome", "failed") == 1);
             assertEquals(2, hook.requests());
-            assertEquals(1, counter("polybus_monitor_notification_retries_total", Map.of("notifier", "ops")));
+            assertEquals(1, counter("polybus.monitor.notification.retries", "notifier", "ops"));
         }
     }
 

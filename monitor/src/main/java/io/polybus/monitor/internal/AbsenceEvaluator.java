@@ -1,9 +1,10 @@
 package io.polybus.monitor.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.polybus.events.JsonEvent;
 import io.polybus.monitor.Alert;
 import io.polybus.monitor.MonitorConfig;
-
+import io.polybus.spi.ConfigDef;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -43,9 +44,8 @@ final class AbsenceEvaluator extends RuleEvaluator {
     }
 
     @Override
-    void matched(Event event, String group, Consumer<Alert> sink) {
+    void matched(JsonEvent event, long now, String group, Consumer<Alert> sink) {
         String key = group == null ? "" : group;
-        long now = event.receivedAt();
         State s = groups.get(key);
         if (s == null) {
             if (atCapacity(groups, maxGroups)) {
@@ -59,7 +59,7 @@ final class AbsenceEvaluator extends RuleEvaluator {
         remember(s.recent, event.json());
         if (s.firedAt >= 0) {
             sink.accept(alert(Alert.Status.RESOLVED, group, 0, null, silence, s.firedAt, now,
-                    subject(group) + ": events again after " + Durations.format(Duration.ofMillis(now - previous))
+                    subject(group) + ": events again after " + ConfigDef.formatDuration(Duration.ofMillis(now - previous))
                             + " of silence", s.recent));
             s.firedAt = -1;
         }
@@ -72,7 +72,7 @@ final class AbsenceEvaluator extends RuleEvaluator {
                 s.firedAt = now;
                 String group = groupByText == null ? null : key;
                 sink.accept(alert(Alert.Status.FIRING, group, 0, null, silence, now, now,
-                        subject(group) + ": no events for " + Durations.format(silence) + " (last at "
+                        subject(group) + ": no events for " + ConfigDef.formatDuration(silence) + " (last at "
                                 + Instant.ofEpochMilli(s.lastSeen) + ")", s.recent));
             }
         });

@@ -1,8 +1,10 @@
 package io.polybus.monitor.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.polybus.events.JsonEvent;
 import io.polybus.monitor.Alert;
 import io.polybus.monitor.MonitorConfig;
+import io.polybus.spi.ConfigDef;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -32,9 +34,8 @@ final class MatchEvaluator extends RuleEvaluator {
     }
 
     @Override
-    void matched(Event event, String group, Consumer<Alert> sink) {
+    void matched(JsonEvent event, long now, String group, Consumer<Alert> sink) {
         String key = group == null ? "" : group;
-        long now = event.receivedAt();
         State s = groups.get(key);
         if (s == null) {
             if (atCapacity(groups, maxGroups)) {
@@ -65,7 +66,7 @@ final class MatchEvaluator extends RuleEvaluator {
                 it.remove();
                 String group = groupByText == null ? null : e.getKey();
                 sink.accept(alert(Alert.Status.RESOLVED, group, s.count, null, resolveAfter, s.firedAt, now,
-                        subject(group) + ": no matching event for " + Durations.format(resolveAfter) + " (" + s.count
+                        subject(group) + ": no matching event for " + ConfigDef.formatDuration(resolveAfter) + " (" + s.count
                                 + " matched while firing)", s.recent));
             }
         }

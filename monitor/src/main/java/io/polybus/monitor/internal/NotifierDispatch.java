@@ -1,40 +1,39 @@
 package io.polybus.monitor.internal;
 
-import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.polybus.Broker;
-import io.polybus.ProducerOptions;
-import io.polybus.events.PipelineHealth;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.polybus.monitor.Alert;
-import io.polybus.monitor.MonitorConfig.NotifierSpec;
 import io.polybus.monitor.Notifier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.PrintStream;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Runs one notifier on a thread of its own with a bounded queue of notices, so a slow or failing notifier
  * never holds up rule evaluation. A full queue drops the notice (counted and logged). Thread-safe.
+ *
+ * <p>As a {@link MeterBinder}: {@code polybus.monitor.notifications} by {@code outcome}, tagged with the
+ * notifier's name, and the notifier's own meters when it is a {@link MeterBinder} too.
  */
-public final class NotifierDispatch implements AutoCloseable {
+public final class NotifierDispatch implements AutoCloseable, MeterBinder {
     private static final Logger log = LoggerFactory.getLogger(NotifierDispatch.class);
     private static final int QUEUE = 1024;
 
     private final String name;
     private final Notifier notifier;
     private final ThreadPoolExecutor executor;
-    private final Counter sent;
-    private final Counter failed;
-    private final Counter dropped;
+    private final LongAdder sent = new LongAdder();
+    private final LongAdder failed = new LongAdder();
+    private final LongAdder dropped = new LongAdder();
 
-    public NotifierDispatch(String name, Notifier notifier, MeterRegistry meters) {
+    public NotifierDispatch(String name, Notifier notifier) {
         this.name = name;
         this.notifier = notifier;
         this.executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
@@ -42,33 +41,22 @@ public final class NotifierDispatch implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.sent = counter(meters, "sent");
-        this.failed = counter(meters, "failed");
-        this.dropped = counter(meters, "dropped");
     }
 
-    private Counter counter(MeterRegistry meters, String outcome) {
-        return Counter.builder("polybus.monitor.notifications").tag("notifier", name).tag("outcome", outcome)
-                .description("Alert notices handed to a notifier, by outcome").register(meters);
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        counter(registry, "sent", sent);
+        counter(registry, "failed", failed);
+        counter(registry, "dropped", dropped);
+        if (notifier instanceof MeterBinder meters) {
+            meters.bindTo(registry);
+        }
     }
 
-    /** Builds the notifier a spec describes. */
-    public static Notifier create(NotifierSpec spec, Broker broker, PrintStream stdout, MeterRegistry meters, PipelineHealth health) {
-        if (spec instanceof NotifierSpec.Stdout s) {
-            return new StdoutNotifier(stdout, "json".equals(s.format()));
-        }
-        if (spec instanceof NotifierSpec.File f) {
-            return new FileNotifier(Path.of(f.path()));
-        }
-        if (spec instanceof NotifierSpec.Webhook w) {
-            Counter retries = Counter.builder("polybus.monitor.notification.retries").tag("notifier", w.name())
-                    .description("Webhook attempts retried").register(meters);
-            return new WebhookNotifier(w, retries::increment);
-        }
-        NotifierSpec.Topic t = (NotifierSpec.Topic) spec;
-        return new TopicNotifier(broker.producer(ProducerOptions.defaults()), t.topic(), health);
+    private void counter(MeterRegistry registry, String outcome, LongAdder count) {
+        FunctionCounter.builder("polybus.monitor.notifications", count, LongAdder::sum).tag("notifier", name)
+                .tag("outcome", outcome).description("Alert notices handed to a notifier, by outcome").register(registry);
     }
-
     /** Queues a notice; never blocks. */
     public void submit(Alert alert) {
         try {
@@ -101,7 +89,7 @@ public final class NotifierDispatch implements AutoCloseable {
             if (!executor.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 int left = executor.shutdownNow().size();
                 log.warn("notifier '{}' did not finish in {}; {} notices not delivered", name, timeout, left);
-                dropped.increment(left);
+                dropped.add(left);
             }
         } catch (InterruptedException e) {
             executor.shutdownNow();

@@ -1,69 +1,99 @@
 package io.polybus.monitor.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.polybus.events.JsonEvent;
 import io.polybus.monitor.Alert;
 import io.polybus.monitor.MonitorConfig;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
  * Every rule of a monitor behind one lock: drops duplicate events, offers the rest to each rule, ticks them
  * with the time, and hands the notices they emit to a sink (called under the lock: it must not block).
  * Thread-safe.
+ *
+ * <p>As a {@link MeterBinder}, per rule: {@code polybus.monitor.rule.evaluations}, {@code .rule.matches},
+ * {@code polybus.monitor.alerts} (by {@code status}) and {@code polybus.monitor.alerts.active}; and
+ * {@code polybus.monitor.dedup.entries}.
  */
-public final class RuleEngine {
+public final class RuleEngine implements MeterBinder {
     /** What became of an offered event. */
     public enum Outcome { EVALUATED, DUPLICATE }
 
-    private final List<RuleEvaluator> rules = new ArrayList<>();
-    private final List<Counter> evaluations = new ArrayList<>();
-    private final List<Counter> matches = new ArrayList<>();
+    /** One rule and what it has done, read by the meters from other threads. */
+    private record Rule(RuleEvaluator evaluator, AtomicLong evaluations, AtomicLong matches, AtomicLong fired,
+                        AtomicLong resolved) {
+        Rule(RuleEvaluator evaluator) {
+            this(evaluator, new AtomicLong(), new AtomicLong(), new AtomicLong(), new AtomicLong());
+        }
+    }
+
+    private final List<Rule> rules = new ArrayList<>();
+    private final Map<String, Rule> byName = new HashMap<>();
     private final Deduplicator dedup;
     private final Consumer<Alert> sink;
-    private final MeterRegistry meters;
     /** The latest time seen: times reaching the lock out of order (concurrent consumers) are moved up to it. */
     private long lastMillis = Long.MIN_VALUE;
 
-    public RuleEngine(MonitorConfig config, long startMillis, Consumer<Alert> sink, MeterRegistry meters) {
+    public RuleEngine(MonitorConfig config, long startMillis, Consumer<Alert> sink) {
         this.dedup = new Deduplicator(config.effectiveDedupWindow().toMillis(), config.dedupMaxEntries());
-        this.meters = meters;
         for (MonitorConfig.Rule rule : config.rules()) {
-            RuleEvaluator evaluator = RuleEvaluator.of(rule, config.samples(), startMillis);
-            rules.add(evaluator);
-            evaluations.add(Counter.builder("polybus.monitor.rule.evaluations").tag("rule", rule.name())
-                    .description("Events a rule looked at").register(meters));
-            matches.add(Counter.builder("polybus.monitor.rule.matches").tag("rule", rule.name())
-                    .description("Events that met a rule's conditions").register(meters));
-            Gauge.builder("polybus.monitor.alerts.active", this, e -> e.firing(evaluator)).tag("rule", rule.name())
-                    .description("Alerts of a rule firing now").register(meters);
+            Rule r = new Rule(RuleEvaluator.of(rule, config.samples(), startMillis));
+            rules.add(r);
+            byName.put(rule.name(), r);
         }
-        Gauge.builder("polybus.monitor.dedup.entries", this, RuleEngine::dedupEntries)
-                .description("Event identities remembered to drop duplicates").register(meters);
         this.sink = alert -> {
-            Counter.builder("polybus.monitor.alerts").tag("rule", alert.rule())
-                    .tag("status", alert.status().name().toLowerCase())
-                    .description("Alert notices made (firing and resolved)").register(this.meters).increment();
+            Rule r = byName.get(alert.rule());
+            (alert.status() == Alert.Status.FIRING ? r.fired() : r.resolved()).incrementAndGet();
             sink.accept(alert);
         };
     }
 
-    /** Offers one event, dropping it when its identity was seen within the dedup window. */
-    public synchronized Outcome offer(JsonNode json, String messageId, long nowMillis) {
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        for (Rule r : rules) {
+            String name = r.evaluator().name();
+            FunctionCounter.builder("polybus.monitor.rule.evaluations", r.evaluations(), AtomicLong::get).tag("rule", name)
+                    .description("Events a rule looked at").register(registry);
+            FunctionCounter.builder("polybus.monitor.rule.matches", r.matches(), AtomicLong::get).tag("rule", name)
+                    .description("Events that met a rule's condition").register(registry);
+            alerts(registry, name, "firing", r.fired());
+            alerts(registry, name, "resolved", r.resolved());
+            Gauge.builder("polybus.monitor.alerts.active", this, e -> e.firing(r.evaluator())).tag("rule", name)
+                    .description("Alerts of a rule firing now").register(registry);
+        }
+        Gauge.builder("polybus.monitor.dedup.entries", this, RuleEngine::dedupEntries)
+                .description("Event identities remembered to drop duplicates").register(registry);
+    }
+
+    private static void alerts(MeterRegistry registry, String rule, String status, AtomicLong count) {
+        FunctionCounter.builder("polybus.monitor.alerts", count, AtomicLong::get).tag("rule", rule).tag("status", status)
+                .description("Alert notices made (firing and resolved)").register(registry);
+    }
+
+    /**
+     * Offers one event, dropping it when its identity ({@link JsonEvent#identity}) was seen within the dedup window.
+     *
+     * @param messageId the id of the message it came in
+     * @param index     its place in a pack, or -1 when the message is one event
+     */
+    public synchronized Outcome offer(JsonEvent event, String messageId, int index, long nowMillis) {
         long now = monotonic(nowMillis);
-        String identity = Event.identityOf(json, messageId);
-        if (!dedup.firstSeen(identity, now)) {
+        if (!dedup.firstSeen(event.identity(messageId, index), now)) {
             return Outcome.DUPLICATE;
         }
-        Event event = new Event(json, now);
-        for (int i = 0; i < rules.size(); i++) {
-            evaluations.get(i).increment();
-            if (rules.get(i).onEvent(event, sink)) {
-                matches.get(i).increment();
+        for (Rule r : rules) {
+            r.evaluations().incrementAndGet();
+            if (r.evaluator().onEvent(event, now, sink)) {
+                r.matches().incrementAndGet();
             }
         }
         return Outcome.EVALUATED;
@@ -73,8 +103,8 @@ public final class RuleEngine {
     public synchronized void tick(long nowMillis) {
         long now = monotonic(nowMillis);
         dedup.evict(now);
-        for (RuleEvaluator rule : rules) {
-            rule.tick(now, sink);
+        for (Rule r : rules) {
+            r.evaluator().tick(now, sink);
         }
     }
 

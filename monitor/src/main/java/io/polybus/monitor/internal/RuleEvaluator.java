@@ -1,7 +1,9 @@
 package io.polybus.monitor.internal;
 
-import io.polybus.events.FieldPath;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.polybus.events.Condition;
+import io.polybus.events.FieldPath;
+import io.polybus.events.JsonEvent;
 import io.polybus.monitor.Alert;
 import io.polybus.monitor.MonitorConfig;
 import org.slf4j.Logger;
@@ -13,7 +15,6 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.function.Predicate;
 
 /**
  * One rule at run time: sees every (deduplicated) event, is ticked with the time, and emits a firing notice
@@ -30,7 +31,7 @@ public abstract class RuleEvaluator {
     final String severity;
     final String groupByText;
     final int samples;
-    private final Predicate<JsonNode> where;
+    private final Condition where;
     private final FieldPath groupBy;
     private boolean warnedFull;
 
@@ -38,9 +39,9 @@ public abstract class RuleEvaluator {
         this.name = rule.name();
         this.type = type;
         this.severity = rule.severity();
-        this.groupByText = rule.groupBy();
-        this.groupBy = rule.groupBy() == null ? null : FieldPath.of(rule.groupBy());
-        this.where = Conditions.all(rule.where());
+        this.groupBy = rule.groupBy();
+        this.groupByText = groupBy == null ? null : groupBy.toString();
+        this.where = rule.where();
         this.samples = samples;
     }
 
@@ -62,23 +63,24 @@ public abstract class RuleEvaluator {
     /**
      * Offers an event to the rule.
      *
-     * @return whether the event met the rule's conditions
+     * @param now when the event arrived, in epoch milliseconds of the monitor's clock: windows are measured in it
+     * @return whether the event met the rule's condition
      */
-    public final boolean onEvent(Event event, Consumer<Alert> sink) {
-        if (!where.test(event.json())) {
+    public final boolean onEvent(JsonEvent event, long now, Consumer<Alert> sink) {
+        if (!where.test(event)) {
             return false;
         }
-        String group = groupBy == null ? null : groupOf(event.json());
-        matched(event, group, sink);
+        String group = groupBy == null ? null : groupOf(event);
+        matched(event, now, group, sink);
         return true;
     }
 
-    private String groupOf(JsonNode json) {
-        JsonNode v = groupBy.in(json);
-        return v.isValueNode() && !v.isNull() ? v.asText() : NO_VALUE;
+    private String groupOf(JsonEvent event) {
+        Object v = event.get(groupBy);
+        return v instanceof String || v instanceof Number || v instanceof Boolean ? String.valueOf(v) : NO_VALUE;
     }
 
-    abstract void matched(Event event, String group, Consumer<Alert> sink);
+    abstract void matched(JsonEvent event, long now, String group, Consumer<Alert> sink);
 
     /**
      * Whether {@code groups} already holds {@code maxGroups} groups, so that a new group must be ignored; says so

@@ -1,8 +1,10 @@
 package io.polybus.monitor.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.polybus.events.JsonEvent;
 import io.polybus.monitor.Alert;
 import io.polybus.monitor.MonitorConfig;
+import io.polybus.spi.ConfigDef;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -47,7 +49,7 @@ final class ThresholdEvaluator extends RuleEvaluator {
     }
 
     @Override
-    void matched(Event event, String group, Consumer<Alert> sink) {
+    void matched(JsonEvent event, long now, String group, Consumer<Alert> sink) {
         String key = group == null ? "" : group;
         State s = groups.get(key);
         if (s == null) {
@@ -57,7 +59,6 @@ final class ThresholdEvaluator extends RuleEvaluator {
             s = new State(new WindowCounter(windowMillis, steps));
             groups.put(key, s);
         }
-        long now = event.receivedAt();
         s.counter.add(now);
         remember(s.recent, event.json());
         evaluate(s, group, now, s.counter.count(now), sink);
@@ -85,7 +86,7 @@ final class ThresholdEvaluator extends RuleEvaluator {
                 s.firedAt = now;
                 s.peak = count;
                 sink.accept(alert(Alert.Status.FIRING, group, count, above, window, now, now,
-                        subject(group) + ": " + count + " events in " + Durations.format(window) + " (more than " + above + ")",
+                        subject(group) + ": " + count + " events in " + ConfigDef.formatDuration(window) + " (more than " + above + ")",
                         s.recent));
             } else {
                 s.peak = Math.max(s.peak, count);
@@ -98,7 +99,7 @@ final class ThresholdEvaluator extends RuleEvaluator {
                 s.firing = false;
                 s.clearSince = -1;
                 sink.accept(alert(Alert.Status.RESOLVED, group, s.peak, above, window, s.firedAt, now,
-                        subject(group) + ": back to " + count + " events in " + Durations.format(window)
+                        subject(group) + ": back to " + count + " events in " + ConfigDef.formatDuration(window)
                                 + " (peak " + s.peak + ", threshold " + above + ")", s.recent));
                 s.recent.clear();
             }

@@ -1,16 +1,14 @@
 package io.polybus.monitor.internal;
 
-import io.polybus.cli.internal.MonitorFile;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.polybus.events.JsonEvent;
 import io.polybus.monitor.Alert;
-import io.polybus.monitor.MonitorConfig;
+import io.polybus.monitor.MonitorYaml;
 import io.polybus.monitor.NginxEvents;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,12 +21,11 @@ class RuleEngineTest {
     private final AtomicLong ids = new AtomicLong();
 
     private RuleEngine engine(String rules) {
-        MonitorConfig config = MonitorFile.parse("monitor:\n  rules:\n" + rules, Map.<String, String>of()::get).monitor();
-        return new RuleEngine(config, T0, alerts::add, new SimpleMeterRegistry());
+        return new RuleEngine(MonitorYaml.parse("monitor:\n  rules:\n" + rules), T0, alerts::add);
     }
 
     private RuleEngine.Outcome offer(RuleEngine engine, ObjectNode event, long at) {
-        return engine.offer(event, "m" + ids.incrementAndGet(), at);
+        return engine.offer(JsonEvent.of(event), "m" + ids.incrementAndGet(), -1, at);
     }
 
     private static void tickEverySecond(RuleEngine engine, long from, long to) {
@@ -107,8 +104,12 @@ class RuleEngineTest {
         assertEquals(List.of(), alerts, "60 deliveries of 30 events stay under 50");
         ObjectNode withoutIdentity = NginxEvents.access("web-1", 503, "/api", "f1", 0);
         withoutIdentity.remove("source");
-        assertEquals(RuleEngine.Outcome.EVALUATED, engine.offer(withoutIdentity, "same-id", T0 + 3000));
-        assertEquals(RuleEngine.Outcome.DUPLICATE, engine.offer(withoutIdentity, "same-id", T0 + 3001));
+        assertEquals(RuleEngine.Outcome.EVALUATED, engine.offer(JsonEvent.of(withoutIdentity), "same-id", -1, T0 + 3000));
+        assertEquals(RuleEngine.Outcome.DUPLICATE, engine.offer(JsonEvent.of(withoutIdentity), "same-id", -1, T0 + 3001));
+        assertEquals(RuleEngine.Outcome.EVALUATED, engine.offer(JsonEvent.of(withoutIdentity), "pack", 0, T0 + 3002));
+        assertEquals(RuleEngine.Outcome.EVALUATED, engine.offer(JsonEvent.of(withoutIdentity), "pack", 1, T0 + 3003),
+                "the second event of a pack is another event");
+        assertEquals(RuleEngine.Outcome.DUPLICATE, engine.offer(JsonEvent.of(withoutIdentity), "pack", 1, T0 + 3004));
     }
 
     @Test
@@ -200,5 +201,25 @@ class RuleEngineTest {
         assertEquals(List.of(), alerts);
         offer(engine, NginxEvents.access("web-1", 404, "/login", "f", 3), T0);
         assertEquals(1, alerts.size());
+    }
+
+    @Test
+    void whereAndGroupByReadFieldsByTheOneFieldPathAndConditionLanguage() {
+        RuleEngine engine = engine("""
+                    - name: errors-by-status
+                      type: match
+                      where:
+                        any:
+                          - {field: status, equals: "503"}
+                          - all: [{field: status, gte: 500}, {not: {field: host, in: [web-1, web-2]}}]
+                      group-by: status
+                """);
+        offer(engine, NginxEvents.access("web-1", 502, "/", "f", 1), T0);
+        offer(engine, NginxEvents.access("web-1", 503, "/", "f", 2), T0);
+        offer(engine, NginxEvents.access("web-3", 500, "/", "f", 3), T0);
+        offer(engine, NginxEvents.access("web-2", 404, "/", "f", 4), T0);
+        assertEquals(List.of("503", "500"), alerts(Alert.Status.FIRING).stream().map(Alert::group).toList(),
+                "a numeric string equals the number; status is fields.status");
+        assertEquals("status", alerts.get(0).groupBy());
     }
 }

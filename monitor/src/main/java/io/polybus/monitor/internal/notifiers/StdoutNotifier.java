@@ -1,11 +1,11 @@
-package io.polybus.monitor.internal;
+package io.polybus.monitor.internal.notifiers;
 
 import io.polybus.monitor.Alert;
 import io.polybus.monitor.Notifier;
 
 import java.io.PrintStream;
 
-/** One line per notice on standard output, as text for people or as JSON; the user asked for it in config. */
+/** One line per notice on the console, as text for people or as JSON; the user asked for it in config. */
 final class StdoutNotifier implements Notifier {
     private final PrintStream out;
     private final boolean json;

@@ -1,4 +1,4 @@
-package io.polybus.monitor.internal;
+package io.polybus.monitor.internal.notifiers;
 
 import io.polybus.monitor.Alert;
 import io.polybus.monitor.Notifier;
