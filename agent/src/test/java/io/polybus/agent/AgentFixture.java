@@ -29,28 +29,28 @@ import java.util.UUID;
  * restarts, so the topic outlives each agent.
  */
 public final class AgentFixture implements AutoCloseable {
-    static final ObjectMapper JSON = new ObjectMapper();
+    public static final ObjectMapper JSON = new ObjectMapper();
 
-    final Path dir;
-    final String brokerName = "agent-test-" + UUID.randomUUID();
-    final Broker broker;
-    final List<JsonNode> events = Collections.synchronizedList(new ArrayList<>());
-    final List<String> keys = Collections.synchronizedList(new ArrayList<>());
-    final List<Message> received = Collections.synchronizedList(new ArrayList<>());
+    public final Path dir;
+    public final String brokerName = "agent-test-" + UUID.randomUUID();
+    public final Broker broker;
+    public final List<JsonNode> events = Collections.synchronizedList(new ArrayList<>());
+    public final List<String> keys = Collections.synchronizedList(new ArrayList<>());
+    public final List<Message> received = Collections.synchronizedList(new ArrayList<>());
     private final List<Consumer> consumers = new ArrayList<>();
-    MeterRegistry registry;
-    Agent agent;
+    public MeterRegistry registry;
+    public Agent agent;
 
-    AgentFixture(Path dir) {
+    public AgentFixture(Path dir) {
         this(dir, "logs");
     }
 
-    AgentFixture(Path dir, String... topics) {
+    public AgentFixture(Path dir, String... topics) {
         this(dir, Config.empty(), topics);
     }
 
     /** {@code brokerExtras}: more memory broker keys; the first handle of a name decides its engine's limits. */
-    AgentFixture(Path dir, Config brokerExtras, String... topics) {
+    public AgentFixture(Path dir, Config brokerExtras, String... topics) {
         this.dir = dir;
         this.broker = Brokers.open(Config.of("type", "memory", "name", brokerName).withAll(brokerExtras));
         for (String topic : topics) {
@@ -71,11 +71,11 @@ public final class AgentFixture implements AutoCloseable {
     }
 
     /** The configuration: the agent section points at this test's directory and broker. */
-    String yaml(String sources) {
+    public String yaml(String sources) {
         return yaml(sources, "");
     }
 
-    String yaml(String sources, String extraTopLevel) {
+    public String yaml(String sources, String extraTopLevel) {
         return "agent:\n  host: test-host\n  data-dir: '" + dir.resolve("data") + "'\n  checkpoint-interval: 20ms\n"
                 + "delivery:\n  retry-backoff: 10ms\n  retry-backoff-max: 100ms\n  batch-events: 64\n"
                 + "broker:\n  type: memory\n  name: " + brokerName + "\n"
@@ -84,7 +84,7 @@ public final class AgentFixture implements AutoCloseable {
     }
 
     /** {@code yaml} (from {@link #yaml}) with {@code delivery.events-per-message} set to {@code n}. */
-    static String eventsPerMessage(String yaml, int n) {
+    public static String eventsPerMessage(String yaml, int n) {
         return yaml.replace("  batch-events: 64\n", "  batch-events: 64\n  events-per-message: " + n + "\n");
     }
 
@@ -92,7 +92,7 @@ public final class AgentFixture implements AutoCloseable {
      * A file source over {@code glob} with fast scanning, plus {@code extra} lines (indented 4). Unless
      * {@code extra} sets one, the key is the source's name, so the memory broker keeps the events in order.
      */
-    static String fileSource(String name, String glob, String extra) {
+    public static String fileSource(String name, String glob, String extra) {
         return "  - name: " + name + "\n    type: file\n    paths: ['" + glob + "']\n    scan-interval: 20ms\n"
                 + "    close-removed-after: 200ms\n" + (extra.contains("key:") ? "" : "    key: '{source.name}'\n") + extra;
     }
@@ -104,44 +104,44 @@ public final class AgentFixture implements AutoCloseable {
                 .collect(java.util.stream.Collectors.joining());
     }
 
-    Agent start(String yaml) {
+    public Agent start(String yaml) {
         return start(yaml, false, new ByteArrayInputStream(new byte[0]));
     }
 
-    Agent start(String yaml, boolean once, InputStream stdin) {
+    public Agent start(String yaml, boolean once, InputStream stdin) {
         registry = new SimpleMeterRegistry();
         agent = Agent.fromYaml(yaml, registry);
         agent.start(new Agent.RunOptions(once, stdin));
         return agent;
     }
 
-    void stopAgent() {
+    public void stopAgent() {
         if (agent != null) {
             agent.stop();
             agent = null;
         }
     }
 
-    List<String> messages() {
+    public List<String> messages() {
         synchronized (events) {
             return events.stream().map(e -> e.get("message").asText()).toList();
         }
     }
 
-    List<JsonNode> snapshot() {
+    public List<JsonNode> snapshot() {
         synchronized (events) {
             return new ArrayList<>(events);
         }
     }
 
-    double counter(String name, String... tags) {
+    public double counter(String name, String... tags) {
         var c = registry.find("polybus.agent." + name).tags(tags).counters();
         var f = registry.find("polybus.agent." + name).tags(tags).functionCounters();
         return c.stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum()
                 + f.stream().mapToDouble(io.micrometer.core.instrument.FunctionCounter::count).sum();
     }
 
-    Double gauge(String name, String... tags) {
+    public Double gauge(String name, String... tags) {
         var g = registry.find("polybus.agent." + name).tags(tags).gauge();
         return g == null ? null : g.value();
     }

@@ -1,5 +1,6 @@
 package io.polybus.cli;
 
+import io.polybus.agent.AgentFixture;
 import io.polybus.AckMode;
 import io.polybus.Broker;
 import io.polybus.Brokers;

@@ -1,5 +1,7 @@
 package io.polybus.cli;
 
+import io.polybus.agent.AgentFixture;
+import io.polybus.agent.Agent;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.polybus.AckMode;
 import io.polybus.Broker;
@@ -12,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -66,7 +69,7 @@ public abstract class AgentEndToEndTest {
             agent.start(Agent.RunOptions.defaults());
             int rotation = 0;
             for (int i = 0; i < LINES; i += 500) {
-                FileTailingTest.append(log, numbered(i, i + 500));
+                Files.writeString(log, numbered(i, i + 500), StandardOpenOption.APPEND);
                 if ((i + 500) % ROTATE_EVERY == 0) {
                     Files.move(log, dir.resolve("app.log." + (++rotation)));
                     Files.createFile(log);

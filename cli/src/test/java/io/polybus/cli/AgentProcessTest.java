@@ -1,5 +1,6 @@
 package io.polybus.cli;
 
+import io.polybus.agent.AgentFixture;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,9 +36,11 @@ class AgentProcessTest {
                 + "sources: [{name: app, paths: ['" + log + "'], scan-interval: 50ms}]\n");
         Path out = dir.resolve("agent.out");
         AgentProcess agent = AgentProcess.start(config, out);
+        long before;
         try {
             await().atMost(Duration.ofMinutes(1)).until(() -> savedOffset() == Files.size(log));
             Files.writeString(log, AgentEndToEndTest.numbered(5000, 6000), java.nio.file.StandardOpenOption.APPEND);
+            before = savedOffset();
             assertEquals(0, agent.terminate(), Files.readString(out));
         } finally {
             agent.forceStopIfAlive();
@@ -45,6 +48,9 @@ class AgentProcessTest {
         String output = Files.readString(out);
         assertTrue(output.contains("agent stopped"), output);
         long saved = savedOffset();
-        assertTrue(saved >= 0 && saved <= Files.size(log), "checkpoint saved on the way out: " + saved);
+        byte[] bytes = Files.readAllBytes(log);
+        assertTrue(saved >= before && saved <= bytes.length, "the checkpoint saved on the way out (" + saved
+                + ") is at or after the one seen before the signal (" + before + ")");
+        assertEquals('\n', bytes[(int) saved - 1], "the checkpoint saved on the way out is a line boundary: " + saved);
     }
 }

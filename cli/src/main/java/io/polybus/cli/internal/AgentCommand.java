@@ -5,7 +5,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.polybus.ConfigException;
 import io.polybus.PolybusException;
 import io.polybus.RetriableException;
-import io.polybus.agent.Agent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -19,9 +18,13 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-/** {@code polybus agent -c agent.yaml}: runs the log-shipping agent until SIGTERM or Ctrl-C. */
+/**
+ * {@code polybus agent -c agent.yaml}: runs everything the file configures (sources, and a monitor and sinks beside
+ * them) until SIGTERM or Ctrl-C.
+ */
 @Command(name = "agent", mixinStandardHelpOptions = true,
-        description = {"Ship log files, stdin and syslog to the configured broker, at least once.",
+        description = {"Ship log files, stdin, syslog and host metrics to the configured broker, at least once; "
+                + "runs the file's monitor and sinks beside them.",
                 "Stops on SIGTERM or Ctrl-C: stops reading, waits for the broker's acknowledgements, saves checkpoints, exits 0."})
 public final class AgentCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(AgentCommand.class);
@@ -41,46 +44,47 @@ public final class AgentCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
-        Agent agent;
+        PolybusFile file;
         try {
-            agent = create(stop);
+            file = PolybusFile.read(config, System::getenv, CliPlugins.load());
         } catch (ConfigException e) {
             System.err.println("polybus: " + config + " is not valid:");
             e.problems().forEach(p -> System.err.println("  " + p));
             return 2;
+        }
+        if (file.agent() == null) {
+            System.err.println("polybus: " + config + " has no sources: nothing for the agent to read (sources: [...])");
+            return 2;
+        }
+        PolybusProcess process;
+        try {
+            process = start(file, stop);
         } catch (PolybusException | IllegalStateException | UncheckedIOException e) {
             System.err.println("polybus: cannot start the agent: " + e.getMessage());
             return 1;
         }
-        if (agent == null) {
+        if (process == null) {
             return 0;
         }
-        Thread hook = new Thread(agent::stop, "polybus-shutdown");
+        Thread hook = new Thread(process::stop, "polybus-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            agent.start(new Agent.RunOptions(once, show, System.out, System.in));
-        } catch (IllegalStateException e) {
-            System.err.println("polybus: cannot start the agent: " + e.getMessage());
-            agent.stop();
-            Runtime.getRuntime().removeShutdownHook(hook);
-            return 1;
-        }
         while (!stop.await(200, TimeUnit.MILLISECONDS)) {
-            if (agent.awaitSourcesEnded(Duration.ZERO)) {
+            if (process.awaitSourcesEnded(Duration.ZERO)) {
                 break;
             }
         }
-        boolean acknowledged = agent.stop();
+        boolean acknowledged = process.stop();
         Runtime.getRuntime().removeShutdownHook(hook);
         return once && !acknowledged ? 1 : 0;
     }
 
-    /** Creates the agent, retrying with backoff while the broker cannot be reached; null when stopped first. */
-    private Agent create(CountDownLatch stop) throws InterruptedException {
+    /** Starts the process, retrying with backoff while the broker cannot be reached; null when stopped first. */
+    private PolybusProcess start(PolybusFile file, CountDownLatch stop) throws InterruptedException {
         long backoff = 1000;
+        PolybusProcess.Options options = new PolybusProcess.Options(true, true, true, once, show, System.out, System.in);
         while (true) {
             try {
-                return Agent.create(config, Metrics.globalRegistry);
+                return PolybusProcess.start(file, options, Metrics.globalRegistry);
             } catch (RetriableException e) {
                 log.warn("the broker cannot be reached, retrying in {} s: {}", backoff / 1000, e.getMessage());
                 if (stop.await(backoff, TimeUnit.MILLISECONDS)) {

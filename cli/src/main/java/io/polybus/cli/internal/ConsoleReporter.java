@@ -1,8 +1,12 @@
 package io.polybus.cli.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.polybus.AckMode;
 import io.polybus.ConsumerOptions;
+import io.polybus.agent.Agent;
 
 import java.io.PrintStream;
 import java.time.Duration;
@@ -21,10 +25,11 @@ import java.util.concurrent.TimeUnit;
  * reads the sources' topics back and prints the latest events as they arrived. (On a real broker it does not
  * subscribe: that would leave a group behind.)
  */
-public final class ConsoleReporter implements AutoCloseable {
+final class ConsoleReporter implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final AgentRuntime runtime;
+    private final Agent agent;
+    private final MeterRegistry registry;
     private final PrintStream out;
     private final int samples;
     private final ArrayDeque<String> latest = new ArrayDeque<>();
@@ -35,8 +40,9 @@ public final class ConsoleReporter implements AutoCloseable {
     private boolean idleShown;
     private final List<io.polybus.Consumer> consumers = new ArrayList<>();
 
-    private ConsoleReporter(AgentRuntime runtime, PrintStream out, int samples) {
-        this.runtime = runtime;
+    private ConsoleReporter(Agent agent, MeterRegistry registry, PrintStream out, int samples) {
+        this.agent = agent;
+        this.registry = registry;
         this.out = out;
         this.samples = samples;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -46,9 +52,9 @@ public final class ConsoleReporter implements AutoCloseable {
         });
     }
 
-    public static ConsoleReporter start(AgentRuntime runtime, PrintStream out, Duration every, int samples) {
-        ConsoleReporter r = new ConsoleReporter(runtime, out, samples);
-        if (samples > 0 && runtime.broker().type().equals("memory")) {
+    static ConsoleReporter start(Agent agent, MeterRegistry registry, PrintStream out, Duration every, int samples) {
+        ConsoleReporter r = new ConsoleReporter(agent, registry, out, samples);
+        if (samples > 0 && agent.broker().type().equals("memory")) {
             r.subscribe();
         }
         r.timer.scheduleAtFixedRate(r::report, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
@@ -57,13 +63,13 @@ public final class ConsoleReporter implements AutoCloseable {
 
     private void subscribe() {
         Set<String> topics = new LinkedHashSet<>();
-        runtime.settings().sources().forEach(s -> {
-            if (s.topic().constant() != null) {
-                topics.add(s.topic().constant());
+        agent.config().sources().forEach(s -> {
+            if (!s.topic().contains("{")) {
+                topics.add(s.topic());
             }
         });
         for (String topic : topics) {
-            consumers.add(runtime.broker().subscribe(ConsumerOptions.builder(topic, "polybus-console")
+            consumers.add(agent.broker().subscribe(ConsumerOptions.builder(topic, "polybus-console")
                     .ackMode(AckMode.AUTO).noDeadLetter().build(), d -> {
                         synchronized (latest) {
                             latest.addLast(d.message().payloadAsString());
@@ -81,14 +87,17 @@ public final class ConsoleReporter implements AutoCloseable {
         }
     }
 
+    /** The sum of every counter named {@code polybus.agent.<name>}. */
     private double total(String name) {
-        return runtime.metrics().total(name);
+        String full = "polybus.agent." + name;
+        return registry.find(full).counters().stream().mapToDouble(Counter::count).sum()
+                + registry.find(full).functionCounters().stream().mapToDouble(FunctionCounter::count).sum();
     }
 
     private void report() {
         long now = System.nanoTime();
         double read = total("events.read");
-        if (read == lastRead && runtime.inFlightBytes() == 0 && latestEmpty()) {
+        if (read == lastRead && agent.inFlightBytes() == 0 && latestEmpty()) {
             if (!idleShown) {
                 idleShown = true;
                 out.println("polybus agent | all caught up; waiting for new lines (Ctrl-C to stop)");
@@ -102,8 +111,8 @@ public final class ConsoleReporter implements AutoCloseable {
         lastRead = read;
         lastNanos = now;
         out.printf("polybus agent | read %,.0f events (%,.0f/s) | acknowledged %,.0f | dropped %,.0f | in flight %,d B | broker %s %s%n",
-                read, rate, total("events.acked"), total("events.dropped"), runtime.inFlightBytes(),
-                runtime.broker().type(), runtime.metrics().connected() ? "connected" : "NOT ACCEPTING (retrying)");
+                read, rate, total("events.acked"), total("events.dropped"), agent.inFlightBytes(),
+                agent.broker().type(), agent.brokerAccepting() ? "connected" : "NOT ACCEPTING (retrying)");
         List<String> sample;
         synchronized (latest) {
             sample = new ArrayList<>(latest);

@@ -1,60 +1,34 @@
 package io.polybus.cli.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.polybus.ConfigException;
-import io.polybus.monitor.internal.ConfigBinder;
+import io.polybus.spi.ConfigDef;
+import io.polybus.spi.ConfigDef.Type;
+import io.polybus.spi.ProviderConfig;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The {@code metrics:} section: where the Prometheus and health endpoint listens and when health turns bad.
  *
- * @param enabled         whether to serve at all (default true)
- * @param bind            address to listen on (default 127.0.0.1: only this machine can scrape)
- * @param port            port (default 9464; 0 picks a free one)
- * @param brokerDownAfter how long the broker may be unreachable before {@code /health} fails (default 30s)
- * @param ackStuckAfter   how long acknowledgements may be pending with none completing (default 2m)
+ * @param enabled         whether to serve at all
+ * @param bind            address to listen on (loopback by default: only this machine can scrape)
+ * @param port            port (0 picks a free one)
+ * @param brokerDownAfter how long the broker may be unreachable before {@code /health} fails
+ * @param ackStuckAfter   how long acknowledgements may be pending with none completing
  */
-public record MetricsConfig(Boolean enabled, String bind, Integer port, Duration brokerDownAfter, Duration ackStuckAfter) {
+record MetricsConfig(boolean enabled, String bind, int port, Duration brokerDownAfter, Duration ackStuckAfter) {
 
-    public MetricsConfig {
-        enabled = enabled == null || enabled;
-        bind = bind == null ? "127.0.0.1" : bind;
-        port = port == null ? 9464 : port;
-        brokerDownAfter = brokerDownAfter == null ? Duration.ofSeconds(30) : brokerDownAfter;
-        ackStuckAfter = ackStuckAfter == null ? Duration.ofMinutes(2) : ackStuckAfter;
-    }
+    static final ConfigDef KEYS = ConfigDef.builder("section", "metrics")
+            .define("enabled", Type.BOOLEAN, "true", "Whether to serve `/metrics` and `/health` at all (a `metrics:` section turns them on).")
+            .define("bind", Type.STRING, "127.0.0.1", ConfigDef.nonEmpty(), "The address to listen on; the default lets only this machine scrape.")
+            .define("port", Type.INT, "9464", ConfigDef.between(0, 65535), "The port; 0 picks a free one.")
+            .define("broker-down-after", Type.DURATION, "30s", ConfigDef.atLeast(Duration.ofMillis(1)),
+                    "How long the broker may be unreachable before `/health` answers 503.")
+            .define("ack-stuck-after", Type.DURATION, "2m", ConfigDef.atLeast(Duration.ofMillis(1)),
+                    "How long acknowledgements may be pending, none completing, before `/health` answers 503.")
+            .build();
 
-    /** The defaults. */
-    public static MetricsConfig defaults() {
-        return new MetricsConfig(null, null, null, null, null);
-    }
-
-    /**
-     * Binds and validates a {@code metrics:} section (a missing section gives the defaults).
-     *
-     * @throws ConfigException naming the bad key under {@code path}
-     */
-    public static MetricsConfig bind(JsonNode section, String path) {
-        MetricsConfig c = ConfigBinder.bind(section, path, MetricsConfig.class);
-        List<ConfigException.Problem> problems = new ArrayList<>();
-        if (c.port() < 0 || c.port() > 65535) {
-            problems.add(new ConfigException.Problem(path + ".port", String.valueOf(c.port()), "a port from 0 to 65535"));
-        }
-        if (c.bind().isBlank()) {
-            problems.add(new ConfigException.Problem(path + ".bind", c.bind(), "an address such as 127.0.0.1 or 0.0.0.0"));
-        }
-        if (c.brokerDownAfter().isZero() || c.brokerDownAfter().isNegative()) {
-            problems.add(new ConfigException.Problem(path + ".broker-down-after", c.brokerDownAfter().toString(), "more than 0"));
-        }
-        if (c.ackStuckAfter().isZero() || c.ackStuckAfter().isNegative()) {
-            problems.add(new ConfigException.Problem(path + ".ack-stuck-after", c.ackStuckAfter().toString(), "more than 0"));
-        }
-        if (!problems.isEmpty()) {
-            throw new ConfigException(problems);
-        }
-        return c;
+    static MetricsConfig of(ProviderConfig c) {
+        return new MetricsConfig(c.getBoolean("enabled"), c.getString("bind"), c.getInt("port"),
+                c.getDuration("broker-down-after"), c.getDuration("ack-stuck-after"));
     }
 }

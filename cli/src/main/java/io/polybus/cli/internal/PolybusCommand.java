@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
  * the {@code subcommands} list below.
  */
 @Command(name = "polybus", mixinStandardHelpOptions = true, versionProvider = PolybusCommand.Version.class,
-        description = "Move messages and logs through Kafka, RabbitMQ, Redis or an in-process broker.",
+        description = "Move messages and logs through Kafka, RabbitMQ, Redis or an in-process broker: ship logs, alert on them, write them into stores.",
         subcommands = {
                 AgentCommand.class,
                 ValidateCommand.class,
@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 ConsumeCommand.class,
                 BrokersCommand.class,
                 MonitorCommand.class,
+                SinkCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class PolybusCommand implements Runnable {

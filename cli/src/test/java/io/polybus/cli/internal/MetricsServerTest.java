@@ -39,7 +39,7 @@ class MetricsServerTest {
         Map<String, HealthCheck> checks = new LinkedHashMap<>();
         checks.put("output", output);
         checks.put("disk", () -> HealthCheck.Result.healthy("plenty"));
-        server = MetricsServer.start(new MetricsConfig(true, "127.0.0.1", 0, null, null), registry, checks);
+        server = MetricsServer.start(new MetricsConfig(true, "127.0.0.1", 0, Duration.ofSeconds(30), Duration.ofMinutes(2)), registry, checks);
     }
 
     @AfterEach

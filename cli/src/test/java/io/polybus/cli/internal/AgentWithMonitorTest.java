@@ -1,10 +1,14 @@
-package io.polybus.cli;
+package io.polybus.cli.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.polybus.agent.AgentFixture;
+import io.polybus.cli.PrometheusText;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,7 +24,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The agent runs the monitor and the metrics endpoint beside itself when its configuration asks for them. */
+/** One process runs the monitor and the metrics endpoint beside the agent when its file asks for them. */
 class AgentWithMonitorTest {
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -37,6 +41,7 @@ class AgentWithMonitorTest {
         }
         Files.write(logs.resolve("access.log"), lines);
 
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
         try (AgentFixture f = new AgentFixture(dir)) {
             String yaml = AgentFixture.eventsPerMessage(f.yaml(AgentFixture.fileSource("nginx", logs + "/*.log", "    processors:\n      - type: json\n"),
                     """
@@ -55,7 +60,8 @@ class AgentWithMonitorTest {
                     metrics:
                       port: 0
                     """.formatted(alerts)), eventsPerMessage);
-            Agent agent = f.start(yaml);
+            try (PolybusProcess process = PolybusProcess.start(PolybusFile.parse(yaml, System::getenv, CliPlugins.load()),
+                    new PolybusProcess.Options(true, true, true, false, false, null, InputStream.nullInputStream()), registry)) {
 
             await().atMost(Duration.ofSeconds(30)).until(() -> f.events.size() == 40);
             await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(alerts) && !Files.readAllLines(alerts).isEmpty());
@@ -65,7 +71,7 @@ class AgentWithMonitorTest {
             assertEquals("nginx-5xx-burst", alert.get("rule").asText());
             assertEquals("firing", alert.get("status").asText());
 
-            int port = agent.metricsPort().orElseThrow();
+            int port = process.metricsPort().orElseThrow();
             String metrics = get(port, "/metrics").body();
             await().atMost(Duration.ofSeconds(30)).until(() ->
                     PrometheusText.value(get(port, "/metrics").body(), "polybus_agent_events_acked_total", Map.of("source", "nginx")) == 40.0);
@@ -73,6 +79,7 @@ class AgentWithMonitorTest {
             HttpResponse<String> health = get(port, "/health");
             assertEquals(200, health.statusCode(), health.body());
             assertTrue(health.body().contains("agent") && health.body().contains("monitor"), health.body());
+            }
         }
     }
 

@@ -1,0 +1,107 @@
+package io.polybus.cli.internal;
+
+import io.micrometer.core.instrument.Metrics;
+import io.polybus.ConfigException;
+import io.polybus.PolybusException;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A command that runs one section of a file ({@code monitor:}, {@code sinks:}) with the metrics endpoint until the
+ * process is stopped. Exit codes: 0 after a clean stop or a good {@code --check}, 1 when the broker or a part
+ * cannot be opened, 2 for bad configuration.
+ */
+abstract class ServiceCommand implements Callable<Integer> {
+    private static final long STOP_TIMEOUT_SECONDS = 30;
+
+    @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "The YAML configuration.")
+    Path config;
+
+    @Option(names = "--check", description = "Validate the configuration, print a summary and exit.")
+    boolean check;
+
+    @Spec
+    CommandSpec spec;
+
+    /** The command's name, for messages. */
+    abstract String name();
+
+    /** The section it runs. */
+    abstract String section();
+
+    /** Whether the file has the section this command runs. */
+    abstract boolean has(PolybusFile file);
+
+    /** What to run of the file. */
+    abstract PolybusProcess.Options options(PrintStream out);
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        PolybusFile file;
+        try {
+            file = PolybusFile.read(config, System::getenv, CliPlugins.load());
+        } catch (ConfigException e) {
+            err.println("polybus " + name() + ": " + config + ": " + e.getMessage());
+            err.flush();
+            return 2;
+        }
+        if (!has(file)) {
+            err.println("polybus " + name() + ": " + config + " has no " + section() + ": section");
+            err.flush();
+            return 2;
+        }
+        if (check) {
+            out.println(config + ": OK: " + file.summary());
+            out.flush();
+            return 0;
+        }
+        return run(file, err);
+    }
+
+    private int run(PolybusFile file, PrintWriter err) {
+        CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stop.countDown();
+            try {
+                stopped.await(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "polybus-" + name() + "-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        PolybusProcess process = null;
+        try {
+            process = PolybusProcess.start(file, options(new PrintStream(System.out, true)), Metrics.globalRegistry);
+            stop.await();
+            return 0;
+        } catch (PolybusException | IllegalStateException e) {
+            err.println("polybus " + name() + ": " + e.getMessage());
+            err.flush();
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        } finally {
+            if (process != null) {
+                process.stop();
+            }
+            stopped.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down already: the hook is running and waits for us
+            }
+        }
+    }
+}
