@@ -38,7 +38,7 @@ public record AgentSettings(String host, Path dataDir, boolean checkpoints, Dura
     public static final List<String> SECTIONS = List.of("agent", "delivery", "sources", "broker");
     public static final String DEFAULT_TOPIC = "logs";
 
-    static final ConfigDef AGENT = ConfigDef.builder("section", "agent")
+    public static final ConfigDef AGENT = ConfigDef.builder("section", "agent")
             .define("host", Type.STRING, null, "The events' `host`: this machine's name unless set (`$HOSTNAME`, else the local host name).")
             .define("data-dir", Type.STRING, "data", "Where checkpoints are kept; one agent per data directory (it is locked).")
             .define("checkpoints", Type.BOOLEAN, "true", "Save how far each file was acknowledged, so a restart resumes there (at least once).")
@@ -46,7 +46,7 @@ public record AgentSettings(String host, Path dataDir, boolean checkpoints, Dura
             .define("checkpoint-expiry", Type.DURATION, "7d", ConfigDef.atLeast(Duration.ofSeconds(1)), "How long the checkpoint of a file no longer seen is kept.")
             .build();
 
-    static final ConfigDef DELIVERY = ConfigDef.builder("section", "delivery")
+    public static final ConfigDef DELIVERY = ConfigDef.builder("section", "delivery")
             .define("max-bytes-in-flight", Type.SIZE, "1MiB", ConfigDef.between(64 << 10, 1L << 34),
                     "Event bytes handed to the broker and not yet acknowledged, at most; past it reading waits.")
             .define("batch-events", Type.INT, "2048", ConfigDef.between(1, 1 << 20), "Records of one input acknowledged together (a checkpoint moves over whole batches).")
@@ -89,7 +89,7 @@ public record AgentSettings(String host, Path dataDir, boolean checkpoints, Dura
     /**
      * The keys every source has, whatever its type.
      */
-    static ConfigDef sharedSourceKeys(Map<String, ProcessorProvider> processors) {
+    public static ConfigDef sharedSourceKeys(Map<String, ProcessorProvider> processors) {
         return ConfigDef.builder("source", "any")
                 .define("name", Type.STRING, null, "Unique among the sources: meters, logs and checkpoints name it (default `<type>-<index>`).")
                 .defineParsed("topic", "a template", AgentSettings::template, "Where its events go: a topic, or a template over the event such as `logs-{fields.service}` (default `logs`).")

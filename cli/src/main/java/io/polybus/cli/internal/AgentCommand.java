@@ -81,7 +81,7 @@ public final class AgentCommand implements Callable<Integer> {
     /** Starts the process, retrying with backoff while the broker cannot be reached; null when stopped first. */
     private PolybusProcess start(PolybusFile file, CountDownLatch stop) throws InterruptedException {
         long backoff = 1000;
-        PolybusProcess.Options options = new PolybusProcess.Options(true, true, true, once, show, System.out, System.in);
+        PolybusProcess.Options options = new PolybusProcess.Options(once, show, System.out, System.in);
         while (true) {
             try {
                 return PolybusProcess.start(file, options, Metrics.globalRegistry);

@@ -2,8 +2,6 @@ package io.polybus.cli.internal;
 
 import picocli.CommandLine.Command;
 
-import java.io.PrintStream;
-
 /** {@code polybus monitor -c monitor.yaml}: runs the file's monitor (and the metrics endpoint) until stopped. */
 @Command(name = "monitor", mixinStandardHelpOptions = true,
         description = "Turn the log events of a topic into alerts: the file's monitor: section (rules and notifiers), "
@@ -24,8 +22,4 @@ public final class MonitorCommand extends ServiceCommand {
         return file.monitor() != null;
     }
 
-    @Override
-    PolybusProcess.Options options(PrintStream out) {
-        return new PolybusProcess.Options(false, true, false, false, false, out, System.in);
-    }
 }

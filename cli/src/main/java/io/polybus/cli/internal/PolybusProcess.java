@@ -31,7 +31,8 @@ import java.util.Map;
 import java.util.OptionalInt;
 
 /**
- * What one {@code polybus} process runs from its file, beside one broker: the monitor and the sinks (their groups
+ * What one {@code polybus} process runs from its file (a file runs what it has), beside one broker: the monitor and
+ * the sinks (their groups
  * exist before the first event is sent, so on a new group nothing is missed), then the agent's sources, the
  * metrics and health endpoint, and the console for people. Parts are opened in that order and closed in the
  * reverse; when one cannot open, what opened is closed. Thread-safe: {@link #close()} may be called from any
@@ -41,18 +42,14 @@ public final class PolybusProcess implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PolybusProcess.class);
 
     /**
-     * What to run of the file and how.
+     * How to run the file.
      *
-     * @param agent   run the sources (when the file has them)
-     * @param monitor run the monitor (when the file has one)
-     * @param sinks   run the sinks (when the file has them)
      * @param once    sources end at the end of their input
      * @param show    print a summary every few seconds even when the file's {@code console} section does not ask
      * @param out     where people read (summaries, the stdout notifier), or null for nowhere
      * @param stdin   what a stdin source reads
      */
-    record Options(boolean agent, boolean monitor, boolean sinks, boolean once, boolean show, PrintStream out,
-                   InputStream stdin) {
+    record Options(boolean once, boolean show, PrintStream out, InputStream stdin) {
     }
 
     private final Deque<AutoCloseable> opened = new ArrayDeque<>();
@@ -69,7 +66,7 @@ public final class PolybusProcess implements AutoCloseable {
     }
 
     /**
-     * Opens the broker and starts what {@code options} asks for.
+     * Opens the broker and starts what the file has.
      *
      * @param meters where meters go besides the Prometheus endpoint (when the file has a {@code metrics} section)
      * @throws io.polybus.PolybusException when the broker or a part cannot be opened (a
@@ -108,7 +105,7 @@ public final class PolybusProcess implements AutoCloseable {
         Map<String, HealthCheck> checks = new LinkedHashMap<>();
         String host = file.agent() != null ? file.agent().host() : null;
         Path dataDir = null;
-        if (options.monitor() && file.monitor() != null) {
+        if (file.monitor() != null) {
             PipelineHealth health = health("monitor", clock);
             Monitor monitor = Monitor.builder(broker, file.monitor()).clock(clock).health(health)
                     .console(options.out() != null ? options.out() : System.out).start();
@@ -116,14 +113,14 @@ public final class PolybusProcess implements AutoCloseable {
             monitor.bindTo(registry);
             checks.put("monitor", health);
         }
-        if (options.sinks() && file.sinks() != null) {
+        if (file.sinks() != null) {
             PipelineHealth health = health("sinks", clock);
             SinkRunner sinks = SinkRunner.start(broker, file.sinks(), new ComponentContext("sinks", host, broker, clock, dataDir), health);
             opened.push(sinks);
             sinks.bindTo(registry);
             checks.put("sinks", health);
         }
-        if (options.agent() && file.agent() != null) {
+        if (file.agent() != null) {
             PipelineHealth health = health("agent", clock);
             agent = Agent.builder(file.agent()).broker(broker).meters(registry).health(health).open();
             opened.push(agent::stop);

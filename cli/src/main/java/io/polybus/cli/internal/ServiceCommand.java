@@ -15,8 +15,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A command that runs one section of a file ({@code monitor:}, {@code sinks:}) with the metrics endpoint until the
- * process is stopped. Exit codes: 0 after a clean stop or a good {@code --check}, 1 when the broker or a part
+ * A command that runs a file that has a given section ({@code monitor:}, {@code sinks:}) until the process is
+ * stopped: what else the file has runs too (its sources, its metrics endpoint), as a file runs what it has. Exit codes: 0 after a clean stop or a good {@code --check}, 1 when the broker or a part
  * cannot be opened, 2 for bad configuration.
  */
 abstract class ServiceCommand implements Callable<Integer> {
@@ -40,8 +40,6 @@ abstract class ServiceCommand implements Callable<Integer> {
     /** Whether the file has the section this command runs. */
     abstract boolean has(PolybusFile file);
 
-    /** What to run of the file. */
-    abstract PolybusProcess.Options options(PrintStream out);
 
     @Override
     public Integer call() {
@@ -82,7 +80,7 @@ abstract class ServiceCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         PolybusProcess process = null;
         try {
-            process = PolybusProcess.start(file, options(new PrintStream(System.out, true)), Metrics.globalRegistry);
+            process = PolybusProcess.start(file, new PolybusProcess.Options(false, false, new PrintStream(System.out, true), System.in), Metrics.globalRegistry);
             stop.await();
             return 0;
         } catch (PolybusException | IllegalStateException e) {

@@ -2,8 +2,6 @@ package io.polybus.cli.internal;
 
 import picocli.CommandLine.Command;
 
-import java.io.PrintStream;
-
 /** {@code polybus sink -c sink.yaml}: runs the file's sinks (and the metrics endpoint) until stopped. */
 @Command(name = "sink", mixinStandardHelpOptions = true,
         description = "Write the log events of a topic into stores: the file's sinks: section, at least once, "
@@ -24,8 +22,4 @@ public final class SinkCommand extends ServiceCommand {
         return file.sinks() != null;
     }
 
-    @Override
-    PolybusProcess.Options options(PrintStream out) {
-        return new PolybusProcess.Options(false, false, true, false, false, out, System.in);
-    }
 }

@@ -61,7 +61,7 @@ class AgentWithMonitorTest {
                       port: 0
                     """.formatted(alerts)), eventsPerMessage);
             try (PolybusProcess process = PolybusProcess.start(PolybusFile.parse(yaml, System::getenv, CliPlugins.load()),
-                    new PolybusProcess.Options(true, true, true, false, false, null, InputStream.nullInputStream()), registry)) {
+                    new PolybusProcess.Options(false, false, null, InputStream.nullInputStream()), registry)) {
 
             await().atMost(Duration.ofSeconds(30)).until(() -> f.events.size() == 40);
             await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(alerts) && !Files.readAllLines(alerts).isEmpty());

@@ -39,7 +39,7 @@ class MonitorCommandTest {
     @Test
     void checkAcceptsTheExampleConfiguration() {
         assertEquals(0, run("-c", "../examples/monitor.yaml", "--check"), err.toString());
-        assertTrue(out.toString().contains("OK: broker memory, topic 'logs', 7 rules, 3 notifiers"), out.toString());
+        assertTrue(out.toString().contains("OK: 1 source(s) (host: host-metrics), monitor on 'logs' (7 rules, 3 notifiers), broker 'memory'"), out.toString());
     }
 
     @Test
@@ -54,7 +54,7 @@ class MonitorCommandTest {
                       above: 50
                 """);
         assertEquals(2, run("-c", config.toString()));
-        assertTrue(err.toString().contains("monitor.rules[0].window (rule 'nginx-5xx'): '1 minute' is not valid; a duration"), err.toString());
+        assertTrue(err.toString().contains("monitor.rules[0].window (rule 'nginx-5xx'): '1 minute' is not valid; expected a duration"), err.toString());
     }
 
     @Test

@@ -1,0 +1,2 @@
+/** The {@code polybus} command: {@link io.polybus.cli.PolybusMain}. */
+package io.polybus.cli;
