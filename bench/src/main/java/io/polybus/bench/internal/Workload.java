@@ -222,7 +222,7 @@ public record Workload(String name, int topics, int partitions, int messageSize,
         return given != null ? given : BrokerSettings.defaults(type);
     }
 
-    /** The settings for the report: everything but connection settings. */
+    /** The settings for the report, durations in the grammar of the file: everything but connection settings. */
     public Map<String, Object> describe() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", name);
@@ -238,10 +238,10 @@ public record Workload(String name, int topics, int partitions, int messageSize,
         m.put("groups", groups);
         m.put("consumers-per-group", consumersPerGroup);
         m.put("rate", rates.stream().map(r -> r == 0 ? "max" : String.valueOf(r)).toList());
-        m.put("warmup", warmup.toString());
-        m.put("duration", messages > 0 ? "-" : duration.toString());
+        m.put("warmup", ConfigDef.formatDuration(warmup));
+        m.put("duration", messages > 0 ? "-" : ConfigDef.formatDuration(duration));
         m.put("messages", messages);
-        m.put("drain-timeout", drainTimeout.toString());
+        m.put("drain-timeout", ConfigDef.formatDuration(drainTimeout));
         m.put("inject-loss", injectLoss);
         m.put("phases", phases.name().toLowerCase(Locale.ROOT));
         m.put("repeat", repeat);

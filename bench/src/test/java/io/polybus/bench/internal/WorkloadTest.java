@@ -201,6 +201,16 @@ class WorkloadTest {
     }
 
     @Test
+    void describeShowsDurationsInTheGrammarOfTheFile() {
+        Map<String, Object> d = Workload.parse("warmup: PT2S\nduration: 90s\ndrain-timeout: 1500ms\n", null).describe();
+
+        assertEquals("2s", d.get("warmup"));
+        assertEquals("90s", d.get("duration"));
+        assertEquals("1500ms", d.get("drain-timeout"));
+        assertEquals("-", Workload.parse("messages: 10", null).describe().get("duration"), "measured by count");
+    }
+
+    @Test
     void payloadFileProblemsNameTheFile() throws Exception {
         Files.write(dir.resolve("small.bin"), new byte[10]);
 
