@@ -185,6 +185,16 @@ class WorkloadTest {
     }
 
     @Test
+    void fixedCountWorkloadTakesItsAddressesFromTheEnvironment() {
+        Workload w = Workload.read(Path.of("workloads/fixed-count.yaml"), Map.of(),
+                Map.of("KAFKA_BOOTSTRAP", "kafka.example:19092")::get);
+
+        assertEquals(List.of("kafka.example:19092"), w.broker("kafka").getList("bootstrap-servers"));
+        assertEquals("kafka.example:19092", w.broker("kafka").get("polybus", Config.class).get("bootstrap-servers").orElseThrow());
+        assertEquals("127.0.0.1", w.broker("redis").getString("host"), "the default where the variable is not set");
+    }
+
+    @Test
     void commandLineOverridesGoThroughTheSameKeysAndAreNamedAfterTheirOption() {
         String yaml = "messages: 5000\nrate: 100\nwarmup: 1s\n";
         Workload w = Workload.parse(yaml, null, Map.of("duration", "2m", "rate", "max,500", "warmup", "PT3S"), ENV::get);
