@@ -6,7 +6,6 @@ import io.polybus.bench.internal.BrokerStarter;
 import io.polybus.bench.internal.Report;
 import io.polybus.bench.internal.Target;
 import io.polybus.bench.internal.Workload;
-import io.polybus.spi.ConfigDef;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,7 +16,9 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -52,7 +53,7 @@ public final class BenchMain implements Callable<Integer> {
             description = "Overrides the workload's rate: max, msg/s, or a comma-separated sweep.")
     private String rate;
 
-    @Option(names = "--duration", paramLabel = "DURATION", description = "Overrides the measured duration, e.g. 30s.")
+    @Option(names = "--duration", paramLabel = "DURATION", description = "Overrides the measured duration (and messages), e.g. 30s.")
     private String duration;
 
     @Option(names = "--warmup", paramLabel = "DURATION", description = "Overrides the warm-up, e.g. 5s.")
@@ -121,22 +122,13 @@ public final class BenchMain implements Callable<Integer> {
         Workload workload;
         Benchmark benchmark;
         try {
-            workload = Workload.read(workloadFile);
-            if (rate != null) {
-                workload = workload.withRates(Workload.rates(rate));
-            }
-            if (duration != null) {
-                workload = workload.withDuration(ConfigDef.parseDuration(duration));
-            }
-            if (warmup != null) {
-                workload = workload.withWarmup(ConfigDef.parseDuration(warmup));
-            }
-            if (repeat != null) {
-                workload = workload.withRepeat(Workload.repeat(repeat));
-            }
-            if (carryIds != null) {
-                workload = workload.withCarryIds(Workload.carryIds(carryIds));
-            }
+            Map<String, String> overrides = new LinkedHashMap<>();
+            putIfGiven(overrides, "rate", rate);
+            putIfGiven(overrides, "duration", duration);
+            putIfGiven(overrides, "warmup", warmup);
+            putIfGiven(overrides, "repeat", repeat);
+            putIfGiven(overrides, "carry-ids", carryIds);
+            workload = Workload.read(workloadFile, overrides, System::getenv);
             Path dir = outputDir != null ? outputDir : Path.of("bench-results",
                     LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
             benchmark = new Benchmark(workload, brokers, clients, dir, commandLine, out, err, !noProgress);
@@ -159,5 +151,11 @@ public final class BenchMain implements Callable<Integer> {
         }
         Report report = benchmark.run();
         return report.passed() ? PASSED : FAILED;
+    }
+
+    private static void putIfGiven(Map<String, String> overrides, String key, String value) {
+        if (value != null) {
+            overrides.put(key, value);
+        }
     }
 }

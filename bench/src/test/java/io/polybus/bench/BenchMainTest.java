@@ -165,7 +165,8 @@ class BenchMainTest {
         int code = bench("-w", workload("").toString(), "--repeat", "0", "-o", dir.resolve("out").toString());
 
         assertEquals(2, code);
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("repeat: '0' is not valid"), err::toString);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--repeat: '0' is not valid; expected a value from 1 to 100"),
+                err::toString);
     }
 
     @Test

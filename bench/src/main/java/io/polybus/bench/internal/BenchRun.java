@@ -79,13 +79,8 @@ public final class BenchRun {
         for (int g = 0; g < workload.groups(); g++) {
             groups.add(prefix + "-g" + g);
         }
-        InetSocketAddress address;
-        try {
-            address = Target.POLYBUS.equals(target.client()) ? null
-                    : BrokerStarter.address(target.broker(), workload.broker(target.broker()));
-        } catch (RuntimeException e) {
-            return failed("bad connection settings under brokers." + target.broker() + ": " + describe(e), Map.of());
-        }
+        InetSocketAddress address = Target.POLYBUS.equals(target.client()) ? null
+                : BrokerStarter.address(target.broker(), workload.broker(target.broker()));
         String where = address == null ? "" : " at " + address.getHostString() + ":" + address.getPort();
         if (address != null && !BrokerStarter.answers(address)) {
             return failed(target.broker() + " does not answer" + where + " (start it, or run with --start-brokers)", Map.of());

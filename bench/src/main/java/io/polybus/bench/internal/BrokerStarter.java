@@ -1,5 +1,6 @@
 package io.polybus.bench.internal;
 
+import io.polybus.spi.ProviderConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -10,7 +11,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -41,7 +41,7 @@ public final class BrokerStarter {
      *
      * @throws IOException when the script is missing, fails or the broker still does not answer
      */
-    public void ensureUp(String broker, Map<String, Object> settings) throws IOException, InterruptedException {
+    public void ensureUp(String broker, ProviderConfig settings) throws IOException, InterruptedException {
         InetSocketAddress address = address(broker, settings);
         if (address == null || answers(address)) {
             return;
@@ -67,15 +67,11 @@ public final class BrokerStarter {
         }
     }
 
-    static InetSocketAddress address(String broker, Map<String, Object> settings) {
+    /** Where the raw client of {@code broker} connects to (Kafka: its first bootstrap server), or null for none. */
+    static InetSocketAddress address(String broker, ProviderConfig settings) {
         return switch (broker) {
-            case "kafka" -> {
-                String first = String.valueOf(settings.get("bootstrap-servers")).split(",")[0].trim();
-                int colon = first.lastIndexOf(':');
-                yield InetSocketAddress.createUnresolved(first.substring(0, colon), Integer.parseInt(first.substring(colon + 1)));
-            }
-            case "rabbitmq", "redis" -> InetSocketAddress.createUnresolved(String.valueOf(settings.get("host")),
-                    Integer.parseInt(String.valueOf(settings.get("port"))));
+            case "kafka" -> BrokerSettings.hostPort(settings.getList("bootstrap-servers").get(0));
+            case "rabbitmq", "redis" -> InetSocketAddress.createUnresolved(settings.getString("host"), settings.getInt("port"));
             default -> null;
         };
     }

@@ -16,6 +16,8 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.utils.AppInfoParser;
+import io.polybus.spi.ConfigDef;
+import io.polybus.spi.ProviderConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,8 +34,7 @@ import java.util.concurrent.TimeoutException;
 /**
  * The raw Kafka baseline: a plain {@link KafkaProducer} (acks=all, idempotent, linger 5 ms, 64 KiB batches)
  * and a plain {@link KafkaConsumer} per consumer, committing asynchronously after each poll. Settings:
- * {@code bootstrap-servers}, and {@code producer} / {@code consumer} maps of Kafka properties that override
- * these defaults.
+ * {@link #KEYS}.
  */
 final class KafkaRawDriver implements Driver {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaRawDriver.class);
@@ -44,24 +45,31 @@ final class KafkaRawDriver implements Driver {
     private final Map<String, Object> consumerProps = new LinkedHashMap<>();
     private final Admin admin;
 
-    KafkaRawDriver(Map<String, Object> settings) {
-        this.bootstrap = String.valueOf(settings.get("bootstrap-servers"));
+    /** The keys under {@code brokers.kafka}. */
+    static final ConfigDef KEYS = BrokerSettings.builder("kafka")
+            .define("bootstrap-servers", ConfigDef.Type.LIST, "localhost:9092", BrokerSettings.HOST_PORTS,
+                    "The raw clients' Kafka brokers, `host:port`, comma-separated or a list.")
+            .define("producer", ConfigDef.Type.MAP, null,
+                    "Kafka producer properties over the raw producer's (acks=all, idempotent, linger.ms 5, "
+                            + "batch.size 65536), e.g. `{linger.ms: 10}`.")
+            .define("consumer", ConfigDef.Type.MAP, null,
+                    "Kafka consumer properties over the raw consumer's (auto.offset.reset earliest, no auto-commit).")
+            .include(BrokerSettings.polybus("kafka"))
+            .build();
+
+    KafkaRawDriver(ProviderConfig settings) {
+        this.bootstrap = String.join(",", settings.getList("bootstrap-servers"));
         producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
         producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         producerProps.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         producerProps.put(ProducerConfig.BATCH_SIZE_CONFIG, "65536");
-        producerProps.putAll(map(settings.get("producer")));
+        producerProps.putAll(settings.getMap("producer"));
         consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        consumerProps.putAll(map(settings.get("consumer")));
+        consumerProps.putAll(settings.getMap("consumer"));
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         this.admin = Admin.create(props);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> map(Object value) {
-        return value instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.polybus.ConsumerOptions;
 import io.polybus.Message;
 import io.polybus.Producer;
 import io.polybus.ProducerOptions;
+import io.polybus.spi.ConfigDef;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -40,15 +40,14 @@ final class PolybusDriver implements Driver {
     }
 
     /**
+     * @param provider the provider configuration ({@code brokers.<type>.polybus}), {@code type} implied
      * @param carryIds whether producers carry message ids ({@link ProducerOptions#carryIds()})
      * @param janitor  deletes the run's topics afterwards (the Polybus API has none), or null for nothing to delete
      */
-    PolybusDriver(String type, Map<String, Object> providerSettings, boolean carryIds, Janitor janitor) {
+    PolybusDriver(String type, Config provider, boolean carryIds, Janitor janitor) {
         this.janitor = janitor;
         this.producerOptions = ProducerOptions.builder().carryIds(carryIds).build();
-        Map<String, Object> settings = new TreeMap<>(providerSettings);
-        settings.put("type", type);
-        this.config = Config.of(settings);
+        this.config = provider.with(ConfigDef.TYPE_KEY, type);
         this.broker = Brokers.open(config, new SimpleMeterRegistry());
     }
 

@@ -7,6 +7,9 @@ import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.ConfirmListener;
 import com.rabbitmq.client.MessageProperties;
 import com.rabbitmq.client.impl.ClientVersion;
+import io.polybus.spi.ConfigDef;
+import io.polybus.spi.Password;
+import io.polybus.spi.ProviderConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,8 +28,7 @@ import java.util.concurrent.TimeUnit;
  * The raw RabbitMQ baseline on amqp-client: per topic a durable topic exchange, per group a durable queue
  * {@code <topic>.<group>} bound to it; producers publish persistent messages with publisher confirms (at most
  * {@code max-in-flight} unconfirmed), consumers ack each message manually with a prefetch of {@code prefetch}.
- * Each producer and consumer has its own connection. Settings: {@code host}, {@code port}, {@code username},
- * {@code password}, {@code virtual-host}, {@code max-in-flight} (1000), {@code prefetch} (1000).
+ * Each producer and consumer has its own connection. Settings: {@link #KEYS}.
  */
 final class RabbitRawDriver implements Driver {
     private static final Logger LOG = LoggerFactory.getLogger(RabbitRawDriver.class);
@@ -37,14 +39,28 @@ final class RabbitRawDriver implements Driver {
     private final int prefetch;
     private final List<Connection> connections = new ArrayList<>();
 
-    RabbitRawDriver(Map<String, Object> settings) throws Exception {
-        factory.setHost(String.valueOf(settings.get("host")));
-        factory.setPort(Integer.parseInt(String.valueOf(settings.get("port"))));
-        factory.setUsername(String.valueOf(settings.get("username")));
-        factory.setPassword(String.valueOf(settings.get("password")));
-        factory.setVirtualHost(String.valueOf(settings.get("virtual-host")));
-        this.maxInFlight = Integer.parseInt(String.valueOf(settings.getOrDefault("max-in-flight", 1000)));
-        this.prefetch = Integer.parseInt(String.valueOf(settings.getOrDefault("prefetch", 1000)));
+    /** The keys under {@code brokers.rabbitmq}. */
+    static final ConfigDef KEYS = BrokerSettings.builder("rabbitmq")
+            .define("host", ConfigDef.Type.STRING, "127.0.0.1", ConfigDef.nonEmpty(), "The raw client's RabbitMQ host.")
+            .define("port", ConfigDef.Type.INT, "5672", ConfigDef.between(1, 65_535), "Its AMQP port.")
+            .define("username", ConfigDef.Type.STRING, "guest", ConfigDef.nonEmpty(), "The user it connects as.")
+            .define("password", ConfigDef.Type.PASSWORD, "guest", "That user's password.")
+            .define("virtual-host", ConfigDef.Type.STRING, "/", ConfigDef.nonEmpty(), "The virtual host.")
+            .define("max-in-flight", ConfigDef.Type.INT, "1000", ConfigDef.atLeast(1),
+                    "Unconfirmed messages per producer before it waits for publisher confirms.")
+            .define("prefetch", ConfigDef.Type.INT, "1000", ConfigDef.between(1, 65_535),
+                    "Unacknowledged messages per consumer (basic.qos).")
+            .include(BrokerSettings.polybus("rabbitmq"))
+            .build();
+
+    RabbitRawDriver(ProviderConfig settings) throws Exception {
+        factory.setHost(settings.getString("host"));
+        factory.setPort(settings.getInt("port"));
+        factory.setUsername(settings.getString("username"));
+        factory.setPassword(settings.findPassword("password").map(Password::value).orElseThrow());
+        factory.setVirtualHost(settings.getString("virtual-host"));
+        this.maxInFlight = settings.getInt("max-in-flight");
+        this.prefetch = settings.getInt("prefetch");
         this.admin = factory.newConnection("polybus-bench-admin");
     }
 

@@ -1,5 +1,7 @@
 package io.polybus.bench.internal;
 
+import io.polybus.spi.ConfigDef;
+import io.polybus.spi.ProviderConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.DefaultJedisClientConfig;
@@ -26,7 +28,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The raw Redis baseline on Jedis, one connection per producer and consumer: producers pipeline XADD
  * (synced every {@code pipeline} commands, or sooner when they are ahead of schedule); consumers read with
  * XREADGROUP ({@code batch} entries, blocking 100 ms) and XACK each batch in one command. Settings:
- * {@code host}, {@code port}, {@code password}, {@code pipeline} (1000), {@code batch} (500).
+ * {@link #KEYS}.
  */
 final class RedisRawDriver implements Driver {
     private static final Logger LOG = LoggerFactory.getLogger(RedisRawDriver.class);
@@ -39,17 +41,25 @@ final class RedisRawDriver implements Driver {
     private final int batch;
     private final Jedis admin;
 
-    RedisRawDriver(Map<String, Object> settings) {
-        this.address = new HostAndPort(String.valueOf(settings.get("host")),
-                Integer.parseInt(String.valueOf(settings.get("port"))));
+    /** The keys under {@code brokers.redis}. */
+    static final ConfigDef KEYS = BrokerSettings.builder("redis")
+            .define("host", ConfigDef.Type.STRING, "127.0.0.1", ConfigDef.nonEmpty(), "The raw client's Redis host.")
+            .define("port", ConfigDef.Type.INT, "6379", ConfigDef.between(1, 65_535), "Its port.")
+            .define("password", ConfigDef.Type.PASSWORD, null, "The password (AUTH), if the server wants one.")
+            .define("pipeline", ConfigDef.Type.INT, "1000", ConfigDef.atLeast(1),
+                    "XADD commands a producer pipelines before it syncs (sooner when ahead of schedule).")
+            .define("batch", ConfigDef.Type.INT, "500", ConfigDef.atLeast(1), "Entries a consumer reads per XREADGROUP.")
+            .include(BrokerSettings.polybus("redis"))
+            .build();
+
+    RedisRawDriver(ProviderConfig settings) {
+        this.address = new HostAndPort(settings.getString("host"), settings.getInt("port"));
         DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder().timeoutMillis(10_000)
                 .autoNegotiateProtocol(false);
-        if (settings.get("password") != null) {
-            config.password(String.valueOf(settings.get("password")));
-        }
+        settings.findPassword("password").ifPresent(p -> config.password(p.value()));
         this.clientConfig = config.build();
-        this.pipelineSize = Integer.parseInt(String.valueOf(settings.getOrDefault("pipeline", 1000)));
-        this.batch = Integer.parseInt(String.valueOf(settings.getOrDefault("batch", 500)));
+        this.pipelineSize = settings.getInt("pipeline");
+        this.batch = settings.getInt("batch");
         this.admin = new Jedis(address, clientConfig);
         admin.ping();
     }

@@ -1,7 +1,8 @@
 package io.polybus.bench.internal;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import io.polybus.Config;
+import io.polybus.spi.ProviderConfig;
+
 import java.util.Set;
 
 /**
@@ -28,19 +29,16 @@ public record Target(String broker, String client) {
      * @throws Exception when the broker cannot be reached or the settings are wrong
      */
     public Driver open(Workload workload) throws Exception {
-        Map<String, Object> settings = workload.broker(broker);
+        ProviderConfig settings = workload.broker(broker);
         if (POLYBUS.equals(client)) {
-            Map<String, Object> provider = new LinkedHashMap<>();
-            if (settings.get(POLYBUS) instanceof Map<?, ?> m) {
-                m.forEach((k, v) -> provider.put(String.valueOf(k), v));
-            }
+            Config provider = settings.find(BrokerSettings.POLYBUS, Config.class).orElse(Config.empty());
             return new PolybusDriver(broker, provider, workload.carryIds(),
                     RAW_BROKERS.contains(broker) ? () -> raw(settings) : null);
         }
         return raw(settings);
     }
 
-    private Driver raw(Map<String, Object> settings) throws Exception {
+    private Driver raw(ProviderConfig settings) throws Exception {
         return switch (broker) {
             case "kafka" -> new KafkaRawDriver(settings);
             case "rabbitmq" -> new RabbitRawDriver(settings);

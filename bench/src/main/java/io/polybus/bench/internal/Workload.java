@@ -1,10 +1,10 @@
 package io.polybus.bench.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.polybus.Config;
 import io.polybus.ConfigException;
 import io.polybus.spi.ConfigDef;
+import io.polybus.spi.ConfigDef.Type;
+import io.polybus.spi.ProviderConfig;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,9 +17,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
- * One benchmark workload, read from YAML (see {@code bench/workloads/}). Immutable.
+ * One benchmark workload, read from YAML (see {@code bench/workloads/}): every key is one of {@link #KEYS}, the
+ * definition bench/README.md's table is rendered from. Placeholders ({@code ${NAME}}, {@code ${NAME:-default}},
+ * {@code ${file:/path}}) are expanded as in every Polybus file ({@link Config#readYaml}). Immutable.
  *
  * @param name              shown in reports
  * @param topics            topics, each with its own producers and groups
@@ -43,14 +47,15 @@ import java.util.Set;
  * @param repeat            rounds per broker and rate, each running the raw client and then Polybus
  * @param carryIds          whether Polybus producers carry message ids ({@code ProducerOptions.carryIds}); false
  *                          sends Kafka records as bare as the raw client's
- * @param brokers           per broker type, the connection settings of the raw client and, under
+ * @param brokers           per broker type given, the connection settings of the raw client and, under
  *                          {@code polybus}, the provider configuration handed to {@code Brokers.open}
+ *                          ({@link #broker} fills in the types not given)
  */
 public record Workload(String name, int topics, int partitions, int messageSize, Path payloadFile, int keys,
                        KeyDistribution keyDistribution, int producers, int groups, int consumersPerGroup,
                        List<Long> rates, Duration warmup, Duration duration, long messages, Duration drainTimeout,
                        int injectLoss, Phases phases, int repeat, boolean carryIds,
-                       Map<String, Map<String, Object>> brokers) {
+                       Map<String, ProviderConfig> brokers) {
 
     /** How a producer picks the key of its next message. */
     public enum KeyDistribution { ROUND_ROBIN, RANDOM }
@@ -64,122 +69,160 @@ public record Workload(String name, int topics, int partitions, int messageSize,
 
     /** Most rounds of {@code repeat}. */
     static final int MAX_REPEAT = 100;
+    /** Largest {@code message-size}: a payload is one array, and no broker here takes more in one message. */
+    private static final String MAX_MESSAGE_SIZE = "1GiB";
 
-    private static final Set<String> KNOWN = Set.of("name", "topics", "partitions", "message-size", "payload-file",
-            "keys", "key-distribution", "producers", "groups", "consumers-per-group", "rate", "warmup", "duration",
-            "messages", "drain-timeout", "inject-loss", "phases", "repeat", "carry-ids", "brokers");
+    private static final String RATES = "max, a positive number of messages per second, or a list of them";
+    private static final String STAMP = "every payload starts with its " + Stamp.BYTES
+            + "-byte stamp: producer, sequence, key and send times";
 
-    /** Default connection settings of the raw clients, used for keys a workload leaves out. */
-    static final Map<String, Map<String, Object>> DEFAULT_BROKERS = Map.of(
-            "kafka", Map.of("bootstrap-servers", "localhost:9092"),
-            "rabbitmq", Map.of("host", "127.0.0.1", "port", 5672, "username", "guest", "password", "guest",
-                    "virtual-host", "/"),
-            "redis", Map.of("host", "127.0.0.1", "port", 6379),
-            "memory", Map.of());
+    /** The keys of a workload file. */
+    public static final ConfigDef KEYS = keys(null);
 
     public Workload {
         rates = List.copyOf(rates);
         brokers = Map.copyOf(brokers);
     }
 
-    /** Reads and checks a workload file. */
+    /** The keys, with a relative {@code payload-file} resolved against {@code baseDir} (when not null). */
+    private static ConfigDef keys(Path baseDir) {
+        return ConfigDef.builder("workload", "polybus bench")
+                .define("name", Type.STRING, "workload", ConfigDef.nonEmpty(), "Shown in reports.")
+                .define("topics", Type.INT, "1", ConfigDef.between(1, 1000), "Topics, each with its own producers and groups.")
+                .define("partitions", Type.INT, "1", ConfigDef.between(1, 10_000),
+                        "Partitions of each topic the raw Kafka driver creates (Polybus creates topics with its "
+                                + "provider's `partitions`).")
+                .define("message-size", Type.SIZE, "100", Workload::checkMessageSize,
+                        "Payload bytes per message, such as `100` or `1KiB`, from " + Stamp.BYTES + " (" + STAMP
+                                + ") to " + MAX_MESSAGE_SIZE + ".")
+                .defineParsed("payload-file", "a readable file of at least " + Stamp.BYTES + " bytes",
+                        (raw, path) -> payload(raw, baseDir),
+                        "A file whose content every payload is (its first " + Stamp.BYTES + " bytes replaced by the "
+                                + "stamp), relative to the workload file; its size is the message size, so leave out "
+                                + "`message-size`.")
+                .define("keys", Type.INT, "0", ConfigDef.between(0, 1_000_000),
+                        "Distinct message keys; 0 sends messages without a key (and order is not checked).")
+                .define("key-distribution", Type.STRING, "round-robin", ConfigDef.oneOf("round-robin", "random"),
+                        "How a producer picks the key of its next message.")
+                .define("producers", Type.INT, "1", ConfigDef.between(1, 1000), "Producers per topic.")
+                .define("groups", Type.INT, "1", ConfigDef.between(1, 100), "Groups per topic; each receives every message.")
+                .define("consumers-per-group", Type.INT, "1", ConfigDef.between(1, 1000), "Consumers in each group.")
+                .defineParsed("rate", RATES, Workload::rates,
+                        "Messages per second over all producers, `max` (as fast as the client takes them), or a list: "
+                                + "a sweep, one run per rate; default: `max`.")
+                .define("warmup", Type.DURATION, "5s", ConfigDef.atLeast(Duration.ZERO),
+                        "How long to send before measuring; warm-up messages are checked for loss too.")
+                .define("duration", Type.DURATION, "30s", ConfigDef.atLeast(Duration.ofMillis(1)),
+                        "How long to measure, unless `messages` is set.")
+                .define("messages", Type.LONG, "0", ConfigDef.atLeast(0),
+                        "Messages to measure over all producers; 0 measures for `duration`.")
+                .define("drain-timeout", Type.DURATION, "30s", ConfigDef.atLeast(Duration.ofMillis(1)),
+                        "How long the consumers may make no progress before the missing messages count as lost.")
+                .define("inject-loss", Type.INT, "0", ConfigDef.atLeast(0),
+                        "Messages producer 0 pretends were acknowledged but never sends: a self-test of the loss check.")
+                .define("phases", Type.STRING, "together", ConfigDef.oneOf("together", "separate"),
+                        "`together`: consumers read while producers send; `separate`: producers send alone, then "
+                                + "consumers read everything (see Measurement).")
+                .define("repeat", Type.INT, "1", ConfigDef.between(1, MAX_REPEAT),
+                        "Rounds per broker and rate, each running the raw client and Polybus (raw first in odd rounds).")
+                .define("carry-ids", Type.BOOLEAN, "true",
+                        "Whether Polybus producers carry message ids (`ProducerOptions.carryIds`); `false` sends "
+                                + "records as bare as the raw clients' (Kafka).")
+                .defineParsed("brokers", "a mapping of broker types to their settings", BrokerSettings::parse,
+                        "Per broker type, the raw client's connection settings and, under `polybus`, the provider's "
+                                + "configuration (see Broker settings).")
+                .build();
+    }
+
+    /**
+     * Reads and checks a workload file, expanding placeholders with the process environment.
+     *
+     * @throws ConfigException naming the file when it cannot be read, and every problem of its content
+     */
     public static Workload read(Path file) {
+        return read(file, Map.of(), System::getenv);
+    }
+
+    /**
+     * Reads and checks a workload file with {@code overrides} (values by key, as the command line's options
+     * give them) in place of its keys; an overridden {@code duration} replaces {@code messages} too. Overrides
+     * are read by the same definitions as the file, and a problem with one is named after its option
+     * ({@code --repeat}).
+     *
+     * @throws ConfigException naming the file when it cannot be read, and every problem of its content
+     */
+    public static Workload read(Path file, Map<String, ?> overrides, Function<String, String> environment) {
+        String yaml;
         try {
-            return parse(Files.readString(file), file.getParent());
+            yaml = Files.readString(file);
         } catch (NoSuchFileException e) {
             throw new ConfigException(file.toString(), null, "workload file not found");
         } catch (IOException e) {
             throw new ConfigException(file.toString(), null, "cannot read workload file: " + e.getMessage());
         }
+        return parse(yaml, file.getParent(), overrides, environment);
     }
 
     /**
-     * Parses workload YAML; a relative {@code payload-file} is resolved against {@code baseDir}.
+     * Parses workload YAML with the process environment; a relative {@code payload-file} is resolved against
+     * {@code baseDir}.
      *
-     * @throws ConfigException naming the key, the value and what is accepted
+     * @throws ConfigException naming every bad key, its value and what is accepted
      */
-    @SuppressWarnings("unchecked")
     public static Workload parse(String yaml, Path baseDir) {
-        Map<String, Object> map;
-        try {
-            map = new ObjectMapper(new YAMLFactory()).readValue(yaml, Map.class);
-        } catch (JsonProcessingException e) {
-            throw new ConfigException("workload", null, "not valid YAML: " + e.getOriginalMessage());
-        }
-        if (map == null) {
-            map = Map.of();
-        }
-        for (String key : map.keySet()) {
-            if (!KNOWN.contains(key)) {
-                throw new ConfigException(key, String.valueOf(map.get(key)), "unknown workload key; known keys: "
-                        + String.join(", ", KNOWN.stream().sorted().toList()));
-            }
-        }
-        Path payloadFile = null;
-        int messageSize;
-        if (map.containsKey("payload-file")) {
-            payloadFile = Path.of(String.valueOf(map.get("payload-file")));
-            if (!payloadFile.isAbsolute() && baseDir != null) {
-                payloadFile = baseDir.resolve(payloadFile);
-            }
-            try {
-                messageSize = Math.toIntExact(Files.size(payloadFile));
-            } catch (IOException | ArithmeticException e) {
-                throw new ConfigException("payload-file", payloadFile.toString(), "cannot read: " + e.getMessage());
-            }
-        } else {
-            messageSize = (int) size(map, "message-size", "100");
-        }
-        if (messageSize < Stamp.BYTES) {
-            throw new ConfigException(payloadFile == null ? "message-size" : "payload-file", String.valueOf(messageSize),
-                    "at least " + Stamp.BYTES + " bytes (each payload carries its producer, sequence and send times)");
-        }
-        int keys = integer(map, "keys", 0, 0, 1_000_000);
-        KeyDistribution distribution;
-        String dist = String.valueOf(map.getOrDefault("key-distribution", "round-robin"));
-        try {
-            distribution = KeyDistribution.valueOf(dist.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("key-distribution", dist, "one of round-robin, random");
-        }
-        Phases phases;
-        String phasesValue = String.valueOf(map.getOrDefault("phases", "together"));
-        try {
-            phases = Phases.valueOf(phasesValue.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("phases", phasesValue, "one of together, separate");
-        }
-        Duration duration = duration(map, "duration", "30s");
-        long messages = longValue(map, "messages", 0);
-        if (duration.isZero() && messages == 0) {
-            throw new ConfigException("duration", "0s", "positive, or set messages");
-        }
-        return new Workload(
-                String.valueOf(map.getOrDefault("name", "workload")),
-                integer(map, "topics", 1, 1, 1000),
-                integer(map, "partitions", 1, 1, 10_000),
-                messageSize, payloadFile, keys, distribution,
-                integer(map, "producers", 1, 1, 1000),
-                integer(map, "groups", 1, 1, 100),
-                integer(map, "consumers-per-group", 1, 1, 1000),
-                rates(map.getOrDefault("rate", "max")),
-                duration(map, "warmup", "5s"),
-                duration, messages,
-                duration(map, "drain-timeout", "30s"),
-                integer(map, "inject-loss", 0, 0, Integer.MAX_VALUE),
-                phases, repeat(map.getOrDefault("repeat", 1)),
-                carryIds(map.getOrDefault("carry-ids", true)),
-                brokers(map.get("brokers")));
+        return parse(yaml, baseDir, Map.of(), System::getenv);
     }
 
-    /** The settings for {@code type}: the workload's keys over the defaults. */
-    public Map<String, Object> broker(String type) {
-        Map<String, Object> merged = new LinkedHashMap<>(DEFAULT_BROKERS.getOrDefault(type, Map.of()));
-        merged.putAll(brokers.getOrDefault(type, Map.of()));
-        return merged;
+    /**
+     * Parses workload YAML as {@link #read(Path, Map, Function)} reads a file.
+     *
+     * @throws ConfigException naming every bad key, its value and what is accepted
+     */
+    public static Workload parse(String yaml, Path baseDir, Map<String, ?> overrides, Function<String, String> environment) {
+        List<ConfigException.Problem> problems = new ArrayList<>();
+        Map<String, Object> tree = Config.readYaml(yaml, environment, problems);
+        // A placeholder that could not be expanded is left as written: its key's own complaint would add nothing.
+        Set<String> unexpanded = problems.stream().map(ConfigException.Problem::key).collect(Collectors.toSet());
+        if (tree.containsKey("payload-file") && tree.containsKey("message-size")) {
+            problems.add(new ConfigException.Problem("message-size", null, "leave it out: payload-file sets the size"));
+        }
+        if (overrides.containsKey("duration")) {
+            tree.remove("messages");
+        }
+        tree.putAll(overrides);
+        try {
+            ProviderConfig config = (baseDir == null ? KEYS : keys(baseDir)).parse(tree, "");
+            if (problems.isEmpty()) {
+                return of(config);
+            }
+        } catch (ConfigException e) {
+            e.problems().stream().filter(p -> overrides.containsKey(p.key()) || !unexpanded.contains(p.key()))
+                    .forEach(p -> problems.add(overrides.containsKey(p.key())
+                            ? new ConfigException.Problem("--" + p.key(), p.value(), p.accepted()) : p));
+        }
+        throw new ConfigException(problems);
     }
 
-    /** The settings for the report: everything but connection secrets. */
+    @SuppressWarnings("unchecked")
+    private static Workload of(ProviderConfig c) {
+        Payload payload = c.find("payload-file", Payload.class).orElse(null);
+        return new Workload(c.getString("name"), c.getInt("topics"), c.getInt("partitions"),
+                payload == null ? (int) c.getSize("message-size") : payload.size(),
+                payload == null ? null : payload.file(), c.getInt("keys"),
+                c.getEnum("key-distribution", KeyDistribution.class), c.getInt("producers"), c.getInt("groups"),
+                c.getInt("consumers-per-group"), c.find("rate", List.class).orElse(List.of(0L)),
+                c.getDuration("warmup"), c.getDuration("duration"), c.getLong("messages"),
+                c.getDuration("drain-timeout"), c.getInt("inject-loss"), c.getEnum("phases", Phases.class),
+                c.getInt("repeat"), c.getBoolean("carry-ids"), c.find("brokers", Map.class).orElse(Map.of()));
+    }
+
+    /** The settings for {@code type}: the workload's, or every key's default when it gives none. */
+    public ProviderConfig broker(String type) {
+        ProviderConfig given = brokers.get(type);
+        return given != null ? given : BrokerSettings.defaults(type);
+    }
+
+    /** The settings for the report, durations in the grammar of the file: everything but connection settings. */
     public Map<String, Object> describe() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", name);
@@ -195,10 +238,10 @@ public record Workload(String name, int topics, int partitions, int messageSize,
         m.put("groups", groups);
         m.put("consumers-per-group", consumersPerGroup);
         m.put("rate", rates.stream().map(r -> r == 0 ? "max" : String.valueOf(r)).toList());
-        m.put("warmup", warmup.toString());
-        m.put("duration", messages > 0 ? "-" : duration.toString());
+        m.put("warmup", ConfigDef.formatDuration(warmup));
+        m.put("duration", messages > 0 ? "-" : ConfigDef.formatDuration(duration));
         m.put("messages", messages);
-        m.put("drain-timeout", drainTimeout.toString());
+        m.put("drain-timeout", ConfigDef.formatDuration(drainTimeout));
         m.put("inject-loss", injectLoss);
         m.put("phases", phases.name().toLowerCase(Locale.ROOT));
         m.put("repeat", repeat);
@@ -206,162 +249,81 @@ public record Workload(String name, int topics, int partitions, int messageSize,
         return m;
     }
 
-    /** A copy with other rates, e.g. from the command line. */
-    public Workload withRates(List<Long> newRates) {
-        return new Workload(name, topics, partitions, messageSize, payloadFile, keys, keyDistribution, producers,
-                groups, consumersPerGroup, newRates, warmup, duration, messages, drainTimeout, injectLoss, phases, repeat, carryIds, brokers);
+    private static String checkMessageSize(Object value) {
+        long bytes = (Long) value;
+        return bytes >= Stamp.BYTES && bytes <= ConfigDef.parseSize(MAX_MESSAGE_SIZE) ? null
+                : "a size of at least " + Stamp.BYTES + " bytes (" + STAMP + ") and at most " + MAX_MESSAGE_SIZE;
     }
 
-    /** A copy measuring for {@code newDuration} (and not a message count). */
-    public Workload withDuration(Duration newDuration) {
-        return new Workload(name, topics, partitions, messageSize, payloadFile, keys, keyDistribution, producers,
-                groups, consumersPerGroup, rates, warmup, newDuration, 0, drainTimeout, injectLoss, phases, repeat, carryIds, brokers);
+    /** The file every payload is, and its size. */
+    private record Payload(Path file, int size) {
     }
 
-    /** A copy that warms up for {@code newWarmup}. */
-    public Workload withWarmup(Duration newWarmup) {
-        return new Workload(name, topics, partitions, messageSize, payloadFile, keys, keyDistribution, producers,
-                groups, consumersPerGroup, rates, newWarmup, duration, messages, drainTimeout, injectLoss, phases, repeat, carryIds, brokers);
-    }
-
-    /** A copy that pretends {@code lost} messages were acknowledged but never sends them. */
-    public Workload withInjectedLoss(int lost) {
-        return new Workload(name, topics, partitions, messageSize, payloadFile, keys, keyDistribution, producers,
-                groups, consumersPerGroup, rates, warmup, duration, messages, drainTimeout, lost, phases, repeat, carryIds, brokers);
-    }
-
-    /** A copy whose Polybus producers carry message ids or not. */
-    public Workload withCarryIds(boolean carry) {
-        return new Workload(name, topics, partitions, messageSize, payloadFile, keys, keyDistribution, producers,
-                groups, consumersPerGroup, rates, warmup, duration, messages, drainTimeout, injectLoss, phases, repeat,
-                carry, brokers);
-    }
-
-    /** A copy that runs {@code rounds} rounds per broker and rate. */
-    public Workload withRepeat(int rounds) {
-        return new Workload(name, topics, partitions, messageSize, payloadFile, keys, keyDistribution, producers,
-                groups, consumersPerGroup, rates, warmup, duration, messages, drainTimeout, injectLoss, phases, rounds,
-                carryIds, brokers);
+    private static Payload payload(Object raw, Path baseDir) {
+        if (raw instanceof Map<?, ?> || raw instanceof List<?>) {
+            throw new IllegalArgumentException();
+        }
+        Path file = Path.of(String.valueOf(raw).trim());
+        if (!file.isAbsolute() && baseDir != null) {
+            file = baseDir.resolve(file);
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("no file at " + file);
+        }
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + file + " (" + e + ")");
+        }
+        if (checkMessageSize(size) != null) {
+            throw new IllegalArgumentException(file + " has " + size + " bytes; " + STAMP);
+        }
+        return new Payload(file, (int) size);
     }
 
     /**
-     * Parses a number of rounds, e.g. from the command line.
+     * Reads {@code rate}: {@code max} (0), a positive number, or a list or comma-separated string of them.
      *
-     * @throws ConfigException naming {@code repeat} unless it is a whole number from 1 to {@value #MAX_REPEAT}
+     * @throws ConfigException naming each bad rate with its place in a list
      */
-    public static int repeat(Object value) {
-        String text = String.valueOf(value).trim();
-        try {
-            int rounds = Integer.parseInt(text.replace("_", ""));
-            if (rounds < 1 || rounds > MAX_REPEAT) {
-                throw new NumberFormatException();
+    private static List<Long> rates(Object raw, String path) {
+        if (raw instanceof Map<?, ?>) {
+            throw new IllegalArgumentException();
+        }
+        List<?> items = raw instanceof List<?> list ? list : List.of(String.valueOf(raw).split(",", -1));
+        List<ConfigException.Problem> problems = new ArrayList<>();
+        List<Long> rates = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            Object item = items.get(i);
+            String where = raw instanceof List<?> ? path + "[" + i + "]" : path;
+            String text = item instanceof Map<?, ?> || item instanceof List<?> || item == null ? null
+                    : String.valueOf(item).trim();
+            Long rate = text == null ? null : rate(text);
+            if (rate == null) {
+                problems.add(new ConfigException.Problem(where, text, "expected " + RATES));
+            } else {
+                rates.add(rate);
             }
-            return rounds;
+        }
+        if (items.isEmpty()) {
+            problems.add(new ConfigException.Problem(path, null, "expected at least one rate: " + RATES));
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return List.copyOf(rates);
+    }
+
+    private static Long rate(String text) {
+        if (text.equalsIgnoreCase("max")) {
+            return 0L;
+        }
+        try {
+            long rate = Long.parseLong(text.replace("_", ""));
+            return rate > 0 ? rate : null;
         } catch (NumberFormatException e) {
-            throw new ConfigException("repeat", text, "a whole number from 1 to " + MAX_REPEAT);
-        }
-    }
-
-    /**
-     * Parses {@code carry-ids}.
-     *
-     * @throws ConfigException naming {@code carry-ids} unless it is true or false
-     */
-    public static boolean carryIds(Object value) {
-        try {
-            return ConfigDef.parseBoolean(String.valueOf(value).trim());
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("carry-ids", String.valueOf(value), "true or false");
-        }
-    }
-
-    /** Parses {@code max}, a number, or a list of them (a sweep). */
-    public static List<Long> rates(Object value) {
-        List<Long> out = new ArrayList<>();
-        List<?> items = value instanceof List<?> list ? list : List.of(String.valueOf(value).split(","));
-        for (Object item : items) {
-            String text = String.valueOf(item).trim();
-            if (text.equalsIgnoreCase("max")) {
-                out.add(0L);
-                continue;
-            }
-            try {
-                long rate = Long.parseLong(text.replace("_", ""));
-                if (rate <= 0) {
-                    throw new NumberFormatException();
-                }
-                out.add(rate);
-            } catch (NumberFormatException e) {
-                throw new ConfigException("rate", text, "max, a positive number of messages per second, or a list of them");
-            }
-        }
-        if (out.isEmpty()) {
-            throw new ConfigException("rate", String.valueOf(value), "at least one rate");
-        }
-        return out;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Map<String, Object>> brokers(Object value) {
-        if (value == null) {
-            return Map.of();
-        }
-        if (!(value instanceof Map<?, ?> map)) {
-            throw new ConfigException("brokers", String.valueOf(value), "a map from broker type to its settings");
-        }
-        Map<String, Map<String, Object>> out = new LinkedHashMap<>();
-        map.forEach((type, settings) -> {
-            if (settings != null && !(settings instanceof Map)) {
-                throw new ConfigException("brokers." + type, "(not shown)", "a map of settings");
-            }
-            out.put(String.valueOf(type), settings == null ? Map.of() : (Map<String, Object>) settings);
-        });
-        return out;
-    }
-
-    private static int integer(Map<String, Object> map, String key, int def, int min, int max) {
-        long v = longValue(map, key, def);
-        if (v < min || v > max) {
-            throw new ConfigException(key, String.valueOf(v), "between " + min + " and " + max);
-        }
-        return (int) v;
-    }
-
-    private static long longValue(Map<String, Object> map, String key, long def) {
-        Object v = map.get(key);
-        if (v == null) {
-            return def;
-        }
-        try {
-            long parsed = Long.parseLong(String.valueOf(v).trim().replace("_", ""));
-            if (parsed < 0) {
-                throw new NumberFormatException();
-            }
-            return parsed;
-        } catch (NumberFormatException e) {
-            throw new ConfigException(key, String.valueOf(v), "a whole number, at least 0");
-        }
-    }
-
-    private static long size(Map<String, Object> map, String key, String def) {
-        String v = String.valueOf(map.getOrDefault(key, def)).trim();
-        try {
-            return ConfigDef.parseSize(v);
-        } catch (RuntimeException e) {
-            throw new ConfigException(key, v, "a size in bytes such as 100, 1KiB or 1MiB");
-        }
-    }
-
-    private static Duration duration(Map<String, Object> map, String key, String def) {
-        String v = String.valueOf(map.getOrDefault(key, def)).trim();
-        try {
-            Duration d = ConfigDef.parseDuration(v);
-            if (d.isNegative()) {
-                throw new IllegalArgumentException();
-            }
-            return d;
-        } catch (RuntimeException e) {
-            throw new ConfigException(key, v, "a duration such as 500ms, 10s or 2m");
+            return null;
         }
     }
 }
