@@ -528,7 +528,8 @@ public final class ConfigDef {
     private void rows(String prefix, StringBuilder sb) {
         for (Key k : keys.values()) {
             String type = k.type() == Type.PARSED ? k.accepted() : k.type().name().toLowerCase(Locale.ROOT);
-            String dflt = k.defaultValue() != null ? "`" + k.defaultValue() + "`" : k.required() ? "required" : "";
+            String dflt = k.defaultValue() != null && !k.defaultValue().isEmpty() ? "`" + k.defaultValue() + "`"
+                    : k.required() ? "required" : "";
             sb.append("| `").append(prefix).append(k.name()).append("` | ").append(type).append(" | ").append(dflt)
                     .append(" | ").append(k.doc()).append(" |\n");
             if (k.section() != null) {

@@ -21,5 +21,4 @@ public final class MonitorCommand extends ServiceCommand {
     boolean has(PolybusFile file) {
         return file.monitor() != null;
     }
-
 }

@@ -21,5 +21,4 @@ public final class SinkCommand extends ServiceCommand {
     boolean has(PolybusFile file) {
         return file.sinks() != null;
     }
-
 }

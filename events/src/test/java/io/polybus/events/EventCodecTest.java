@@ -1,0 +1,53 @@
+package io.polybus.events;
+
+import io.polybus.Message;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/** What the one writer writes, the one reader reads: the event format, packs included. */
+class EventCodecTest {
+    @Test
+    void aWrittenEventReadsBackWithEveryPartOfTheFormat() {
+        MutableEvent e = new MutableEvent("web-1", "file", "nginx", StandardCharsets.UTF_8);
+        byte[] line = "GET \"/\" \u00e9".getBytes(StandardCharsets.UTF_8);
+        e.reset(line, 0, line.length, 1_700_000_000_123L, Origin.file("/var/log/a.log", "1:2:ab"), 42);
+        e.fields().put("status", 502);
+        e.tag("_split");
+        JsonEvent read = JsonEvent.parse(new EventWriter().write(e));
+        assertEquals("2023-11-14T22:13:20.123Z", read.get(FieldPath.of("timestamp")));
+        assertEquals("GET \"/\" \u00e9", read.get(FieldPath.of("message")));
+        assertEquals(Map.of("type", "file", "name", "nginx", "path", "/var/log/a.log", "file_id", "1:2:ab", "offset", 42L),
+                read.get(FieldPath.of("source")));
+        assertEquals(502L, read.get(FieldPath.of("status")));
+        assertEquals(List.of("_split"), read.get(FieldPath.of("tags")));
+        assertEquals("1:2:ab@42", read.identity("m-1", -1), "an event that names its origin is identified by it");
+    }
+
+    @Test
+    void aNetworkEventNamesItsPeerAndIsIdentifiedByItsMessage() {
+        MutableEvent e = new MutableEvent("h", "syslog", "sys", StandardCharsets.UTF_8);
+        e.reset("hello", 0, Origin.peer("10.0.0.7:514"), 0);
+        JsonEvent read = JsonEvent.parse(new EventWriter().write(e));
+        assertEquals(Map.of("type", "syslog", "name", "sys", "peer", "10.0.0.7:514"), read.get(FieldPath.of("source")));
+        assertEquals("id:m-1#3", read.identity("m-1", 3));
+        assertNull(JsonEvent.parse("not json".getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void aPackCarriesItsEventsInOrder() {
+        EventPack pack = new EventPack();
+        pack.add("{\"message\":\"a\"}".getBytes(StandardCharsets.UTF_8));
+        pack.add("{\"message\":\"b\"}".getBytes(StandardCharsets.UTF_8));
+        Message m = pack.take(Message.builder("logs"));
+        assertEquals("2", m.header(EventPack.COUNT_HEADER));
+        assertEquals(List.of("{\"message\":\"a\"}", "{\"message\":\"b\"}"),
+                EventPack.events(m).stream().map(b -> new String(b, StandardCharsets.UTF_8)).toList());
+        assertEquals(0, pack.count());
+    }
+}
