@@ -75,8 +75,17 @@ public final class Config {
 
     /** Reads a YAML file, expanding placeholders with the process environment. */
     public static Config fromYaml(Path file) {
+        return fromYaml(readFile(file), System::getenv);
+    }
+
+    /**
+     * The text of a configuration file.
+     *
+     * @throws ConfigException naming the file when it is missing or cannot be read
+     */
+    public static String readFile(Path file) {
         try {
-            return fromYaml(Files.readString(file), System::getenv);
+            return Files.readString(file);
         } catch (NoSuchFileException e) {
             throw new ConfigException(file.toString(), null, "configuration file not found");
         } catch (IOException e) {
@@ -159,17 +168,6 @@ public final class Config {
             }
         }
         return node;
-    }
-
-    /**
-     * Expands {@code ${NAME}}, {@code ${NAME:-default}} and {@code ${file:/path}} in one value, as
-     * {@link #fromYaml} does; for programs that bind their own YAML (the agent, the monitor).
-     *
-     * @throws IllegalArgumentException naming the missing variable, the unreadable file or the unclosed
-     *                                  placeholder, never a value
-     */
-    public static String expand(String value, Function<String, String> environment) {
-        return Placeholders.resolve(value, environment);
     }
 
     private static void flatten(String prefix, Map<?, ?> map, Map<String, String> out) {

@@ -5,9 +5,6 @@ import io.polybus.ConfigException;
 import io.polybus.agent.internal.AgentPlugins;
 import io.polybus.agent.internal.AgentSettings;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,13 +75,7 @@ public final class AgentConfig {
      * @throws ConfigException naming the file when it cannot be read, and every problem of its content
      */
     public static AgentConfig load(Path file) {
-        try {
-            return fromYaml(Files.readString(file), System::getenv);
-        } catch (NoSuchFileException e) {
-            throw new ConfigException(file.toString(), null, "configuration file not found");
-        } catch (IOException e) {
-            throw new ConfigException(file.toString(), null, "cannot read configuration file: " + e.getMessage());
-        }
+        return fromYaml(Config.readFile(file), System::getenv);
     }
 
     /** The broker section, {@code type} defaulting to {@code memory}. */

@@ -370,6 +370,14 @@ public abstract class Condition {
         }
     }
 
+    private static Set<FieldPath> fieldsOf(Condition[] parts) {
+        Set<FieldPath> all = new LinkedHashSet<>();
+        for (Condition c : parts) {
+            all.addAll(c.fields());
+        }
+        return all;
+    }
+
     private static final class All extends Condition {
         private final Condition[] parts;
 
@@ -389,11 +397,7 @@ public abstract class Condition {
 
         @Override
         public Set<FieldPath> fields() {
-            Set<FieldPath> all = new LinkedHashSet<>();
-            for (Condition c : parts) {
-                all.addAll(c.fields());
-            }
-            return all;
+            return fieldsOf(parts);
         }
 
         @Override
@@ -421,11 +425,7 @@ public abstract class Condition {
 
         @Override
         public Set<FieldPath> fields() {
-            Set<FieldPath> all = new LinkedHashSet<>();
-            for (Condition c : parts) {
-                all.addAll(c.fields());
-            }
-            return all;
+            return fieldsOf(parts);
         }
 
         @Override

@@ -9,9 +9,6 @@ import io.polybus.sinks.SinksConfig;
 import io.polybus.spi.ConfigDef;
 import io.polybus.spi.ProviderConfig;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,15 +38,7 @@ record PolybusFile(Config broker, AgentConfig agent, MonitorConfig monitor, Sink
 
     /** @throws ConfigException naming the file when it cannot be read, and every problem of its content */
     static PolybusFile read(Path file, Function<String, String> environment, CliPlugins plugins) {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (NoSuchFileException e) {
-            throw new ConfigException(file.toString(), null, "configuration file not found");
-        } catch (IOException e) {
-            throw new ConfigException(file.toString(), null, "cannot read configuration file: " + e.getMessage());
-        }
-        return parse(text, environment, plugins);
+        return parse(Config.readFile(file), environment, plugins);
     }
 
     /** @throws ConfigException listing every problem */
