@@ -347,9 +347,10 @@ public final class NatsBroker implements Broker {
         }
     }
 
-    /** Connection state changes, to SLF4J. */
+    /** Connection state changes, to SLF4J: a lost connection once, not every failed attempt to get it back. */
     private static final class LoggingConnectionListener implements ConnectionListener {
         private final String address;
+        private volatile boolean connected = true;
 
         LoggingConnectionListener(String address) {
             this.address = address;
@@ -358,8 +359,16 @@ public final class NatsBroker implements Broker {
         @Override
         public void connectionEvent(Connection conn, Events type) {
             switch (type) {
-                case DISCONNECTED -> log.warn("lost the connection to nats at {}; reconnecting", address);
-                case RECONNECTED -> log.info("reconnected to nats at {}", address);
+                case DISCONNECTED -> {
+                    if (connected) {
+                        connected = false;
+                        log.warn("lost the connection to nats at {}; reconnecting", address);
+                    }
+                }
+                case RECONNECTED -> {
+                    connected = true;
+                    log.info("reconnected to nats at {}", address);
+                }
                 default -> log.debug("nats at {}: {}", address, type);
             }
         }
