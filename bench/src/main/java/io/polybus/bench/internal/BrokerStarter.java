@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -76,6 +77,10 @@ public final class BrokerStarter {
             }
             case "rabbitmq", "redis" -> InetSocketAddress.createUnresolved(String.valueOf(settings.get("host")),
                     Integer.parseInt(String.valueOf(settings.get("port"))));
+            case "nats" -> {
+                URI first = URI.create(String.valueOf(settings.get("servers")).split(",")[0].trim());
+                yield InetSocketAddress.createUnresolved(first.getHost(), first.getPort() > 0 ? first.getPort() : 4222);
+            }
             default -> null;
         };
     }
