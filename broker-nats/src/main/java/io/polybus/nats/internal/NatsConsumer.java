@@ -1,8 +1,6 @@
 package io.polybus.nats.internal;
 
 import io.nats.client.Subscription;
-import io.nats.client.impl.NatsJetStreamMetaData;
-import io.nats.client.impl.NatsMessage;
 import io.polybus.Consumer;
 import io.polybus.ConsumerOptions;
 import io.polybus.Delivery;
@@ -255,12 +253,11 @@ final class NatsConsumer implements Consumer {
             release(permitted);
             return;
         }
-        NatsJetStreamMetaData meta;
+        AckSubject meta;
         Message message;
         try {
-            meta = new NatsJetStreamMetaData((NatsMessage) m);
-            message = WireFormat.decode(options.topic(), m.getHeaders(), m.getData(),
-                    NatsReceipt.brokerId(options.topic(), meta.streamSequence()), meta.timestamp().toInstant().toEpochMilli());
+            meta = AckSubject.parse(m.getReplyTo());
+            message = WireFormat.decode(options.topic(), m.getHeaders(), m.getData(), meta);
         } catch (RuntimeException e) {
             log.error("group '{}' on topic '{}' got a message it cannot read (reply subject {}); terminating it",
                     options.group(), options.topic(), m.getReplyTo(), e);
@@ -268,7 +265,7 @@ final class NatsConsumer implements Consumer {
             release(permitted);
             return;
         }
-        int attempt = (int) Math.min(Integer.MAX_VALUE, meta.deliveredCount());
+        int attempt = (int) Math.min(Integer.MAX_VALUE, meta.delivered());
         NatsAcknowledgement ack = new NatsAcknowledgement(this, m.getReplyTo(), meta.streamSequence(), message, attempt,
                 permitted);
         handedOut.add(ack);

@@ -107,7 +107,7 @@ final class NatsProducer implements Producer {
         }
         Headers headers = WireFormat.headers(message, carryIds);
         byte[] payload = message.unsafePayload();
-        long encoded = (long) headers.serializedLength() + payload.length;
+        long encoded = (headers == null ? 0L : headers.serializedLength()) + payload.length;
         if (encoded > serverMaxPayload) {
             return CompletableFuture.failedFuture(new MessageTooLargeException("message for topic '" + message.topic()
                     + "' takes " + encoded + " bytes with its headers (its key and headers are encoded), above the "

@@ -16,7 +16,8 @@ import java.util.Map;
  * <ul>
  *   <li>{@code Polybus-Id}: the message id (left out when the producer does not carry ids: consumers then see
  *       {@code <topic>@<stream sequence>}, which the send's receipt names);</li>
- *   <li>{@code Polybus-Time}: the timestamp, epoch milliseconds (absent: the time the stream stored it);</li>
+ *   <li>{@code Polybus-Time}: the timestamp, epoch milliseconds (left out with the id: consumers then see the
+ *       time the stream stored the message);</li>
  *   <li>{@code Polybus-Key}: the key, base64 (the key is bytes; a NATS header is ASCII);</li>
  *   <li>every header whose name and value NATS can carry as they are (printable ASCII names without {@code :}, not
  *       starting with {@code Polybus-}; ASCII values without CR, LF or surrounding blanks) as itself; any other as a
@@ -34,18 +35,25 @@ final class WireFormat {
     private WireFormat() {
     }
 
-    /** The NATS headers of {@code message}. */
+    /**
+     * The NATS headers of {@code message}, or null for none. A producer that does not carry ids leaves out the id
+     * and the timestamp: consumers see the stream's sequence and the time it stored the message, and a message
+     * without key and headers travels as a bare NATS message, as a raw client would send it.
+     */
     static Headers headers(Message message, boolean carryId) {
+        byte[] key = message.unsafeKey();
+        Map<String, String> headers = message.headers();
+        if (!carryId && key == null && headers.isEmpty()) {
+            return null;
+        }
         Headers h = new Headers();
         if (carryId) {
             h.put(ID, message.id());
+            h.put(TIME, Long.toString(message.timestampMillis()));
         }
-        h.put(TIME, Long.toString(message.timestampMillis()));
-        byte[] key = message.unsafeKey();
         if (key != null) {
             h.put(KEY, Base64.getEncoder().encodeToString(key));
         }
-        Map<String, String> headers = message.headers();
         if (!headers.isEmpty()) {
             for (Map.Entry<String, String> e : headers.entrySet()) {
                 if (plainName(e.getKey()) && plainValue(e.getValue())) {
@@ -59,15 +67,13 @@ final class WireFormat {
     }
 
     /**
-     * The message of a NATS message read from {@code topic}.
-     *
-     * @param fallbackId      the id when the message carries none
-     * @param fallbackMillis  the timestamp when it carries none
+     * The message of a NATS message read from {@code topic}; one that carries no id or timestamp gets
+     * {@code <topic>@<stream sequence>} and the time the stream stored it.
      */
-    static Message decode(String topic, Headers h, byte[] data, String fallbackId, long fallbackMillis) {
+    static Message decode(String topic, Headers h, byte[] data, AckSubject delivery) {
         Message.Builder b = Message.builder(topic).unsafePayload(data == null ? new byte[0] : data);
-        String id = fallbackId;
-        long millis = fallbackMillis;
+        String id = null;
+        long millis = -1;
         if (h != null && !h.isEmpty()) {
             for (Map.Entry<String, List<String>> e : h.entrySet()) {
                 String name = e.getKey();
@@ -78,21 +84,22 @@ final class WireFormat {
                 String value = values.get(0);
                 switch (name) {
                     case ID -> id = value;
-                    case TIME -> millis = parseMillis(value, fallbackMillis);
+                    case TIME -> millis = parseMillis(value);
                     case KEY -> b.unsafeKey(Base64.getDecoder().decode(value));
                     case HEADER -> values.forEach(v -> decodeHeader(b, v));
                     default -> b.header(name, value);
                 }
             }
         }
-        return b.id(id).timestampMillis(millis).build();
+        return b.id(id != null ? id : NatsReceipt.brokerId(topic, delivery.streamSequence()))
+                .timestampMillis(millis >= 0 ? millis : delivery.timestampNanos() / 1_000_000).build();
     }
 
-    private static long parseMillis(String value, long fallback) {
+    private static long parseMillis(String value) {
         try {
             return Long.parseLong(value);
         } catch (NumberFormatException e) {
-            return fallback;
+            return -1;
         }
     }
 
