@@ -47,9 +47,11 @@ class BrokerBenchTest {
                 Arguments.of("kafka", Target.POLYBUS),
                 Arguments.of("rabbitmq", Target.POLYBUS),
                 Arguments.of("redis", Target.POLYBUS),
+                Arguments.of("nats", Target.POLYBUS),
                 Arguments.of("kafka", Target.RAW),
                 Arguments.of("rabbitmq", Target.RAW),
-                Arguments.of("redis", Target.RAW));
+                Arguments.of("redis", Target.RAW),
+                Arguments.of("nats", Target.RAW));
     }
 
     @BeforeAll

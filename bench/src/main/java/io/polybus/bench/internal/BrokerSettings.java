@@ -36,12 +36,8 @@ final class BrokerSettings {
 
     /** The keys under {@code brokers.<type>}: the raw driver's, else {@code polybus} alone. */
     static ConfigDef keys(String type) {
-        return switch (type) {
-            case "kafka" -> KafkaRawDriver.KEYS;
-            case "rabbitmq" -> RabbitRawDriver.KEYS;
-            case "redis" -> RedisRawDriver.KEYS;
-            default -> keysFor(type);
-        };
+        RawBaseline baseline = RawBaseline.ALL.get(type);
+        return baseline != null ? baseline.keys() : keysFor(type);
     }
 
     private static ConfigDef keysFor(String type) {

@@ -69,11 +69,8 @@ public final class BrokerStarter {
 
     /** Where the raw client of {@code broker} connects to (Kafka: its first bootstrap server), or null for none. */
     static InetSocketAddress address(String broker, ProviderConfig settings) {
-        return switch (broker) {
-            case "kafka" -> BrokerSettings.hostPort(settings.getList("bootstrap-servers").get(0));
-            case "rabbitmq", "redis" -> InetSocketAddress.createUnresolved(settings.getString("host"), settings.getInt("port"));
-            default -> null;
-        };
+        RawBaseline baseline = RawBaseline.ALL.get(broker);
+        return baseline == null ? null : baseline.address().apply(settings);
     }
 
     static boolean answers(InetSocketAddress address) {

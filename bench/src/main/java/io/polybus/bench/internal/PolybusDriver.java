@@ -92,7 +92,7 @@ final class PolybusDriver implements Driver {
         }
         // Kafka's provider also keeps a retry topic per group.
         List<String> all = new ArrayList<>();
-        String prefix = config.get("key-prefix").orElse("");
+        String prefix = config.get("key-prefix").or(() -> config.get("stream-prefix")).orElse("");
         for (String topic : topics) {
             all.add(prefix + topic);
             if (broker.type().equals("kafka")) {

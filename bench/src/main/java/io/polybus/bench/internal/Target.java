@@ -16,7 +16,7 @@ public record Target(String broker, String client) {
     public static final String RAW = "raw";
 
     /** Broker types with a raw-client baseline. */
-    public static final Set<String> RAW_BROKERS = Set.of("kafka", "rabbitmq", "redis");
+    public static final Set<String> RAW_BROKERS = RawBaseline.ALL.keySet();
 
     @Override
     public String toString() {
@@ -39,12 +39,11 @@ public record Target(String broker, String client) {
     }
 
     private Driver raw(ProviderConfig settings) throws Exception {
-        return switch (broker) {
-            case "kafka" -> new KafkaRawDriver(settings);
-            case "rabbitmq" -> new RabbitRawDriver(settings);
-            case "redis" -> new RedisRawDriver(settings);
-            default -> throw new IllegalArgumentException("no raw baseline for broker " + broker
-                    + "; raw baselines exist for " + RAW_BROKERS);
-        };
+        RawBaseline baseline = RawBaseline.ALL.get(broker);
+        if (baseline == null) {
+            throw new IllegalArgumentException("no raw baseline for broker " + broker + "; raw baselines exist for " + RAW_BROKERS);
+        }
+        return baseline.open().open(settings);
     }
+
 }

@@ -17,9 +17,7 @@ class BenchDocsTest {
     void keyTablesInTheReadmeMatchTheConfigDefs() throws Exception {
         Map<String, String> tables = new LinkedHashMap<>();
         tables.put("Workload keys", Workload.KEYS.toMarkdown());
-        tables.put("`brokers.kafka`", KafkaRawDriver.KEYS.toMarkdown());
-        tables.put("`brokers.rabbitmq`", RabbitRawDriver.KEYS.toMarkdown());
-        tables.put("`brokers.redis`", RedisRawDriver.KEYS.toMarkdown());
+        RawBaseline.ALL.forEach((type, baseline) -> tables.put("`brokers." + type + "`", baseline.keys().toMarkdown()));
         tables.put("`brokers.<any other type>`", BrokerSettings.POLYBUS_ONLY.toMarkdown());
         String readme = Files.readString(Path.of("README.md"));
 

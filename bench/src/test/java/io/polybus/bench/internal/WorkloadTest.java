@@ -143,8 +143,8 @@ class WorkloadTest {
         assertProblem("brokers: {redis: 6380}", "brokers.redis: expected a mapping of settings");
         assertProblem("brokers: redis", "brokers: 'redis' is not valid; expected a mapping of broker types to their settings");
 
-        Workload w = Workload.parse("brokers: {nats: {polybus: {anything: 1}}}", null);
-        assertEquals(Config.of("type", "nats", "anything", "1"), w.broker("nats").get("polybus", Config.class),
+        Workload w = Workload.parse("brokers: {carrier-pigeon: {polybus: {anything: 1}}}", null);
+        assertEquals(Config.of("type", "carrier-pigeon", "anything", "1"), w.broker("carrier-pigeon").get("polybus", Config.class),
                 "a type without a provider here is passed on as it is (and skipped when run)");
     }
 

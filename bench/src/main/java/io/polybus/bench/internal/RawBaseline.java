@@ -1,0 +1,45 @@
+package io.polybus.bench.internal;
+
+import io.polybus.spi.ConfigDef;
+import io.polybus.spi.ProviderConfig;
+
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * A broker's raw-client baseline: the keys of its settings under {@code brokers.<type>}, how to open its driver,
+ * and where it connects (for {@code --start-brokers}). Adding a broker's baseline is one entry in {@link #ALL}.
+ *
+ * @param type    the broker type, as Polybus names it
+ * @param keys    the driver's settings (each includes {@link BrokerSettings#polybus})
+ * @param open    opens the driver from parsed settings
+ * @param address where the raw client connects (its first server)
+ */
+record RawBaseline(String type, ConfigDef keys, Opener open, Function<ProviderConfig, InetSocketAddress> address) {
+
+    /** Opens a raw driver. */
+    @FunctionalInterface
+    interface Opener {
+        Driver open(ProviderConfig settings) throws Exception;
+    }
+
+    /** Every raw baseline, by broker type. */
+    static final Map<String, RawBaseline> ALL = byType(
+            new RawBaseline("kafka", KafkaRawDriver.KEYS, KafkaRawDriver::new,
+                    s -> BrokerSettings.hostPort(s.getList("bootstrap-servers").get(0))),
+            new RawBaseline("rabbitmq", RabbitRawDriver.KEYS, RabbitRawDriver::new,
+                    s -> InetSocketAddress.createUnresolved(s.getString("host"), s.getInt("port"))),
+            new RawBaseline("redis", RedisRawDriver.KEYS, RedisRawDriver::new,
+                    s -> InetSocketAddress.createUnresolved(s.getString("host"), s.getInt("port"))),
+            new RawBaseline("nats", NatsRawDriver.KEYS, NatsRawDriver::new, NatsRawDriver::address));
+
+    private static Map<String, RawBaseline> byType(RawBaseline... baselines) {
+        Map<String, RawBaseline> map = new TreeMap<>();
+        for (RawBaseline b : baselines) {
+            map.put(b.type(), b);
+        }
+        return Map.copyOf(map);
+    }
+}

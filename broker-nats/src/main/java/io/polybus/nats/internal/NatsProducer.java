@@ -1,0 +1,206 @@
+package io.polybus.nats.internal;
+
+import io.nats.client.api.PublishAck;
+import io.nats.client.impl.Headers;
+import io.polybus.Backpressure;
+import io.polybus.BrokerUnavailableException;
+import io.polybus.BufferFullException;
+import io.polybus.ClosedException;
+import io.polybus.Message;
+import io.polybus.MessageTooLargeException;
+import io.polybus.PolybusException;
+import io.polybus.PolybusTimeoutException;
+import io.polybus.Producer;
+import io.polybus.ProducerOptions;
+import io.polybus.Receipt;
+import io.polybus.spi.InFlightLimiter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
+
+/**
+ * Publishes with JetStream's asynchronous publish: {@code send} hands the message to the connection and returns;
+ * its future completes when the stream's acknowledgement (the stored sequence) arrives, and exceptionally when
+ * the server refuses it, or does not answer within {@code request-timeout} (the message may or may not have been
+ * stored). At most the options' in-flight bytes and {@code producer.max-pending} messages await acknowledgement;
+ * past either, {@code send} waits or fails as the options say. Thread-safe.
+ */
+final class NatsProducer implements Producer {
+    private static final Logger log = LoggerFactory.getLogger(NatsProducer.class);
+
+    private final NatsBroker broker;
+    private final ProducerOptions options;
+    private final Errors errors;
+    private final InFlightLimiter limiter;
+    private final Semaphore slots;
+    private final int maxPending;
+    private final long maxMessageBytes;
+    private final long serverMaxPayload;
+    private final boolean carryIds;
+    private final Set<Pending> pending = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    NatsProducer(NatsBroker broker, ProducerOptions options) {
+        this.broker = broker;
+        this.options = options;
+        this.errors = new Errors(broker.settings);
+        this.limiter = new InFlightLimiter(options);
+        this.maxPending = broker.settings.maxPending();
+        this.slots = new Semaphore(maxPending);
+        this.maxMessageBytes = broker.maxMessageBytes();
+        this.serverMaxPayload = broker.serverMaxPayload();
+        this.carryIds = options.carryIds();
+    }
+
+    /** One send awaiting the server's acknowledgement: the caller's future, completed from jnats' one. */
+    private final class Pending extends CompletableFuture<Receipt> implements BiConsumer<PublishAck, Throwable> {
+        private final NatsBroker.Topic topic;
+        private final String id;
+        private final int size;
+
+        Pending(NatsBroker.Topic topic, String id, int size) {
+            this.topic = topic;
+            this.id = id;
+            this.size = size;
+        }
+
+        @Override
+        public void accept(PublishAck ack, Throwable error) {
+            pending.remove(this);
+            limiter.release(size);
+            slots.release();
+            if (error == null) {
+                complete(new NatsReceipt(topic.name(), id, topic.stream(), ack.getSeqno()));
+            } else {
+                PolybusException failure = errors.publish(error, topic.name());
+                if (failure instanceof BrokerUnavailableException && String.valueOf(error.getMessage()).contains("503")) {
+                    broker.forget(topic);
+                }
+                completeExceptionally(failure);
+            }
+        }
+    }
+
+    @Override
+    public CompletableFuture<Receipt> send(Message message) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new ClosedException("nats producer is closed"));
+        }
+        int size = message.sizeInBytes();
+        if (size > maxMessageBytes) {
+            return CompletableFuture.failedFuture(new MessageTooLargeException(message.topic(), size, maxMessageBytes));
+        }
+        NatsBroker.Topic topic;
+        try {
+            topic = broker.topic(message.topic());
+        } catch (PolybusException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        Headers headers = WireFormat.headers(message, carryIds);
+        byte[] payload = message.unsafePayload();
+        long encoded = (headers == null ? 0L : headers.serializedLength()) + payload.length;
+        if (encoded > serverMaxPayload) {
+            return CompletableFuture.failedFuture(new MessageTooLargeException("message for topic '" + message.topic()
+                    + "' takes " + encoded + " bytes with its headers (its key and headers are encoded), above the "
+                    + serverMaxPayload + " bytes NATS accepts (max_payload); messages up to " + maxMessageBytes
+                    + " bytes of key, payload and headers fit", size, maxMessageBytes, null));
+        }
+        try {
+            acquireSlot();
+        } catch (PolybusException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        try {
+            limiter.acquire(size);
+        } catch (PolybusException e) {
+            slots.release();
+            return CompletableFuture.failedFuture(e);
+        }
+        Pending p = new Pending(topic, carryIds ? message.id() : null, size);
+        pending.add(p);
+        CompletableFuture<PublishAck> ack;
+        try {
+            ack = broker.jetStream.publishAsync(topic.subject(), headers, payload);
+        } catch (RuntimeException e) {
+            p.accept(null, e);
+            return p;
+        }
+        ack.whenComplete(p);
+        return p;
+    }
+
+    /** Takes one of the {@code producer.max-pending} slots, applying the backpressure of the options. */
+    private void acquireSlot() {
+        if (slots.tryAcquire()) {
+            return;
+        }
+        boolean got = false;
+        if (options.backpressure() == Backpressure.BLOCK) {
+            try {
+                got = slots.tryAcquire(options.blockTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new PolybusException("interrupted while waiting for room to send", e);
+            }
+        }
+        if (!got) {
+            throw new BufferFullException("producer has " + maxPending + " messages awaiting the acknowledgement of NATS "
+                    + "at " + broker.settings.address() + ", its limit (" + NatsSettings.MAX_PENDING + ")");
+        }
+        if (closed) {
+            slots.release();
+            throw new ClosedException("nats producer closed while waiting for room to send");
+        }
+    }
+
+    @Override
+    public void flush() {
+        if (!awaitAll(List.copyOf(pending), System.nanoTime() + options.closeTimeout().toNanos())) {
+            throw new PolybusTimeoutException("nats producer did not complete its sends within " + options.closeTimeout());
+        }
+    }
+
+    /** Waits for {@code futures} until {@code deadline}; false when some are still pending then. */
+    private static boolean awaitAll(List<Pending> futures, long deadline) {
+        for (Pending p : futures) {
+            try {
+                p.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException e) {
+                continue;
+            } catch (TimeoutException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        limiter.close();
+        if (!awaitAll(List.copyOf(pending), System.nanoTime() + options.closeTimeout().toNanos())) {
+            List<Pending> left = List.copyOf(pending);
+            log.warn("nats producer: {} sends not confirmed by NATS at {} within {}; failing them", left.size(),
+                    broker.settings.address(), options.closeTimeout());
+            PolybusTimeoutException timeout = new PolybusTimeoutException("NATS at " + broker.settings.address()
+                    + " did not confirm the message within the close timeout of " + options.closeTimeout()
+                    + "; it may or may not have been stored");
+            left.forEach(p -> p.completeExceptionally(timeout));
+        }
+    }
+}

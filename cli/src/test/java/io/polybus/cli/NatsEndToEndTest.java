@@ -1,0 +1,18 @@
+package io.polybus.cli;
+
+import io.polybus.Config;
+import org.junit.jupiter.api.AfterEach;
+
+class NatsEndToEndTest extends AgentEndToEndTest {
+    private final NatsBrokerForTests nats = new NatsBrokerForTests();
+
+    @Override
+    protected Config brokerConfig() {
+        return nats.config();
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        nats.cleanUp();
+    }
+}
