@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -351,6 +352,15 @@ public final class ConfigDef {
 
         public Builder define(String name, Type type, String defaultValue, String doc) {
             return define(name, type, defaultValue, null, doc);
+        }
+
+        /**
+         * Adds the keys of a fragment that several providers share, so that they spell them alike:
+         * {@code .include(TlsSettings::define)}.
+         */
+        public Builder include(Consumer<Builder> fragment) {
+            fragment.accept(this);
+            return this;
         }
 
         /** Keys starting with {@code prefix} (which must end with a dot) pass through to the native client. */
