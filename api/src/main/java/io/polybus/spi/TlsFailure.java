@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertPathValidatorException;
@@ -36,7 +37,7 @@ import java.util.regex.Pattern;
  * refused ours; the port does not speak TLS, or speaks only TLS. Shared by every broker module so that the same
  * mistake reads the same everywhere.
  *
- * <p>Stateless and thread-safe. {@link #expectsTls} opens a connection of its own; call it on a failure path only.
+ * <p>Stateless and thread-safe. {@link #diagnose} opens a connection of its own; call it on a failure path only.
  */
 public final class TlsFailure {
     private static final Pattern ALERT = Pattern.compile("Received fatal alert: (\\w+)");
@@ -45,6 +46,9 @@ public final class TlsFailure {
     private static final Set<String> CLIENT_CERTIFICATE_ALERTS = Set.of("certificate_required", "bad_certificate",
             "certificate_unknown", "unknown_ca", "handshake_failure", "access_denied", "unsupported_certificate",
             "decrypt_error");
+
+    /** How long a server may take to send its verdict on the client's certificate after the handshake. */
+    private static final int VERDICT_MILLIS = 1000;
 
     private TlsFailure() {
     }
@@ -66,24 +70,79 @@ public final class TlsFailure {
     }
 
     /**
-     * When TLS is off and the server at {@code host:port} answers a TLS handshake, an exception saying that the port
-     * expects TLS and how to turn it on; a plaintext client there sees only a closed connection or garbage. Empty
-     * otherwise. Blocks up to about twice {@code timeout}.
+     * What is wrong with TLS at {@code host:port}, found by connecting once more, for a first connection that failed
+     * without a telling exception: a plaintext client on a TLS port, or a TLS client whose certificate the server
+     * refuses after a TLS 1.3 handshake, sees only a closed connection or a reset; a TLS client on a plaintext port
+     * may see only a timeout. With TLS off, asks whether the port speaks TLS; with TLS on, shakes hands with this
+     * broker's context and waits briefly for the server's verdict. Empty when the port is unreachable or TLS is
+     * fine: the failure was something else. Blocks up to about twice {@code timeout}; call it on a failure path only.
      */
-    public static Optional<PolybusException> expectsTls(TlsSettings tls, String broker, String host, int port,
-                                                        Duration timeout) {
-        if (tls.enabled() || !speaksTls(host, port, timeout)) {
+    public static Optional<PolybusException> diagnose(TlsSettings tls, String broker, String host, int port,
+                                                      Duration timeout) {
+        String address = host + ":" + port;
+        int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+        if (!tls.enabled()) {
+            if (speaksTls(host, port, millis)) {
+                return Optional.of(new PolybusException(broker + " at " + address + " expects TLS on this port and the"
+                        + " client spoke plaintext; turn TLS on with " + tls.enabledBy()));
+            }
             return Optional.empty();
         }
-        return Optional.of(new PolybusException(broker + " at " + host + ":" + port + " expects TLS on this port and the"
-                + " client spoke plaintext; turn TLS on with " + tls.enabledBy()));
+        try (Socket plain = new Socket()) {
+            try {
+                plain.connect(new InetSocketAddress(host, port), millis);
+            } catch (IOException unreachable) {
+                return Optional.empty();
+            }
+            plain.setSoTimeout(millis);
+            try (SSLSocket socket = (SSLSocket) tls.sslContext().getSocketFactory().createSocket(plain, host, port, false)) {
+                socket.setSSLParameters(tls.sslParameters());
+                try {
+                    socket.startHandshake();
+                } catch (SocketTimeoutException e) {
+                    return Optional.of(new PolybusException(broker + " at " + address + ": TLS handshake failed: the"
+                            + " server did not answer it within " + millis + " ms; does it speak TLS on this port?", e));
+                } catch (IOException e) {
+                    // A server that refuses the client's certificate may close before the client has written all of
+                    // its part: a broken pipe instead of the alert.
+                    return explain(e, tls, broker, address).or(() -> Optional.of(closed(tls, broker, address, "during", e)));
+                }
+                // TLS 1.3 servers judge the client's certificate after the client finished: their verdict is an alert,
+                // or, when the reset of the closing connection overtakes the alert, only the reset.
+                socket.setSoTimeout(Math.min(millis, VERDICT_MILLIS));
+                try {
+                    if (socket.getInputStream().read() < 0) {
+                        return Optional.of(closed(tls, broker, address, "right after", null));
+                    }
+                } catch (SocketTimeoutException e) {
+                    return Optional.empty();
+                } catch (IOException e) {
+                    return explain(e, tls, broker, address).or(() -> Optional.of(closed(tls, broker, address, "right after", e)));
+                }
+            }
+        } catch (IOException e) {
+            return explain(e, tls, broker, address);
+        }
+        return Optional.empty();
     }
 
-    /**
-     * Whether the server at {@code host:port} answers a TLS ClientHello with a certificate. Trusts nothing and sends
-     * nothing after the server's certificate: a probe, not a connection.
-     */
-    public static boolean speaksTls(String host, int port, Duration timeout) {
+    private static PolybusException closed(TlsSettings tls, String broker, String address, String when, IOException e) {
+        String prefix = broker + " at " + address + ": the server closed the connection " + when + " the TLS handshake";
+        if (!tls.hasClientCertificate()) {
+            return new PolybusException(prefix + "; does it require a client certificate? set " + TlsSettings.CERT_FILE
+                    + " and " + TlsSettings.KEY_FILE + ", or " + TlsSettings.KEY_STORE, e);
+        }
+        Instant notAfter = tls.certificateChain().get(0).getNotAfter().toInstant();
+        if (notAfter.isBefore(Instant.now())) {
+            return new AuthenticationException(prefix + ": the client certificate expired on " + notAfter + " ("
+                    + tls.clientCertificateSource() + ")", e);
+        }
+        return new PolybusException(prefix + "; does it refuse the client certificate (" + tls.clientCertificateSource()
+                + ")?", e);
+    }
+
+    /** Whether the server at {@code host:port} answers a TLS ClientHello with a certificate. Trusts nothing. */
+    private static boolean speaksTls(String host, int port, int millis) {
         AtomicBoolean sawCertificate = new AtomicBoolean();
         TrustManager recorder = new X509TrustManager() {
             @Override
@@ -102,7 +161,6 @@ public final class TlsFailure {
                 return new X509Certificate[0];
             }
         };
-        int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
         try (Socket plain = new Socket()) {
             plain.connect(new InetSocketAddress(host, port), millis);
             plain.setSoTimeout(millis);

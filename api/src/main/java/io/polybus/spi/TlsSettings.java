@@ -66,7 +66,7 @@ import java.util.Optional;
  * ...
  * } catch (IOException e) {                        // the first connection failed
  *     throw TlsFailure.explain(e, tls, "NATS", address)
- *             .or(() -> TlsFailure.expectsTls(tls, "NATS", host, port, Duration.ofSeconds(2)))
+ *             .or(() -> TlsFailure.diagnose(tls, "NATS", host, port, connectTimeout))
  *             .orElseGet(() -> new BrokerUnavailableException("cannot reach NATS at " + address + ": " + e, e));
  * }
  * }</pre>

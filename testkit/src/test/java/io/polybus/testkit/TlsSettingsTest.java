@@ -160,14 +160,14 @@ class TlsSettingsTest {
     @Test
     void plaintextAgainstATlsPortAndTlsAgainstAPlainPortAreNamed() throws Exception {
         TlsSettings off = tls();
-        PolybusException plaintext = TlsFailure.expectsTls(off, "demo", "localhost", optionalClientAuth.port(),
+        PolybusException plaintext = TlsFailure.diagnose(off, "demo", "localhost", optionalClientAuth.port(),
                 Duration.ofSeconds(5)).orElseThrow();
         assertEquals("demo at localhost:" + optionalClientAuth.port() + " expects TLS on this port and the client spoke"
                 + " plaintext; turn TLS on with `tls: true`", plaintext.getMessage());
 
         try (ServerSocket plain = new ServerSocket(0)) {
             Thread answer = answerPlainly(plain);
-            assertEquals(Optional.empty(), TlsFailure.expectsTls(off, "demo", "localhost", plain.getLocalPort(),
+            assertEquals(Optional.empty(), TlsFailure.diagnose(off, "demo", "localhost", plain.getLocalPort(),
                     Duration.ofSeconds(5)), "a plaintext server was taken for a TLS one");
             answer.join(5000);
 
