@@ -63,10 +63,7 @@ public final class TlsFailure {
      * @param address where the client connected, e.g. {@code "localhost:9093"}
      */
     public static Optional<PolybusException> explain(Throwable error, TlsSettings tls, String broker, String address) {
-        return cause(error, tls).map(c -> {
-            String message = broker + " at " + address + ": TLS handshake failed: " + c.text;
-            return c.clientRefused ? new AuthenticationException(message, error) : new PolybusException(message, error);
-        });
+        return cause(error, tls).map(c -> c.exception(broker, address, error));
     }
 
     /**
@@ -103,9 +100,15 @@ public final class TlsFailure {
                     return Optional.of(new PolybusException(broker + " at " + address + ": TLS handshake failed: the"
                             + " server did not answer it within " + millis + " ms; does it speak TLS on this port?", e));
                 } catch (IOException e) {
+                    Optional<Cause> cause = cause(e, tls);
+                    if ((cause.isEmpty() || cause.get().closed) && !speaksTls(host, port, millis)) {
+                        return Optional.of(new PolybusException(broker + " at " + address + ": TLS handshake failed: the"
+                                + " server does not speak TLS on this port", e));
+                    }
                     // A server that refuses the client's certificate may close before the client has written all of
                     // its part: a broken pipe instead of the alert.
-                    return explain(e, tls, broker, address).or(() -> Optional.of(closed(tls, broker, address, "during", e)));
+                    return Optional.of(cause.map(c -> c.exception(broker, address, e))
+                            .orElseGet(() -> closed(tls, broker, address, "during", e)));
                 }
                 // TLS 1.3 servers judge the client's certificate after the client finished: their verdict is an alert,
                 // or, when the reset of the closing connection overtakes the alert, only the reset.
@@ -175,7 +178,19 @@ public final class TlsFailure {
         return sawCertificate.get();
     }
 
-    private record Cause(String text, boolean clientRefused) {
+    /**
+     * @param closed the server closed the connection without saying why: a client that knows the port can ask
+     *               whether it speaks TLS at all
+     */
+    private record Cause(String text, boolean clientRefused, boolean closed) {
+        Cause(String text, boolean clientRefused) {
+            this(text, clientRefused, false);
+        }
+
+        PolybusException exception(String broker, String address, Throwable error) {
+            String message = broker + " at " + address + ": TLS handshake failed: " + text;
+            return clientRefused ? new AuthenticationException(message, error) : new PolybusException(message, error);
+        }
     }
 
     private static Optional<Cause> cause(Throwable error, TlsSettings tls) {
@@ -244,10 +259,10 @@ public final class TlsFailure {
             return Optional.empty();
         }
         if (closed) {
-            return Optional.of(new Cause("the server closed the connection during the handshake"
-                    + (tls.hasClientCertificate() ? "" : " (does it require a client certificate? set "
-                    + TlsSettings.CERT_FILE + " and " + TlsSettings.KEY_FILE + ", or " + TlsSettings.KEY_STORE + ")"),
-                    false));
+            return Optional.of(new Cause("the server closed the connection during the handshake; does it speak TLS on"
+                    + " this port" + (tls.hasClientCertificate() ? "?" : ", and does it require a client certificate"
+                    + " (set " + TlsSettings.CERT_FILE + " and " + TlsSettings.KEY_FILE + ", or " + TlsSettings.KEY_STORE
+                    + ")?"), false, true));
         }
         return Optional.of(new Cause(firstLine(ssl.getMessage()), false));
     }

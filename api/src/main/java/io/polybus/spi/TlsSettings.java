@@ -24,6 +24,7 @@ import java.security.PublicKey;
 import java.security.Signature;
 import java.security.UnrecoverableKeyException;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -71,7 +72,7 @@ import java.util.Optional;
  * }
  * }</pre>
  * Clients that take PEM text or key objects instead of an {@link SSLContext} (Kafka) read {@link #caFile()},
- * {@link #certificateChain()}, {@link #privateKey()} and the store accessors.
+ * {@link #certificateChainPem()}, {@link #privateKeyPem()} and the store accessors.
  *
  * <p>Immutable and thread-safe. {@link #from} reads every file once, so a bad file or password fails at open.
  */
@@ -531,6 +532,27 @@ public final class TlsSettings {
     /** The client's key read (and decrypted) from {@code tls.key-file}; empty with a key store or none. */
     public Optional<PrivateKey> privateKey() {
         return Optional.ofNullable(privateKey);
+    }
+
+    /**
+     * The client's key from {@code tls.key-file}, decrypted, as unencrypted PKCS#8 PEM ({@code BEGIN PRIVATE KEY}),
+     * for clients that take PEM text rather than a context (Kafka). A {@link Password}: it is as secret as one.
+     */
+    public Optional<Password> privateKeyPem() {
+        return privateKey().map(key -> new Password(Pem.encode("PRIVATE KEY", key.getEncoded())));
+    }
+
+    /** The client's certificate chain as PEM text, leaf first; empty when there is none. */
+    public String certificateChainPem() {
+        StringBuilder pem = new StringBuilder();
+        for (X509Certificate certificate : certificateChain) {
+            try {
+                pem.append(Pem.encode("CERTIFICATE", certificate.getEncoded()));
+            } catch (CertificateEncodingException e) {
+                throw new IllegalStateException("a certificate read from a file cannot be encoded again", e);
+            }
+        }
+        return pem.toString();
     }
 
     /** Where trust comes from, for messages: the key that set it, or the JVM's default trust store. */
