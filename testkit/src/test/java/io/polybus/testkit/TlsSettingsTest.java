@@ -248,6 +248,13 @@ class TlsSettingsTest {
         assertTrue(off.getMessage().contains("turn it on with security-protocol SSL or SASL_SSL"), off.getMessage());
     }
 
+    @Test
+    void theKeyTableOfDocsSecurityMdIsTheFragments() {
+        String table = ConfigDef.builder("tls").include(TlsSettings::define).build().toMarkdown();
+        String doc = DocSnippets.read(Path.of("..", "docs", "security.md"));
+        assertTrue(doc.contains(table), "docs/security.md is out of date; paste in:\n" + table);
+    }
+
     private interface Edit {
         Config apply(Config config);
     }
