@@ -6,22 +6,18 @@ import io.polybus.Broker;
 import io.polybus.Brokers;
 import io.polybus.Config;
 import io.polybus.ConfigException;
-import io.polybus.ConsumerOptions;
-import io.polybus.Message;
 import io.polybus.PolybusException;
-import io.polybus.Producer;
-import io.polybus.StartPosition;
-import io.polybus.testkit.Recorder;
+import io.polybus.spi.ConfigDef;
+import io.polybus.testkit.DocSnippets;
+import io.polybus.testkit.RoundTrip;
 import io.polybus.testkit.TestCa;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -68,29 +64,18 @@ class KafkaSecurityTest {
                 .with("tls.key-file", certificate.keyFile().toString());
     }
 
-    private static void roundTrip(Config config) throws Exception {
-        String topic = "secured-" + System.nanoTime();
-        try (Broker broker = Brokers.open(config, new SimpleMeterRegistry());
-             Producer producer = broker.producer()) {
-            Recorder recorder = Recorder.acking();
-            broker.subscribe(ConsumerOptions.builder(topic, "g").startFrom(StartPosition.EARLIEST).build(), recorder);
-            producer.send(Message.builder(topic).payload("over tls").build()).get(30, TimeUnit.SECONDS);
-            await().atMost(Duration.ofSeconds(60)).until(() -> recorder.sawPayload("over tls"));
-        }
-    }
-
     private static PolybusException refused(Config config) {
         return assertThrows(PolybusException.class, () -> Brokers.open(config, new SimpleMeterRegistry()));
     }
 
     @Test
     void saslSslWithScramSha512CarriesMessages() throws Exception {
-        roundTrip(scram(kafka.address("SCRAM")));
+        RoundTrip.check(scram(kafka.address("SCRAM")));
     }
 
     @Test
     void mutualTlsWithAnEncryptedPemKeyCarriesMessagesAndPkcs12StoresOpen() throws Exception {
-        roundTrip(mutual(client).with("tls.key-file", client.encryptedKeyFile("key-pw").toString())
+        RoundTrip.check(mutual(client).with("tls.key-file", client.encryptedKeyFile("key-pw").toString())
                 .with("tls.key-password", "key-pw"));
         try (Broker broker = Brokers.open(base(kafka.address("MTLS")).with("security-protocol", "SSL")
                 .with("tls.trust-store", kafka.ca.trustStore("trust-pw").toString())
@@ -183,6 +168,28 @@ class KafkaSecurityTest {
                 .with("security-protocol", "SSL").with("tls.ca-file", kafka.ca.caFile().toString()));
         assertTrue(e.getMessage().startsWith("Kafka at " + kafka.address("EXTERNAL") + ": TLS handshake failed")
                 && e.getMessage().contains("TLS on this port"), e.getMessage());
+    }
+
+    @Test
+    void theExampleOfDocsSecurityMdCarriesMessages() throws Exception {
+        Config example = Config.fromYaml(DocSnippets.yaml(Path.of("..", "docs", "security.md"), "kafka"),
+                DocSnippets.environment(Map.of("KAFKA_PASSWORD", SecuredKafka.PASSWORD,
+                        "POLYBUS_CA_FILE", kafka.ca.caFile().toString(), "POLYBUS_CERT_FILE", client.certFile().toString(),
+                        "POLYBUS_KEY_FILE", client.encryptedKeyFile("key-Sentinel").toString(),
+                        "POLYBUS_KEY_PASSWORD", "key-Sentinel"))).section("broker");
+        RoundTrip.check(example.with("bootstrap-servers", kafka.address("SCRAM")).with("partitions", "1"));
+    }
+
+    @Test
+    void theKeyTablesOfTheDocsMatchTheConfigDef() {
+        ConfigDef definition = Brokers.configDef("kafka").orElseThrow();
+        String security = DocSnippets.table(definition, "security-protocol", "sasl-mechanism", "sasl-username",
+                "sasl-password");
+        assertTrue(DocSnippets.read(Path.of("..", "docs", "security.md")).contains(security),
+                "docs/security.md is out of date; paste in:\n" + security);
+        String all = definition.toMarkdown();
+        assertTrue(DocSnippets.read(Path.of("..", "docs", "kafka.md")).contains(all),
+                "docs/kafka.md is out of date; paste in:\n" + all);
     }
 
     @Test

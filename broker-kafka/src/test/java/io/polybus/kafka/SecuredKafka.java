@@ -8,7 +8,6 @@ import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
-import org.apache.kafka.common.utils.Exit;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,12 +41,7 @@ final class SecuredKafka implements AutoCloseable {
 
     private SecuredKafka(Path dir) throws Exception {
         this.dir = dir;
-        Exit.setExitProcedure((code, message) -> {
-            throw new IllegalStateException("in-process Kafka asked to exit the test JVM (" + code + "): " + message);
-        });
-        Exit.setHaltProcedure((code, message) -> {
-            throw new IllegalStateException("in-process Kafka asked to halt the test JVM (" + code + "): " + message);
-        });
+        TestCluster.forbidExit();
         ca = TestCa.create(dir, "polybus-kafka-test-ca");
         Path serverStore = ca.server("localhost").keyStore(STORE_PASSWORD);
         Path expiredStore = ca.expired("localhost").keyStore(STORE_PASSWORD);

@@ -20,12 +20,7 @@ final class TestCluster implements AutoCloseable {
     final KafkaClusterTestKit kit;
 
     private TestCluster() throws Exception {
-        Exit.setExitProcedure((code, message) -> {
-            throw new IllegalStateException("in-process Kafka asked to exit the test JVM (" + code + "): " + message);
-        });
-        Exit.setHaltProcedure((code, message) -> {
-            throw new IllegalStateException("in-process Kafka asked to halt the test JVM (" + code + "): " + message);
-        });
+        forbidExit();
         kit = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
                 .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
                 .setConfigProp("offsets.topic.replication.factor", "1")
@@ -38,6 +33,16 @@ final class TestCluster implements AutoCloseable {
         kit.format();
         kit.startup();
         kit.waitForReadyBrokers();
+    }
+
+    /** Makes Kafka's exit and halt fail loudly: a broker inside the test JVM must never end it. */
+    static void forbidExit() {
+        Exit.setExitProcedure((code, message) -> {
+            throw new IllegalStateException("in-process Kafka asked to exit the test JVM (" + code + "): " + message);
+        });
+        Exit.setHaltProcedure((code, message) -> {
+            throw new IllegalStateException("in-process Kafka asked to halt the test JVM (" + code + "): " + message);
+        });
     }
 
     /** A new cluster of its own; close it when done. */

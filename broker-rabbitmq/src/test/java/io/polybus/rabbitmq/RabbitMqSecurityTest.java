@@ -2,15 +2,12 @@ package io.polybus.rabbitmq;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.polybus.AuthenticationException;
-import io.polybus.Broker;
 import io.polybus.Brokers;
 import io.polybus.Config;
 import io.polybus.ConfigException;
-import io.polybus.ConsumerOptions;
-import io.polybus.Message;
 import io.polybus.PolybusException;
-import io.polybus.Producer;
-import io.polybus.testkit.Recorder;
+import io.polybus.testkit.DocSnippets;
+import io.polybus.testkit.RoundTrip;
 import io.polybus.testkit.TestCa;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,13 +15,11 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import java.util.stream.Stream;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -90,32 +85,21 @@ class RabbitMqSecurityTest {
                 .with("tls.key-file", certificate.keyFile().toString());
     }
 
-    private static void roundTrip(Config config) throws Exception {
-        String topic = "secured-" + System.nanoTime();
-        try (Broker broker = Brokers.open(config, new SimpleMeterRegistry());
-             Producer producer = broker.producer()) {
-            Recorder recorder = Recorder.acking();
-            broker.subscribe(ConsumerOptions.of(topic, "g"), recorder);
-            producer.send(Message.builder(topic).payload("over tls").build()).get(10, TimeUnit.SECONDS);
-            await().atMost(Duration.ofSeconds(20)).until(() -> recorder.sawPayload("over tls"));
-        }
-    }
-
     private static PolybusException refused(Config config) {
         return assertThrows(PolybusException.class, () -> Brokers.open(config, new SimpleMeterRegistry()));
     }
 
     @Test
     void tlsWithAPrivateCaAndAPasswordLoginCarriesMessages() throws Exception {
-        roundTrip(tls("localhost"));
-        roundTrip(Config.of("type", "rabbitmq", "uri", "amqps://guest:guest@localhost:" + tlsPort + "/%2F",
+        RoundTrip.check(tls("localhost"));
+        RoundTrip.check(Config.of("type", "rabbitmq", "uri", "amqps://guest:guest@localhost:" + tlsPort + "/%2F",
                 "tls.ca-file", ca.caFile().toString()));
     }
 
     @Test
     void x509LoginWithPemOrPkcs12ClientKeysCarriesMessages() throws Exception {
-        roundTrip(x509(shipper));
-        roundTrip(tls("localhost").with("auth-mechanism", "EXTERNAL")
+        RoundTrip.check(x509(shipper));
+        RoundTrip.check(tls("localhost").with("auth-mechanism", "EXTERNAL")
                 .with("tls.key-store", shipper.keyStore("store-pw").toString()).with("tls.key-store-password", "store-pw"));
     }
 
@@ -148,7 +132,7 @@ class RabbitMqSecurityTest {
         PolybusException e = refused(tls("127.0.0.1"));
         assertTrue(e.getMessage().startsWith("RabbitMQ at 127.0.0.1:" + tlsPort + ": TLS handshake failed: the server's"
                 + " certificate does not name the host connected to"), e.getMessage());
-        roundTrip(tls("127.0.0.1").with("tls.verify-hostname", "false"));
+        RoundTrip.check(tls("127.0.0.1").with("tls.verify-hostname", "false"));
     }
 
     @Test
@@ -182,6 +166,15 @@ class RabbitMqSecurityTest {
         assertTrue(e.getMessage().startsWith("RabbitMQ at localhost:" + rabbit.port() + ": TLS handshake failed: the"
                 + " server"), e.getMessage());
         assertTrue(e.getMessage().contains("TLS on this port"), e.getMessage());
+    }
+
+    @Test
+    void theExampleOfDocsSecurityMdCarriesMessages() throws Exception {
+        Config example = Config.fromYaml(DocSnippets.yaml(Path.of("..", "docs", "security.md"), "rabbitmq"),
+                DocSnippets.environment(Map.of("POLYBUS_CA_FILE", ca.caFile().toString(),
+                        "POLYBUS_CERT_FILE", shipper.certFile().toString(), "POLYBUS_KEY_FILE",
+                        shipper.keyFile().toString()))).section("broker");
+        RoundTrip.check(example.with("host", "localhost").with("port", Integer.toString(tlsPort)));
     }
 
     @Test

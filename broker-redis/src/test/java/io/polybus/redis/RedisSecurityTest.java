@@ -2,14 +2,12 @@ package io.polybus.redis;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.polybus.AuthenticationException;
-import io.polybus.Broker;
 import io.polybus.Brokers;
 import io.polybus.Config;
-import io.polybus.ConsumerOptions;
-import io.polybus.Message;
 import io.polybus.PolybusException;
-import io.polybus.Producer;
-import io.polybus.testkit.Recorder;
+import io.polybus.redis.internal.RedisSettings;
+import io.polybus.testkit.DocSnippets;
+import io.polybus.testkit.RoundTrip;
 import io.polybus.testkit.TestCa;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,12 +17,10 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Comparator;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import java.util.stream.Stream;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -93,34 +89,23 @@ class RedisSecurityTest {
                 .with("tls.key-file", certificate.keyFile().toString());
     }
 
-    private static void roundTrip(Config config) throws Exception {
-        String topic = "secured-" + System.nanoTime();
-        try (Broker broker = Brokers.open(config, new SimpleMeterRegistry());
-             Producer producer = broker.producer()) {
-            Recorder recorder = Recorder.acking();
-            broker.subscribe(ConsumerOptions.of(topic, "g"), recorder);
-            producer.send(Message.builder(topic).payload("over tls").build()).get(10, TimeUnit.SECONDS);
-            await().atMost(Duration.ofSeconds(20)).until(() -> recorder.sawPayload("over tls"));
-        }
-    }
-
     private static PolybusException refused(Config config) {
         return assertThrows(PolybusException.class, () -> Brokers.open(config, new SimpleMeterRegistry()));
     }
 
     @Test
     void tlsWithAPrivateCaAndAnAclUserCarriesMessages() throws Exception {
-        roundTrip(tls("localhost", optionalCertsTls));
-        roundTrip(Config.of("type", "redis", "uri", "rediss://shipper:" + ACL_PASSWORD + "@localhost:" + optionalCertsTls,
+        RoundTrip.check(tls("localhost", optionalCertsTls));
+        RoundTrip.check(Config.of("type", "redis", "uri", "rediss://shipper:" + ACL_PASSWORD + "@localhost:" + optionalCertsTls,
                 "tls.ca-file", ca.caFile().toString()));
     }
 
     @Test
     void mutualTlsWithPemOrPkcs12ClientKeysCarriesMessages() throws Exception {
-        roundTrip(mutual(client));
-        roundTrip(tls("localhost", requiredCertsTls).with("tls.cert-file", client.certFile().toString())
+        RoundTrip.check(mutual(client));
+        RoundTrip.check(tls("localhost", requiredCertsTls).with("tls.cert-file", client.certFile().toString())
                 .with("tls.key-file", client.encryptedKeyFile("key-pw").toString()).with("tls.key-password", "key-pw"));
-        roundTrip(tls("localhost", requiredCertsTls).with("tls.key-store", client.keyStore("store-pw").toString())
+        RoundTrip.check(tls("localhost", requiredCertsTls).with("tls.key-store", client.keyStore("store-pw").toString())
                 .with("tls.key-store-password", "store-pw"));
     }
 
@@ -137,7 +122,7 @@ class RedisSecurityTest {
         PolybusException e = refused(tls("127.0.0.1", optionalCertsTls));
         assertTrue(e.getMessage().startsWith("redis at 127.0.0.1:" + optionalCertsTls + ": TLS handshake failed: the"
                 + " server's certificate does not name the host connected to"), e.getMessage());
-        roundTrip(tls("127.0.0.1", optionalCertsTls).with("tls.verify-hostname", "false"));
+        RoundTrip.check(tls("127.0.0.1", optionalCertsTls).with("tls.verify-hostname", "false"));
     }
 
     @Test
@@ -180,6 +165,25 @@ class RedisSecurityTest {
         PolybusException e = refused(tls("localhost", optionalCerts.port));
         assertEquals("redis at localhost:" + optionalCerts.port + ": TLS handshake failed: the server did not answer it"
                 + " within 2000 ms; does it speak TLS on this port?", e.getMessage());
+    }
+
+    @Test
+    void theExampleOfDocsSecurityMdCarriesMessages() throws Exception {
+        Config example = Config.fromYaml(DocSnippets.yaml(Path.of("..", "docs", "security.md"), "redis"),
+                DocSnippets.environment(Map.of("POLYBUS_CA_FILE", ca.caFile().toString(),
+                        "POLYBUS_CERT_FILE", client.certFile().toString(), "POLYBUS_KEY_FILE", client.keyFile().toString(),
+                        "REDIS_PASSWORD", ACL_PASSWORD))).section("broker");
+        RoundTrip.check(example.with("host", "localhost").with("port", Integer.toString(requiredCertsTls)));
+    }
+
+    @Test
+    void theKeyTablesOfTheDocsMatchTheConfigDef() {
+        String security = DocSnippets.table(RedisSettings.DEFINITION, "uri", "user", "password");
+        assertTrue(DocSnippets.read(Path.of("..", "docs", "security.md")).contains(security),
+                "docs/security.md is out of date; paste in:\n" + security);
+        String all = RedisSettings.DEFINITION.toMarkdown();
+        assertTrue(DocSnippets.read(Path.of("..", "docs", "redis.md")).contains(all),
+                "docs/redis.md is out of date; paste in:\n" + all);
     }
 
     private static int freePort() throws IOException {
