@@ -7,7 +7,6 @@ import org.apache.kafka.clients.admin.ScramMechanism;
 import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,14 +40,12 @@ final class SecuredKafka implements AutoCloseable {
 
     private SecuredKafka(Path dir) throws Exception {
         this.dir = dir;
-        TestCluster.forbidExit();
         ca = TestCa.create(dir, "polybus-kafka-test-ca");
         Path serverStore = ca.server("localhost").keyStore(STORE_PASSWORD);
         Path expiredStore = ca.expired("localhost").keyStore(STORE_PASSWORD);
         Path trustStore = ca.trustStore(STORE_PASSWORD);
         String scramJaas = "org.apache.kafka.common.security.scram.ScramLoginModule required;";
-        kit = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
+        kit = TestCluster.startSingleNode(TestCluster.singleNode()
                 .setConfigProp("listeners", "EXTERNAL://localhost:0,CONTROLLER://localhost:0,SCRAM://localhost:0,"
                         + "SASL://localhost:0,MTLS://localhost:0,EXPIRED://localhost:0")
                 .setConfigProp("listener.security.protocol.map", "EXTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT,"
@@ -65,16 +62,7 @@ final class SecuredKafka implements AutoCloseable {
                 .setConfigProp("ssl.truststore.password", STORE_PASSWORD)
                 .setConfigProp("listener.name.mtls.ssl.client.auth", "required")
                 .setConfigProp("listener.name.expired.ssl.keystore.location", expiredStore.toString())
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("offsets.topic.num.partitions", "1")
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .setConfigProp("group.min.session.timeout.ms", "1000")
-                .build();
-        kit.format();
-        kit.startup();
-        kit.waitForReadyBrokers();
+                .setConfigProp("offsets.topic.num.partitions", "1"));
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kit.bootstrapServers()))) {
             admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(USER,
                     new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), PASSWORD))).all().get();
