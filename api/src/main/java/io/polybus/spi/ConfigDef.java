@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -613,6 +614,15 @@ public final class ConfigDef {
                 keys.put(n, new Key(k.name(), k.type(), k.defaultValue(), k.validator(), k.doc(), true, k.section(),
                         k.parser(), k.accepted()));
             }
+            return this;
+        }
+
+        /**
+         * Adds the keys of a fragment that several providers share, so that they spell them alike:
+         * {@code .include(TlsSettings::define)}.
+         */
+        public Builder include(Consumer<Builder> fragment) {
+            fragment.accept(this);
             return this;
         }
 

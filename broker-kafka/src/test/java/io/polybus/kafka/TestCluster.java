@@ -20,24 +20,41 @@ final class TestCluster implements AutoCloseable {
     final KafkaClusterTestKit kit;
 
     private TestCluster() throws Exception {
+        kit = startSingleNode(singleNode().setConfigProp("offsets.topic.num.partitions", "3"));
+    }
+
+    /**
+     * A builder of one combined broker and controller with what a single node needs (replication factors of 1)
+     * and quick group joins; add listeners or other settings, then {@link #startSingleNode}.
+     */
+    static KafkaClusterTestKit.Builder singleNode() {
+        return new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
+                .setConfigProp("offsets.topic.replication.factor", "1")
+                .setConfigProp("transaction.state.log.replication.factor", "1")
+                .setConfigProp("transaction.state.log.min.isr", "1")
+                .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                .setConfigProp("group.min.session.timeout.ms", "1000");
+    }
+
+    /** Builds, formats and starts the cluster, and waits until its broker is ready; Kafka may not end the JVM. */
+    static KafkaClusterTestKit startSingleNode(KafkaClusterTestKit.Builder builder) throws Exception {
+        forbidExit();
+        KafkaClusterTestKit kit = builder.build();
+        kit.format();
+        kit.startup();
+        kit.waitForReadyBrokers();
+        return kit;
+    }
+
+    /** Makes Kafka's exit and halt fail loudly: a broker inside the test JVM must never end it. */
+    private static void forbidExit() {
         Exit.setExitProcedure((code, message) -> {
             throw new IllegalStateException("in-process Kafka asked to exit the test JVM (" + code + "): " + message);
         });
         Exit.setHaltProcedure((code, message) -> {
             throw new IllegalStateException("in-process Kafka asked to halt the test JVM (" + code + "): " + message);
         });
-        kit = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("offsets.topic.num.partitions", "3")
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .setConfigProp("group.min.session.timeout.ms", "1000")
-                .build();
-        kit.format();
-        kit.startup();
-        kit.waitForReadyBrokers();
     }
 
     /** A new cluster of its own; close it when done. */

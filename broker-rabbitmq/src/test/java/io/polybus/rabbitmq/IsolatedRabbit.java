@@ -43,10 +43,18 @@ final class IsolatedRabbit implements AutoCloseable {
 
     /** Starts a new node on free ports and waits until it accepts AMQP. */
     static IsolatedRabbit start() throws Exception {
+        return start(List.of(), "");
+    }
+
+    /**
+     * Starts a new node on free ports with {@code plugins} enabled and {@code extraConfig} (rabbitmq.conf lines)
+     * after its AMQP listener, and waits until it accepts AMQP.
+     */
+    static IsolatedRabbit start(List<String> plugins, String extraConfig) throws Exception {
         Path dir = Files.createTempDirectory("polybus-rabbit-");
-        Files.writeString(dir.resolve("enabled_plugins"), "[].");
+        Files.writeString(dir.resolve("enabled_plugins"), "[" + String.join(",", plugins) + "].");
         int port = freePort();
-        Files.writeString(dir.resolve("rabbitmq.conf"), "listeners.tcp.local = 127.0.0.1:" + port + "\n");
+        Files.writeString(dir.resolve("rabbitmq.conf"), "listeners.tcp.local = 127.0.0.1:" + port + "\n" + extraConfig);
         IsolatedRabbit rabbit = new IsolatedRabbit(dir, "polybus-" + ProcessHandle.current().pid() + "@localhost",
                 port, freePort());
         try {
@@ -78,6 +86,13 @@ final class IsolatedRabbit implements AutoCloseable {
     /** Raises (watermark 0: RabbitMQ blocks every publishing connection) or clears the memory alarm. */
     void memoryAlarm(boolean raised) throws Exception {
         run(List.of(BIN + "rabbitmqctl", "-n", node, "set_vm_memory_high_watermark", raised ? "0" : "0.4"), 60);
+    }
+
+    /** Runs {@code rabbitmqctl} against this node, e.g. {@code ctl("add_user", "u", "p")}. */
+    void ctl(String... arguments) throws Exception {
+        List<String> command = new ArrayList<>(List.of(BIN + "rabbitmqctl", "-n", node));
+        command.addAll(List.of(arguments));
+        run(command, 60);
     }
 
     private void run(List<String> command, int timeoutSeconds) throws Exception {
@@ -117,7 +132,7 @@ final class IsolatedRabbit implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }

@@ -12,6 +12,7 @@ import io.polybus.PolybusException;
 import io.polybus.Producer;
 import io.polybus.ProducerOptions;
 import io.polybus.spi.DeliveryCounters;
+import io.polybus.spi.TlsFailure;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.KafkaException;
@@ -19,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -65,12 +67,18 @@ public final class KafkaBroker implements Broker {
             admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             admin.close(Duration.ZERO);
+            Throwable cause = Errors.unwrap(e);
+            Optional<PolybusException> tlsFailure = settings.tls().enabled()
+                    ? TlsFailure.explain(cause, settings.tls(), "Kafka", settings.servers()) : Optional.empty();
             PolybusException translated = Errors.translate(e, settings.servers(), "describe the cluster");
-            if (translated instanceof AuthenticationException) {
+            if (tlsFailure.isEmpty() && translated instanceof AuthenticationException) {
                 throw translated;
             }
-            throw new BrokerUnavailableException("cannot reach Kafka at " + settings.servers()
-                    + " (bootstrap-servers): no broker answered within " + timeout.toMillis() + " ms (connect-timeout)", e);
+            // A listener that expects another protocol closes the connection, and the client retries until its
+            // timeout, or reports only that the handshake ended: the listener itself says what it expects.
+            throw ListenerProbe.diagnose(settings).or(() -> tlsFailure).orElseGet(() -> new BrokerUnavailableException(
+                    "cannot reach Kafka at " + settings.servers() + " (bootstrap-servers): no broker answered within "
+                            + timeout.toMillis() + " ms (connect-timeout)", e));
         }
         log.debug("connected to Kafka at {}", settings.servers());
         return new KafkaBroker(settings, meters, capabilities, admin);

@@ -5,6 +5,7 @@ import io.polybus.spi.ConfigDef;
 import io.polybus.spi.ConfigDef.Type;
 import io.polybus.spi.Password;
 import io.polybus.spi.ProviderConfig;
+import io.polybus.spi.TlsSettings;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -39,11 +40,6 @@ public final class KafkaSettings {
     static final String SASL_MECHANISM = "sasl-mechanism";
     static final String SASL_USERNAME = "sasl-username";
     static final String SASL_PASSWORD = "sasl-password";
-    static final String SSL_TRUSTSTORE_LOCATION = "ssl-truststore-location";
-    static final String SSL_TRUSTSTORE_PASSWORD = "ssl-truststore-password";
-    static final String SSL_KEYSTORE_LOCATION = "ssl-keystore-location";
-    static final String SSL_KEYSTORE_PASSWORD = "ssl-keystore-password";
-    static final String SSL_KEY_PASSWORD = "ssl-key-password";
     static final String CREATE_TOPICS = "create-topics";
     static final String PARTITIONS = "partitions";
     static final String REPLICATION_FACTOR = "replication-factor";
@@ -62,6 +58,14 @@ public final class KafkaSettings {
      */
     static final int WIRE_OVERHEAD = 64 * 1024;
 
+    /** kafka-clients TLS settings that the {@code tls.*} keys own. */
+    private static final Set<String> TLS_OWNED = Set.of(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG,
+            SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG,
+            SslConfigs.SSL_TRUSTSTORE_CERTIFICATES_CONFIG, SslConfigs.SSL_KEYSTORE_TYPE_CONFIG,
+            SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG, SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG,
+            SslConfigs.SSL_KEYSTORE_CERTIFICATE_CHAIN_CONFIG, SslConfigs.SSL_KEYSTORE_KEY_CONFIG,
+            SslConfigs.SSL_KEY_PASSWORD_CONFIG, SslConfigs.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM_CONFIG);
+
     /** Settings the provider owns: overriding them would break the contract or the client. */
     private static final Set<String> RESERVED = Set.of(ConsumerConfig.GROUP_ID_CONFIG,
             ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
@@ -75,17 +79,13 @@ public final class KafkaSettings {
                     "Prefix of the client.id of every Kafka client opened (shows in broker logs and quotas).")
             .define(SECURITY_PROTOCOL, Type.STRING, "PLAINTEXT",
                     ConfigDef.oneOf("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"),
-                    "How to talk to the brokers: PLAINTEXT, SSL (TLS), SASL_PLAINTEXT or SASL_SSL.")
+                    "How to talk to the brokers: PLAINTEXT, SSL (TLS), SASL_PLAINTEXT or SASL_SSL; SSL and SASL_SSL"
+                            + " take the `tls.*` keys.")
             .define(SASL_MECHANISM, Type.STRING, "PLAIN", ConfigDef.oneOf("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"),
                     "SASL mechanism when the protocol is SASL_*: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512.")
             .define(SASL_USERNAME, Type.STRING, null, "SASL user name; with sasl-password builds sasl.jaas.config.")
             .define(SASL_PASSWORD, Type.PASSWORD, null, "SASL password. Never logged.")
-            .define(SSL_TRUSTSTORE_LOCATION, Type.STRING, null,
-                    "Trust store with the CA of the brokers (TLS); the JVM's default trust when absent.")
-            .define(SSL_TRUSTSTORE_PASSWORD, Type.PASSWORD, null, "Password of the trust store. Never logged.")
-            .define(SSL_KEYSTORE_LOCATION, Type.STRING, null, "Key store with this client's certificate (mutual TLS).")
-            .define(SSL_KEYSTORE_PASSWORD, Type.PASSWORD, null, "Password of the key store. Never logged.")
-            .define(SSL_KEY_PASSWORD, Type.PASSWORD, null, "Password of the private key in the key store. Never logged.")
+            .include(TlsSettings::defineStores)
             .define(CREATE_TOPICS, Type.BOOLEAN, "true",
                     "Create topics (and each group's retry topic) on first use; when false they must exist.")
             .define(PARTITIONS, Type.INT, "3", ConfigDef.between(1, 100_000),
@@ -115,11 +115,17 @@ public final class KafkaSettings {
     private static final AtomicInteger CLIENTS = new AtomicInteger();
 
     private final ProviderConfig config;
+    private final TlsSettings tls;
     private final Map<String, Object> common;
 
+    /**
+     * @throws ConfigException naming a bad pass-through key, or a {@code tls.*} file or password that cannot be used
+     */
     public KafkaSettings(ProviderConfig config) {
         this.config = config;
         checkPassThrough(config.passThrough());
+        String protocol = config.getString(SECURITY_PROTOCOL).toUpperCase(Locale.ROOT);
+        this.tls = TlsSettings.from(config, protocol.endsWith("SSL"), SECURITY_PROTOCOL + " SSL or SASL_SSL");
         this.common = commonProperties();
     }
 
@@ -144,6 +150,11 @@ public final class KafkaSettings {
             String key = PASS_THROUGH + name;
             if (RESERVED.contains(name)) {
                 problems.add(new ConfigException.Problem(key, null, "set by Polybus and cannot be overridden"));
+                return;
+            }
+            if (TLS_OWNED.contains(name)) {
+                problems.add(new ConfigException.Problem(key, null, "TLS is configured with the tls.* keys (tls.ca-file,"
+                        + " tls.trust-store, tls.cert-file, tls.key-file, tls.key-store, tls.verify-hostname)"));
                 return;
             }
             org.apache.kafka.common.config.ConfigDef.ConfigKey known = defs.stream()
@@ -186,16 +197,57 @@ public final class KafkaSettings {
                         + " required username=\"" + jaasEscape(user) + "\" password=\"" + jaasEscape(password) + "\";"));
             });
         }
-        config.findString(SSL_TRUSTSTORE_LOCATION).ifPresent(v -> p.put(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, v));
-        config.findString(SSL_KEYSTORE_LOCATION).ifPresent(v -> p.put(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG, v));
-        putPassword(p, SSL_TRUSTSTORE_PASSWORD, SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG);
-        putPassword(p, SSL_KEYSTORE_PASSWORD, SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG);
-        putPassword(p, SSL_KEY_PASSWORD, SslConfigs.SSL_KEY_PASSWORD_CONFIG);
+        if (tls.enabled()) {
+            putTls(p);
+        }
         return p;
     }
 
-    private void putPassword(Map<String, Object> p, String key, String kafkaKey) {
-        config.findPassword(key).ifPresent(v -> p.put(kafkaKey, new org.apache.kafka.common.config.types.Password(v.value())));
+    /**
+     * The {@code tls.*} keys as kafka-clients settings. A PEM key goes over as text, decrypted and re-encoded as
+     * plain PKCS#8 inside a masked {@link org.apache.kafka.common.config.types.Password}: kafka-clients asks Java
+     * for the cipher by the name "PBES2", which Java 17 does not know, so it cannot read the keys OpenSSL 3 encrypts.
+     */
+    private void putTls(Map<String, Object> p) {
+        tls.caFile().ifPresent(ca -> {
+            p.put(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, "PEM");
+            p.put(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, ca.toString());
+        });
+        tls.trustStore().ifPresent(store -> {
+            p.put(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, "PKCS12");
+            p.put(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, store.toString());
+            tls.trustStorePassword().ifPresent(pw -> p.put(SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG, kafkaPassword(pw)));
+        });
+        tls.privateKeyPem().ifPresent(key -> {
+            p.put(SslConfigs.SSL_KEYSTORE_TYPE_CONFIG, "PEM");
+            p.put(SslConfigs.SSL_KEYSTORE_CERTIFICATE_CHAIN_CONFIG, tls.certificateChainPem());
+            p.put(SslConfigs.SSL_KEYSTORE_KEY_CONFIG, kafkaPassword(key));
+        });
+        tls.keyStore().ifPresent(store -> {
+            p.put(SslConfigs.SSL_KEYSTORE_TYPE_CONFIG, "PKCS12");
+            p.put(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG, store.toString());
+            tls.keyStorePassword().ifPresent(pw -> p.put(SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG, kafkaPassword(pw)));
+            tls.keyPassword().ifPresent(pw -> p.put(SslConfigs.SSL_KEY_PASSWORD_CONFIG, kafkaPassword(pw)));
+        });
+        if (!tls.verifyHostname()) {
+            p.put(SslConfigs.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM_CONFIG, "");
+        }
+    }
+
+    private static org.apache.kafka.common.config.types.Password kafkaPassword(Password password) {
+        return new org.apache.kafka.common.config.types.Password(password.value());
+    }
+
+    TlsSettings tls() {
+        return tls;
+    }
+
+    boolean sasl() {
+        return config.getString(SECURITY_PROTOCOL).toUpperCase(Locale.ROOT).startsWith("SASL_");
+    }
+
+    String saslMechanism() {
+        return config.getString(SASL_MECHANISM).toUpperCase(Locale.ROOT);
     }
 
     private static String jaasEscape(String s) {

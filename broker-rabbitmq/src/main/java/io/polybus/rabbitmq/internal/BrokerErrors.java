@@ -7,8 +7,11 @@ import io.polybus.AuthenticationException;
 import io.polybus.BrokerUnavailableException;
 import io.polybus.ClosedException;
 import io.polybus.PolybusException;
+import io.polybus.spi.TlsFailure;
+import io.polybus.spi.TlsSettings;
 
 import java.io.IOException;
+import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -19,11 +22,21 @@ final class BrokerErrors {
     private final String address;
     private final String username;
     private final String virtualHost;
+    private final TlsSettings tls;
+    private final boolean external;
 
     BrokerErrors(RabbitSettings settings) {
         this.address = settings.address();
         this.username = settings.username;
         this.virtualHost = settings.virtualHost;
+        this.tls = settings.tls;
+        this.external = settings.external;
+    }
+
+    /** Who logs in, for messages: the user name, or the subject of the client certificate with EXTERNAL. */
+    private String login() {
+        return external ? "the client certificate's subject '" + tls.certificateChain().get(0).getSubjectX500Principal()
+                .getName() + "' (auth-mechanism EXTERNAL)" : "user '" + username + "'";
     }
 
     String address() {
@@ -32,16 +45,29 @@ final class BrokerErrors {
 
     /** A failure to open the connection. */
     PolybusException connecting(Exception e) {
+        if (tls.enabled()) {
+            Optional<PolybusException> tlsFailure = TlsFailure.explain(e, tls, "RabbitMQ", address);
+            if (tlsFailure.isPresent()) {
+                return tlsFailure.get();
+            }
+        }
         if (e instanceof PossibleAuthenticationFailureException) {
-            return new AuthenticationException("RabbitMQ at " + address + " refused the credentials of user '" + username
-                    + "' for virtual host '" + virtualHost + "' (check username and password)", e);
+            return new AuthenticationException("RabbitMQ at " + address + " refused the credentials of " + login()
+                    + " for virtual host '" + virtualHost + "'" + (external ? " (is there a user of that name?)"
+                    : " (check username and password)"), e);
+        }
+        if (e instanceof IOException && String.valueOf(e.getMessage()).startsWith("No compatible authentication mechanism")) {
+            return new AuthenticationException("RabbitMQ at " + address + " does not offer auth-mechanism "
+                    + (external ? "EXTERNAL" : "PLAIN") + ": " + e.getMessage() + (external ? "; EXTERNAL needs the"
+                    + " rabbitmq_auth_mechanism_ssl plugin, EXTERNAL in the node's auth_mechanisms, and a client"
+                    + " certificate the node verified (ssl_options.verify = verify_peer)" : ""), e);
         }
         ShutdownSignalException signal = e instanceof ShutdownSignalException s ? s
                 : e.getCause() instanceof ShutdownSignalException s ? s : null;
         if (signal != null && signal.getReason() instanceof AMQP.Connection.Close close) {
             if (close.getReplyCode() == AMQP.ACCESS_REFUSED) {
-                return new AuthenticationException("RabbitMQ at " + address + " refused user '" + username
-                        + "' access to virtual host '" + virtualHost + "': " + close.getReplyText(), e);
+                return new AuthenticationException("RabbitMQ at " + address + " refused " + login()
+                        + " access to virtual host '" + virtualHost + "': " + close.getReplyText(), e);
             }
             return new PolybusException("RabbitMQ at " + address + " refused the connection to virtual host '"
                     + virtualHost + "': " + close.getReplyCode()

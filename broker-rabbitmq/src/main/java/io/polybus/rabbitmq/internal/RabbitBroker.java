@@ -15,6 +15,7 @@ import io.polybus.PolybusException;
 import io.polybus.Producer;
 import io.polybus.ProducerOptions;
 import io.polybus.spi.DeliveryCounters;
+import io.polybus.spi.TlsFailure;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,7 +89,13 @@ public final class RabbitBroker implements Broker {
             return new RabbitBroker(settings, connection, dispatch, meters);
         } catch (IOException | TimeoutException | RuntimeException e) {
             dispatch.shutdownNow();
-            throw new BrokerErrors(settings).connecting(e);
+            PolybusException failure = new BrokerErrors(settings).connecting(e);
+            if (failure instanceof BrokerUnavailableException) {
+                // A closed connection may be TLS gone wrong: plaintext on a TLS port, a refused client certificate.
+                throw TlsFailure.diagnose(settings.tls, "RabbitMQ", settings.host, settings.port,
+                        settings.connectionTimeout).orElse(failure);
+            }
+            throw failure;
         }
     }
 

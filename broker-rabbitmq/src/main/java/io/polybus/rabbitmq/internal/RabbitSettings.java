@@ -2,17 +2,18 @@ package io.polybus.rabbitmq.internal;
 
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.ConnectionFactoryConfigurator;
+import com.rabbitmq.client.DefaultSaslConfig;
+import com.rabbitmq.client.SocketConfigurators;
 import io.polybus.Capability;
 import io.polybus.ConfigException;
 import io.polybus.spi.ConfigDef;
 import io.polybus.spi.ConfigDef.Type;
 import io.polybus.spi.Password;
 import io.polybus.spi.ProviderConfig;
+import io.polybus.spi.TlsSettings;
 
-import javax.net.ssl.SSLContext;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
-import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -34,7 +35,7 @@ public final class RabbitSettings {
     static final String VIRTUAL_HOST = "virtual-host";
     static final String USERNAME = "username";
     static final String PASSWORD = "password";
-    static final String TLS = "tls";
+    static final String AUTH_MECHANISM = "auth-mechanism";
     static final String CONNECTION_NAME = "connection-name";
     static final String CONNECTION_TIMEOUT = "connection-timeout";
     static final String HEARTBEAT = "heartbeat";
@@ -63,9 +64,11 @@ public final class RabbitSettings {
             .define(USERNAME, Type.STRING, "guest", ConfigDef.nonEmpty(), "User name.")
             .define(PASSWORD, Type.PASSWORD, "guest",
                     "Password; never logged. Use `${NAME}` or `${file:/path}` in YAML, or POLYBUS_BROKER_PASSWORD.")
-            .define(TLS, Type.BOOLEAN, "false",
-                    "Connect with TLS, verifying the server certificate and host name against the JVM's trust store"
-                            + " (other stores: `rabbitmq.ssl.*`).")
+            .define(AUTH_MECHANISM, Type.STRING, "PLAIN", ConfigDef.oneOf("PLAIN", "EXTERNAL"),
+                    "How to log in: PLAIN (`username` and `password`) or EXTERNAL (x509: the user named by the client"
+                            + " certificate, which needs TLS with `tls.cert-file` or `tls.key-store` and the node's"
+                            + " rabbitmq_auth_mechanism_ssl plugin).")
+            .include(TlsSettings::define)
             .define(CONNECTION_NAME, Type.STRING, "polybus", ConfigDef.nonEmpty(),
                     "Connection name shown in the management UI and `rabbitmqctl list_connections`.")
             .define(CONNECTION_TIMEOUT, Type.DURATION, "10s", ConfigDef.atLeast(Duration.ofMillis(1)),
@@ -98,8 +101,8 @@ public final class RabbitSettings {
             .define(MAX_MESSAGE_BYTES, Type.SIZE, "16MiB", ConfigDef.between(1024, 512L * 1024 * 1024),
                     "Largest message (key + payload + headers) `send` accepts; keep it at or below the server's"
                             + " max_message_size (128 MiB by default in RabbitMQ 3.10).")
-            .passThrough(PASS_THROUGH, "Any amqp-client ConnectionFactoryConfigurator property, e.g."
-                    + " `rabbitmq.connection.channel.max` or `rabbitmq.ssl.trust.store`.")
+            .passThrough(PASS_THROUGH, "Any amqp-client ConnectionFactoryConfigurator property but `ssl.*` (TLS is"
+                    + " `tls.*`), e.g. `rabbitmq.connection.channel.max`.")
             .build();
 
     /** What the default configuration promises. */
@@ -121,6 +124,9 @@ public final class RabbitSettings {
     final long maxMessageBytes;
     final String connectionName;
     final Set<Capability> capabilities;
+    final TlsSettings tls;
+    final boolean external;
+    final Duration connectionTimeout;
     private final ConnectionFactory factory;
 
     private RabbitSettings(ProviderConfig config) {
@@ -130,20 +136,32 @@ public final class RabbitSettings {
         factory.setUsername(config.getString(USERNAME));
         config.findPassword(PASSWORD).map(Password::value).ifPresent(factory::setPassword);
         config.findPassword(URI).ifPresent(uri -> setUri(factory, uri.value()));
-        // An amqps:// URI makes amqp-client trust every certificate; verify against the JVM's trust store instead.
-        if (config.getBoolean(TLS) || factory.isSSL()) {
-            try {
-                factory.useSslProtocol(SSLContext.getDefault());
-            } catch (GeneralSecurityException e) {
-                throw new ConfigException(TLS, "true", "a JVM with a default TLS context (" + e.getMessage() + ")");
+        tls = TlsSettings.from(config, config.getBoolean(TlsSettings.ENABLED) || factory.isSSL(),
+                "`tls: true` or an amqps:// uri");
+        // An amqps:// URI alone makes amqp-client trust every certificate: the broker's own context replaces that.
+        if (tls.enabled()) {
+            // Not useSslProtocol(SSLContext) nor setSslContextFactory: both turn the host-name check on unasked.
+            factory.setSocketFactory(tls.sslContext().getSocketFactory());
+            factory.setSocketConfigurator(SocketConfigurators.defaultConfigurator());
+            if (tls.verifyHostname()) {
+                factory.enableHostnameVerification();
             }
-            factory.enableHostnameVerification();
+        }
+        external = config.getString(AUTH_MECHANISM).equalsIgnoreCase("EXTERNAL");
+        if (external) {
+            if (!tls.hasClientCertificate()) {
+                throw new ConfigException(AUTH_MECHANISM, "EXTERNAL", "expected a client certificate to log in with: set `tls:"
+                        + " true` with " + TlsSettings.CERT_FILE + " and " + TlsSettings.KEY_FILE + ", or "
+                        + TlsSettings.KEY_STORE);
+            }
+            factory.setSaslConfig(DefaultSaslConfig.EXTERNAL);
         }
         if (!config.has(URI)) {
             factory.setPort(config.has(PORT) ? config.getInt(PORT)
                     : factory.isSSL() ? ConnectionFactory.DEFAULT_AMQP_OVER_SSL_PORT : ConnectionFactory.DEFAULT_AMQP_PORT);
         }
-        factory.setConnectionTimeout(millis(config.getDuration(CONNECTION_TIMEOUT)));
+        connectionTimeout = config.getDuration(CONNECTION_TIMEOUT);
+        factory.setConnectionTimeout(millis(connectionTimeout));
         factory.setRequestedHeartbeat((int) config.getDuration(HEARTBEAT).toSeconds());
         factory.setAutomaticRecoveryEnabled(true);
         factory.setTopologyRecoveryEnabled(true);
@@ -219,6 +237,11 @@ public final class RabbitSettings {
         settings.forEach((key, value) -> {
             String full = PASS_THROUGH + key;
             boolean secret = key.contains("password");
+            if (key.startsWith("ssl.")) {
+                problems.add(new ConfigException.Problem(full, null, "TLS is configured with the tls.* keys (tls.ca-file,"
+                        + " tls.trust-store, tls.cert-file, tls.key-file, tls.key-store, tls.verify-hostname)"));
+                return;
+            }
             if (!CLIENT_KEYS.contains(key) && !key.startsWith(ConnectionFactoryConfigurator.CLIENT_PROPERTIES_PREFIX)) {
                 problems.add(new ConfigException.Problem(full, null, "not an amqp-client setting; known: "
                         + String.join(", ", CLIENT_KEYS.stream().map(k -> PASS_THROUGH + k).toList())
@@ -242,7 +265,7 @@ public final class RabbitSettings {
         for (Field f : ConnectionFactoryConfigurator.class.getFields()) {
             if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class
                     && !f.getName().equals("DEFAULT_PREFIX") && !f.getName().equals("PEM_TYPE")
-                    && !f.getName().equals("CLIENT_PROPERTIES_PREFIX")) {
+                    && !f.getName().equals("CLIENT_PROPERTIES_PREFIX") && !f.getName().startsWith("SSL_")) {
                 try {
                     keys.add((String) f.get(null));
                 } catch (IllegalAccessException e) {

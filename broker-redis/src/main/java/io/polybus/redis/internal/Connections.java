@@ -3,6 +3,8 @@ package io.polybus.redis.internal;
 import io.polybus.AuthenticationException;
 import io.polybus.BrokerUnavailableException;
 import io.polybus.PolybusException;
+import io.polybus.spi.TlsFailure;
+import io.polybus.spi.TlsSettings;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
@@ -15,6 +17,7 @@ import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -42,8 +45,11 @@ public final class Connections implements AutoCloseable {
                 .protocol(RedisProtocol.RESP2)
                 .connectionTimeoutMillis(millis(settings.connectTimeout()))
                 .socketTimeoutMillis(millis(settings.socketTimeout().plus(extraSocketTime)))
-                .database(settings.database())
-                .ssl(settings.tls());
+                .database(settings.database());
+        TlsSettings tls = settings.tls();
+        if (tls.enabled()) {
+            b.ssl(true).sslSocketFactory(tls.sslContext().getSocketFactory()).sslParameters(tls.sslParameters());
+        }
         settings.user().ifPresent(b::user);
         settings.password().ifPresent(p -> b.password(p.value()));
         settings.clientName().ifPresent(b::clientName);
@@ -78,14 +84,33 @@ public final class Connections implements AutoCloseable {
         }
     }
 
+    /**
+     * A failure of the broker's first connection, translated; when it looks like a lost connection, TLS is asked
+     * what is wrong ({@link TlsFailure#diagnose}): a plaintext client on a TLS port, or a client certificate the
+     * server refuses after a TLS 1.3 handshake, shows only as a closed connection. Opens a connection of its own.
+     */
+    PolybusException firstConnectionFailed(Throwable e) {
+        PolybusException translated = translate(e, "connect to");
+        if (!(translated instanceof BrokerUnavailableException)) {
+            return translated;
+        }
+        return TlsFailure.diagnose(settings.tls(), "redis", settings.host(), settings.port(), settings.connectTimeout())
+                .orElse(translated);
+    }
+
     /** A Polybus exception for {@code e}, naming the server and what was being done. */
     PolybusException translate(Throwable e, String what) {
+        if (e instanceof PolybusException p) {
+            return p;
+        }
+        Optional<PolybusException> tlsFailure = settings.tls().enabled()
+                ? TlsFailure.explain(e, settings.tls(), "redis", settings.address()) : Optional.empty();
+        if (tlsFailure.isPresent()) {
+            return tlsFailure.get();
+        }
         Throwable cause = e;
         while (cause.getCause() instanceof JedisException inner && !(cause instanceof JedisAccessControlException)) {
             cause = inner;
-        }
-        if (e instanceof PolybusException p) {
-            return p;
         }
         String message = String.valueOf(cause.getMessage());
         if (e instanceof JedisAccessControlException || cause instanceof JedisAccessControlException

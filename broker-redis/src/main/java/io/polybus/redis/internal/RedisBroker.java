@@ -2,6 +2,7 @@ package io.polybus.redis.internal;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.polybus.Broker;
+import io.polybus.BrokerUnavailableException;
 import io.polybus.Capability;
 import io.polybus.ClosedException;
 import io.polybus.Consumer;
@@ -69,8 +70,8 @@ public final class RedisBroker implements Broker {
             try (Jedis jedis = connections.dedicated(Duration.ZERO)) {
                 checkVersion(settings, jedis);
                 durable = settings.mode() != Mode.PUBSUB && appendOnly(settings, jedis);
-            } catch (JedisException e) {
-                throw connections.translate(e, "talk to");
+            } catch (JedisException | BrokerUnavailableException e) {
+                throw connections.firstConnectionFailed(e);
             }
             Set<Capability> caps = settings.mode().capabilities(durable);
             log.info("opened redis at {} in {} mode; capabilities {}", settings.address(),

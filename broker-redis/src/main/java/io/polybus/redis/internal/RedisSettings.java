@@ -5,6 +5,7 @@ import io.polybus.spi.ConfigDef;
 import io.polybus.spi.ConfigDef.Type;
 import io.polybus.spi.Password;
 import io.polybus.spi.ProviderConfig;
+import io.polybus.spi.TlsSettings;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import redis.clients.jedis.Jedis;
 
@@ -25,7 +26,7 @@ import java.util.TreeSet;
 
 /** The parsed configuration of one Redis broker. Immutable. */
 public record RedisSettings(Mode mode, String host, int port, int database, Optional<String> user,
-                            Optional<Password> password, boolean tls, Duration connectTimeout, Duration socketTimeout,
+                            Optional<Password> password, TlsSettings tls, Duration connectTimeout, Duration socketTimeout,
                             int poolMaxTotal, int poolMaxIdle, int poolMinIdle, String keyPrefix, long maxMessageBytes,
                             long streamMaxLen, Duration visibilityTimeout, Duration requeueDelay, Duration pollTimeout,
                             int batchSize, int maxQueued, Optional<String> clientName, Map<String, String> poolOptions) {
@@ -37,7 +38,6 @@ public record RedisSettings(Mode mode, String host, int port, int database, Opti
     static final String DATABASE = "database";
     static final String USER = "user";
     static final String PASSWORD = "password";
-    static final String TLS = "tls";
     static final String CONNECT_TIMEOUT = "connect-timeout";
     static final String SOCKET_TIMEOUT = "socket-timeout";
     static final String POOL_MAX_TOTAL = "pool.max-total";
@@ -62,13 +62,13 @@ public record RedisSettings(Mode mode, String host, int port, int database, Opti
                             + "topic) or `pubsub` (fire and forget).")
             .define(URI_KEY, Type.STRING, null,
                     "`redis://[user:password@]host:port[/database]`, or `rediss://` for TLS; when given, it replaces "
-                            + "host, port, database, user, password and tls.")
+                            + "host, port, database, user, password and tls (the other `tls.*` keys still apply).")
             .define(HOST, Type.STRING, "127.0.0.1", ConfigDef.nonEmpty(), "Redis server host.")
             .define(PORT, Type.INT, "6379", ConfigDef.between(1, 65535), "Redis server port.")
             .define(DATABASE, Type.INT, "0", ConfigDef.between(0, 1_000_000), "Database number (`SELECT`).")
             .define(USER, Type.STRING, null, "ACL user name; without it the password authenticates the default user.")
             .define(PASSWORD, Type.PASSWORD, null, "Password (`AUTH`); never logged.")
-            .define(TLS, Type.BOOLEAN, "false", "Connect with TLS (the JVM's default trust store).")
+            .include(TlsSettings::define)
             .define(CONNECT_TIMEOUT, Type.DURATION, "2s", ConfigDef.atLeast(Duration.ofMillis(1)),
                     "How long connecting may take.")
             .define(SOCKET_TIMEOUT, Type.DURATION, "5s", ConfigDef.atLeast(Duration.ofMillis(1)),
@@ -110,7 +110,7 @@ public record RedisSettings(Mode mode, String host, int port, int database, Opti
         int database = c.getInt(DATABASE);
         Optional<String> user = c.findString(USER);
         Optional<Password> password = c.findPassword(PASSWORD);
-        boolean tls = c.getBoolean(TLS);
+        boolean tls = c.getBoolean(TlsSettings.ENABLED);
         Optional<String> uriText = c.findString(URI_KEY);
         if (uriText.isPresent()) {
             URI uri = parseUri(uriText.get());
@@ -145,8 +145,9 @@ public record RedisSettings(Mode mode, String host, int port, int database, Opti
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
+        TlsSettings tlsSettings = TlsSettings.from(c, tls, "`tls: true` or a rediss:// uri");
         RedisSettings settings = new RedisSettings(Mode.valueOf(c.getString(MODE).toUpperCase(Locale.ROOT)), host, port,
-                database, user, password, tls, c.getDuration(CONNECT_TIMEOUT), c.getDuration(SOCKET_TIMEOUT),
+                database, user, password, tlsSettings, c.getDuration(CONNECT_TIMEOUT), c.getDuration(SOCKET_TIMEOUT),
                 c.getInt(POOL_MAX_TOTAL), c.getInt(POOL_MAX_IDLE), c.getInt(POOL_MIN_IDLE), c.getString(KEY_PREFIX),
                 c.getSize(MAX_MESSAGE_BYTES), c.getLong(STREAM_MAX_LEN), c.getDuration(VISIBILITY_TIMEOUT),
                 c.getDuration(REQUEUE_DELAY), c.getDuration(POLL_TIMEOUT), c.getInt(BATCH_SIZE), c.getInt(MAX_QUEUED), clientName,
@@ -283,7 +284,7 @@ public record RedisSettings(Mode mode, String host, int port, int database, Opti
 
     @Override
     public String toString() {
-        return "RedisSettings[" + mode + " at " + address() + "/" + database + (tls ? " tls" : "")
+        return "RedisSettings[" + mode + " at " + address() + "/" + database + (tls.enabled() ? " tls" : "")
                 + user.map(u -> " user " + u).orElse("") + "]";
     }
 }
