@@ -26,7 +26,7 @@ import java.util.stream.Stream;
 public final class ArtemisServer implements AutoCloseable {
     public static final String USER = "polybus";
     public static final String PASSWORD = "polybus-test-secret";
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
     private static final String READY = "AMQ221007";
 
     private final Path dir;
