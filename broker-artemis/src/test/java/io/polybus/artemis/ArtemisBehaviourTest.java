@@ -112,7 +112,8 @@ class ArtemisBehaviourTest {
     @Test
     void passThroughSettingsAreUsed() throws Exception {
         // A consumer window of 0: the client fetches one message at a time instead of buffering.
-        try (Broker broker = open("artemis.consumerWindowSize", "0", "artemis.producerWindowSize", "1048576")) {
+        // Lower case as environment variables bring it: pass-through names match in any case.
+        try (Broker broker = open("artemis.consumerWindowSize", "0", "artemis.producerwindowsize", "1048576")) {
             String topic = prefix + "-t";
             Recorder recorder = Recorder.acking();
             broker.subscribe(ConsumerOptions.of(topic, "g"), recorder);

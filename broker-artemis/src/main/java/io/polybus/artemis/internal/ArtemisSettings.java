@@ -103,6 +103,8 @@ public final class ArtemisSettings {
             TransportConstants.PORT_PROP_NAME, TransportConstants.SSL_ENABLED_PROP_NAME,
             TransportConstants.NETTY_CONNECT_TIMEOUT);
     private static final Map<String, Method> LOCATOR_SETTERS = locatorSetters();
+    /** Pass-through names are matched in any case: environment variables bring them lower-cased. */
+    private static final Map<String, String> CANONICAL_KEYS = canonicalKeys();
 
     final String host;
     final int port;
@@ -219,17 +221,18 @@ public final class ArtemisSettings {
 
     private void sortPassThrough(Map<String, String> settings) {
         List<ConfigException.Problem> problems = new ArrayList<>();
-        settings.forEach((key, value) -> {
-            String shown = secret(key) ? "[hidden]" : value;
+        settings.forEach((given, value) -> {
+            String shown = secret(given) ? "[hidden]" : value;
+            String key = CANONICAL_KEYS.getOrDefault(given.toLowerCase(Locale.ROOT), given);
             if (MANAGED_LOCATOR_KEYS.contains(key) || MANAGED_TRANSPORT_KEYS.contains(key)) {
-                problems.add(new ConfigException.Problem(PASS_THROUGH + key, shown,
+                problems.add(new ConfigException.Problem(PASS_THROUGH + given, shown,
                         "no value: the provider sets it (see the keys of broker 'artemis')"));
             } else if (LOCATOR_SETTERS.containsKey(key)) {
                 locatorSettings.put(key, value);
             } else if (TransportConstants.ALLOWABLE_CONNECTOR_KEYS.contains(key)) {
                 transportSettings.put(key, value);
             } else {
-                problems.add(new ConfigException.Problem(PASS_THROUGH + key, shown,
+                problems.add(new ConfigException.Problem(PASS_THROUGH + given, shown,
                         "a core client URL parameter of the server locator or the Netty connector"));
             }
         });
@@ -252,6 +255,14 @@ public final class ArtemisSettings {
             }
         }
         return Map.copyOf(setters);
+    }
+
+    private static Map<String, String> canonicalKeys() {
+        Map<String, String> keys = new HashMap<>();
+        TransportConstants.ALLOWABLE_CONNECTOR_KEYS.forEach(k -> keys.put(k.toLowerCase(Locale.ROOT), k));
+        LOCATOR_SETTERS.keySet().forEach(k -> keys.put(k.toLowerCase(Locale.ROOT), k));
+        MANAGED_LOCATOR_KEYS.forEach(k -> keys.put(k.toLowerCase(Locale.ROOT), k));
+        return Map.copyOf(keys);
     }
 
     private static String accepted(Class<?> type) {
