@@ -14,7 +14,7 @@ import java.util.Set;
 /**
  * The {@code artemis} broker: each topic is a multicast address, each group a durable queue
  * {@code <topic>.<group>} bound to it, keys travel as message group ids (one key, one consumer of a group at a
- * time), sends complete on the broker's asynchronous acknowledgement and consumers settle with individual acks.
+ * time), sends complete on the broker's asynchronous acknowledgement and consumers ack what their handlers settled.
  * See {@code docs/artemis.md} for the configuration keys and how each promise of the contract maps onto Artemis.
  *
  * <p>Cheap to construct: nothing connects before {@link #open}. Thread-safe.

@@ -74,7 +74,7 @@ public final class BrokerStarter {
                 int colon = first.lastIndexOf(':');
                 yield InetSocketAddress.createUnresolved(first.substring(0, colon), Integer.parseInt(first.substring(colon + 1)));
             }
-            case "rabbitmq", "redis" -> InetSocketAddress.createUnresolved(String.valueOf(settings.get("host")),
+            case "rabbitmq", "redis", "artemis" -> InetSocketAddress.createUnresolved(String.valueOf(settings.get("host")),
                     Integer.parseInt(String.valueOf(settings.get("port"))));
             default -> null;
         };

@@ -75,6 +75,7 @@ public record Workload(String name, int topics, int partitions, int messageSize,
             "rabbitmq", Map.of("host", "127.0.0.1", "port", 5672, "username", "guest", "password", "guest",
                     "virtual-host", "/"),
             "redis", Map.of("host", "127.0.0.1", "port", 6379),
+            "artemis", Map.of("host", "127.0.0.1", "port", 61616, "username", "polybus", "password", "polybus"),
             "memory", Map.of());
 
     public Workload {

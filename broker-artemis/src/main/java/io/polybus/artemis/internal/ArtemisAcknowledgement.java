@@ -13,6 +13,8 @@ final class ArtemisAcknowledgement extends AbstractAcknowledgement {
     final ClientMessage delivered;
     final Message message;
     private final ArtemisConsumer consumer;
+    /** Settled for the broker: it may be acked; guarded by the receiving connection's ack lock. */
+    boolean acked;
 
     ArtemisAcknowledgement(ArtemisConsumer consumer, ArtemisConsumer.Receiving receiving, ClientMessage delivered,
                            Message message, int attempt) {

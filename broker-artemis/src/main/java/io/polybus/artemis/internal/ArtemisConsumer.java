@@ -16,10 +16,12 @@ import org.apache.activemq.artemis.api.core.ActiveMQExceptionType;
 import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.api.core.client.ClientConsumer;
 import org.apache.activemq.artemis.api.core.client.ClientMessage;
+import org.apache.activemq.artemis.core.client.impl.ClientConsumerInternal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
@@ -31,8 +33,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One member of a group: a connection and session of its own consuming the group's queue, with individual
- * acknowledgements. A reader thread takes one prefetch slot per message and receives it; with concurrency 1 it
+ * One member of a group: a connection and session of its own consuming the group's queue; acks go to Artemis as
+ * contiguous runs, batched (see {@link #ack}). A reader thread takes one prefetch slot per message and receives it; with concurrency 1 it
  * runs the handler itself (the queue's order, no hand-off), above 1 it hands deliveries to {@link OrderedWorkers}
  * lanes chosen by key. Artemis's message groups keep one key on one consumer of the group.
  *
@@ -60,6 +62,8 @@ final class ArtemisConsumer implements Consumer {
         final Set<ArtemisAcknowledgement> unsettled = ConcurrentHashMap.newKeySet();
         /** Acknowledgements come from handler threads; a core session takes one call at a time. */
         final ReentrantLock ackLock = new ReentrantLock();
+        /** Deliveries in the order Artemis delivered them, up to the first one not acked yet; guarded by {@link #ackLock}. */
+        final ArrayDeque<ArtemisAcknowledgement> inOrder = new ArrayDeque<>();
 
         Receiving(Link link, ClientConsumer consumer) {
             this.link = link;
@@ -177,6 +181,7 @@ final class ArtemisConsumer implements Consumer {
             }
             if (m == null) {
                 permits.release(1);
+                flushAcks(r);
                 continue;
             }
             deliver(r, m);
@@ -226,6 +231,12 @@ final class ArtemisConsumer implements Consumer {
         int attempt = WireFormat.attempt(m);
         ArtemisAcknowledgement ack = new ArtemisAcknowledgement(this, r, m, message, attempt);
         r.unsettled.add(ack);
+        r.ackLock.lock();
+        try {
+            r.inOrder.addLast(ack);
+        } finally {
+            r.ackLock.unlock();
+        }
         if (attempt > options.maxDeliveries()) {
             // Redelivered after consumers failed without settling it (e.g. crashed on it) too often.
             ack.reject("delivered " + attempt + " times, never settled by a consumer (maxDeliveries "
@@ -258,10 +269,46 @@ final class ArtemisConsumer implements Consumer {
         }
     }
 
+    /**
+     * Acks a delivery. Artemis's plain acknowledgement covers every delivery of the consumer up to the one named,
+     * and the client sends it batched (one packet per ack batch size): so deliveries are acked as a contiguous
+     * run from the oldest, and one acked out of order waits until those before it are acked too. A delivery that
+     * is never acked (its consumer closes or loses the connection first) holds back the acks after it; they are
+     * then redelivered with it, as at-least-once allows.
+     */
     void ack(ArtemisAcknowledgement ack) {
-        if (ack.receiving.unsettled.remove(ack)) {
-            acknowledge(ack.receiving, ack.delivered);
-            permits.release();
+        Receiving r = ack.receiving;
+        if (!r.unsettled.remove(ack)) {
+            return;
+        }
+        r.ackLock.lock();
+        try {
+            ack.acked = true;
+            ArtemisAcknowledgement upTo = null;
+            ArtemisAcknowledgement head;
+            while ((head = r.inOrder.peekFirst()) != null && head.acked) {
+                upTo = r.inOrder.pollFirst();
+            }
+            if (upTo != null) {
+                upTo.delivered.acknowledge();
+            }
+        } catch (ActiveMQException | RuntimeException e) {
+            log.debug("ack on queue '{}' not sent ({}); Artemis will redeliver the message", queue, e.toString());
+        } finally {
+            r.ackLock.unlock();
+        }
+        permits.release();
+    }
+
+    /** Sends the acks the client holds back for its batch, so that an idle consumer's acks reach the broker. */
+    private void flushAcks(Receiving r) {
+        r.ackLock.lock();
+        try {
+            ((ClientConsumerInternal) r.consumer).flushAcks();
+        } catch (ActiveMQException | RuntimeException e) {
+            log.debug("flushing acks on queue '{}' failed ({}); Artemis will redeliver those messages", queue, e.toString());
+        } finally {
+            r.ackLock.unlock();
         }
     }
 

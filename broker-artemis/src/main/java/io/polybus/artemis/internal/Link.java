@@ -28,7 +28,7 @@ final class Link implements AutoCloseable {
     }
 
     /**
-     * Connects and opens a non-transacted session (sends and individual acknowledgements take effect at once).
+     * Connects and opens a non-transacted session (sends and acknowledgements take effect without a commit).
      *
      * @param onFailure called once, on a client thread, when the connection fails
      * @throws ActiveMQException when the broker cannot be reached or refuses the credentials
