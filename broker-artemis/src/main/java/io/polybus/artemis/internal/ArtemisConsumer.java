@@ -34,25 +34,28 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One member of a group: a connection and session of its own consuming the group's queue; acks go to Artemis as
- * contiguous runs, batched (see {@link #ack}). A reader thread takes one prefetch slot per message and receives it; with concurrency 1 it
- * runs the handler itself (the queue's order, no hand-off), above 1 it hands deliveries to {@link OrderedWorkers}
- * lanes chosen by key. Artemis's message groups keep one key on one consumer of the group.
+ * contiguous runs, batched (see {@link #ack}). The core client pushes messages to a message handler on its session
+ * thread, which takes one prefetch slot per message (waiting while the prefetch is full, which stops the client's
+ * credits and so the broker); with concurrency 1 it runs the handler itself (the queue's order, no hand-off), above
+ * 1 it hands deliveries to {@link OrderedWorkers} lanes chosen by key. Artemis's message groups keep one key on one
+ * consumer of the group.
  *
  * <p>REQUEUE: Artemis has no per-message "return to the queue" in the core protocol, so a copy carrying the next
  * attempt number is sent (acknowledged by the broker) straight to the group's queue, then the original is acked.
  * Dead letters are sent (acknowledged) to the dead-letter topic, then the original is acked. When such a send
  * fails, the consumer reconnects: closing its session hands every unsettled delivery back to the queue.
  *
- * <p>Recovery: when the connection fails, the unsettled deliveries of that connection are abandoned (settling
- * them later is a no-op; Artemis redelivers them with a higher delivery count) and the reader reconnects every
- * {@code recovery-interval} until it succeeds or the consumer closes.
+ * <p>Recovery: a supervisor thread sends batched acks of an idle consumer and watches the connection. When it
+ * fails, the unsettled deliveries of that connection are abandoned (settling them later is a no-op; Artemis
+ * redelivers them) and the supervisor reconnects every {@code recovery-interval} until it succeeds or the consumer
+ * closes.
  *
- * <p>Close stops the reader, waits for running handlers and pending requeue and dead-letter sends, then closes
+ * <p>Close stops deliveries, waits for running handlers and pending requeue and dead-letter sends, then closes
  * the session without acking the rest, so Artemis redelivers them.
  */
 final class ArtemisConsumer implements Consumer {
     private static final Logger log = LoggerFactory.getLogger(ArtemisConsumer.class);
-    /** How long the reader waits for a message before it looks whether it should stop or reconnect. */
+    /** How often the supervisor flushes idle acks and looks at the connection; how long a full prefetch waits per try. */
     private static final long POLL_MILLIS = 100;
 
     /** One connection of this consumer and the deliveries it handed out. */
@@ -79,7 +82,9 @@ final class ArtemisConsumer implements Consumer {
     private final SimpleString requeueAddress;
     private final PrefetchWindow permits;
     private final OrderedWorkers workers;
-    private final Thread reader;
+    private final Thread supervisor;
+    /** Held while the handler runs on the client's session thread (concurrency 1), so that close can wait for it. */
+    private final ReentrantLock inlineHandler = new ReentrantLock();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean running = true;
     private volatile Receiving current;
@@ -100,8 +105,8 @@ final class ArtemisConsumer implements Consumer {
         this.permits = new PrefetchWindow(options.prefetch(), Duration.ofMillis(POLL_MILLIS));
         String name = "polybus-artemis-" + queue;
         this.workers = options.concurrency() > 1 ? new OrderedWorkers(name + "-worker", options.concurrency()) : null;
-        this.reader = new Thread(this::readLoop, name);
-        this.reader.setDaemon(true);
+        this.supervisor = new Thread(this::supervise, name);
+        this.supervisor.setDaemon(true);
     }
 
     /** Declares the group's queue, starts consuming it and returns once both are done. */
@@ -113,7 +118,7 @@ final class ArtemisConsumer implements Consumer {
         } catch (ActiveMQException | RuntimeException e) {
             throw broker.errors.translate(e, "subscribe of group '" + options.group() + "' to topic '" + options.topic() + "'");
         }
-        consumer.reader.start();
+        consumer.supervisor.start();
         return consumer;
     }
 
@@ -127,8 +132,10 @@ final class ArtemisConsumer implements Consumer {
                 broker.declareDeadLetter(link.session, options.deadLetterTopic().get());
             }
             ClientConsumer consumer = link.session.createConsumer(queue);
+            Receiving r = new Receiving(link, consumer);
+            consumer.setMessageHandler(m -> onMessage(r, m));
             link.session.start();
-            return new Receiving(link, consumer);
+            return r;
         } catch (ActiveMQException | RuntimeException e) {
             link.close();
             throw e;
@@ -145,7 +152,7 @@ final class ArtemisConsumer implements Consumer {
         return options.group();
     }
 
-    private void readLoop() {
+    private void supervise() {
         long backoff = 0;
         while (running) {
             Receiving r = current;
@@ -157,35 +164,27 @@ final class ArtemisConsumer implements Consumer {
                 backoff = reconnect(backoff);
                 continue;
             }
-            int room;
-            try {
-                room = permits.reserve(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            if (room == 0) {
-                continue;
-            }
-            ClientMessage m;
-            try {
-                m = r.consumer.receive(POLL_MILLIS);
-            } catch (ActiveMQException | RuntimeException e) {
-                permits.release(1);
-                if (running) {
-                    log.debug("receive of group '{}' failed: {}", options.group(), e.toString());
-                    r.link.kill(e instanceof ActiveMQException a ? a
-                            : new ActiveMQException(e.toString(), e, ActiveMQExceptionType.INTERNAL_ERROR));
-                }
-                continue;
-            }
-            if (m == null) {
-                permits.release(1);
-                flushAcks(r);
-                continue;
-            }
-            deliver(r, m);
+            flushAcks(r);
+            pause(POLL_MILLIS);
         }
+    }
+
+    /** A message from the client, on the session's thread: waits for a prefetch slot, then delivers it. */
+    private void onMessage(Receiving r, ClientMessage m) {
+        try {
+            int room = 0;
+            while (room == 0) {
+                if (!running || r.link.isDead()) {
+                    // Not delivered: it stays unacked, and Artemis redelivers it when this session ends.
+                    return;
+                }
+                room = permits.reserve(1);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        deliver(r, m);
     }
 
     /** One attempt to connect again, after {@code backoff} ms; returns the next back-off (0 once connected). */
@@ -245,7 +244,12 @@ final class ArtemisConsumer implements Consumer {
         }
         Delivery delivery = new Delivery(message, attempt, ack);
         if (workers == null) {
-            handle(delivery);
+            inlineHandler.lock();
+            try {
+                handle(delivery);
+            } finally {
+                inlineHandler.unlock();
+            }
             return;
         }
         byte[] key = message.unsafeKey();
@@ -384,7 +388,10 @@ final class ArtemisConsumer implements Consumer {
         }
         running = false;
         long deadline = System.nanoTime() + options.closeTimeout().toNanos();
-        HandlerShutdown.await(reader, workers, options);
+        HandlerShutdown.await(supervisor, workers, options);
+        if (workers == null) {
+            awaitInlineHandler(deadline);
+        }
         awaitSideSends(deadline);
         Receiving r = current;
         current = null;
@@ -399,6 +406,19 @@ final class ArtemisConsumer implements Consumer {
             }
         } finally {
             sideLock.unlock();
+        }
+    }
+
+    private void awaitInlineHandler(long deadline) {
+        try {
+            if (inlineHandler.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                inlineHandler.unlock();
+            } else {
+                log.warn("a handler of group '{}' on topic '{}' is still running after {}; its delivery will be redelivered",
+                        options.group(), options.topic(), options.closeTimeout());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -97,7 +97,8 @@ public final class ArtemisSettings {
     /** Locator settings the provider relies on, which a pass-through key must not change. */
     private static final Set<String> MANAGED_LOCATOR_KEYS = Set.of("reconnectAttempts", "initialConnectAttempts",
             "failoverAttempts", "blockOnDurableSend", "blockOnNonDurableSend", "blockOnAcknowledge", "preAcknowledge",
-            "autoGroup", "groupID", "callTimeout", "clientFailureCheckPeriod", "connectionTTL", "useTopologyForLoadBalancing");
+            "autoGroup", "groupID", "callTimeout", "clientFailureCheckPeriod", "connectionTTL", "useTopologyForLoadBalancing",
+            "useGlobalPools", "threadPoolMaxSize");
     /** Transport settings that have a key of their own. */
     private static final Set<String> MANAGED_TRANSPORT_KEYS = Set.of(TransportConstants.HOST_PROP_NAME,
             TransportConstants.PORT_PROP_NAME, TransportConstants.SSL_ENABLED_PROP_NAME,
@@ -193,6 +194,10 @@ public final class ArtemisSettings {
         locator.setBlockOnNonDurableSend(false);
         locator.setBlockOnAcknowledge(false);
         locator.setPreAcknowledge(false);
+        // A consumer whose prefetch is full waits on its session thread: threads of the locator's own, as many as
+        // there are consumers, so that waiting consumers never take the threads others deliver on.
+        locator.setUseGlobalPools(false);
+        locator.setThreadPoolMaxSize(-1);
         locator.setConfirmationWindowSize(DEFAULT_CONFIRMATION_WINDOW);
         locator.setCallTimeout(callTimeout.toMillis());
         locator.setClientFailureCheckPeriod(heartbeat.toMillis());
