@@ -115,7 +115,7 @@ class BrokerBenchTest {
                     port: %d
                     username: %s
                     password: %s
-                    polybus: {host: 127.0.0.1, port: %4$d, username: %5$s, password: %6$s}
+                    polybus: {host: 127.0.0.1, port: %5$d, username: %6$s, password: %7$s}
                 """.formatted(injectedLoss > 0 ? "5s" : "30s", injectedLoss, bootstrap, bootstrap,
                 SharedArtemis.server().port(), ArtemisServer.USER, ArtemisServer.PASSWORD) + extra);
         Path outDir = dir.resolve("out");

@@ -363,6 +363,10 @@ final class ArtemisConsumer implements Consumer {
             } else {
                 log.warn("{} of message {} for group '{}' failed; reconnecting to hand the unsettled deliveries back: {}",
                         what, ack.message.id(), options.group(), error.getMessage());
+                // Settled, so the reconnect will not abandon it: its prefetch slot is freed here.
+                if (ack.receiving.unsettled.remove(ack)) {
+                    permits.release();
+                }
                 ack.receiving.link.kill(new ActiveMQException(error.getMessage(), error, ActiveMQExceptionType.INTERNAL_ERROR));
             }
             return null;
