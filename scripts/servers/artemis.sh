@@ -4,15 +4,19 @@
 #   ARTEMIS_USER      [polybus]
 #   ARTEMIS_PASSWORD  [polybus] login is required; the script never prints the password
 #   ARTEMIS_MEMORY    [1G]     the broker JVM's heap
+#   ARTEMIS_START_TIMEOUT [180, or POLYBUS_BROKERS_TIMEOUT if longer] seconds to wait until the broker is active
+#                     (it starts in 2-3 s on an idle machine, but its JVM has been seen taking a minute under load)
 # The instance (`artemis create ... --require-login`) lives in <state>/artemis-<port>/broker and keeps its data
 # between runs; its credentials are those of the first `up` (delete the directory to change them).
 ARTEMIS_PORT=${ARTEMIS_PORT:-61616}
 ARTEMIS_USER=${ARTEMIS_USER:-polybus}
 ARTEMIS_PASSWORD=${ARTEMIS_PASSWORD:-polybus}
 ARTEMIS_MEMORY=${ARTEMIS_MEMORY:-1G}
+ARTEMIS_START_TIMEOUT=${ARTEMIS_START_TIMEOUT:-$((START_TIMEOUT > 180 ? START_TIMEOUT : 180))}
 readonly ARTEMIS_VERSION=2.40.0
 register_server artemis artemis ARTEMIS_PORT extra ""
 check_number ARTEMIS_PORT "$ARTEMIS_PORT"
+check_number ARTEMIS_START_TIMEOUT "$ARTEMIS_START_TIMEOUT"
 
 artemis_dir() { printf '%s/artemis-%s' "$STATE_DIR" "$ARTEMIS_PORT"; }
 artemis_home() { printf '%s/artemis-lib/apache-artemis-%s' "$STATE_DIR" "$ARTEMIS_VERSION"; }
@@ -104,12 +108,12 @@ artemis_up() {
   else
     say "artemis: broker pid $pid already running; waiting until it is active"
   fi
-  if ! wait_for "$START_TIMEOUT" 0.2 artemis_active_or_dead "$pid" || pid_gone "$pid"; then
+  if ! wait_for "$ARTEMIS_START_TIMEOUT" 0.2 artemis_active_or_dead "$pid" || pid_gone "$pid"; then
     if pid_gone "$pid"; then
       warn "artemis: the broker (pid $pid) exited during startup; read $dir/logs/artemis.out"
       rm -f "$dir/artemis.pid"
     else
-      warn "artemis: not active within ${START_TIMEOUT}s; the broker (pid $pid) is left running; read $dir/logs/artemis.out"
+      warn "artemis: not active within ${ARTEMIS_START_TIMEOUT}s; the broker (pid $pid) is left running; read $dir/logs/artemis.out"
     fi
     show_log_tail "$dir/logs/artemis.out" 20
     return 1
