@@ -1,5 +1,7 @@
 package io.polybus.bench;
 
+import io.polybus.artemis.ArtemisServer;
+import io.polybus.artemis.SharedArtemis;
 import io.polybus.bench.internal.JsonReport;
 import io.polybus.bench.internal.Report;
 import io.polybus.bench.internal.RunResult;
@@ -10,6 +12,7 @@ import org.apache.kafka.common.test.TestKitNodes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -32,12 +35,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code polybus bench} with a short keyed workload through each target against a real broker: Kafka in-process (KafkaClusterTestKit),
- * RabbitMQ and Redis the shared local ones (every run uses fresh topic, queue, stream and group names and
+ * Artemis a broker of the test run's own (SharedArtemis), RabbitMQ and Redis the shared local ones (every run uses fresh topic, queue, stream and group names and
  * deletes them). Each run must deliver every message to both groups and write every output, with the consumers
  * running alongside the producers or after them (separate phases), and a run with an injected loss must fail
  * and report exactly that loss. A Polybus provider joins by adding its line to
  * {@link #targets()}; its provider settings go under {@code polybus:} in the workload of {@link #bench}.
  */
+@ExtendWith(SharedArtemis.class)
 class BrokerBenchTest {
     private static KafkaClusterTestKit kafka;
 
@@ -48,10 +52,12 @@ class BrokerBenchTest {
                 Arguments.of("rabbitmq", Target.POLYBUS),
                 Arguments.of("redis", Target.POLYBUS),
                 Arguments.of("nats", Target.POLYBUS),
+                Arguments.of("artemis", Target.POLYBUS),
                 Arguments.of("kafka", Target.RAW),
                 Arguments.of("rabbitmq", Target.RAW),
                 Arguments.of("redis", Target.RAW),
-                Arguments.of("nats", Target.RAW));
+                Arguments.of("nats", Target.RAW),
+                Arguments.of("artemis", Target.RAW));
     }
 
     @BeforeAll
@@ -107,7 +113,13 @@ class BrokerBenchTest {
                   kafka:
                     bootstrap-servers: %s
                     polybus: {bootstrap-servers: %s}
-                """.formatted(injectedLoss > 0 ? "5s" : "30s", injectedLoss, bootstrap, bootstrap) + extra);
+                  artemis:
+                    port: %d
+                    username: %s
+                    password: %s
+                    polybus: {host: 127.0.0.1, port: %5$d, username: %6$s, password: %7$s}
+                """.formatted(injectedLoss > 0 ? "5s" : "30s", injectedLoss, bootstrap, bootstrap,
+                SharedArtemis.server().port(), ArtemisServer.USER, ArtemisServer.PASSWORD) + extra);
         Path outDir = dir.resolve("out");
         int code = BenchMain.execute(new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8), "-w", workload.toString(), "--brokers", broker,

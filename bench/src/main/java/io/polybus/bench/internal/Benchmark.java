@@ -65,7 +65,7 @@ public final class Benchmark {
     /** The versions of Polybus and of the libraries the benchmark was built with. */
     public static Map<String, String> versions() {
         Map<String, String> versions = new LinkedHashMap<>();
-        for (String lib : List.of("polybus", "kafka-clients", "amqp-client", "jedis", "hdrhistogram", "xchart")) {
+        for (String lib : List.of("polybus", "kafka-clients", "amqp-client", "jedis", "jnats", "artemis-core-client", "hdrhistogram", "xchart")) {
             versions.put(lib, Versions.get(lib));
         }
         return versions;

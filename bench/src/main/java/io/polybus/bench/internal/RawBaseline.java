@@ -33,7 +33,9 @@ record RawBaseline(String type, ConfigDef keys, Opener open, Function<ProviderCo
                     s -> InetSocketAddress.createUnresolved(s.getString("host"), s.getInt("port"))),
             new RawBaseline("redis", RedisRawDriver.KEYS, RedisRawDriver::new,
                     s -> InetSocketAddress.createUnresolved(s.getString("host"), s.getInt("port"))),
-            new RawBaseline("nats", NatsRawDriver.KEYS, NatsRawDriver::new, NatsRawDriver::address));
+            new RawBaseline("nats", NatsRawDriver.KEYS, NatsRawDriver::new, NatsRawDriver::address),
+            new RawBaseline("artemis", ArtemisRawDriver.KEYS, ArtemisRawDriver::new,
+                    s -> InetSocketAddress.createUnresolved(s.getString("host"), s.getInt("port"))));
 
     private static Map<String, RawBaseline> byType(RawBaseline... baselines) {
         Map<String, RawBaseline> map = new TreeMap<>();

@@ -12,7 +12,7 @@ final class Versions {
     private Versions() {
     }
 
-    /** The version of {@code name} (polybus, kafka-clients, amqp-client, jedis, jnats, hdrhistogram, xchart), or "unknown". */
+    /** The version of {@code name} (polybus, kafka-clients, amqp-client, jedis, jnats, artemis-core-client, hdrhistogram, xchart), or "unknown". */
     static String get(String name) {
         return VERSIONS.getProperty(name, "unknown");
     }
