@@ -134,6 +134,8 @@ final class Clients {
                 log.debug("reconnect {} of client '{}' to {} failed: {}", attempt, id, settings.address(), cause.toString());
             }
             context.getReconnector().reconnect(true).republishIfSessionExpired(true).resubscribeIfSessionExpired(true)
+                    // Mosquitto 2.0 restores a persisted session without its shared subscriptions: subscribe again.
+                    .resubscribeIfSessionPresent(true)
                     .delay(delay, TimeUnit.MILLISECONDS);
             onLost.accept(cause);
         }

@@ -277,7 +277,7 @@ final class MqttConsumer implements Consumer {
 
     void requeue(MqttAcknowledgement ack) {
         settled(ack);
-        sidePublish(ack, WireFormat.publish(retryTopic, ack.message, ack.attempt() + 1), "requeue", 0, null);
+        sidePublish(ack, WireFormat.publish(retryTopic, ack.message, ack.attempt() + 1), "requeue", true, 0, null);
     }
 
     void deadLetter(MqttAcknowledgement ack, String topic, String reason) {
@@ -285,18 +285,32 @@ final class MqttConsumer implements Consumer {
         Message letter = DeadLetter.of(ack.message, topic, options.group(), ack.attempt(), reason, Map.of());
         MqttTopic target = topic.equals(deadLetterTopic == null ? null : deadLetterTopic.toString())
                 ? deadLetterTopic : MqttTopic.of(topic);
-        sidePublish(ack, WireFormat.publish(target, letter, 1), "dead letter", 0, null);
+        sidePublish(ack, WireFormat.publish(target, letter, 1), "dead letter", false, 0, null);
     }
 
-    /** Publishes what replaces the delivery, then acknowledges it; tries again with back-off until the server has it. */
-    private void sidePublish(MqttAcknowledgement ack, Mqtt5Publish publish, String what, int failures,
+    /**
+     * Publishes what replaces the delivery, then acknowledges it; tries again with back-off until the server has it.
+     *
+     * @param ownTopic whether the group itself subscribes to the target: then "no matching subscribers" means the
+     *                 server lost the subscription (a restart) and the copy went nowhere, so it is sent again
+     */
+    private void sidePublish(MqttAcknowledgement ack, Mqtt5Publish publish, String what, boolean ownTopic, int failures,
                              CompletableFuture<Void> pending) {
         CompletableFuture<Void> done = pending != null ? pending : new CompletableFuture<>();
         if (pending == null) {
             sidePending.add(done);
             done.whenComplete((x, e) -> sidePending.remove(done));
         }
-        connection.client.publish(publish).whenComplete((result, error) -> {
+        connection.client.publish(publish).whenComplete((result, failure) -> {
+            Throwable error = failure;
+            if (error == null && MqttProducer.noSubscribers(result)) {
+                if (ownTopic) {
+                    error = new IllegalStateException("the server has no subscription to " + publish.getTopic());
+                } else {
+                    log.warn("dead letter {} went to topic '{}', which no group subscribes to: the server dropped it",
+                            ack.message.id(), publish.getTopic());
+                }
+            }
             if (error == null) {
                 acknowledgeQuietly(ack.publish);
                 done.complete(null);
@@ -313,7 +327,7 @@ final class MqttConsumer implements Consumer {
             log.warn("{} of message {} for group '{}' failed ({}); trying again in {} ms, the original stays unacknowledged",
                     what, ack.message.id(), options.group(), error.toString(), delay);
             CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS)
-                    .execute(() -> sidePublish(ack, publish, what, failures + 1, done));
+                    .execute(() -> sidePublish(ack, publish, what, ownTopic, failures + 1, done));
         });
     }
 

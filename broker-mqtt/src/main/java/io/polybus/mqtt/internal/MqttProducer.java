@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Publishes at QoS 1 on a connection of its own (client id {@code <client-id>:producer:<random>}, no session kept
  * by the server). A send's future completes when the server's PUBACK says it has the message; a PUBACK with an
- * error reason fails it. While the connection is down, sends wait in the client and everything unacknowledged is
+ * error reason fails it, and so does "no matching subscribers" with {@code mandatory: true}. While the connection is down, sends wait in the client and everything unacknowledged is
  * published again once it is back, so a server restart delays futures rather than failing them; the in-flight
  * bound ({@link ProducerOptions#maxInFlightBytes()}) keeps that wait bounded.
  *
@@ -87,7 +87,14 @@ final class MqttProducer implements Producer {
         connection.client.publish(publish).whenComplete((result, error) -> {
             limiter.release(size);
             if (error == null) {
-                future.complete(Receipt.of(topic, id, position(result)));
+                String position = position(result);
+                if (position == NO_SUBSCRIBERS && broker.settings.mandatory()) {
+                    future.completeExceptionally(new RetriableException("no group is subscribed to topic '" + topic
+                            + "' on mqtt server at " + broker.settings.address() + ", so nothing stored the message"
+                            + " (mandatory)"));
+                } else {
+                    future.complete(Receipt.of(topic, id, position));
+                }
             } else {
                 future.completeExceptionally(failure(error, topic));
             }
@@ -96,11 +103,13 @@ final class MqttProducer implements Producer {
     }
 
     private static String position(Mqtt5PublishResult result) {
-        if (result instanceof Mqtt5PublishResult.Mqtt5Qos1Result q
-                && q.getPubAck().getReasonCode() == Mqtt5PubAckReasonCode.NO_MATCHING_SUBSCRIBERS) {
-            return NO_SUBSCRIBERS;
-        }
-        return ACCEPTED;
+        return noSubscribers(result) ? NO_SUBSCRIBERS : ACCEPTED;
+    }
+
+    /** Whether the server acknowledged with "no matching subscribers": no subscription stored the message. */
+    static boolean noSubscribers(Mqtt5PublishResult result) {
+        return result instanceof Mqtt5PublishResult.Mqtt5Qos1Result q
+                && q.getPubAck().getReasonCode() == Mqtt5PubAckReasonCode.NO_MATCHING_SUBSCRIBERS;
     }
 
     private MqttTopic topic(String name) {

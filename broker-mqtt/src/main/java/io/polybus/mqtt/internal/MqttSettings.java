@@ -18,7 +18,7 @@ import java.util.Optional;
 public record MqttSettings(String host, int port, boolean tls, Optional<String> username, Optional<Password> password,
                            String clientId, Duration sessionExpiry, Duration keepAlive, Duration connectTimeout,
                            Duration reconnectInitialDelay, Duration reconnectMaxDelay, long maxMessageBytes,
-                           boolean durable) {
+                           boolean mandatory, boolean durable) {
 
     static final String HOST = "host";
     static final String PORT = "port";
@@ -32,6 +32,7 @@ public record MqttSettings(String host, int port, boolean tls, Optional<String> 
     static final String RECONNECT_INITIAL_DELAY = "reconnect-initial-delay";
     static final String RECONNECT_MAX_DELAY = "reconnect-max-delay";
     static final String MAX_MESSAGE_BYTES = "max-message-bytes";
+    static final String MANDATORY = "mandatory";
     static final String DURABLE = "durable";
 
     /** MQTT's largest packet: 268,435,455 bytes (the remaining length is a 4-byte variable integer). */
@@ -68,6 +69,9 @@ public record MqttSettings(String host, int port, boolean tls, Optional<String> 
             .define(MAX_MESSAGE_BYTES, Type.SIZE, "8MiB", ConfigDef.between(1, MQTT_MAX_PACKET - PACKET_OVERHEAD),
                     "Largest message (key + payload + headers) `send` accepts; the server's maximum packet size, "
                             + "when it announces a smaller one, lowers it (Mosquitto: `message_size_limit`).")
+            .define(MANDATORY, Type.BOOLEAN, "true",
+                    "A send the server acknowledges with 'no matching subscribers' (no group on the topic: nothing "
+                            + "stored it) fails with a retriable error instead of succeeding.")
             .define(DURABLE, Type.BOOLEAN, "false",
                     "Declare DURABLE: set it only when the server keeps sessions and queued messages across a "
                             + "restart (Mosquitto: `persistence true`). MQTT cannot tell a client, so this is your word.")
@@ -82,7 +86,7 @@ public record MqttSettings(String host, int port, boolean tls, Optional<String> 
         return new MqttSettings(c.getString(HOST), port, tls, c.findString(USERNAME), c.findPassword(PASSWORD), clientId,
                 c.getDuration(SESSION_EXPIRY), c.getDuration(KEEP_ALIVE), c.getDuration(CONNECT_TIMEOUT),
                 c.getDuration(RECONNECT_INITIAL_DELAY), c.getDuration(RECONNECT_MAX_DELAY), c.getSize(MAX_MESSAGE_BYTES),
-                c.getBoolean(DURABLE));
+                c.getBoolean(MANDATORY), c.getBoolean(DURABLE));
     }
 
     private static String hostName() {
