@@ -202,7 +202,7 @@ class BenchMainTest {
         int code = bench("-w", workload("").toString(), "--brokers", "kafak", "-o", dir.resolve("out").toString());
 
         assertEquals(2, code);
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown broker 'kafak'; known: kafka, memory, rabbitmq, redis"),
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown broker 'kafak'; known: kafka, memory, mqtt, rabbitmq, redis, zeromq"),
                 err::toString);
     }
 }

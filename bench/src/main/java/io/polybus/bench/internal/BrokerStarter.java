@@ -51,7 +51,12 @@ public final class BrokerStarter {
                     + " and the broker script " + script + " is missing or not executable (set POLYBUS_HOME or --brokers-script)");
         }
         log.println("starting " + broker + ": " + script + " up " + broker);
-        Process process = new ProcessBuilder(script.toString(), "up", broker).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(script.toString(), "up", broker).redirectErrorStream(true);
+        if (broker.equals("mqtt")) {
+            // The script starts Mosquitto on MQTT_PORT; the workload may name another port than its 1883.
+            builder.environment().put("MQTT_PORT", Integer.toString(address.getPort()));
+        }
+        Process process = builder.start();
         try (InputStream out = process.getInputStream()) {
             out.transferTo(log);
         }
@@ -74,7 +79,7 @@ public final class BrokerStarter {
                 int colon = first.lastIndexOf(':');
                 yield InetSocketAddress.createUnresolved(first.substring(0, colon), Integer.parseInt(first.substring(colon + 1)));
             }
-            case "rabbitmq", "redis" -> InetSocketAddress.createUnresolved(String.valueOf(settings.get("host")),
+            case "rabbitmq", "redis", "mqtt" -> InetSocketAddress.createUnresolved(String.valueOf(settings.get("host")),
                     Integer.parseInt(String.valueOf(settings.get("port"))));
             default -> null;
         };

@@ -15,7 +15,7 @@ public record Target(String broker, String client) {
     public static final String RAW = "raw";
 
     /** Broker types with a raw-client baseline. */
-    public static final Set<String> RAW_BROKERS = Set.of("kafka", "rabbitmq", "redis");
+    public static final Set<String> RAW_BROKERS = Set.of("kafka", "rabbitmq", "redis", "mqtt", "zeromq");
 
     @Override
     public String toString() {
@@ -45,6 +45,8 @@ public record Target(String broker, String client) {
             case "kafka" -> new KafkaRawDriver(settings);
             case "rabbitmq" -> new RabbitRawDriver(settings);
             case "redis" -> new RedisRawDriver(settings);
+            case "mqtt" -> new MqttRawDriver(settings);
+            case "zeromq" -> new ZeroMqRawDriver(settings);
             default -> throw new IllegalArgumentException("no raw baseline for broker " + broker
                     + "; raw baselines exist for " + RAW_BROKERS);
         };

@@ -75,6 +75,8 @@ public record Workload(String name, int topics, int partitions, int messageSize,
             "rabbitmq", Map.of("host", "127.0.0.1", "port", 5672, "username", "guest", "password", "guest",
                     "virtual-host", "/"),
             "redis", Map.of("host", "127.0.0.1", "port", 6379),
+            "mqtt", Map.of("host", "127.0.0.1", "port", 1883),
+            "zeromq", Map.of("endpoint", "tcp://127.0.0.1:5557"),
             "memory", Map.of());
 
     public Workload {
