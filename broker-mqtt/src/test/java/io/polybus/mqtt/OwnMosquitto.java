@@ -16,10 +16,11 @@ import static org.awaitility.Awaitility.await;
 /**
  * A Mosquitto of a test's own, on a free port with its config file and persistence in a temporary directory, so
  * that tests can stop and restart it without touching the shared one on 1883. Runs in the foreground as a child
- * process; {@link #stop} sends SIGTERM, on which Mosquitto writes its persistence file.
+ * process; {@link #stop} sends SIGTERM, on which Mosquitto writes its persistence file. Also used by the agent's
+ * tests (this module's test jar).
  */
-final class OwnMosquitto implements AutoCloseable {
-    final int port;
+public final class OwnMosquitto implements AutoCloseable {
+    public final int port;
     final Path dir;
     private Process process;
 
@@ -31,7 +32,7 @@ final class OwnMosquitto implements AutoCloseable {
     /**
      * Starts a server with persistence on; {@code extraConfig} lines are added to its config file.
      */
-    static OwnMosquitto start(String... extraConfig) throws IOException {
+    public static OwnMosquitto start(String... extraConfig) throws IOException {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
