@@ -20,7 +20,11 @@ public record ZmqSettings(String subscriberEndpoint, List<String> publisherEndpo
     static final String MAX_MESSAGE_BYTES = "max-message-bytes";
 
     private static final ConfigDef.Validator ENDPOINT = v -> {
-        for (Object e : v instanceof List<?> l ? l : List.of(v)) {
+        List<?> endpoints = v instanceof List<?> l ? l : List.of(v);
+        if (endpoints.isEmpty()) {
+            return "at least one ZeroMQ endpoint such as tcp://127.0.0.1:5556";
+        }
+        for (Object e : endpoints) {
             String s = String.valueOf(e);
             if (!(s.startsWith("tcp://") || s.startsWith("ipc://") || s.startsWith("inproc://")) || s.indexOf("://") + 3 >= s.length()) {
                 return "ZeroMQ endpoints such as tcp://127.0.0.1:5556 (tcp://, ipc:// or inproc://)";
@@ -33,7 +37,7 @@ public record ZmqSettings(String subscriberEndpoint, List<String> publisherEndpo
             .define(SUBSCRIBER_ENDPOINT, Type.STRING, "tcp://127.0.0.1:5556", ENDPOINT,
                     "Where this process's consumers listen: the first `subscribe` binds it (tcp://*:5556 for every "
                             + "interface), and every topic of the process arrives there.")
-            .define(PUBLISHER_ENDPOINTS, Type.LIST, "tcp://127.0.0.1:5556", ConfigDef.nonEmpty(),
+            .define(PUBLISHER_ENDPOINTS, Type.LIST, "tcp://127.0.0.1:5556", ENDPOINT,
                     "Where producers send: each producer connects to every one (the subscriber endpoints of the "
                             + "consuming processes); each gets the messages of the topics its consumers subscribed to.")
             .define(HIGH_WATER_MARK, Type.INT, "10000", ConfigDef.between(1, 10_000_000),
