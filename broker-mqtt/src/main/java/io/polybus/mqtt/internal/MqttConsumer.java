@@ -15,6 +15,7 @@ import io.polybus.DeliveryHandler;
 import io.polybus.Message;
 import io.polybus.PolybusException;
 import io.polybus.spi.DeliveryCounters;
+import io.polybus.spi.HandlerShutdown;
 import io.polybus.spi.OrderedWorkers;
 import io.polybus.spi.PrefetchWindow;
 import org.slf4j.Logger;
@@ -359,42 +360,14 @@ final class MqttConsumer implements Consumer {
         if (workers != null) {
             workers.shutdown(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         } else {
-            awaitInlineHandler(deadline);
+            HandlerShutdown.awaitInline(inlineHandler, deadline, options);
         }
-        awaitSidePublishes(deadline);
+        HandlerShutdown.awaitSettling(sidePending, deadline, options);
         for (MqttAcknowledgement ack : unsettled) {
             ack.abandon();
             settled(ack);
         }
         connection.close();
         MemberSlots.release(slotBase, slot);
-    }
-
-    private void awaitInlineHandler(long deadline) {
-        try {
-            if (inlineHandler.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                inlineHandler.unlock();
-            } else {
-                log.warn("a handler of group '{}' on topic '{}' is still running after {}; its delivery will be redelivered",
-                        options.group(), options.topic(), options.closeTimeout());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private void awaitSidePublishes(long deadline) {
-        if (sidePending.isEmpty()) {
-            return;
-        }
-        try {
-            CompletableFuture.allOf(sidePending.toArray(CompletableFuture[]::new))
-                    .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            log.debug("requeue/dead-letter publishes of group '{}' not all acknowledged before close: {}",
-                    options.group(), e.toString());
-        }
     }
 }
