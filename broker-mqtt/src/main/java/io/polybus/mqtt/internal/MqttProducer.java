@@ -6,7 +6,9 @@ import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
+import io.polybus.Backpressure;
 import io.polybus.BrokerUnavailableException;
+import io.polybus.BufferFullException;
 import io.polybus.ClosedException;
 import io.polybus.Message;
 import io.polybus.MessageTooLargeException;
@@ -21,6 +23,8 @@ import io.polybus.spi.InFlightLimiter;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -28,7 +32,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * by the server). A send's future completes when the server's PUBACK says it has the message; a PUBACK with an
  * error reason fails it, and so does "no matching subscribers" with {@code mandatory: true}. While the connection is down, sends wait in the client and everything unacknowledged is
  * published again once it is back, so a server restart delays futures rather than failing them; the in-flight
- * bound ({@link ProducerOptions#maxInFlightBytes()}) keeps that wait bounded.
+ * bounds ({@link ProducerOptions#maxInFlightBytes()} and {@code producer.max-in-flight} messages) keep that wait
+ * bounded.
  *
  * <p>Thread-safe: the HiveMQ client serialises publishes; futures complete on its Netty event loop.
  */
@@ -39,6 +44,8 @@ final class MqttProducer implements Producer {
     private final MqttBroker broker;
     private final ProducerOptions options;
     private final InFlightLimiter limiter;
+    /** Unacknowledged messages, next to the limiter's bytes. */
+    private final Semaphore window;
     private final Clients.Connection connection;
     private final AtomicBoolean closing = new AtomicBoolean();
     private volatile boolean closed;
@@ -52,6 +59,7 @@ final class MqttProducer implements Producer {
         this.broker = broker;
         this.options = options;
         this.limiter = new InFlightLimiter(options);
+        this.window = new Semaphore(broker.settings.maxInFlight());
         this.connection = new Clients.Connection(broker.settings, broker.settings.clientId() + ":producer:"
                 + MqttBroker.randomSuffix(), true, 0, 65_535, cause -> { });
         connection.connect();
@@ -81,10 +89,17 @@ final class MqttProducer implements Producer {
         } catch (PolybusException e) {
             return CompletableFuture.failedFuture(e);
         }
+        try {
+            acquireWindow();
+        } catch (PolybusException e) {
+            limiter.release(size);
+            return CompletableFuture.failedFuture(e);
+        }
         String topic = message.topic();
         String id = message.id();
         CompletableFuture<Receipt> future = new CompletableFuture<>();
         connection.client.publish(publish).whenComplete((result, error) -> {
+            window.release();
             limiter.release(size);
             if (error == null) {
                 String position = position(result);
@@ -100,6 +115,28 @@ final class MqttProducer implements Producer {
             }
         });
         return future;
+    }
+
+    private void acquireWindow() {
+        if (window.tryAcquire()) {
+            return;
+        }
+        if (options.backpressure() == Backpressure.FAIL) {
+            throw windowFull();
+        }
+        try {
+            if (!window.tryAcquire(options.blockTimeout().toNanos(), TimeUnit.NANOSECONDS)) {
+                throw windowFull();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PolybusException("interrupted while waiting for room to send", e);
+        }
+    }
+
+    private BufferFullException windowFull() {
+        return new BufferFullException("mqtt producer has " + broker.settings.maxInFlight() + " messages unacknowledged,"
+                + " its limit (producer.max-in-flight); the server at " + broker.settings.address() + " has not acknowledged them yet");
     }
 
     private static String position(Mqtt5PublishResult result) {

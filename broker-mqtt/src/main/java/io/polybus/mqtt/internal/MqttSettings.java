@@ -18,7 +18,7 @@ import java.util.Optional;
 public record MqttSettings(String host, int port, boolean tls, Optional<String> username, Optional<Password> password,
                            String clientId, Duration sessionExpiry, Duration keepAlive, Duration connectTimeout,
                            Duration reconnectInitialDelay, Duration reconnectMaxDelay, long maxMessageBytes,
-                           boolean mandatory, boolean durable) {
+                           int maxInFlight, boolean mandatory, boolean durable) {
 
     static final String HOST = "host";
     static final String PORT = "port";
@@ -32,6 +32,7 @@ public record MqttSettings(String host, int port, boolean tls, Optional<String> 
     static final String RECONNECT_INITIAL_DELAY = "reconnect-initial-delay";
     static final String RECONNECT_MAX_DELAY = "reconnect-max-delay";
     static final String MAX_MESSAGE_BYTES = "max-message-bytes";
+    static final String MAX_IN_FLIGHT = "producer.max-in-flight";
     static final String MANDATORY = "mandatory";
     static final String DURABLE = "durable";
 
@@ -69,6 +70,10 @@ public record MqttSettings(String host, int port, boolean tls, Optional<String> 
             .define(MAX_MESSAGE_BYTES, Type.SIZE, "8MiB", ConfigDef.between(1, MQTT_MAX_PACKET - PACKET_OVERHEAD),
                     "Largest message (key + payload + headers) `send` accepts; the server's maximum packet size, "
                             + "when it announces a smaller one, lowers it (Mosquitto: `message_size_limit`).")
+            .define(MAX_IN_FLIGHT, Type.INT, "1024", ConfigDef.between(1, 1_000_000),
+                    "Messages a producer has sent but not seen acknowledged at most, next to the byte bound of its "
+                            + "options; past it `send` waits or fails as that bound does. The server takes only its "
+                            + "receive maximum at a time (Mosquitto: 20); more would just queue in the client.")
             .define(MANDATORY, Type.BOOLEAN, "true",
                     "A send the server acknowledges with 'no matching subscribers' (no group on the topic: nothing "
                             + "stored it) fails with a retriable error instead of succeeding.")
@@ -86,7 +91,7 @@ public record MqttSettings(String host, int port, boolean tls, Optional<String> 
         return new MqttSettings(c.getString(HOST), port, tls, c.findString(USERNAME), c.findPassword(PASSWORD), clientId,
                 c.getDuration(SESSION_EXPIRY), c.getDuration(KEEP_ALIVE), c.getDuration(CONNECT_TIMEOUT),
                 c.getDuration(RECONNECT_INITIAL_DELAY), c.getDuration(RECONNECT_MAX_DELAY), c.getSize(MAX_MESSAGE_BYTES),
-                c.getBoolean(MANDATORY), c.getBoolean(DURABLE));
+                c.getInt(MAX_IN_FLIGHT), c.getBoolean(MANDATORY), c.getBoolean(DURABLE));
     }
 
     private static String hostName() {
