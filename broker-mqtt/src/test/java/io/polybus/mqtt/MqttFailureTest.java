@@ -26,6 +26,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -69,12 +71,15 @@ class MqttFailureTest {
             Producer producer = broker.producer();
             List<CompletableFuture<Receipt>> futures = new ArrayList<>();
             List<Message> sent = new ArrayList<>();
+            ScheduledExecutorService restarter = Executors.newSingleThreadScheduledExecutor();
             for (int i = 0; i < 3000; i++) {
                 if (i == 1000) {
                     server.stop();
-                }
-                if (i == 1500) {
-                    server.start();
+                    // Down for two seconds while this thread goes on sending: sends wait once the window is full.
+                    restarter.schedule(() -> {
+                        server.start();
+                        return null;
+                    }, 2, TimeUnit.SECONDS);
                 }
                 Message m = Message.builder(topic).payload("m" + i).build();
                 sent.add(m);
@@ -100,6 +105,7 @@ class MqttFailureTest {
             assertTrue(got.containsAll(ackedIds), "acknowledged messages lost: "
                     + ackedIds.stream().filter(id -> !got.contains(id)).count());
             producer.close();
+            restarter.shutdown();
         }
     }
 
