@@ -209,6 +209,9 @@ public abstract class BrokerConformanceSuite {
 
     @Test
     void unackedMessageIsRedeliveredAfterConsumerCloses() {
+        if (!hasOrRefuses(Capability.AT_LEAST_ONCE)) {
+            return;
+        }
         String group = newGroup();
         Recorder first = Recorder.holding();
         Consumer consumer = broker.subscribe(consumerOptions(topic, group).build(), first);
@@ -228,6 +231,9 @@ public abstract class BrokerConformanceSuite {
 
     @Test
     void consumerCloseLeavesOnlyUnackedMessagesForRedelivery() {
+        if (!hasOrRefuses(Capability.AT_LEAST_ONCE)) {
+            return;
+        }
         String group = newGroup();
         Set<String> acked = ConcurrentHashMap.newKeySet();
         Recorder first = Recorder.then(d -> {

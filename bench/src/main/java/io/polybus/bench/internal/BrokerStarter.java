@@ -51,7 +51,13 @@ public final class BrokerStarter {
                     + " and the broker script " + script + " is missing or not executable (set POLYBUS_HOME or --brokers-script)");
         }
         log.println("starting " + broker + ": " + script + " up " + broker);
-        Process process = new ProcessBuilder(script.toString(), "up", broker).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(script.toString(), "up", broker).redirectErrorStream(true);
+        RawBaseline baseline = RawBaseline.ALL.get(broker);
+        if (baseline != null && baseline.portVariable() != null) {
+            // The workload may name another port than the server's default: the script starts it there.
+            builder.environment().put(baseline.portVariable(), Integer.toString(address.getPort()));
+        }
+        Process process = builder.start();
         try (InputStream out = process.getInputStream()) {
             out.transferTo(log);
         }

@@ -13,6 +13,7 @@ import io.polybus.DeliveryHandler;
 import io.polybus.Message;
 import io.polybus.Receipt;
 import io.polybus.spi.DeliveryCounters;
+import io.polybus.spi.HandlerShutdown;
 import io.polybus.spi.OrderedWorkers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,7 +27,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
@@ -291,9 +291,9 @@ final class RabbitConsumer implements Consumer {
         if (workers != null) {
             workers.shutdown(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         } else {
-            awaitInlineHandler(deadline);
+            HandlerShutdown.awaitInline(inlineHandler, deadline, options);
         }
-        awaitSidePublishes(deadline);
+        HandlerShutdown.awaitSettling(sidePending, deadline, options);
         unsettled.values().forEach(RabbitAcknowledgement::abandon);
         unsettled.clear();
         sideLock.lock();
@@ -322,34 +322,6 @@ final class RabbitConsumer implements Consumer {
             channel.abort();
         } catch (IOException | RuntimeException e) {
             log.debug("aborting a channel failed: {}", e.toString());
-        }
-    }
-
-    private void awaitInlineHandler(long deadline) {
-        try {
-            if (inlineHandler.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                inlineHandler.unlock();
-            } else {
-                log.warn("a handler of group '{}' on topic '{}' is still running after {}; its delivery will be redelivered",
-                        options.group(), options.topic(), options.closeTimeout());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private void awaitSidePublishes(long deadline) {
-        if (sidePending.isEmpty()) {
-            return;
-        }
-        try {
-            CompletableFuture.allOf(sidePending.toArray(CompletableFuture[]::new))
-                    .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            log.debug("requeue/dead-letter publishes of group '{}' not all confirmed before close: {}",
-                    options.group(), e.toString());
         }
     }
 }
