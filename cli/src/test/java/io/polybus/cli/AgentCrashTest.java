@@ -78,7 +78,7 @@ public abstract class AgentCrashTest {
                 int before = received.size();
                 try {
                     // Kill it mid-stream: once it shipped something of this round, but (most likely) not all.
-                    await().atMost(Duration.ofMinutes(1)).until(() -> received.size() > before + 100);
+                    await().atMost(Duration.ofMinutes(2)).until(() -> received.size() > before + 100);
                     agent.kill9();
                 } finally {
                     agent.forceStopIfAlive();
