@@ -3,6 +3,7 @@ package io.polybus.bench;
 import io.polybus.ConfigException;
 import io.polybus.bench.internal.Benchmark;
 import io.polybus.bench.internal.BrokerStarter;
+import io.polybus.bench.internal.ProcessorBench;
 import io.polybus.bench.internal.Report;
 import io.polybus.bench.internal.Target;
 import io.polybus.bench.internal.Workload;
@@ -23,7 +24,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code polybus bench}: runs one workload on several brokers, through Polybus and through each broker's raw
- * client, and reports them side by side. The Markdown table goes to stdout, progress to stderr, and
+ * client, and reports them side by side; {@code polybus bench processors} measures the agent's processors
+ * ({@link ProcessorBench}). The Markdown table goes to stdout, progress to stderr, and
  * {@code result.json}, {@code report.html} and PNG charts to the output directory.
  *
  * <p>Exit codes: 0 when every run delivered every acknowledged message without send errors, 1 when some
@@ -38,7 +40,7 @@ public final class BenchMain implements Callable<Integer> {
     static final int USAGE = 2;
     private static final String LOGBACK_CONFIG = "logback.configurationFile";
 
-    @Option(names = {"-w", "--workload"}, required = true, paramLabel = "FILE", description = "Workload YAML (see bench/workloads/).")
+    @Option(names = {"-w", "--workload"}, paramLabel = "FILE", description = "Workload YAML (see bench/workloads/); required but for the processors subcommand.")
     private Path workloadFile;
 
     @Option(names = "--brokers", split = ",", paramLabel = "TYPE", defaultValue = "memory",
@@ -112,6 +114,7 @@ public final class BenchMain implements Callable<Integer> {
             System.setProperty(LOGBACK_CONFIG, "io/polybus/bench/logback-bench.xml");
         }
         CommandLine cli = new CommandLine(new BenchMain(out, err, "polybus bench " + String.join(" ", args)));
+        cli.addSubcommand("processors", new ProcessorBench(out, err));
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         return cli.execute(args);
@@ -119,6 +122,10 @@ public final class BenchMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (workloadFile == null) {
+            err.println("polybus bench: missing required option '--workload=FILE' (or the subcommand processors)");
+            return USAGE;
+        }
         Workload workload;
         Benchmark benchmark;
         try {

@@ -64,6 +64,15 @@ public interface LogEvent extends FieldSource {
     /** The tags, in the order added. */
     List<String> tags();
 
+    /**
+     * The topic a processor chose for this event (the {@code route} processor), or {@code null}: it then goes to
+     * its source's {@code topic}. Not part of the event's JSON.
+     */
+    String topic();
+
+    /** Sends the event to {@code topic} instead of its source's topic; {@code null} restores the source's. */
+    void topic(String topic);
+
     @Override
     default Object get(FieldPath path) {
         switch (path.segment(0)) {

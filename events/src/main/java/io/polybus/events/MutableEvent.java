@@ -45,6 +45,7 @@ public final class MutableEvent implements LogEvent {
     private String fileId;
     private String peer;
     private long offset;
+    private String topic;
 
     /** Events of one source: its host, type and name, and the charset its bytes are in. */
     public MutableEvent(String host, String sourceType, String sourceName, Charset charset) {
@@ -89,6 +90,7 @@ public final class MutableEvent implements LogEvent {
         this.fileId = origin.fileId();
         this.peer = origin.peer();
         this.offset = offset;
+        this.topic = null;
         if (!fields.isEmpty()) {
             fields.clear();
         }
@@ -212,5 +214,15 @@ public final class MutableEvent implements LogEvent {
     @Override
     public List<String> tags() {
         return tagsView;
+    }
+
+    @Override
+    public String topic() {
+        return topic;
+    }
+
+    @Override
+    public void topic(String topic) {
+        this.topic = topic;
     }
 }

@@ -22,7 +22,7 @@ import java.util.Objects;
 
 /**
  * One source's way to the broker, and the {@link SourceContext} it runs with: record, event, processor chain,
- * JSON, topic and key, send. With {@code delivery.events-per-message} above 1, consecutive events for the same
+ * JSON, topic (the one a processor chose for the event, else the source's template) and key, send. With {@code delivery.events-per-message} above 1, consecutive events for the same
  * topic and key are packed into one message ({@link EventPack}), sent when full, when the topic or key changes,
  * and when the source calls {@link #flush} (at the end of each read round and when it stops). One per source, used
  * by that source's thread only (but {@link #stopping()}).
@@ -197,7 +197,7 @@ public final class SourcePipeline implements SourceContext {
         if (outcome == Outcome.STOPPED) {
             return;
         }
-        String t = topic.render(e);
+        String t = e.topic() != null ? e.topic() : topic.render(e);
         if (t.isBlank()) {
             t = AgentSettings.DEFAULT_TOPIC;
         }

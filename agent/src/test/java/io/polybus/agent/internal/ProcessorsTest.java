@@ -154,8 +154,8 @@ class ProcessorsTest {
                 () -> build("{type: filter, keep-when: {field: status, gte: 500, lt: 600}}"));
         assertTrue(twoOperators.getMessage().contains("processors[0].keep-when: 2 operators (gte, lt); give exactly one of"),
                 twoOperators.getMessage());
-        ConfigException type = assertThrows(ConfigException.class, () -> build("{type: grok}"));
-        assertTrue(type.getMessage().contains("processors[0].type: 'grok' is not valid; unknown processor type; found on the class path: "
+        ConfigException type = assertThrows(ConfigException.class, () -> build("{type: xml}"));
+        assertTrue(type.getMessage().contains("processors[0].type: 'xml' is not valid; unknown processor type; found on the class path: "
                 + "add-fields, apache-combined, combined"), type.getMessage());
     }
 

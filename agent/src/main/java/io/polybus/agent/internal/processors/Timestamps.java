@@ -3,6 +3,7 @@ package io.polybus.agent.internal.processors;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
@@ -24,6 +25,15 @@ final class Timestamps {
      * @return epoch millis, or {@code -1} when the text does not parse
      */
     static long parse(Object value, DateTimeFormatter format) {
+        return parse(value, format, ZoneOffset.UTC);
+    }
+
+    /**
+     * Like {@link #parse(Object, DateTimeFormatter)}, a time without an offset being in {@code zone}.
+     *
+     * @return epoch millis, or {@code -1} when the text does not parse
+     */
+    static long parse(Object value, DateTimeFormatter format, ZoneId zone) {
         if (value instanceof Number n) {
             double d = n.doubleValue();
             return (long) (d > 1e11 ? d : d * 1000);
@@ -33,17 +43,17 @@ final class Timestamps {
             if (format != null) {
                 TemporalAccessor t = format.parseBest(text, OffsetDateTime::from, LocalDateTime::from);
                 return t instanceof OffsetDateTime o ? o.toInstant().toEpochMilli()
-                        : ((LocalDateTime) t).toInstant(ZoneOffset.UTC).toEpochMilli();
+                        : ((LocalDateTime) t).atZone(zone).toInstant().toEpochMilli();
             }
             if (text.length() > 10 && text.charAt(4) == '-') {
                 try {
                     return OffsetDateTime.parse(text.replace(' ', 'T')).toInstant().toEpochMilli();
                 } catch (DateTimeParseException e) {
-                    return LocalDateTime.parse(text.replace(' ', 'T').replace(',', '.')).toInstant(ZoneOffset.UTC).toEpochMilli();
+                    return LocalDateTime.parse(text.replace(' ', 'T').replace(',', '.')).atZone(zone).toInstant().toEpochMilli();
                 }
             }
             if (!text.isEmpty() && text.chars().allMatch(c -> Character.isDigit(c) || c == '.')) {
-                return parse(Double.parseDouble(text), null);
+                return parse(Double.parseDouble(text), null, zone);
             }
             return Instant.parse(text).toEpochMilli();
         } catch (DateTimeParseException | NumberFormatException e) {
