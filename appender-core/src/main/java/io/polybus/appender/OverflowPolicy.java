@@ -15,21 +15,5 @@ public enum OverflowPolicy {
     /** Drop the oldest queued event to make room (counted). */
     DROP_OLDEST,
     /** Drop the event being logged (counted). */
-    DROP_NEWEST;
-
-    /**
-     * The policy named by {@code name}, as written in an appender's configuration: {@code spill}, {@code block},
-     * {@code drop-oldest} or {@code drop-newest} (case and {@code -}/{@code _} do not matter).
-     *
-     * @throws IllegalArgumentException naming the accepted values
-     */
-    public static OverflowPolicy parse(String name) {
-        String n = name.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_');
-        for (OverflowPolicy p : values()) {
-            if (p.name().equals(n)) {
-                return p;
-            }
-        }
-        throw new IllegalArgumentException("overflow '" + name + "' is not one of spill, block, drop-oldest, drop-newest");
-    }
+    DROP_NEWEST
 }
