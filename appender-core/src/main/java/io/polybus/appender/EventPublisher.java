@@ -387,7 +387,7 @@ public final class EventPublisher implements AutoCloseable, MeterBinder {
     @Override
     public void close() {
         synchronized (this) {
-            if (closed) {
+            if (closing) {
                 return;
             }
             closeDeadline = System.nanoTime() + settings.shutdownTimeout().toNanos();

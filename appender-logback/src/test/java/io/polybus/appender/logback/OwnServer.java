@@ -45,10 +45,10 @@ abstract class OwnServer implements AutoCloseable {
         }
     }
 
-    void awaitPort() {
+    void awaitPort(String host) {
         await("port " + port).atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).until(() -> {
             try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                s.connect(new InetSocketAddress(host, port), 200);
                 return true;
             } catch (IOException e) {
                 return false;
@@ -113,7 +113,7 @@ abstract class OwnServer implements AutoCloseable {
                     Integer.toString(port), "--save", "", "--appendonly", "yes", "--appendfsync", "always",
                     "--dir", dir.toString(), "--pidfile", dir.resolve("redis.pid").toString(),
                     "--logfile", dir.resolve("redis.log").toString()), Map.of());
-            awaitPort();
+            awaitPort("127.0.0.1");
         }
 
         @Override
@@ -162,7 +162,7 @@ abstract class OwnServer implements AutoCloseable {
         @Override
         void start() throws Exception {
             process = java("kafka.log", "kafka.Kafka", dir.resolve("server.properties").toString());
-            awaitPort();
+            awaitPort("localhost");
         }
 
         @Override
