@@ -124,7 +124,7 @@ public final class SinkRunner implements AutoCloseable, MeterBinder {
         // Messages stay unacknowledged until their batch is durable: the consumer must be allowed to hold a batch.
         int prefetch = Math.max(256, config.maxBatchEvents());
         consumer = broker.subscribe(ConsumerOptions.builder(config.topic(), config.group()).prefetch(prefetch)
-                .ackMode(AckMode.MANUAL).build(), this::handle);
+                .ackMode(AckMode.MANUAL).startFrom(config.startFrom()).build(), this::handle);
         long every = Math.max(1, config.maxBatchWait().toMillis() / 4);
         timer.scheduleWithFixedDelay(this::flushIfDue, every, every, TimeUnit.MILLISECONDS);
         log.info("sinks: {} on topic '{}' as group '{}'", outputs.stream().map(o -> o.name).toList(), config.topic(), config.group());
