@@ -240,18 +240,20 @@ final class FileSink implements Sink {
                 frame = switch (compression) {
                     case NONE -> out;
                     case GZIP -> new GZIPOutputStream(shield, 1 << 16);
-                    case ZSTD -> new ZstdOutputStream(shield, zstdLevel);
+                    case ZSTD -> new ZstdOutputStream(shield, zstdLevel).setCloseFrameOnFlush(true);
                 };
             }
             return frame;
         }
 
-        /** Ends the frame, writes it and fsyncs the file. */
+        /** Ends the frame (a zstd stream ends it on flush and is kept, with its context), writes it and fsyncs the file. */
         void commit() throws IOException {
-            if (frame != null && frame != out) {
-                frame.close();
+            if (frame instanceof ZstdOutputStream zstd) {
+                zstd.flush();
+            } else if (frame instanceof GZIPOutputStream gzip) {
+                gzip.close();
+                frame = null;
             }
-            frame = null;
             out.flush();
             channel.force(false);
             durable = channel.position();
@@ -265,8 +267,9 @@ final class FileSink implements Sink {
         }
 
         void close() throws IOException {
-            if (frame != null) {
-                commit();
+            commit();
+            if (frame != null && frame != out) {
+                frame.close();
             }
             channel.close();
         }
