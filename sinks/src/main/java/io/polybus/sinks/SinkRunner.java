@@ -22,7 +22,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -52,14 +51,18 @@ public final class SinkRunner implements AutoCloseable, MeterBinder {
     private final PipelineHealth health;
     private final ReentrantLock lock = new ReentrantLock();
     private final List<Sink.Record> batch = new ArrayList<>();
-    /** The messages of the batch, each with its events still to be made durable. */
-    private final Map<Delivery, Integer> pending = new IdentityHashMap<>();
+    /** The messages of the batch in the order of their events in it, each with its number of events. */
+    private final List<Pending> pending = new ArrayList<>();
     private final ScheduledExecutorService timer;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final LongAdder invalid = new LongAdder();
     private long batchBytes;
     private long batchStartNanos;
     private volatile Consumer consumer;
+
+    /** A message of the batch and how many of the batch's events are its. */
+    private record Pending(Delivery delivery, int events) {
+    }
 
     /** One sink and its counters. */
     private static final class Output {
@@ -121,7 +124,7 @@ public final class SinkRunner implements AutoCloseable, MeterBinder {
         // Messages stay unacknowledged until their batch is durable: the consumer must be allowed to hold a batch.
         int prefetch = Math.max(256, config.maxBatchEvents());
         consumer = broker.subscribe(ConsumerOptions.builder(config.topic(), config.group()).prefetch(prefetch)
-                .ackMode(AckMode.MANUAL).build(), this::handle);
+                .ackMode(AckMode.MANUAL).startFrom(config.startFrom()).build(), this::handle);
         long every = Math.max(1, config.maxBatchWait().toMillis() / 4);
         timer.scheduleWithFixedDelay(this::flushIfDue, every, every, TimeUnit.MILLISECONDS);
         log.info("sinks: {} on topic '{}' as group '{}'", outputs.stream().map(o -> o.name).toList(), config.topic(), config.group());
@@ -150,7 +153,7 @@ public final class SinkRunner implements AutoCloseable, MeterBinder {
                 batchStartNanos = System.nanoTime();
             }
             health.ackPending();
-            pending.put(delivery, records.size());
+            pending.add(new Pending(delivery, records.size()));
             for (Sink.Record r : records) {
                 batch.add(r);
                 batchBytes += r.json().length;
@@ -184,7 +187,7 @@ public final class SinkRunner implements AutoCloseable, MeterBinder {
      */
     private void flush(boolean retry) {
         List<Sink.Record> records = List.copyOf(batch);
-        Map<Delivery, Integer> messages = new LinkedHashMap<>(pending);
+        List<Pending> messages = List.copyOf(pending);
         batch.clear();
         pending.clear();
         batchBytes = 0;
@@ -219,23 +222,23 @@ public final class SinkRunner implements AutoCloseable, MeterBinder {
         settle(records, messages, refused, left.isEmpty());
     }
 
-    private void settle(List<Sink.Record> records, Map<Delivery, Integer> messages, Map<Sink.Record, String> refused,
+    private void settle(List<Sink.Record> records, List<Pending> messages, Map<Sink.Record, String> refused,
                         boolean durable) {
         int at = 0;
-        for (Map.Entry<Delivery, Integer> m : messages.entrySet()) {
+        for (Pending m : messages) {
             String reason = null;
-            for (int i = 0; i < m.getValue() && reason == null; i++) {
+            for (int i = 0; i < m.events() && reason == null; i++) {
                 reason = refused.get(records.get(at + i));
             }
-            at += m.getValue();
+            at += m.events();
             if (!durable) {
                 // Closing with a store down: left unsettled, the message is delivered again (no attempt spent).
                 continue;
             }
             if (reason != null) {
-                m.getKey().reject(reason);
+                m.delivery().reject(reason);
             } else {
-                m.getKey().ack();
+                m.delivery().ack();
             }
             health.ackCompleted();
         }

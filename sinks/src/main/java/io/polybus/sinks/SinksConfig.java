@@ -1,6 +1,7 @@
 package io.polybus.sinks;
 
 import io.polybus.ConfigException;
+import io.polybus.StartPosition;
 import io.polybus.events.ComponentSpec;
 import io.polybus.events.Components;
 import io.polybus.events.SinkProvider;
@@ -11,6 +12,7 @@ import io.polybus.spi.ProviderConfig;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -33,10 +35,12 @@ import java.util.Set;
  * @param maxBatchWait    how long a batch that is not full waits for more events
  * @param retryBackoff    the first wait before a failed write is tried again (doubling)
  * @param retryBackoffMax the longest wait between tries
+ * @param startFrom       where the group starts when it does not exist yet
  * @param outputs         the sinks, each checked but not created yet; names are unique
  */
 public record SinksConfig(String topic, String group, int maxBatchEvents, long maxBatchBytes, Duration maxBatchWait,
-                          Duration retryBackoff, Duration retryBackoffMax, List<ComponentSpec<SinkProvider>> outputs) {
+                          Duration retryBackoff, Duration retryBackoffMax, StartPosition startFrom,
+                          List<ComponentSpec<SinkProvider>> outputs) {
 
     /** The keys every sink has besides its provider's. */
     public static final ConfigDef OUTPUT_KEYS = ConfigDef.builder("sink", "any")
@@ -57,6 +61,9 @@ public record SinksConfig(String topic, String group, int maxBatchEvents, long m
                 .define("max-batch-wait", Type.DURATION, "1s", ConfigDef.atLeast(Duration.ofMillis(1)), "How long a batch that is not full waits for more events.")
                 .define("retry-backoff", Type.DURATION, "200ms", ConfigDef.atLeast(Duration.ofMillis(1)), "The first wait before a failed write is tried again (doubling); reading waits meanwhile.")
                 .define("retry-backoff-max", Type.DURATION, "30s", ConfigDef.atLeast(Duration.ofMillis(1)), "The longest wait between tries.")
+                .define("start-from", Type.STRING, "latest", ConfigDef.oneOf("latest", "earliest"),
+                        "Where the group starts when it does not exist yet: `latest`, or `earliest` on brokers that keep "
+                                + "messages (Kafka, Redis streams, NATS JetStream).")
                 .defineParsed("outputs", "a list of sinks", Components.listParser("sink", sinks, OUTPUT_KEYS),
                         "The sinks every event is written to (see the sink types).")
                 .required("outputs")
@@ -84,7 +91,8 @@ public record SinksConfig(String topic, String group, int maxBatchEvents, long m
         }
         return new SinksConfig(c.getString("topic"), c.getString("group"), c.getInt("max-batch-events"),
                 c.getSize("max-batch-bytes"), c.getDuration("max-batch-wait"), c.getDuration("retry-backoff"),
-                c.getDuration("retry-backoff-max"), outputs);
+                c.getDuration("retry-backoff-max"), StartPosition.valueOf(c.getString("start-from").toUpperCase(Locale.ROOT)),
+                outputs);
     }
 
     /** A sink's name: its {@code name}, else its type. */

@@ -88,12 +88,19 @@ class SinkRunnerTest {
                 d -> dead.add(d.message()));
         try (SinkRunner runner = start("    - {type: recording, name: " + name + ", refuse-word: poison}\n");
              Producer producer = broker.producer()) {
+            EventPack pack = new EventPack();
+            pack.add(event("9:9:cd", 100, "fine too"));
+            pack.add(event("9:9:cd", 112, "fine three"));
+            producer.send(pack.take(Message.builder("logs-" + id))).get();
             producer.send(Message.builder("logs-" + id).payload(event("9:9:cd", 0, "poison pill")).build()).get();
             producer.send(Message.builder("logs-" + id).payload(event("9:9:cd", 12, "fine")).build()).get();
             producer.send(Message.builder("logs-" + id).payload("not json").build()).get();
             await().atMost(Duration.ofSeconds(30)).until(() -> dead.size() == 2);
         }
-        assertEquals(List.of("9:9:cd@12"), List.copyOf(RecordingSinkProvider.STORES.get(name).keySet()));
+        assertEquals(java.util.Set.of("9:9:cd@12", "9:9:cd@100", "9:9:cd@112"), RecordingSinkProvider.STORES.get(name).keySet());
+        assertEquals(List.of("not json", "poison pill"), dead.stream()
+                .map(m -> m.payloadAsString().replaceAll(".*\"message\":\"([a-z ]+)\".*", "$1")).sorted().toList(),
+                "the message of the refused event is dead-lettered, not its neighbour in the batch");
         String reasons = dead.stream().map(m -> String.valueOf(m.headers())).toList().toString();
         assertTrue(reasons.contains("mapper_parsing_exception"), reasons);
         assertTrue(reasons.contains("not a JSON log event"), reasons);

@@ -1,0 +1,202 @@
+package io.polybus.sinks;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.polybus.Broker;
+import io.polybus.Brokers;
+import io.polybus.Config;
+import io.polybus.Message;
+import io.polybus.Producer;
+import io.polybus.events.ComponentContext;
+import io.polybus.events.ComponentSpec;
+import io.polybus.events.Components;
+import io.polybus.events.EventPack;
+import io.polybus.events.JsonEvent;
+import io.polybus.events.Sink;
+import io.polybus.events.SinkProvider;
+import org.postgresql.PGConnection;
+
+import java.io.ByteArrayInputStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+
+/**
+ * The sinks' benchmark for the closing note (a main, not a test; nothing is asserted). Prints events/s of:
+ * the zstd file sink alone (records already read) and end to end from the memory broker (packs of 100 agent events
+ * read, split and written by the sinks section); and, into the machine's PostgreSQL, the postgresql sink in
+ * {@code insert} and {@code copy} mode beside a plain {@code COPY} of the same rows into a table of the same shape.
+ *
+ * <pre>
+ * ./mvnw -B -ntp -q -pl sinks -am test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
+ * java -Xmx2g -cp sinks/target/test-classes:sinks/target/classes:$(cat sinks/target/cp.txt) io.polybus.sinks.SinksBench \
+ *      [fileEvents=1000000] [pgEvents=200000] [fileBatch=10000]
+ * </pre>
+ */
+public final class SinksBench {
+    private static final Map<String, SinkProvider> SINKS = Components.load(SinkProvider.class);
+    private static final int BATCH = 1000;
+
+    private SinksBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int fileEvents = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+        int pgEvents = args.length > 1 ? Integer.parseInt(args[1]) : 200_000;
+        int fileBatch = args.length > 2 ? Integer.parseInt(args[2]) : 10_000;
+        Path dir = Files.createTempDirectory("sinks-bench");
+        try {
+            report("file zstd, sink alone", fileEvents,
+                    alone(sink("{type: file, path: '" + dir + "/alone/logs-{HH}.ndjson.zst'}"), records(fileEvents), fileBatch));
+            report("file zstd, end to end from the memory broker", fileEvents,
+                    endToEnd("{type: file, name: bench, path: '" + dir + "/e2e/logs-{HH}.ndjson.zst'}", fileEvents, fileBatch));
+            System.out.printf("zstd bytes on disk: %,d for %,d events%n", size(dir.resolve("alone")), fileEvents);
+
+            String schema = "sinks_bench_" + UUID.randomUUID().toString().substring(0, 8);
+            List<Sink.Record> rows = records(pgEvents);
+            try {
+                report("postgresql sink, mode insert", pgEvents, alone(sink(pg(schema, "insert_t", "insert")), rows, BATCH));
+                report("postgresql sink, mode copy", pgEvents, alone(sink(pg(schema, "copy_t", "copy")), rows, BATCH));
+                report("plain COPY of the same rows (no staging, no conflict check)", pgEvents, rawCopy(schema, rows));
+            } finally {
+                sql("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            }
+        } finally {
+            try (Stream<Path> s = Files.walk(dir)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static String pg(String schema, String table, String mode) {
+        return "{type: postgresql, url: '" + PostgresqlSinkTest.URL + "', user: postgres, schema: " + schema + ", table: " + table
+                + ", mode: " + mode + "}";
+    }
+
+    private static byte[] event(int n) {
+        return ("{\"timestamp\":\"2026-12-06T10:00:00." + String.format("%03d", n % 1000) + "Z\",\"host\":\"web-" + (n % 4)
+                + "\",\"message\":\"GET /api/orders/" + n + " 200 1234 \\\"Mozilla/5.0 (X11; Linux x86_64)\\\" rt=0.012\","
+                + "\"source\":{\"type\":\"file\",\"name\":\"nginx\",\"path\":\"/var/log/nginx/access.log\",\"file_id\":\"2049:1234:ab\","
+                + "\"offset\":" + (n * 120L) + "},\"fields\":{\"service\":\"api\"}}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static List<Sink.Record> records(int n) {
+        List<Sink.Record> list = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            byte[] json = event(i);
+            JsonEvent e = JsonEvent.parse(json);
+            list.add(new Sink.Record(e.identity("m", -1), e, json));
+        }
+        return list;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Sink sink(String yaml) {
+        Map<String, Object> section = Config.readYaml("sinks:\n  outputs:\n    - " + yaml + "\n", Map.<String, String>of()::get);
+        SinksConfig config = SinksConfig.parse(section.get("sinks"), "sinks", SINKS);
+        ComponentSpec<SinkProvider> spec = config.outputs().get(0);
+        return spec.create(new ComponentContext("bench", "h", null, Clock.systemUTC(), null));
+    }
+
+    /** Seconds to write the records in batches of {@code batch}. */
+    private static double alone(Sink sink, List<Sink.Record> records, int batch) throws Exception {
+        try (sink) {
+            long start = System.nanoTime();
+            long cpu = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+            for (int i = 0; i < records.size(); i += batch) {
+                sink.write(records.subList(i, Math.min(records.size(), i + batch)));
+            }
+            double cpuSeconds = (ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpu) / 1e9;
+            System.out.printf("  (the writing thread's CPU time: %.2f s = %,.0f events per CPU-second)%n", cpuSeconds,
+                    records.size() / cpuSeconds);
+            return (System.nanoTime() - start) / 1e9;
+        }
+    }
+
+    /** Seconds from the first pack sent to the last event made durable, through a sinks section on the memory broker. */
+    private static double endToEnd(String sink, int events, int batch) throws Exception {
+        String topic = "bench-" + UUID.randomUUID();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (Broker broker = Brokers.open(Config.of("type", "memory", "name", topic))) {
+            Map<String, Object> section = Config.readYaml("sinks:\n  topic: " + topic + "\n  max-batch-events: " + batch
+                    + "\n  max-batch-wait: 20ms\n  outputs:\n    - " + sink + "\n", Map.<String, String>of()::get);
+            SinksConfig config = SinksConfig.parse(section.get("sinks"), "sinks", SINKS);
+            List<Message> packs = new ArrayList<>();
+            for (int i = 0; i < events; i += 100) {
+                EventPack pack = new EventPack();
+                for (int j = i; j < Math.min(events, i + 100); j++) {
+                    pack.add(event(j));
+                }
+                packs.add(pack.take(Message.builder(topic)));
+            }
+            try (SinkRunner runner = SinkRunner.start(broker, config, new ComponentContext("sinks", "h", broker, Clock.systemUTC(), null),
+                    SinkRunner.defaultHealth()); Producer producer = broker.producer()) {
+                runner.bindTo(registry);
+                FunctionCounter written = registry.find("polybus.sink.events").tag("sink", "bench").functionCounter();
+                long start = System.nanoTime();
+                List<CompletableFuture<?>> sent = new ArrayList<>();
+                for (Message m : packs) {
+                    sent.add(producer.send(m));
+                }
+                CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get();
+                while (written.count() < events) {
+                    Thread.sleep(5);
+                }
+                return (System.nanoTime() - start) / 1e9;
+            }
+        }
+    }
+
+    /** Seconds to COPY the same columns into a plain table, in batches of {@link #BATCH}, one transaction each. */
+    private static double rawCopy(String schema, List<Sink.Record> records) throws Exception {
+        sql("CREATE TABLE " + schema + ".raw_copy (id text PRIMARY KEY, \"timestamp\" timestamptz, host text, message text, "
+                + "source jsonb, tags jsonb, fields jsonb)");
+        try (Connection c = DriverManager.getConnection(PostgresqlSinkTest.URL, "postgres", null)) {
+            c.setAutoCommit(false);
+            long start = System.nanoTime();
+            for (int i = 0; i < records.size(); i += BATCH) {
+                StringBuilder data = new StringBuilder(BATCH * 300);
+                for (Sink.Record r : records.subList(i, Math.min(records.size(), i + BATCH))) {
+                    var json = r.event().json();
+                    data.append(r.id()).append('\t').append(json.get("timestamp").asText()).append('\t')
+                            .append(json.get("host").asText()).append('\t')
+                            .append(json.get("message").asText().replace("\\", "\\\\")).append('\t')
+                            .append(json.get("source").toString().replace("\\", "\\\\")).append("\t\\N\t")
+                            .append(json.get("fields").toString().replace("\\", "\\\\")).append('\n');
+                }
+                c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + schema + ".raw_copy FROM STDIN",
+                        new ByteArrayInputStream(data.toString().getBytes(StandardCharsets.UTF_8)));
+                c.commit();
+            }
+            return (System.nanoTime() - start) / 1e9;
+        }
+    }
+
+    private static void sql(String statement) throws Exception {
+        try (Connection c = DriverManager.getConnection(PostgresqlSinkTest.URL, "postgres", null); Statement s = c.createStatement()) {
+            s.execute(statement);
+        }
+    }
+
+    private static long size(Path dir) throws Exception {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+        }
+    }
+
+    private static void report(String what, int events, double seconds) {
+        System.out.printf("%-62s %,10d events in %6.2f s = %,10.0f events/s%n", what, events, seconds, events / seconds);
+    }
+}
