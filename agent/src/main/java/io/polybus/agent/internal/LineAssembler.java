@@ -276,6 +276,21 @@ public final class LineAssembler {
         return true;
     }
 
+    /**
+     * The stream cannot go on (its file was truncated, and no copy continues it): sends the multi-line event being
+     * joined (its lines are whole) and drops the unfinished line, which can never be completed.
+     *
+     * @return the bytes of the unfinished line dropped (0 when there was none)
+     */
+    public int abandon() {
+        int dropped = partialLength;
+        partialLength = 0;
+        discarding = false;
+        continuesSplit = false;
+        flushJoined();
+        return dropped;
+    }
+
     /** At the end of the stream: sends everything held back, the unfinished last line included. */
     public boolean flushAll() {
         if (discarding) {
