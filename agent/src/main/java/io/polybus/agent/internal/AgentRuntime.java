@@ -29,6 +29,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class AgentRuntime {
     private static final Logger log = LoggerFactory.getLogger(AgentRuntime.class);
+    /** How often the checkpoint timer looks whether a save is due (by time, by bytes, or the first one). */
+    private static final long CHECKPOINT_TICK_MILLIS = 50;
 
     private final AgentSettings settings;
     private final Broker broker;
@@ -107,7 +109,9 @@ public final class AgentRuntime {
             return t;
         });
         long every = settings.checkpointInterval().toMillis();
-        timer.scheduleWithFixedDelay(checkpoints::save, every, every, TimeUnit.MILLISECONDS);
+        long tick = Math.min(every, CHECKPOINT_TICK_MILLIS);
+        long maxUnsaved = settings.checkpointMaxUnsaved();
+        timer.scheduleWithFixedDelay(() -> checkpoints.saveIfDue(every, maxUnsaved), tick, tick, TimeUnit.MILLISECONDS);
         for (int i = 0; i < sources.size(); i++) {
             Source source = sources.get(i);
             SourcePipeline pipeline = pipelines.get(i);

@@ -84,6 +84,8 @@ public final class CheckpointStore implements AutoCloseable {
     private FileChannel lockChannel;
     private FileLock lock;
     private boolean dirty;
+    private long lastSaveMillis = System.currentTimeMillis();
+    private boolean savedProgress;
 
     /**
      * @param dir where to keep checkpoints, or {@code null} to keep them in memory only
@@ -201,8 +203,28 @@ public final class CheckpointStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Saves when a save is due: {@code intervalMillis} after the last one, as soon as {@code maxUnsavedBytes} were
+     * acknowledged since the last one, or, the first time, as soon as anything was acknowledged (so a crash soon
+     * after start sends little again).
+     */
+    public synchronized void saveIfDue(long intervalMillis, long maxUnsavedBytes) {
+        long unsaved = 0;
+        for (Entry e : entries.values()) {
+            if (e.tracker != null) {
+                unsaved += Math.max(0, e.tracker.ackedOffset() - e.offset);
+            }
+        }
+        if (System.currentTimeMillis() - lastSaveMillis >= intervalMillis || unsaved >= maxUnsavedBytes
+                || !savedProgress && unsaved > 0) {
+            savedProgress |= unsaved > 0;
+            save();
+        }
+    }
+
     /** Writes the current offsets if anything changed. */
     public synchronized void save() {
+        lastSaveMillis = System.currentTimeMillis();
         long now = System.currentTimeMillis();
         var it = entries.values().iterator();
         while (it.hasNext()) {
