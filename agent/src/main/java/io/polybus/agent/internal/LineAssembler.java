@@ -74,14 +74,6 @@ public final class LineAssembler {
         return partialLength > 0 || joinedLength > 0;
     }
 
-    /** The offset of the first byte read but not yet sent (an unfinished line or event), or -1. */
-    public long heldBackFrom() {
-        if (joinedLength > 0) {
-            return joinedStart;
-        }
-        return partialLength > 0 ? partialStart : -1;
-    }
-
     /**
      * Feeds {@code b[off, off + len)}, which starts at stream offset {@code position}.
      *
