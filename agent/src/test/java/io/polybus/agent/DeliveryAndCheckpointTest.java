@@ -98,6 +98,29 @@ class DeliveryAndCheckpointTest {
     }
 
     @Test
+    void theFirstCheckpointIsSavedAsSoonAsSomethingWasAcknowledged() throws IOException {
+        fx = new AgentFixture(dir);
+        Path log = dir.resolve("app.log");
+        append(log, lines(0, 10));
+        fx.start(fx.yaml(AgentFixture.fileSource("app", log.toString(), "")).replace("checkpoint-interval: 20ms",
+                "checkpoint-interval: 1h"));
+        await().atMost(WAIT).until(() -> savedOffset(log) == Files.size(log));
+    }
+
+    @Test
+    void checkpointsStayWithinTheUnsavedBoundWhateverTheInterval() throws IOException {
+        fx = new AgentFixture(dir);
+        Path log = dir.resolve("app.log");
+        append(log, lines(0, 50_000));
+        long bound = 64 << 10;
+        fx.start(fx.yaml(AgentFixture.fileSource("app", log.toString(), "")).replace("checkpoint-interval: 20ms",
+                "checkpoint-interval: 1h\n  checkpoint-max-unsaved: 64KiB"));
+        await().atMost(WAIT).until(() -> fx.events.size() >= 50_000);
+        // Every byte is acknowledged: what a crash now would send again is at most the bound.
+        await().atMost(WAIT).until(() -> savedOffset(log) >= Files.size(log) - bound);
+    }
+
+    @Test
     void checkpointsOfDeletedFilesExpire() throws IOException {
         fx = new AgentFixture(dir);
         Path log = dir.resolve("app.log");

@@ -103,6 +103,8 @@ class FileTailingTest {
         Path log = dir.resolve("app.log");
         append(log, lines(0, 500));
         fx.start(fx.yaml(AgentFixture.fileSource("app", log.toString(), "")));
+        // The agent must have found the file before it is renamed out of the glob, or it never sees it.
+        await().atMost(WAIT).until(() -> Double.valueOf(1.0).equals(fx.gauge("files.open", "source", "app")));
         append(log, lines(500, 1000));
         Files.move(log, dir.resolve("app.log.1"));
         append(dir.resolve("app.log.1"), lines(1000, 1100));

@@ -118,6 +118,7 @@ public final class AgentMetrics implements MeterBinder {
         final LongAdder failed = new LongAdder();
         final LongAdder filtered = new LongAdder();
         final LongAdder tooLarge = new LongAdder();
+        final LongAdder cutOff = new LongAdder();
         final LongAdder truncated = new LongAdder();
         final LongAdder split = new LongAdder();
         final LongAdder invalidEncoding = new LongAdder();
@@ -138,6 +139,8 @@ public final class AgentMetrics implements MeterBinder {
                     .tags("source", source, "reason", "filtered").register(r);
             FunctionCounter.builder(PREFIX + "events.dropped", tooLarge, LongAdder::sum).description("events not delivered, by reason")
                     .tags("source", source, "reason", "rejected").register(r);
+            FunctionCounter.builder(PREFIX + "events.dropped", cutOff, LongAdder::sum).description("events not delivered, by reason")
+                    .tags("source", source, "reason", "cut_off").register(r);
             adder(r, truncated, "events.truncated", "events cut to the maximum event size", false);
             adder(r, split, "events.split", "chunks of lines split at the maximum event size", false);
             adder(r, invalidEncoding, "events.invalid_encoding", "events with bytes invalid in their encoding (replaced)", false);

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.polybus.Broker;
 import io.polybus.agent.Source;
+import io.polybus.agent.SourceContext;
 import io.polybus.agent.SourceProvider;
 import io.polybus.events.ComponentContext;
 import io.polybus.events.ComponentSpec;
@@ -29,6 +30,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class AgentRuntime {
     private static final Logger log = LoggerFactory.getLogger(AgentRuntime.class);
+    /** How often the checkpoint timer looks whether a save is due (by time, by bytes, or the first one). */
+    private static final long CHECKPOINT_TICK_MILLIS = 50;
 
     private final AgentSettings settings;
     private final Broker broker;
@@ -38,6 +41,8 @@ public final class AgentRuntime {
     private final MeterRegistry registry;
     private final List<Thread> threads = new ArrayList<>();
     private final List<Source> sources = new ArrayList<>();
+    /** Per source, its disk buffer ({@code buffer: disk}) or null. */
+    private final List<DiskBuffer> buffers = new ArrayList<>();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean stopped = new AtomicBoolean();
     private ScheduledExecutorService timer;
@@ -76,6 +81,7 @@ public final class AgentRuntime {
         }
         lifecycle = new Lifecycle(once, settings.sources().size());
         List<SourcePipeline> pipelines = new ArrayList<>();
+        List<SourceContext> contexts = new ArrayList<>();
         try {
             for (AgentSettings.SourceSpec spec : settings.sources()) {
                 ComponentContext context = new ComponentContext(spec.name(), settings.host(), broker, Clock.systemUTC(),
@@ -93,11 +99,18 @@ public final class AgentRuntime {
                 SourcePipeline pipeline = new SourcePipeline(spec.name(), spec.type(), settings.host(), lines.charset(),
                         spec.topic(), spec.key(), chain, lines.maxEventBytes(), settings.delivery(), shipper, metrics,
                         checkpoints, lifecycle, stdin);
-                source.open(pipeline);
+                BufferSettings buffer = BufferSettings.of(spec.spec().config());
+                DiskBuffer disk = buffer != null && buffer.disk()
+                        ? DiskBuffer.open(settings.dataDir().resolve("buffers").resolve(spec.name()), buffer.maxBytes()) : null;
+                buffers.add(disk);
+                SourceContext sourceContext = disk == null ? pipeline : new BufferingContext(pipeline, disk);
+                source.open(sourceContext);
                 pipelines.add(pipeline);
+                contexts.add(sourceContext);
             }
         } catch (RuntimeException e) {
             sources.forEach(Source::close);
+            closeBuffers();
             lifecycle = null;
             throw e;
         }
@@ -107,24 +120,48 @@ public final class AgentRuntime {
             return t;
         });
         long every = settings.checkpointInterval().toMillis();
-        timer.scheduleWithFixedDelay(checkpoints::save, every, every, TimeUnit.MILLISECONDS);
+        long tick = Math.min(every, CHECKPOINT_TICK_MILLIS);
+        long maxUnsaved = settings.checkpointMaxUnsaved();
+        timer.scheduleWithFixedDelay(() -> checkpoints.saveIfDue(every, maxUnsaved), tick, tick, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::saveBuffers, tick, tick, TimeUnit.MILLISECONDS);
         for (int i = 0; i < sources.size(); i++) {
             Source source = sources.get(i);
             SourcePipeline pipeline = pipelines.get(i);
-            threads.add(new Thread(() -> run(source, pipeline), "polybus-source-" + pipeline.name()));
+            SourceContext context = contexts.get(i);
+            threads.add(new Thread(() -> run(source, pipeline, context), "polybus-source-" + pipeline.name()));
         }
         threads.forEach(Thread::start);
         log.info("agent started: {} source(s) to broker '{}' (host {})", sources.size(), broker.type(), settings.host());
     }
 
-    private void run(Source source, SourcePipeline pipeline) {
+    private void run(Source source, SourcePipeline pipeline, SourceContext context) {
         try {
-            source.run(pipeline);
+            if (context instanceof BufferingContext buffering) {
+                buffering.run(source);
+            } else {
+                source.run(pipeline);
+            }
         } catch (RuntimeException e) {
             log.error("source '{}' failed; it stops reading", pipeline.name(), e);
         } finally {
             source.close();
             lifecycle.sourceFinished();
+        }
+    }
+
+    private void saveBuffers() {
+        for (DiskBuffer b : buffers) {
+            if (b != null) {
+                b.save();
+            }
+        }
+    }
+
+    private void closeBuffers() {
+        for (DiskBuffer b : buffers) {
+            if (b != null) {
+                b.close();
+            }
         }
     }
 
@@ -187,6 +224,7 @@ public final class AgentRuntime {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            closeBuffers();
         }
         checkpoints.close();
         shipper.close();

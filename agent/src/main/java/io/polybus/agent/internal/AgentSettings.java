@@ -32,7 +32,8 @@ import java.util.function.Function;
  * @param sources the sources, their keys checked; created when the agent starts
  */
 public record AgentSettings(String host, Path dataDir, boolean checkpoints, Duration checkpointInterval,
-                            Duration checkpointExpiry, Delivery delivery, List<SourceSpec> sources, Config broker) {
+                            long checkpointMaxUnsaved, Duration checkpointExpiry, Delivery delivery,
+                            List<SourceSpec> sources, Config broker) {
 
     /** The top-level keys the agent reads. */
     public static final List<String> SECTIONS = List.of("agent", "delivery", "sources", "broker");
@@ -42,7 +43,10 @@ public record AgentSettings(String host, Path dataDir, boolean checkpoints, Dura
             .define("host", Type.STRING, null, "The events' `host`: this machine's name unless set (`$HOSTNAME`, else the local host name).")
             .define("data-dir", Type.STRING, "data", "Where checkpoints are kept; one agent per data directory (it is locked).")
             .define("checkpoints", Type.BOOLEAN, "true", "Save how far each file was acknowledged, so a restart resumes there (at least once).")
-            .define("checkpoint-interval", Type.DURATION, "1s", ConfigDef.atLeast(Duration.ofMillis(10)), "How often checkpoints are saved.")
+            .define("checkpoint-interval", Type.DURATION, "1s", ConfigDef.atLeast(Duration.ofMillis(10)),
+                    "How often checkpoints are saved (the first as soon as something was acknowledged): at most this much reading is sent again after a crash.")
+            .define("checkpoint-max-unsaved", Type.SIZE, "4MiB", ConfigDef.between(4 << 10, 1L << 40),
+                    "Checkpoints are also saved as soon as this many bytes were acknowledged since the last save: at most this much is sent again after a crash.")
             .define("checkpoint-expiry", Type.DURATION, "7d", ConfigDef.atLeast(Duration.ofSeconds(1)), "How long the checkpoint of a file no longer seen is kept.")
             .build();
 
@@ -149,7 +153,8 @@ public record AgentSettings(String host, Path dataDir, boolean checkpoints, Dura
             throw new ConfigException(problems);
         }
         return new AgentSettings(host, dataDir, agent.getBoolean("checkpoints"),
-                agent.getDuration("checkpoint-interval"), agent.getDuration("checkpoint-expiry"), Delivery.of(delivery),
+                agent.getDuration("checkpoint-interval"), agent.getSize("checkpoint-max-unsaved"),
+                agent.getDuration("checkpoint-expiry"), Delivery.of(delivery),
                 List.copyOf(sources), broker);
     }
 

@@ -23,7 +23,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -38,22 +40,39 @@ public final class CheckpointStore implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String FILE = "checkpoints.json";
 
+    /**
+     * What is saved of one file.
+     *
+     * @param identity the file read (device, inode, fingerprint)
+     * @param fileId   the {@code file_id} of its events: its own identity's, or the one of the file it is a copy of
+     * @param path     where it was first found
+     * @param offset   acknowledged up to here
+     */
+    public record Saved(FileIdentity identity, String fileId, String path, long offset) {
+    }
+
     /** One remembered file. {@code tracker} is set while the agent reads the file. */
     private static final class Entry {
         final String source;
         final FileIdentity identity;
+        final String fileId;
         String path;
         long offset;
         long seenMillis;
         InputProgress tracker;
         boolean released;
 
-        Entry(String source, FileIdentity identity, String path, long offset, long seenMillis) {
+        Entry(String source, FileIdentity identity, String fileId, String path, long offset, long seenMillis) {
             this.source = source;
             this.identity = identity;
+            this.fileId = fileId;
             this.path = path;
             this.offset = offset;
             this.seenMillis = seenMillis;
+        }
+
+        Saved saved() {
+            return new Saved(identity, fileId, path, offset);
         }
     }
 
@@ -65,6 +84,8 @@ public final class CheckpointStore implements AutoCloseable {
     private FileChannel lockChannel;
     private FileLock lock;
     private boolean dirty;
+    private long lastSaveMillis = System.currentTimeMillis();
+    private boolean savedProgress;
 
     /**
      * @param dir where to keep checkpoints, or {@code null} to keep them in memory only
@@ -113,8 +134,8 @@ public final class CheckpointStore implements AutoCloseable {
         for (JsonNode n : root.get("files")) {
             FileIdentity id = new FileIdentity(n.get("dev").asLong(), n.get("ino").asLong(), n.get("fp_len").asInt(),
                     n.get("fp").asText());
-            Entry e = new Entry(n.get("source").asText(), id, n.path("path").asText(), n.get("offset").asLong(),
-                    n.path("seen").asLong(System.currentTimeMillis()));
+            Entry e = new Entry(n.get("source").asText(), id, n.path("file_id").asText(id.id()), n.path("path").asText(),
+                    n.get("offset").asLong(), n.path("seen").asLong(System.currentTimeMillis()));
             entries.put(key(e.source, id.inodeKey()), e);
         }
         log.info("loaded {} checkpoints from {}", entries.size(), file.toAbsolutePath());
@@ -124,20 +145,21 @@ public final class CheckpointStore implements AutoCloseable {
         return source + "|" + inodeKey;
     }
 
-    /** The saved offset of this file, or -1 when none is saved (or the inode now holds another file). */
-    public synchronized long offset(String source, FileIdentity identity) {
+    /** What is saved of this file, or null when nothing is (or the inode now holds another file). */
+    public synchronized Saved saved(String source, FileIdentity identity) {
         Entry e = entries.get(key(source, identity.inodeKey()));
-        if (e == null || e.identity.fingerprintLength() != identity.fingerprintLength()
-                || !e.identity.fingerprint().equals(identity.fingerprint())) {
-            return -1;
-        }
-        return e.offset;
+        return e == null || !e.identity.equals(identity) ? null : e.saved();
     }
 
-    /** The path this file was first found at (before any rotation renamed it), or null when none is saved. */
-    public synchronized String path(String source, FileIdentity identity) {
-        Entry e = entries.get(key(source, identity.inodeKey()));
-        return e == null || !e.identity.equals(identity) || e.path.isEmpty() ? null : e.path;
+    /** What is saved of every file of {@code source}. */
+    public synchronized List<Saved> saved(String source) {
+        List<Saved> out = new ArrayList<>();
+        for (Entry e : entries.values()) {
+            if (e.source.equals(source)) {
+                out.add(e.saved());
+            }
+        }
+        return out;
     }
 
     /** The saved fingerprint length for this inode, or -1: a known file is compared over the same bytes. */
@@ -148,12 +170,28 @@ public final class CheckpointStore implements AutoCloseable {
 
     /**
      * Starts saving the offsets of {@code tracker} for this file (replacing what an older file of the inode had);
-     * {@code path} is where it was first found.
+     * {@code path} is where it was first found, {@code fileId} the {@code file_id} of its events.
      */
-    public synchronized void track(String source, FileIdentity identity, String path, InputProgress tracker) {
-        Entry e = new Entry(source, identity, path, tracker.ackedOffset(), System.currentTimeMillis());
+    public synchronized void track(String source, FileIdentity identity, String fileId, String path, InputProgress tracker) {
+        Entry e = new Entry(source, identity, fileId, path, tracker.ackedOffset(), System.currentTimeMillis());
         e.tracker = tracker;
         entries.put(key(source, identity.inodeKey()), e);
+        dirty = true;
+    }
+
+    /**
+     * The events of file {@code from} now come from file {@code to} (its copy, found at {@code path}): its entry,
+     * tracker and {@code file_id} go over to the copy, replacing what the copy's inode had.
+     */
+    public synchronized void moved(String source, FileIdentity from, FileIdentity to, String path) {
+        Entry old = entries.get(key(source, from.inodeKey()));
+        if (old == null || !old.identity.equals(from)) {
+            return;
+        }
+        entries.remove(key(source, from.inodeKey()));
+        Entry e = new Entry(source, to, old.fileId, path, old.offset, System.currentTimeMillis());
+        e.tracker = old.tracker;
+        entries.put(key(source, to.inodeKey()), e);
         dirty = true;
     }
 
@@ -165,8 +203,28 @@ public final class CheckpointStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Saves when a save is due: {@code intervalMillis} after the last one, as soon as {@code maxUnsavedBytes} were
+     * acknowledged since the last one, or, the first time, as soon as anything was acknowledged (so a crash soon
+     * after start sends little again).
+     */
+    public synchronized void saveIfDue(long intervalMillis, long maxUnsavedBytes) {
+        long unsaved = 0;
+        for (Entry e : entries.values()) {
+            if (e.tracker != null) {
+                unsaved += Math.max(0, e.tracker.ackedOffset() - e.offset);
+            }
+        }
+        if (System.currentTimeMillis() - lastSaveMillis >= intervalMillis || unsaved >= maxUnsavedBytes
+                || !savedProgress && unsaved > 0) {
+            savedProgress |= unsaved > 0;
+            save();
+        }
+    }
+
     /** Writes the current offsets if anything changed. */
     public synchronized void save() {
+        lastSaveMillis = System.currentTimeMillis();
         long now = System.currentTimeMillis();
         var it = entries.values().iterator();
         while (it.hasNext()) {
@@ -206,7 +264,8 @@ public final class CheckpointStore implements AutoCloseable {
         for (Entry e : entries.values()) {
             files.addObject().put("source", e.source).put("path", e.path).put("dev", e.identity.device())
                     .put("ino", e.identity.inode()).put("fp_len", e.identity.fingerprintLength())
-                    .put("fp", e.identity.fingerprint()).put("offset", e.offset).put("seen", e.seenMillis);
+                    .put("fp", e.identity.fingerprint()).put("file_id", e.fileId).put("offset", e.offset)
+                    .put("seen", e.seenMillis);
         }
         byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
         Path tmp = dir.resolve(FILE + ".tmp");

@@ -74,14 +74,6 @@ public final class LineAssembler {
         return partialLength > 0 || joinedLength > 0;
     }
 
-    /** The offset of the first byte read but not yet sent (an unfinished line or event), or -1. */
-    public long heldBackFrom() {
-        if (joinedLength > 0) {
-            return joinedStart;
-        }
-        return partialLength > 0 ? partialStart : -1;
-    }
-
     /**
      * Feeds {@code b[off, off + len)}, which starts at stream offset {@code position}.
      *
@@ -274,6 +266,21 @@ public final class LineAssembler {
             return flushJoined();
         }
         return true;
+    }
+
+    /**
+     * The stream cannot go on (its file was truncated, and no copy continues it): sends the multi-line event being
+     * joined (its lines are whole) and drops the unfinished line, which can never be completed.
+     *
+     * @return the bytes of the unfinished line dropped (0 when there was none)
+     */
+    public int abandon() {
+        int dropped = partialLength;
+        partialLength = 0;
+        discarding = false;
+        continuesSplit = false;
+        flushJoined();
+        return dropped;
     }
 
     /** At the end of the stream: sends everything held back, the unfinished last line included. */

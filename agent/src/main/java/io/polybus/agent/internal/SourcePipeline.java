@@ -147,6 +147,11 @@ public final class SourcePipeline implements SourceContext {
         return metrics;
     }
 
+    /** Counts a line cut off for good: its start was read, its end is gone (its file was truncated). */
+    public void lineCutOff() {
+        meters.cutOff.increment();
+    }
+
     @Override
     public Outcome send(RawLine line, InputProgress progress) {
         meters.read.increment();

@@ -27,16 +27,28 @@ public record FileIdentity(long device, long inode, int fingerprintLength, Strin
 
     /** Fingerprint of the first {@code length} bytes of {@code channel}, or null when it has fewer bytes. */
     public static String fingerprint(FileChannel channel, int length) throws IOException {
+        byte[] head = head(channel, length);
+        return head == null ? null : hash(head, length);
+    }
+
+    /** The first {@code length} bytes of {@code channel}, or null when it has fewer bytes. */
+    public static byte[] head(FileChannel channel, int length) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(length);
+        return readHead(channel, buf) ? buf.array() : null;
+    }
+
+    /** Fills {@code buf} from the start of {@code channel}; false when the channel has fewer bytes. */
+    static boolean readHead(FileChannel channel, ByteBuffer buf) throws IOException {
+        buf.clear();
         long pos = 0;
         while (buf.hasRemaining()) {
             int n = channel.read(buf, pos);
             if (n < 0) {
-                return null;
+                return false;
             }
             pos += n;
         }
-        return hash(buf.array(), length);
+        return true;
     }
 
     public static String hash(byte[] bytes, int length) {
@@ -47,10 +59,5 @@ public record FileIdentity(long device, long inode, int fingerprintLength, Strin
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required of every JVM", e);
         }
-    }
-
-    /** Whether {@code channel} still starts with the fingerprinted bytes. */
-    public boolean matches(FileChannel channel) throws IOException {
-        return fingerprint.equals(fingerprint(channel, fingerprintLength));
     }
 }

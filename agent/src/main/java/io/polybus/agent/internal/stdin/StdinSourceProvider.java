@@ -2,6 +2,7 @@ package io.polybus.agent.internal.stdin;
 
 import io.polybus.agent.Source;
 import io.polybus.agent.SourceProvider;
+import io.polybus.agent.internal.BufferSettings;
 import io.polybus.agent.internal.LineSettings;
 import io.polybus.events.ComponentContext;
 import io.polybus.spi.ConfigDef;
@@ -9,7 +10,8 @@ import io.polybus.spi.ProviderConfig;
 
 /** The {@code stdin} source: the lines of the agent's standard input, until it ends. */
 public final class StdinSourceProvider implements SourceProvider {
-    private static final ConfigDef KEYS = LineSettings.keys("stdin", "1MiB", true);
+    private static final ConfigDef KEYS = ConfigDef.builder("source", "stdin")
+            .include(LineSettings.keys("stdin", "1MiB", true)).include(BufferSettings.KEYS).build();
 
     @Override
     public String type() {
@@ -18,7 +20,7 @@ public final class StdinSourceProvider implements SourceProvider {
 
     @Override
     public String description() {
-        return "The lines of standard input, until it ends (not checkpointed: a stream cannot be read again).";
+        return "The lines of standard input, until it ends (not checkpointed: a stream cannot be read again; `buffer: disk` keeps what was read).";
     }
 
     @Override

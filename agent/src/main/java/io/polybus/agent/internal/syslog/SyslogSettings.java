@@ -1,6 +1,7 @@
 package io.polybus.agent.internal.syslog;
 
 import io.polybus.ConfigException;
+import io.polybus.agent.internal.BufferSettings;
 import io.polybus.agent.internal.LineSettings;
 import io.polybus.spi.ConfigDef;
 import io.polybus.spi.ConfigDef.Type;
@@ -26,6 +27,7 @@ record SyslogSettings(boolean tcp, InetSocketAddress listen, int maxConnections,
             .define("framing", Type.STRING, null, ConfigDef.oneOf("auto", "octet-counting", "newline"),
                     "TCP only: RFC 6587 framing (default `auto`: decided per connection by its first byte).")
             .include(LineSettings.keys("syslog", "64KiB", false))
+            .include(BufferSettings.KEYS)
             .build();
 
     static SyslogSettings of(ProviderConfig c) {
