@@ -60,20 +60,6 @@ public final class LineAssembler {
         this.origin = newOrigin;
     }
 
-    public InputProgress progress() {
-        return progress;
-    }
-
-    /** A multi-line event is being joined (and waits for its next line or its timeout). */
-    public boolean isJoining() {
-        return joinedLength > 0;
-    }
-
-    /** Bytes held back: an unfinished line or multi-line event. */
-    public boolean hasBuffered() {
-        return partialLength > 0 || joinedLength > 0;
-    }
-
     /**
      * Feeds {@code b[off, off + len)}, which starts at stream offset {@code position}.
      *
