@@ -48,7 +48,8 @@ import java.util.regex.Pattern;
  * <p>The group reads the topic and its own retry topic {@code <topic>.retry.<group>}, where requeued messages
  * are re-published. Partitions the group has no position for yet get one when first assigned (the start
  * position for the topic, the beginning for the retry topic), committed at once, so the group exists from
- * {@link #start()} on.
+ * {@link #start()} on. An ephemeral group makes its retry topic only at its first requeue, then reads it too; at
+ * close its offsets and retry topic are deleted.
  */
 final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener {
     private static final Logger log = LoggerFactory.getLogger(KafkaMessageConsumer.class);
@@ -71,6 +72,10 @@ final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener 
     private final Thread poller;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean running = true;
+    /** Whether the group reads its retry topic: from the start, or, for an ephemeral group, since its first requeue. */
+    private volatile boolean readsRetryTopic;
+    /** Poll thread only: the subscription includes the retry topic. */
+    private boolean subscribedToRetryTopic;
     private volatile long closeDeadline;
 
     /** Poll thread only. */
@@ -86,6 +91,7 @@ final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener 
         this.handler = handler;
         this.counters = counters;
         this.retryTopic = retryTopic(options.topic(), options.group());
+        this.readsRetryTopic = !options.ephemeral();
         this.permits = new Semaphore(options.prefetch());
         this.commitIntervalNanos = settings.commitInterval().toNanos();
         this.consumer = new KafkaConsumer<>(settings.consumer(options.group(),
@@ -113,7 +119,9 @@ final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener 
     void start() {
         try {
             broker.topics().ensure(options.topic());
-            broker.topics().ensure(retryTopic);
+            if (readsRetryTopic) {
+                broker.topics().ensure(retryTopic);
+            }
         } catch (PolybusException e) {
             consumer.close(CloseOptions.timeout(Duration.ZERO));
             workers.shutdown(Duration.ZERO);
@@ -151,7 +159,7 @@ final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener 
 
     private void run() {
         try {
-            consumer.subscribe(List.of(options.topic(), retryTopic), this);
+            subscribe();
             while (running) {
                 try {
                     pollOnce();
@@ -175,7 +183,15 @@ final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener 
         }
     }
 
+    private void subscribe() {
+        subscribedToRetryTopic = readsRetryTopic;
+        consumer.subscribe(subscribedToRetryTopic ? List.of(options.topic(), retryTopic) : List.of(options.topic()), this);
+    }
+
     private void pollOnce() {
+        if (readsRetryTopic && !subscribedToRetryTopic) {
+            subscribe();
+        }
         dispatch();
         if (!pending.isEmpty()) {
             consumer.pause(consumer.assignment());
@@ -387,6 +403,9 @@ final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener 
                    Runnable settled) {
         try {
             broker.topics().ensure(copy.topic());
+            if (copy.topic().equals(retryTopic)) {
+                readsRetryTopic = true;
+            }
             broker.republisher().send(copy, (metadata, e) -> {
                 if (e == null) {
                     settled.run();
@@ -434,6 +453,9 @@ final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener 
             consumer.close(CloseOptions.timeout(COMMIT_TIMEOUT));
         } catch (KafkaException e) {
             log.warn("closing the Kafka consumer of group '{}' failed", options.group(), e);
+        }
+        if (options.ephemeral()) {
+            broker.deleteGroup(options.group(), readsRetryTopic ? retryTopic : null);
         }
     }
 }

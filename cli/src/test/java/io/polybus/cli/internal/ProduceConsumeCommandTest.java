@@ -88,6 +88,23 @@ class ProduceConsumeCommandTest {
         assertTrue(printed.get(1).contains("\"payload\":\"{\\\"n\\\":2}\"") && printed.get(1).contains("\"key\":\"k\""), printed.get(1));
     }
 
+    @Test
+    void consumeWithoutAGroupLeavesNoGroupBehindAndANamedGroupStays() {
+        assertEquals(0, run("produce", "-b", "redis", "-X", "key-prefix=" + prefix, "-t", "look", "one"));
+        assertEquals(0, run("consume", "-b", "redis", "-X", "key-prefix=" + prefix, "-t", "look", "--from", "earliest", "-n", "1"));
+        assertEquals(List.of(), groupsOf(prefix + "look"), "an ephemeral group is deleted at exit");
+
+        assertEquals(0, run("consume", "-b", "redis", "-X", "key-prefix=" + prefix, "-t", "look", "--from", "earliest",
+                "-n", "1", "-g", "kept"));
+        assertEquals(List.of("kept"), groupsOf(prefix + "look"), "-g names a group the broker keeps");
+    }
+
+    private static List<String> groupsOf(String stream) {
+        try (Jedis jedis = new Jedis("127.0.0.1", 6379)) {
+            return jedis.xinfoGroups(stream).stream().map(g -> g.getName()).toList();
+        }
+    }
+
     /** What consume printed, without the log lines that share stdout. */
     private List<String> printedLines() {
         return out.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("{")).toList();
