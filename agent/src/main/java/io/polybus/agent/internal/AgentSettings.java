@@ -149,6 +149,10 @@ public record AgentSettings(String host, Path dataDir, boolean checkpoints, Dura
         }
         String host = agent.findString("host").filter(h -> !h.isBlank()).orElseGet(() -> defaultHost(environment));
         Path dataDir = Path.of(agent.getString("data-dir"));
+        if (agent.getBoolean("checkpoints")) {
+            CheckpointStore.unusable(dataDir).ifPresent(why -> problems.add(
+                    new ConfigException.Problem("agent.data-dir", dataDir.toString(), why)));
+        }
         checkByCreating(sources, host, dataDir, problems);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
