@@ -111,6 +111,29 @@ class ProduceConsumeCommandTest {
     }
 
     @Test
+    void producingToTheInProcessMemoryBrokerWarnsThatTheMessagesDieWithTheCommand() {
+        assertEquals(0, run("produce", "-t", "nowhere", "lost"));
+        String said = err.toString(StandardCharsets.UTF_8);
+        assertTrue(said.contains("warning: the memory broker lives inside this command") && said.contains("sent 1 message(s)"), said);
+    }
+
+    @Test
+    void aSendNobodyStoresOnRabbitMqIsAOneLineError() throws Exception {
+        String topic = "polybus-cli-test-noroute-" + UUID.randomUUID().toString().substring(0, 8);
+        try {
+            assertEquals(1, run("produce", "-b", "rabbitmq", "-t", topic, "unroutable"));
+            String said = err.toString(StandardCharsets.UTF_8).strip();
+            assertEquals(1, said.lines().count(), said);
+            assertTrue(said.startsWith("polybus produce: ") && said.contains("no group is subscribed"), said);
+        } finally {
+            com.rabbitmq.client.ConnectionFactory factory = new com.rabbitmq.client.ConnectionFactory();
+            try (com.rabbitmq.client.Connection c = factory.newConnection(); com.rabbitmq.client.Channel ch = c.createChannel()) {
+                ch.exchangeDelete(topic);
+            }
+        }
+    }
+
+    @Test
     void anUnknownBrokerTypeNamesTheTypesFound() {
         assertEquals(1, run("produce", "-b", "kafak", "-t", "x", "m"));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("types found on the class path"), err.toString(StandardCharsets.UTF_8));
