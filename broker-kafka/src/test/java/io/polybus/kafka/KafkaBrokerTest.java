@@ -261,7 +261,7 @@ class KafkaBrokerTest {
     }
 
     @Test
-    void aReadOnlyEphemeralGroupMakesNoRetryTopicAndLeavesNoOffsets() throws Exception {
+    void anEphemeralGroupLeavesNoRetryTopicAndNoOffsetsAfterClose() throws Exception {
         String topic = unique("ephemeral");
         String group = unique("look");
         try (Broker broker = open(TestCluster.shared().config());
@@ -277,7 +277,7 @@ class KafkaBrokerTest {
             consumer.close();
 
             assertFalse(admin.listTopics().names().get(30, TimeUnit.SECONDS).stream().anyMatch(t -> t.contains(".retry.")
-                    && t.startsWith(topic)), "no retry topic for a consumer that never requeued");
+                    && t.startsWith(topic)), "the retry topic is deleted at close");
             assertFalse(admin.listConsumerGroups().all().get(30, TimeUnit.SECONDS).stream()
                     .anyMatch(g -> g.groupId().equals(group)), "the group's offsets are deleted at close");
         }

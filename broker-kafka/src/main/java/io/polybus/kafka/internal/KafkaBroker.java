@@ -104,22 +104,18 @@ public final class KafkaBroker implements Broker {
     }
 
     /**
-     * Deletes what an ephemeral group kept: its committed offsets and, when it made one, its retry topic. A failure
-     * is logged: the offsets then expire after the cluster's {@code offsets.retention.minutes}.
-     *
-     * @param retryTopic the group's retry topic, or null when it made none
+     * Deletes what an ephemeral group kept: its committed offsets and its retry topic. A failure is logged: the
+     * offsets then expire after the cluster's {@code offsets.retention.minutes}.
      */
     void deleteGroup(String group, String retryTopic) {
         long timeout = settings.connectTimeout().toMillis();
         try {
             admin.deleteConsumerGroups(List.of(group)).all().get(timeout, TimeUnit.MILLISECONDS);
-            if (retryTopic != null) {
-                admin.deleteTopics(List.of(retryTopic)).all().get(timeout, TimeUnit.MILLISECONDS);
-                topics.forget(retryTopic);
-            }
+            admin.deleteTopics(List.of(retryTopic)).all().get(timeout, TimeUnit.MILLISECONDS);
+            topics.forget(retryTopic);
         } catch (ExecutionException | TimeoutException e) {
-            log.warn("could not delete the ephemeral group '{}'{} at {}: {}", group,
-                    retryTopic == null ? "" : " and its retry topic '" + retryTopic + "'", settings.servers(), e.toString());
+            log.warn("could not delete the ephemeral group '{}' and its retry topic '{}' at {}: {}", group, retryTopic,
+                    settings.servers(), e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

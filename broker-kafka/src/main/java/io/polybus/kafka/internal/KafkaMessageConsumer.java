@@ -48,8 +48,7 @@ import java.util.regex.Pattern;
  * <p>The group reads the topic and its own retry topic {@code <topic>.retry.<group>}, where requeued messages
  * are re-published. Partitions the group has no position for yet get one when first assigned (the start
  * position for the topic, the beginning for the retry topic), committed at once, so the group exists from
- * {@link #start()} on. An ephemeral group makes its retry topic only at its first requeue, then reads it too; at
- * close its offsets and retry topic are deleted.
+ * {@link #start()} on. An ephemeral group's offsets and retry topic are deleted at close.
  */
 final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener {
     private static final Logger log = LoggerFactory.getLogger(KafkaMessageConsumer.class);
@@ -72,10 +71,6 @@ final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener 
     private final Thread poller;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean running = true;
-    /** Whether the group reads its retry topic: from the start, or, for an ephemeral group, since its first requeue. */
-    private volatile boolean readsRetryTopic;
-    /** Poll thread only: the subscription includes the retry topic. */
-    private boolean subscribedToRetryTopic;
     private volatile long closeDeadline;
 
     /** Poll thread only. */
@@ -91,7 +86,6 @@ final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener 
         this.handler = handler;
         this.counters = counters;
         this.retryTopic = retryTopic(options.topic(), options.group());
-        this.readsRetryTopic = !options.ephemeral();
         this.permits = new Semaphore(options.prefetch());
         this.commitIntervalNanos = settings.commitInterval().toNanos();
         this.consumer = new KafkaConsumer<>(settings.consumer(options.group(),
@@ -119,9 +113,7 @@ final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener 
     void start() {
         try {
             broker.topics().ensure(options.topic());
-            if (readsRetryTopic) {
-                broker.topics().ensure(retryTopic);
-            }
+            broker.topics().ensure(retryTopic);
         } catch (PolybusException e) {
             consumer.close(CloseOptions.timeout(Duration.ZERO));
             workers.shutdown(Duration.ZERO);
@@ -159,7 +151,7 @@ final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener 
 
     private void run() {
         try {
-            subscribe();
+            consumer.subscribe(List.of(options.topic(), retryTopic), this);
             while (running) {
                 try {
                     pollOnce();
@@ -183,15 +175,7 @@ final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener 
         }
     }
 
-    private void subscribe() {
-        subscribedToRetryTopic = readsRetryTopic;
-        consumer.subscribe(subscribedToRetryTopic ? List.of(options.topic(), retryTopic) : List.of(options.topic()), this);
-    }
-
     private void pollOnce() {
-        if (readsRetryTopic && !subscribedToRetryTopic) {
-            subscribe();
-        }
         dispatch();
         if (!pending.isEmpty()) {
             consumer.pause(consumer.assignment());
@@ -403,9 +387,6 @@ final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener 
                    Runnable settled) {
         try {
             broker.topics().ensure(copy.topic());
-            if (copy.topic().equals(retryTopic)) {
-                readsRetryTopic = true;
-            }
             broker.republisher().send(copy, (metadata, e) -> {
                 if (e == null) {
                     settled.run();
@@ -455,7 +436,7 @@ final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener 
             log.warn("closing the Kafka consumer of group '{}' failed", options.group(), e);
         }
         if (options.ephemeral()) {
-            broker.deleteGroup(options.group(), readsRetryTopic ? retryTopic : null);
+            broker.deleteGroup(options.group(), retryTopic);
         }
     }
 }
