@@ -161,9 +161,12 @@ public final class ArtemisBroker implements Broker {
             return;
         }
         try {
-            session.createQueue(QueueConfiguration.of(queue).setAddress(address).setRoutingType(RoutingType.MULTICAST)
-                    .setDurable(!ephemeral).setAutoDelete(ephemeral).setAutoDeleteDelay(0L).setAutoDeleteMessageCount(-1L)
-                    .setAutoCreated(false).setGroupBuckets(settings.groupBuckets));
+            QueueConfiguration group = QueueConfiguration.of(queue).setAddress(address).setRoutingType(RoutingType.MULTICAST)
+                    .setDurable(!ephemeral).setAutoCreated(false).setGroupBuckets(settings.groupBuckets);
+            if (ephemeral) {
+                group.setAutoDelete(true).setAutoDeleteDelay(0L).setAutoDeleteMessageCount(-1L);
+            }
+            session.createQueue(group);
         } catch (ActiveMQQueueExistsException e) {
             checkAddress(session.queueQuery(SimpleString.of(queue)), address, queue);
         }
