@@ -65,7 +65,13 @@ public final class ConsumeCommand implements Callable<Integer> {
         AtomicLong lastNanos = new AtomicLong(System.nanoTime());
         Signal.handle(new Signal("INT"), s -> done.countDown());
         Signal.handle(new Signal("TERM"), s -> done.countDown());
-        long idleNanos = idleExit == null ? Long.MAX_VALUE : io.polybus.spi.ConfigDef.parseDuration(idleExit).toNanos();
+        long idleNanos;
+        try {
+            idleNanos = idleExit == null ? Long.MAX_VALUE : io.polybus.spi.ConfigDef.parseDuration(idleExit).toNanos();
+        } catch (IllegalArgumentException e) {
+            System.err.println("polybus consume: --idle-exit '" + idleExit + "': expected a duration with its unit, such as 5s or 500ms");
+            return 2;
+        }
         try (Broker b = Brokers.open(broker.brokerConfig());
              Consumer ignored = b.subscribe(options.build(), d -> {
                  boolean all = true;

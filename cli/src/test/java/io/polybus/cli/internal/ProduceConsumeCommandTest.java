@@ -134,6 +134,13 @@ class ProduceConsumeCommandTest {
     }
 
     @Test
+    void anIdleExitWithoutAUnitIsAOneLineError() {
+        assertEquals(2, run("consume", "-t", "x", "--idle-exit", "5"));
+        assertEquals("polybus consume: --idle-exit '5': expected a duration with its unit, such as 5s or 500ms",
+                err.toString(StandardCharsets.UTF_8).strip());
+    }
+
+    @Test
     void anUnknownBrokerTypeNamesTheTypesFound() {
         assertEquals(1, run("produce", "-b", "kafak", "-t", "x", "m"));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("types found on the class path"), err.toString(StandardCharsets.UTF_8));
