@@ -21,10 +21,14 @@ import java.util.Set;
  * @param startFrom       where a group that does not exist yet starts
  * @param closeTimeout    how long {@code close} waits for running handlers
  * @param required        capabilities the broker must have, checked at subscribe
+ * @param ephemeral       the group lives only while this consumer is open: closing it deletes what the broker kept
+ *                        for the group (queue, offsets, retry topic, stream group, session), so nothing is left
+ *                        behind and nothing accumulates for it; one member per group
  */
 public record ConsumerOptions(String topic, String group, int concurrency, int prefetch, AckMode ackMode,
                               Outcome onHandlerError, int maxDeliveries, Optional<String> deadLetterTopic,
-                              StartPosition startFrom, Duration closeTimeout, Set<Capability> required) {
+                              StartPosition startFrom, Duration closeTimeout, Set<Capability> required,
+                              boolean ephemeral) {
 
     /** The dead-letter topic used unless another is set: {@code <topic>.dlq}. */
     public static final String DEAD_LETTER_SUFFIX = ".dlq";
@@ -77,6 +81,7 @@ public record ConsumerOptions(String topic, String group, int concurrency, int p
         b.startFrom = startFrom;
         b.closeTimeout = closeTimeout;
         b.required.addAll(required);
+        b.ephemeral = ephemeral;
         return b;
     }
 
@@ -93,6 +98,7 @@ public record ConsumerOptions(String topic, String group, int concurrency, int p
         private StartPosition startFrom = StartPosition.LATEST;
         private Duration closeTimeout = Duration.ofSeconds(30);
         private final EnumSet<Capability> required = EnumSet.noneOf(Capability.class);
+        private boolean ephemeral;
 
         private Builder(String topic, String group) {
             this.topic = topic;
@@ -151,9 +157,19 @@ public record ConsumerOptions(String topic, String group, int concurrency, int p
             return this;
         }
 
+        /**
+         * A group that lives only while this consumer is open, for a look at a topic ({@code polybus consume}):
+         * closing the consumer deletes what the broker kept for the group, so nothing is left behind. Where the
+         * broker can, the group also goes when the process dies without closing (docs/contract.md).
+         */
+        public Builder ephemeral() {
+            this.ephemeral = true;
+            return this;
+        }
+
         public ConsumerOptions build() {
             return new ConsumerOptions(topic, group, concurrency, prefetch, ackMode, onHandlerError, maxDeliveries,
-                    deadLetterTopic, startFrom, closeTimeout, required);
+                    deadLetterTopic, startFrom, closeTimeout, required, ephemeral);
         }
     }
 }

@@ -57,7 +57,7 @@ public final class ConfigDef {
     /** Value types. */
     public enum Type {
         STRING("a string"), INT("a whole number"), LONG("a whole number"), DOUBLE("a number"),
-        BOOLEAN("true or false"), DURATION("a duration such as 500ms, 30s, 5m, 1h or PT30S"),
+        BOOLEAN("true or false"), DURATION("a duration with its unit, such as 500ms, 30s, 5m, 1h or PT30S (a bare number has none: add ms or s)"),
         SIZE("a size in bytes such as 1048576, 512KiB, 64MiB or 1GiB"),
         LIST("a list, or a comma-separated string"), PASSWORD("a secret string"),
         MAP("a mapping of names to single values"),
@@ -426,9 +426,10 @@ public final class ConfigDef {
 
     /**
      * Parses the one duration grammar of every Polybus file: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h},
-     * {@code 2d}, a bare number of milliseconds, or ISO-8601 ({@code PT30S}).
+     * {@code 2d}, or ISO-8601 ({@code PT30S}); {@code 0} alone, the one number that needs no unit.
      *
-     * @throws IllegalArgumentException for anything else
+     * @throws IllegalArgumentException for anything else, a bare number other than 0 included (is {@code 10} ten
+     *                                  milliseconds or ten seconds? the reader should not have to guess)
      */
     public static Duration parseDuration(String text) {
         String t = text.trim();
@@ -444,6 +445,9 @@ public final class ConfigDef {
             throw new IllegalArgumentException(text);
         }
         long n = Long.parseLong(m.group(1));
+        if (m.group(2) == null && n != 0) {
+            throw new IllegalArgumentException(text + " has no unit");
+        }
         String unit = m.group(2) == null ? "ms" : m.group(2);
         return switch (unit) {
             case "ms" -> Duration.ofMillis(n);

@@ -52,6 +52,12 @@ class ConfigDefTest {
     }
 
     @Test
+    void aBareNumberAsADurationIsAnErrorNamingTheKeyAndAskingForAUnit() {
+        ConfigException e = assertThrows(ConfigException.class, () -> def.parse(Config.of("timeout", "10")));
+        assertTrue(e.getMessage().contains("timeout: '10'") && e.getMessage().contains("add ms or s"), e.getMessage());
+    }
+
+    @Test
     void outOfRangeNamesTheRange() {
         ConfigException e = assertThrows(ConfigException.class, () -> def.parse(Config.of("retries", "11")));
         assertTrue(e.getMessage().contains("from 0 to 10"), e.getMessage());
@@ -85,7 +91,8 @@ class ConfigDefTest {
         assertEquals(512L * 1024, ConfigDef.parseSize("512kb"));
         assertEquals(Duration.ofMinutes(5), ConfigDef.parseDuration("5m"));
         assertEquals(Duration.ofSeconds(30), ConfigDef.parseDuration("PT30S"));
-        assertEquals(Duration.ofMillis(100), ConfigDef.parseDuration("100"));
+        assertEquals(Duration.ZERO, ConfigDef.parseDuration("0"));
+        assertThrows(IllegalArgumentException.class, () -> ConfigDef.parseDuration("100"));
         assertThrows(IllegalArgumentException.class, () -> ConfigDef.parseSize("lots"));
     }
 

@@ -259,4 +259,27 @@ class KafkaBrokerTest {
             assertEquals(payload.length, recorder.deliveries().get(0).message().payloadSize());
         }
     }
+
+    @Test
+    void anEphemeralGroupLeavesNoRetryTopicAndNoOffsetsAfterClose() throws Exception {
+        String topic = unique("ephemeral");
+        String group = unique("look");
+        try (Broker broker = open(TestCluster.shared().config());
+             Admin admin = Admin.create(Map.of("bootstrap.servers", TestCluster.shared().bootstrapServers()))) {
+            Recorder recorder = Recorder.acking();
+            var consumer = broker.subscribe(ConsumerOptions.builder(topic, group).ephemeral().build(), recorder);
+            try (Producer producer = broker.producer()) {
+                producer.send(Message.builder(topic).payload("look").build()).get(30, TimeUnit.SECONDS);
+            }
+            await().atMost(WAIT).until(() -> recorder.count() == 1);
+            assertTrue(admin.listConsumerGroups().all().get(30, TimeUnit.SECONDS).stream()
+                    .anyMatch(g -> g.groupId().equals(group)), "the group exists while its consumer is open");
+            consumer.close();
+
+            assertFalse(admin.listTopics().names().get(30, TimeUnit.SECONDS).stream().anyMatch(t -> t.contains(".retry.")
+                    && t.startsWith(topic)), "the retry topic is deleted at close");
+            assertFalse(admin.listConsumerGroups().all().get(30, TimeUnit.SECONDS).stream()
+                    .anyMatch(g -> g.groupId().equals(group)), "the group's offsets are deleted at close");
+        }
+    }
 }

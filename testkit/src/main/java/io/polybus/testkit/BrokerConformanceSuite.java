@@ -662,6 +662,40 @@ public abstract class BrokerConformanceSuite {
         }
     }
 
+    // ---- Ephemeral groups: nothing left behind ----
+
+    @Test
+    void anEphemeralGroupWorksWhileOpenAndKeepsNothingAfterClose() {
+        String group = newGroup();
+        boolean redelivers = broker.capabilities().contains(Capability.AT_LEAST_ONCE);
+        Recorder first = Recorder.then(d -> {
+            if (redelivers && d.attempt() == 1) {
+                d.requeue("once more, through whatever the broker keeps for requeues");
+            } else {
+                d.ack();
+            }
+        });
+        Consumer ephemeral = broker.subscribe(consumerOptions(topic, group).ephemeral().build(), first);
+        try (Producer producer = broker.producer()) {
+            sendNow(producer, Message.builder(topic).key("k").payload("while open").build());
+            untilTrue("delivered" + (redelivers ? " twice" : ""), () -> first.count() == (redelivers ? 2 : 1));
+            ephemeral.close();
+
+            sendNow(producer, Message.builder(topic).key("k").payload("after close").build());
+            Recorder second = Recorder.acking();
+            broker.subscribe(consumerOptions(topic, group).ephemeral().build(), second);
+            sendNow(producer, Message.builder(topic).key("k").payload("marker").build());
+            untilTrue("marker delivered", () -> second.sawPayload("marker"));
+            if (broker.capabilities().contains(Capability.FANOUT)) {
+                assertFalse(second.sawPayload("after close"), "the group was kept after its ephemeral consumer closed: "
+                        + second.payloads());
+            } else {
+                // Without fan-out the topic is one queue that every consumer shares: it keeps what it holds.
+                untilTrue("the topic's queue kept its message", () -> second.sawPayload("after close"));
+            }
+        }
+    }
+
     // ---- Promise 10: errors speak ----
 
     @Test

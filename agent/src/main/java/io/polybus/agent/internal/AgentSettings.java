@@ -61,16 +61,21 @@ public record AgentSettings(String host, Path dataDir, boolean checkpoints, Dura
             .define("retry-backoff", Type.DURATION, "200ms", ConfigDef.atLeast(Duration.ofMillis(1)), "The first wait before a failed send is retried (doubling).")
             .define("retry-backoff-max", Type.DURATION, "10s", ConfigDef.atLeast(Duration.ofMillis(1)), "The longest wait between retries.")
             .define("shutdown-timeout", Type.DURATION, "30s", "How long stopping waits for the broker's acknowledgements.")
+            .define("record-timestamp", Type.STRING, "send", ConfigDef.oneOf("send", "event"),
+                    "The timestamp of each message: `send`, when it is sent, or `event`, the event's own time (the "
+                            + "broker's time-based retention then counts from it: events older than the retention are "
+                            + "deleted at once). The event's time is in the payload either way.")
             .build();
 
     /** How events reach the broker. */
     public record Delivery(long maxBytesInFlight, int batchEvents, int eventsPerMessage, long maxMessageBytes,
                            Duration sendTimeout, Duration retryBackoff, Duration retryBackoffMax,
-                           Duration shutdownTimeout) {
+                           Duration shutdownTimeout, boolean eventTimestamps) {
         static Delivery of(ProviderConfig d) {
             return new Delivery(d.getSize("max-bytes-in-flight"), d.getInt("batch-events"), d.getInt("events-per-message"),
                     d.getSize("max-message-bytes"), d.getDuration("send-timeout"), d.getDuration("retry-backoff"),
-                    d.getDuration("retry-backoff-max"), d.getDuration("shutdown-timeout"));
+                    d.getDuration("retry-backoff-max"), d.getDuration("shutdown-timeout"),
+                    d.getString("record-timestamp").equalsIgnoreCase("event"));
         }
     }
 
@@ -148,6 +153,10 @@ public record AgentSettings(String host, Path dataDir, boolean checkpoints, Dura
         }
         String host = agent.findString("host").filter(h -> !h.isBlank()).orElseGet(() -> defaultHost(environment));
         Path dataDir = Path.of(agent.getString("data-dir"));
+        if (agent.getBoolean("checkpoints")) {
+            CheckpointStore.unusable(dataDir).ifPresent(why -> problems.add(
+                    new ConfigException.Problem("agent.data-dir", dataDir.toString(), why)));
+        }
         checkByCreating(sources, host, dataDir, problems);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Remembers, per source and file identity, the offset up to which the broker acknowledged the file, in
@@ -117,8 +118,31 @@ public final class CheckpointStore implements AutoCloseable {
             }
             load();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot use data directory " + dir.toAbsolutePath() + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot use data directory " + dir.toAbsolutePath() + " (agent.data-dir): "
+                    + unusable(dir).orElse(e.getClass().getSimpleName() + ": " + e.getMessage()), e);
         }
+    }
+
+    /**
+     * Why {@code dir} cannot be the data directory, checked without touching it: it, or the nearest of its parents
+     * that exists, is a file or is not writable. Empty when nothing is known to be wrong.
+     */
+    public static Optional<String> unusable(Path dir) {
+        Path existing = dir.toAbsolutePath();
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return Optional.empty();
+        }
+        String what = existing.equals(dir.toAbsolutePath()) ? "it" : "its parent " + existing;
+        if (!Files.isDirectory(existing)) {
+            return Optional.of(what + " is a file, not a directory");
+        }
+        if (!Files.isWritable(existing)) {
+            return Optional.of(what + " is not writable by this user");
+        }
+        return Optional.empty();
     }
 
     private void load() throws IOException {

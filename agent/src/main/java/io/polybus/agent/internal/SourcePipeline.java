@@ -58,6 +58,8 @@ public final class SourcePipeline implements SourceContext {
     private final long maxMessageBytes;
     private final int eventsPerMessage;
     private final long maxPackBytes;
+    /** {@code delivery.record-timestamp: event}: messages carry the event's time instead of the time they are sent. */
+    private final boolean eventTimestamps;
     /** The events not yet sent, when packing; null when every event is its own message. */
     private final EventPack pack;
 
@@ -93,6 +95,7 @@ public final class SourcePipeline implements SourceContext {
         this.eventsPerMessage = delivery.eventsPerMessage();
         this.maxPackBytes = Math.min(delivery.maxMessageBytes(), maxMessageBytes);
         this.pack = eventsPerMessage > 1 ? new EventPack() : null;
+        this.eventTimestamps = delivery.eventTimestamps();
         Processor.Chain next = this::deliver;
         for (int i = processors.size() - 1; i >= 0; i--) {
             Processor p = processors.get(i);
@@ -227,8 +230,13 @@ public final class SourcePipeline implements SourceContext {
                 return;
             }
         }
-        Message message = Message.builder(t).key(k).timestampMillis(e.timestampMillis()).payload(payload, AS_IS).build();
+        Message message = withTimestamp(Message.builder(t).key(k), e.timestampMillis()).payload(payload, AS_IS).build();
         outcome = shipper.send(message, 1, batch, meters, lifecycle::stopping) ? Outcome.SENT : Outcome.STOPPED;
+    }
+
+    /** The event's time as the message's, or none: the message is then stamped when it is built, just before its send. */
+    private Message.Builder withTimestamp(Message.Builder message, long eventMillis) {
+        return eventTimestamps ? message.timestampMillis(eventMillis) : message;
     }
 
     private static long packBytes(int payloadBytes, int keyBytes) {
@@ -252,7 +260,7 @@ public final class SourcePipeline implements SourceContext {
             return true;
         }
         int events = pack.count();
-        Message message = pack.take(Message.builder(packTopic).key(packKey).timestampMillis(packTimestamp));
+        Message message = pack.take(withTimestamp(Message.builder(packTopic).key(packKey), packTimestamp));
         InputTracker.Group sent = group;
         group = null;
         if (!shipper.send(message, events, sent, meters, lifecycle::stopping)) {

@@ -144,4 +144,16 @@ class AgentSettingsTest {
                 "sources[4].max-event-bytes: '1' is not valid",
                 "sources[5].listen: unknown key"));
     }
+
+    @Test
+    void aDataDirectoryThatIsAFileIsAProblemNamingTheCause(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("data"), "not a directory");
+        String sources = "sources: [{type: stdin}]\n";
+        assertContainsAll(problems("agent: {data-dir: '" + file + "'}\n" + sources, Map.of()),
+                List.of("agent.data-dir: '" + file + "' is not valid; it is a file, not a directory"));
+        assertContainsAll(problems("agent: {data-dir: '" + file.resolve("below") + "'}\n" + sources, Map.of()),
+                List.of("its parent " + file + " is a file, not a directory"));
+        parse("agent: {data-dir: '" + file + "', checkpoints: false}\n" + sources, Map.of());
+    }
 }

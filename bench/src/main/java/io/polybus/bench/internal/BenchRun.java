@@ -1,5 +1,6 @@
 package io.polybus.bench.internal;
 
+import io.polybus.spi.ConfigDef;
 import org.HdrHistogram.Histogram;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -166,7 +167,7 @@ public final class BenchRun {
             sampling.set(false);
             sampler.interrupt();
             sampler.join(5000);
-            meter.sample();
+            meter.finish();
 
             Histogram[] h = meter.totals();
             long lost = checker.lost();
@@ -300,7 +301,7 @@ public final class BenchRun {
                 lastProgress = System.nanoTime();
             } else if (System.nanoTime() - lastProgress > workload.drainTimeout().toNanos()) {
                 LOG.warn("{}: no message arrived for {}; {} of {} deliveries missing", target,
-                        workload.drainTimeout(), expected - now, expected);
+                        ConfigDef.formatDuration(workload.drainTimeout()), expected - now, expected);
                 return;
             }
             TimeUnit.MILLISECONDS.sleep(20);

@@ -1,5 +1,6 @@
 package io.polybus.bench.internal;
 
+import io.polybus.spi.ConfigDef;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramIterationValue;
 import org.knowm.xchart.BitmapEncoder;
@@ -28,6 +29,8 @@ import java.util.function.Function;
 public final class HtmlReport {
     private static final int WIDTH = 900;
     private static final int HEIGHT = 500;
+    /** The name of the line that marks the end of the warm-up on the throughput charts. */
+    static final String WARMUP_END = "end of warm-up";
 
     private HtmlReport() {
     }
@@ -60,7 +63,7 @@ public final class HtmlReport {
             }
             files.add(save(latencyChart("Publish latency (send → broker ack), " + title, runs,
                     RunResult::publishIntended, name), dir, "publish-latency-" + label + ".png", charts));
-            files.add(save(throughputChart("Acknowledged messages per second, " + title, runs, name),
+            files.add(save(throughputChart("Acknowledged messages per second, " + title, runs, name, warmupSeconds(report)),
                     dir, "throughput-" + label + ".png", charts));
         }
         List<Long> fixedRates = rates.stream().filter(r -> r > 0).toList();
@@ -125,19 +128,36 @@ public final class HtmlReport {
         return chart;
     }
 
-    private static XYChart throughputChart(String title, List<RunResult> runs, Function<RunResult, String> name) {
+    /**
+     * One point per whole second of each run, and a vertical line where the warm-up ends: the seconds left of it are
+     * not measured.
+     */
+    static XYChart throughputChart(String title, List<RunResult> runs, Function<RunResult, String> name,
+                                   double warmupSeconds) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
-                .xAxisTitle("seconds since start (warm-up included)").yAxisTitle("msg/s (log)").build();
+                .xAxisTitle("seconds since start (left of the line: warm-up, not measured)").yAxisTitle("msg/s (log)").build();
         chart.getStyler().setMarkerSize(3);
         chart.getStyler().setYAxisLogarithmic(true);
+        double top = 1;
         for (RunResult r : runs) {
             if (r.timeline().isEmpty()) {
                 continue;
             }
-            chart.addSeries(name.apply(r), r.timeline().stream().map(RunResult.Sample::second).toList(),
-                    r.timeline().stream().map(t -> Math.max(1, t.publishRate())).toList());
+            List<Double> rates = r.timeline().stream().map(t -> Math.max(1, t.publishRate())).toList();
+            top = Math.max(top, rates.stream().mapToDouble(Double::doubleValue).max().orElse(1));
+            chart.addSeries(name.apply(r), r.timeline().stream().map(RunResult.Sample::second).toList(), rates);
+        }
+        if (warmupSeconds > 0 && !chart.getSeriesMap().isEmpty()) {
+            chart.addSeries(WARMUP_END, List.of(warmupSeconds, warmupSeconds), List.of(1.0, top))
+                    .setMarker(SeriesMarkers.NONE);
         }
         return chart;
+    }
+
+    /** The warm-up of the report's workload, in seconds (0 when it has none). */
+    private static double warmupSeconds(Report report) {
+        Object warmup = report.workload().get("warmup");
+        return warmup == null ? 0 : ConfigDef.parseDuration(warmup.toString()).toMillis() / 1000.0;
     }
 
     private static String page(Report report, String charts, Function<RunResult, String> name) {

@@ -26,7 +26,7 @@ public final class MarkdownTable {
         StringBuilder sb = new StringBuilder();
         sb.append("| broker | client |").append(rounds ? " round |" : "").append(" target rate | publish msg/s | MB/s "
                 + "| consume msg/s | publish p50 | p99 | p99.9 | max | e2e p50 | p99 | p99.9 | max | lost | dup | reord "
-                + "| Polybus ÷ raw |\n");
+                + "| Polybus ÷ raw (rates: higher is better; p99: lower is better) |\n");
         sb.append("|---|---|").append(rounds ? "---:|" : "").append("---:|".repeat(COLUMNS_AFTER_RATE)).append("---|\n");
         List<String> notes = new ArrayList<>();
         for (RunResult r : report.runs()) {
@@ -72,7 +72,8 @@ public final class MarkdownTable {
         }
         sb.append("lost, dup and reord are counted over all groups; reord counts messages received after a later one of "
                 + "the same producer and key (n/a without keys: order is promised per key only); Polybus ÷ raw is the ");
-        sb.append(separate ? "publish rate ratio / consume rate ratio" : "publish rate ratio / e2e p99 ratio");
+        sb.append(separate ? "publish rate ratio and consume rate ratio (above 1×: Polybus is faster)"
+                : "publish rate ratio (above 1×: Polybus is faster) and e2e p99 ratio (above 1×: Polybus is slower)");
         sb.append(" against the raw client on the same broker at the same rate").append(rounds ? " in the same round" : "")
                 .append(".\n");
         report.notes().forEach(n -> notes.add("- " + n));
@@ -126,11 +127,11 @@ public final class MarkdownTable {
             return "";
         }
         return report.rawBaseline(r).map(raw -> {
-            String publish = times(r.publishRate(), raw.publishRate());
+            String publish = "publish " + times(r.publishRate(), raw.publishRate());
             if (!r.endToEndMeasured()) {
-                return publish + " / " + times(r.consumeRate(), raw.consumeRate());
+                return publish + ", consume " + times(r.consumeRate(), raw.consumeRate());
             }
-            return publish + " / " + times(r.e2eIntended().getValueAtPercentile(99), raw.e2eIntended().getValueAtPercentile(99));
+            return publish + ", e2e p99 " + times(r.e2eIntended().getValueAtPercentile(99), raw.e2eIntended().getValueAtPercentile(99));
         }).orElse("");
     }
 

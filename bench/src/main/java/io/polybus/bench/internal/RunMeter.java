@@ -112,8 +112,19 @@ final class RunMeter {
         return Math.max(0, TimeUnit.NANOSECONDS.toMicros(nanos));
     }
 
-    /** Moves what was recorded since the last call into the totals and appends a timeline sample. */
+    /** Moves what was recorded since the last call into the totals and appends a timeline sample (a whole second). */
     synchronized RunResult.Sample sample() {
+        RunResult.Sample s = take();
+        timeline.add(s);
+        return s;
+    }
+
+    /** Moves what was recorded since the last sample into the totals; the part of a second it covers stays off the timeline. */
+    synchronized void finish() {
+        take();
+    }
+
+    private RunResult.Sample take() {
         long now = System.nanoTime();
         Histogram interval = e2eIntended.getIntervalHistogram(intervalE2e);
         intervalE2e = interval;
@@ -129,7 +140,6 @@ final class RunMeter {
         lastSampleNanos = now;
         lastAcked = a;
         lastReceived = r;
-        timeline.add(s);
         return s;
     }
 

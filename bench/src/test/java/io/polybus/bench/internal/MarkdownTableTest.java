@@ -36,8 +36,9 @@ class MarkdownTableTest {
 
         assertTrue(table.contains("| kafka | raw | max | 200,000 | 20.00 | 200,000 | 2.00 | 4.00 |"), table);
         assertTrue(table.contains("| kafka | polybus | max | 150,000 | 15.00 | 150,000 | 3.00 | 6.00 |"), table);
-        assertTrue(table.contains("| 0 | 0 | 3 | 0.75× / 1.50× |"), table);
-        assertTrue(table.contains("publish rate ratio / e2e p99 ratio"), table);
+        assertTrue(table.contains("| 0 | 0 | 3 | publish 0.75×, e2e p99 1.50× |"), table);
+        assertTrue(table.contains("| Polybus ÷ raw (rates: higher is better; p99: lower is better) |"), table);
+        assertTrue(table.contains("e2e p99 ratio (above 1×: Polybus is slower)"), table);
         assertFalse(table.contains("round"), "no round column for a single round");
     }
 
@@ -48,8 +49,8 @@ class MarkdownTableTest {
                 run(Target.POLYBUS, 1, Workload.Phases.SEPARATE, 190_000, 300_000, 6000)));
 
         assertTrue(table.contains("| kafka | polybus | max | 190,000 | 19.00 | 300,000 | 3.00 | 6.00 | 6.00 | 6.00 "
-                + "| - | - | - | - | 0 | 0 | 3 | 0.95× / 0.75× |"), table);
-        assertTrue(table.contains("publish rate ratio / consume rate ratio"), table);
+                + "| - | - | - | - | 0 | 0 | 3 | publish 0.95×, consume 0.75× |"), table);
+        assertTrue(table.contains("publish rate ratio and consume rate ratio (above 1×: Polybus is faster)"), table);
         assertTrue(table.contains("end-to-end latency is not measured (-)"), table);
     }
 
@@ -65,7 +66,7 @@ class MarkdownTableTest {
 
         assertTrue(table.contains("| kafka | raw | 2 | max | 100,000 |"), table);
         assertTrue(table.contains("| kafka | polybus | 3 | max | 95,000 |"), table);
-        assertTrue(table.contains("| 0.99× / 1.00× |"), "round 2 is compared with raw round 2: " + table);
+        assertTrue(table.contains("| publish 0.99×, consume 1.00× |"), "round 2 is compared with raw round 2: " + table);
         assertTrue(table.contains("- kafka @ max, Polybus ÷ raw over 3 rounds: publish median 0.95× (0.90×–0.99×), "
                 + "consume median 1.00× (0.80×–1.10×)"), table);
     }

@@ -122,7 +122,8 @@ class WorkloadTest {
         assertProblem("phases: apart", "phases: 'apart' is not valid; expected one of together, separate");
         assertProblem("carry-ids: sometimes", "carry-ids: 'sometimes' is not valid; expected true or false");
         assertProblem("duration: 0s", "duration: '0s' is not valid; expected a duration of at least 1ms");
-        assertProblem("warmup: soon", "warmup: 'soon' is not valid; expected a duration such as 500ms, 30s");
+        assertProblem("warmup: soon", "warmup: 'soon' is not valid; expected a duration with its unit, such as 500ms, 30s");
+        assertProblem("warmup: 10", "warmup: '10' is not valid; expected a duration with its unit, such as 500ms, 30s, 5m, 1h or PT30S (a bare number has none: add ms or s)");
         assertProblem("partitons: 3", "partitons: unknown key for workload 'polybus bench'; known keys: name, topics, partitions");
         for (String bad : new String[] {"0", "-1", "101"}) {
             assertProblem("repeat: " + bad, "repeat: '" + bad + "' is not valid; expected a value from 1 to 100");

@@ -113,14 +113,15 @@ public final class ArtemisBroker implements Broker {
     }
 
     /**
-     * Makes sure the group's durable queue exists on the topic's address (creating both with auto-create).
+     * Makes sure the group's durable queue exists on the topic's address (creating both with auto-create). An
+     * ephemeral group's queue is neither durable nor kept once its consumer is gone.
      *
      * @throws PolybusException when the queue is missing without auto-create, or exists on another address
      */
-    void declareGroup(ClientSession session, String topic, String queue) throws ActiveMQException {
+    void declareGroup(ClientSession session, String topic, String queue, boolean ephemeral) throws ActiveMQException {
         if (settings.autoCreate) {
             ensureAddress(session, topic);
-            ensureQueue(session, topic, queue);
+            ensureQueue(session, topic, queue, ephemeral);
             return;
         }
         ClientSession.QueueQuery q = session.queueQuery(SimpleString.of(queue));
@@ -138,7 +139,7 @@ public final class ArtemisBroker implements Broker {
         }
         ensureAddress(session, deadLetterTopic);
         if (settings.deadLetterQueue) {
-            ensureQueue(session, deadLetterTopic, deadLetterTopic);
+            ensureQueue(session, deadLetterTopic, deadLetterTopic, false);
         }
     }
 
@@ -153,15 +154,19 @@ public final class ArtemisBroker implements Broker {
         }
     }
 
-    private void ensureQueue(ClientSession session, String address, String queue) throws ActiveMQException {
+    private void ensureQueue(ClientSession session, String address, String queue, boolean ephemeral) throws ActiveMQException {
         ClientSession.QueueQuery q = session.queueQuery(SimpleString.of(queue));
         if (q.isExists()) {
             checkAddress(q, address, queue);
             return;
         }
         try {
-            session.createQueue(QueueConfiguration.of(queue).setAddress(address).setRoutingType(RoutingType.MULTICAST)
-                    .setDurable(true).setAutoCreated(false).setGroupBuckets(settings.groupBuckets));
+            QueueConfiguration group = QueueConfiguration.of(queue).setAddress(address).setRoutingType(RoutingType.MULTICAST)
+                    .setDurable(!ephemeral).setAutoCreated(false).setGroupBuckets(settings.groupBuckets);
+            if (ephemeral) {
+                group.setAutoDelete(true).setAutoDeleteDelay(0L).setAutoDeleteMessageCount(-1L);
+            }
+            session.createQueue(group);
         } catch (ActiveMQQueueExistsException e) {
             checkAddress(session.queueQuery(SimpleString.of(queue)), address, queue);
         }

@@ -127,7 +127,7 @@ final class ArtemisConsumer implements Consumer {
                 + " ({}); unsettled deliveries will be redelivered", options.group(), options.topic(),
                 broker.errors.address(), failure.getMessage()));
         try {
-            broker.declareGroup(link.session, options.topic(), queue);
+            broker.declareGroup(link.session, options.topic(), queue, options.ephemeral());
             if (options.deadLetterTopic().isPresent()) {
                 broker.declareDeadLetter(link.session, options.deadLetterTopic().get());
             }
@@ -375,6 +375,17 @@ final class ArtemisConsumer implements Consumer {
         settling.whenComplete((done, error) -> sidePending.remove(settling));
     }
 
+    /** Deletes an ephemeral group's queue, its consumer closed first (a queue with consumers is not deleted). */
+    private void deleteQueue(Receiving r) {
+        try {
+            r.consumer.close();
+            r.link.session.deleteQueue(SimpleString.of(queue));
+        } catch (ActiveMQException | RuntimeException e) {
+            log.warn("could not delete the queue '{}' of the ephemeral group '{}' at {}: {}", queue, options.group(),
+                    broker.errors.address(), e.toString());
+        }
+    }
+
     /** Abandons the deliveries of a connection that is gone and closes it; Artemis redelivers them. */
     private void drop(Receiving r) {
         for (ArtemisAcknowledgement a : r.unsettled) {
@@ -400,6 +411,9 @@ final class ArtemisConsumer implements Consumer {
         Receiving r = current;
         current = null;
         if (r != null) {
+            if (options.ephemeral()) {
+                deleteQueue(r);
+            }
             drop(r);
         }
         sideLock.lock();

@@ -20,9 +20,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -98,6 +101,24 @@ public final class KafkaBroker implements Broker {
 
     Topics topics() {
         return topics;
+    }
+
+    /**
+     * Deletes what an ephemeral group kept: its committed offsets and its retry topic. A failure is logged: the
+     * offsets then expire after the cluster's {@code offsets.retention.minutes}.
+     */
+    void deleteGroup(String group, String retryTopic) {
+        long timeout = settings.connectTimeout().toMillis();
+        try {
+            admin.deleteConsumerGroups(List.of(group)).all().get(timeout, TimeUnit.MILLISECONDS);
+            admin.deleteTopics(List.of(retryTopic)).all().get(timeout, TimeUnit.MILLISECONDS);
+            topics.forget(retryTopic);
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("could not delete the ephemeral group '{}' and its retry topic '{}' at {}: {}", group, retryTopic,
+                    settings.servers(), e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** The producer that publishes retry copies and dead letters for every consumer of this broker. */

@@ -48,7 +48,7 @@ import java.util.regex.Pattern;
  * <p>The group reads the topic and its own retry topic {@code <topic>.retry.<group>}, where requeued messages
  * are re-published. Partitions the group has no position for yet get one when first assigned (the start
  * position for the topic, the beginning for the retry topic), committed at once, so the group exists from
- * {@link #start()} on.
+ * {@link #start()} on. An ephemeral group's offsets and retry topic are deleted at close.
  */
 final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener {
     private static final Logger log = LoggerFactory.getLogger(KafkaMessageConsumer.class);
@@ -434,6 +434,9 @@ final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener 
             consumer.close(CloseOptions.timeout(COMMIT_TIMEOUT));
         } catch (KafkaException e) {
             log.warn("closing the Kafka consumer of group '{}' failed", options.group(), e);
+        }
+        if (options.ephemeral()) {
+            broker.deleteGroup(options.group(), retryTopic);
         }
     }
 }

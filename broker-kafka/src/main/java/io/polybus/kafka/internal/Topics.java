@@ -69,6 +69,14 @@ final class Topics {
         }
     }
 
+    /** Forgets that {@code topic} exists, after it was deleted. */
+    void forget(String topic) {
+        known.remove(topic);
+        if (topic.equals(lastReady)) {
+            lastReady = null;
+        }
+    }
+
     private void check(String topic) {
         long timeout = settings.connectTimeout().toMillis();
         try {

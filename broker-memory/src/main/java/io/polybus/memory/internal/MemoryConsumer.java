@@ -155,6 +155,9 @@ final class MemoryConsumer implements Consumer {
         group.wakeUp(this);
         HandlerShutdown.await(dispatcher, workers, options);
         group.leave(this);
+        if (options.ephemeral()) {
+            engine.topic(options.topic()).remove(group);
+        }
         List<Entry> back = new ArrayList<>();
         synchronized (handedOut) {
             for (MemoryAcknowledgement ack : handedOut) {

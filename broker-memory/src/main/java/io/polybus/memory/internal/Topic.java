@@ -35,6 +35,11 @@ final class Topic {
         return created;
     }
 
+    /** Removes {@code group}: it gets no more messages, and what it held is dropped. */
+    synchronized void remove(Group group) {
+        groups = Arrays.stream(groups).filter(g -> g != group).toArray(Group[]::new);
+    }
+
     /**
      * Appends {@code message} to every group, after waiting for room in each (the bound is soft: producers
      * racing for the last room may each add one message).

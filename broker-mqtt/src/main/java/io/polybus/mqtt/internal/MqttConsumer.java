@@ -100,8 +100,9 @@ final class MqttConsumer implements Consumer {
         // Idle consumers keep no thread; the executor is never shut down, so the client can always hand it work.
         this.dispatch.allowCoreThreadTimeOut(true);
         this.workers = options.concurrency() > 1 ? new OrderedWorkers(name, options.concurrency()) : null;
-        this.connection = new Clients.Connection(broker.settings, slotBase + ":" + slot, false,
-                broker.settings.sessionExpirySeconds(), 65_535, this::connectionLost);
+        // An ephemeral group's session, and with it its shared subscription, ends when its connection does.
+        this.connection = new Clients.Connection(broker.settings, slotBase + ":" + slot, options.ephemeral(),
+                options.ephemeral() ? 0 : broker.settings.sessionExpirySeconds(), 65_535, this::connectionLost);
         this.permits = new PrefetchWindow(options.prefetch(), Duration.ofMillis(50));
     }
 

@@ -60,6 +60,8 @@ public final class NatsBroker implements Broker {
     private static final int STREAM_NAME_IN_USE = 10058;
     /** Room left in the server's {@code max_payload} for the headers Polybus adds to each message. */
     static final int RESERVED_HEADER_BYTES = 1024;
+    /** How long an ephemeral group's consumer outlives its last pull when its member died without closing. */
+    static final Duration EPHEMERAL_INACTIVE_THRESHOLD = Duration.ofMinutes(1);
 
     final NatsSettings settings;
     final Connection connection;
@@ -197,7 +199,7 @@ public final class NatsBroker implements Broker {
             topic(options.deadLetterTopic().get());
         }
         String durable = Names.name(options.group());
-        consumer(topic, durable, options.startFrom());
+        consumer(topic, durable, options.startFrom(), options.ephemeral());
         DeliveryCounters counters = DeliveryCounters.register(meters, "nats", options.topic(), options.group());
         NatsConsumer consumer = new NatsConsumer(this, topic, durable, options, handler, counters,
                 members.incrementAndGet());
@@ -275,9 +277,10 @@ public final class NatsBroker implements Broker {
     /**
      * The durable pull consumer of a group, created when it does not exist: at the end of the stream (it receives
      * what is published from now on) or at its start for {@link StartPosition#EARLIEST}. An existing one is used as
-     * it is.
+     * it is. An ephemeral group's consumer is deleted by the server once no member pulled for
+     * {@link #EPHEMERAL_INACTIVE_THRESHOLD} (a member that died without closing), and by its member's close.
      */
-    void consumer(Topic topic, String durable, StartPosition start) {
+    void consumer(Topic topic, String durable, StartPosition start, boolean ephemeral) {
         String what = "create the group '" + durable + "' on stream '" + topic.stream() + "'";
         try {
             try {
@@ -286,7 +289,11 @@ public final class NatsBroker implements Broker {
                 if (e.getApiErrorCode() != CONSUMER_NOT_FOUND) {
                     throw e;
                 }
-                management.addOrUpdateConsumer(topic.stream(), ConsumerConfiguration.builder()
+                ConsumerConfiguration.Builder group = ConsumerConfiguration.builder();
+                if (ephemeral) {
+                    group.inactiveThreshold(EPHEMERAL_INACTIVE_THRESHOLD);
+                }
+                management.addOrUpdateConsumer(topic.stream(), group
                         .durable(durable)
                         .filterSubject(topic.subject())
                         .ackPolicy(AckPolicy.Explicit)
@@ -298,6 +305,16 @@ public final class NatsBroker implements Broker {
             }
         } catch (JetStreamApiException | IOException e) {
             throw new Errors(settings).operation(e, what);
+        }
+    }
+
+    /** Deletes an ephemeral group's consumer; a failure is logged (the server deletes it once it is inactive). */
+    void deleteConsumer(Topic topic, String durable) {
+        try {
+            management.deleteConsumer(topic.stream(), durable);
+        } catch (JetStreamApiException | IOException | RuntimeException e) {
+            log.warn("could not delete the ephemeral group '{}' on stream '{}' at {}: {}", durable, topic.stream(),
+                    settings.address(), e.toString());
         }
     }
 

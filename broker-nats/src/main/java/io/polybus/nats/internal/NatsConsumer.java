@@ -223,7 +223,7 @@ final class NatsConsumer implements Consumer {
         try {
             broker.forget(topic);
             broker.topic(topic.name());
-            broker.consumer(topic, durable, StartPosition.EARLIEST);
+            broker.consumer(topic, durable, StartPosition.EARLIEST, options.ephemeral());
         } catch (RuntimeException e) {
             log.debug("group '{}' on topic '{}' not found again yet: {}", options.group(), options.topic(), e.toString());
         }
@@ -336,5 +336,8 @@ final class NatsConsumer implements Consumer {
             }
         }
         handedOut.clear();
+        if (options.ephemeral()) {
+            broker.deleteConsumer(topic, durable);
+        }
     }
 }

@@ -180,16 +180,19 @@ public final class RabbitBroker implements Broker {
         declaredExchanges.clear();
     }
 
-    /** Declares the group's queue and binds it; returns the queue name. */
-    String declareGroup(Channel channel, String topic, String group) throws IOException {
+    /**
+     * Declares the group's queue and binds it; returns the queue name. An ephemeral group's queue is a classic,
+     * exclusive, auto-delete one: RabbitMQ deletes it when its consumer is cancelled or its connection goes.
+     */
+    String declareGroup(Channel channel, String topic, String group, boolean ephemeral) throws IOException {
         ensureExchange(channel, topic);
         String queue = queueName(topic, group);
         Map<String, Object> args = new HashMap<>();
-        args.put("x-queue-type", settings.quorum ? "quorum" : "classic");
+        args.put("x-queue-type", settings.quorum && !ephemeral ? "quorum" : "classic");
         if (settings.singleActiveConsumer) {
             args.put("x-single-active-consumer", true);
         }
-        channel.queueDeclare(queue, true, false, false, args);
+        channel.queueDeclare(queue, !ephemeral, ephemeral, ephemeral, args);
         channel.queueBind(queue, topic, "#");
         return queue;
     }

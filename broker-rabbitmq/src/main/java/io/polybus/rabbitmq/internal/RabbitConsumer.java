@@ -90,7 +90,7 @@ final class RabbitConsumer implements Consumer {
             if (channel == null) {
                 throw new IOException("no free channel on the connection (channel-max reached)");
             }
-            String queue = broker.declareGroup(channel, options.topic(), options.group());
+            String queue = broker.declareGroup(channel, options.topic(), options.group(), options.ephemeral());
             if (options.deadLetterTopic().isPresent()) {
                 broker.declareDeadLetter(channel, options.deadLetterTopic().get());
             }
@@ -208,7 +208,7 @@ final class RabbitConsumer implements Consumer {
     }
 
     void requeue(RabbitAcknowledgement ack) {
-        if (broker.settings.quorum) {
+        if (broker.settings.quorum && !options.ephemeral()) {
             handBack(ack);
             return;
         }

@@ -418,6 +418,16 @@ final class StreamConsumer extends BlockingReaderConsumer<StreamAcknowledgement>
             Thread.currentThread().interrupt();
         }
         dropConnection();
+        if (options.ephemeral()) {
+            try {
+                connections.withPooled("delete the group", jedis -> jedis.sendCommand(Command.XGROUP, bytes("DESTROY"),
+                        streamKey, groupName));
+            } catch (RuntimeException e) {
+                log.warn("could not delete the ephemeral group '{}' of topic '{}' at {}: {}", options.group(),
+                        options.topic(), settings.address(), e.toString());
+            }
+            return;
+        }
         try {
             connections.withPooled("leave the group", jedis -> jedis.sendCommand(Command.EVAL, bytes(RELEASE_SCRIPT),
                     bytes("1"), streamKey, groupName, consumerName));

@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.polybus.ConfigException;
 import io.polybus.PolybusException;
-import io.polybus.RetriableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -78,20 +77,18 @@ public final class AgentCommand implements Callable<Integer> {
         return once && !acknowledged ? 1 : 0;
     }
 
-    /** Starts the process, retrying with backoff while the broker cannot be reached; null when stopped first. */
+    /**
+     * Starts the process, retrying with backoff while the broker cannot be reached (its health endpoint answers
+     * meanwhile, reporting why); null when stopped first.
+     */
     private PolybusProcess start(PolybusFile file, CountDownLatch stop) throws InterruptedException {
-        long backoff = 1000;
+        long[] backoff = {1000};
         PolybusProcess.Options options = new PolybusProcess.Options(once, show, System.out, System.in);
-        while (true) {
-            try {
-                return PolybusProcess.start(file, options, Metrics.globalRegistry);
-            } catch (RetriableException e) {
-                log.warn("the broker cannot be reached, retrying in {} s: {}", backoff / 1000, e.getMessage());
-                if (stop.await(backoff, TimeUnit.MILLISECONDS)) {
-                    return null;
-                }
-                backoff = Math.min(30_000, backoff * 2);
-            }
-        }
+        return PolybusProcess.start(file, options, Metrics.globalRegistry, e -> {
+            log.warn("the broker cannot be reached, retrying in {} s: {}", backoff[0] / 1000, e.getMessage());
+            boolean stopped = stop.await(backoff[0], TimeUnit.MILLISECONDS);
+            backoff[0] = Math.min(30_000, backoff[0] * 2);
+            return !stopped;
+        });
     }
 }

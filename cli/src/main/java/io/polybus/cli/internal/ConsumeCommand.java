@@ -38,7 +38,7 @@ public final class ConsumeCommand implements Callable<Integer> {
     @Option(names = {"-t", "--topic"}, required = true, description = "Topic to read.")
     String topic;
 
-    @Option(names = {"-g", "--group"}, description = "Group to read as (default: a new one for this run).")
+    @Option(names = {"-g", "--group"}, description = "Group to read as, kept by the broker (default: an ephemeral one for this run, deleted when it ends).")
     String group;
 
     @Option(names = "--from", defaultValue = "LATEST", description = "Where a new group starts: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
@@ -55,15 +55,25 @@ public final class ConsumeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String g = group != null ? group : "polybus-cli-" + UUID.randomUUID().toString().substring(0, 8);
+        ConsumerOptions.Builder options = ConsumerOptions.builder(topic,
+                group != null ? group : "polybus-cli-" + UUID.randomUUID().toString().substring(0, 8)).startFrom(from);
+        if (group == null) {
+            options.ephemeral();
+        }
         CountDownLatch done = new CountDownLatch(1);
         AtomicLong received = new AtomicLong();
         AtomicLong lastNanos = new AtomicLong(System.nanoTime());
         Signal.handle(new Signal("INT"), s -> done.countDown());
         Signal.handle(new Signal("TERM"), s -> done.countDown());
-        long idleNanos = idleExit == null ? Long.MAX_VALUE : io.polybus.spi.ConfigDef.parseDuration(idleExit).toNanos();
+        long idleNanos;
+        try {
+            idleNanos = idleExit == null ? Long.MAX_VALUE : io.polybus.spi.ConfigDef.parseDuration(idleExit).toNanos();
+        } catch (IllegalArgumentException e) {
+            System.err.println("polybus consume: --idle-exit '" + idleExit + "': expected a duration with its unit, such as 5s or 500ms");
+            return 2;
+        }
         try (Broker b = Brokers.open(broker.brokerConfig());
-             Consumer ignored = b.subscribe(ConsumerOptions.builder(topic, g).startFrom(from).build(), d -> {
+             Consumer ignored = b.subscribe(options.build(), d -> {
                  boolean all = true;
                  for (byte[] event : EventPack.events(d.message())) {
                      if (count != null && received.get() >= count) {

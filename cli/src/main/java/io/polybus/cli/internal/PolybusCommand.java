@@ -3,6 +3,10 @@ package io.polybus.cli.internal;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+
 /**
  * The top-level {@code polybus} command. A new subcommand is one class annotated with {@link Command} added to
  * the {@code subcommands} list below.
@@ -17,6 +21,7 @@ import picocli.CommandLine.Command;
                 BrokersCommand.class,
                 MonitorCommand.class,
                 SinkCommand.class,
+                BenchCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class PolybusCommand implements Runnable {
@@ -33,12 +38,18 @@ public final class PolybusCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
-    /** The version from the jar's manifest. */
+    /** The version of the build, written into {@code version.properties} by Maven (jar and target/classes alike). */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
-        public String[] getVersion() {
-            String v = PolybusCommand.class.getPackage().getImplementationVersion();
-            return new String[] {"polybus " + (v == null ? "(development build)" : v)};
+        public String[] getVersion() throws IOException {
+            Properties p = new Properties();
+            try (InputStream in = PolybusCommand.class.getResourceAsStream("version.properties")) {
+                if (in == null) {
+                    throw new IOException("version.properties is missing from the class path: rebuild with ./mvnw package");
+                }
+                p.load(in);
+            }
+            return new String[] {"polybus " + p.getProperty("version")};
         }
     }
 }

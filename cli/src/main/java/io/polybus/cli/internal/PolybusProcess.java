@@ -10,9 +10,9 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.polybus.Broker;
 import io.polybus.Brokers;
+import io.polybus.RetriableException;
 import io.polybus.agent.Agent;
 import io.polybus.events.ComponentContext;
-import io.polybus.events.HealthCheck;
 import io.polybus.events.PipelineHealth;
 import io.polybus.monitor.Monitor;
 import io.polybus.sinks.SinkRunner;
@@ -52,6 +52,17 @@ public final class PolybusProcess implements AutoCloseable {
     record Options(boolean once, boolean show, PrintStream out, InputStream stdin) {
     }
 
+    /** What to do while the broker cannot be reached at start. */
+    @FunctionalInterface
+    interface BrokerRetry {
+        /**
+         * Waits before the next attempt to open the broker.
+         *
+         * @return false to give up (the process was asked to stop)
+         */
+        boolean awaitRetry(RetriableException e) throws InterruptedException;
+    }
+
     private final Deque<AutoCloseable> opened = new ArrayDeque<>();
     private final PolybusFile file;
     private final MeterRegistry registry;
@@ -75,6 +86,24 @@ public final class PolybusProcess implements AutoCloseable {
      *                                     port cannot be bound
      */
     static PolybusProcess start(PolybusFile file, Options options, MeterRegistry meters) {
+        try {
+            return start(file, options, meters, e -> {
+                throw e;
+            });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting", e);
+        }
+    }
+
+    /**
+     * Opens the broker, retrying as {@code retry} says while it cannot be reached (the metrics and health endpoint
+     * answers meanwhile, reporting each part down with the reason), and starts what the file has.
+     *
+     * @return the running process, or null when {@code retry} gave up
+     */
+    static PolybusProcess start(PolybusFile file, Options options, MeterRegistry meters, BrokerRetry retry)
+            throws InterruptedException {
         PrometheusMeterRegistry prometheus = null;
         MeterRegistry registry = meters;
         if (file.metrics() != null && file.metrics().enabled()) {
@@ -90,19 +119,35 @@ public final class PolybusProcess implements AutoCloseable {
         }
         PolybusProcess process = new PolybusProcess(file, registry);
         try {
-            process.open(options, prometheus);
-            return process;
-        } catch (RuntimeException e) {
+            if (process.open(options, prometheus, retry)) {
+                return process;
+            }
+            process.close();
+            return null;
+        } catch (RuntimeException | InterruptedException e) {
             process.close();
             throw e;
         }
     }
 
-    private void open(Options options, PrometheusMeterRegistry prometheus) {
+    /** Opens every part; false when the broker could not be opened and {@code retry} gave up. */
+    private boolean open(Options options, PrometheusMeterRegistry prometheus, BrokerRetry retry) throws InterruptedException {
         Clock clock = Clock.systemUTC();
-        Broker broker = Brokers.open(file.broker(), registry);
+        Map<String, StartingHealth> checks = new LinkedHashMap<>();
+        for (String part : new String[] {"monitor", "sinks", "agent"}) {
+            if (part.equals("monitor") ? file.monitor() != null : part.equals("sinks") ? file.sinks() != null : file.agent() != null) {
+                checks.put(part, new StartingHealth());
+            }
+        }
+        if (prometheus != null) {
+            metricsServer = MetricsServer.start(file.metrics(), prometheus, new LinkedHashMap<>(checks));
+            opened.push(metricsServer);
+        }
+        Broker broker = openBroker(checks, retry);
+        if (broker == null) {
+            return false;
+        }
         opened.push(broker);
-        Map<String, HealthCheck> checks = new LinkedHashMap<>();
         String host = file.agent() != null ? file.agent().host() : null;
         Path dataDir = null;
         if (file.monitor() != null) {
@@ -111,24 +156,20 @@ public final class PolybusProcess implements AutoCloseable {
                     .console(options.out() != null ? options.out() : System.out).start();
             opened.push(monitor);
             monitor.bindTo(registry);
-            checks.put("monitor", health);
+            checks.get("monitor").running(health);
         }
         if (file.sinks() != null) {
             PipelineHealth health = health("sinks", clock);
             SinkRunner sinks = SinkRunner.start(broker, file.sinks(), new ComponentContext("sinks", host, broker, clock, dataDir), health);
             opened.push(sinks);
             sinks.bindTo(registry);
-            checks.put("sinks", health);
+            checks.get("sinks").running(health);
         }
         if (file.agent() != null) {
             PipelineHealth health = health("agent", clock);
             agent = Agent.builder(file.agent()).broker(broker).meters(registry).health(health).open();
             opened.push(agent::stop);
-            checks.put("agent", health);
-        }
-        if (prometheus != null) {
-            metricsServer = MetricsServer.start(file.metrics(), prometheus, checks);
-            opened.push(metricsServer);
+            checks.get("agent").running(health);
         }
         ConsoleConfig console = file.console();
         if (agent != null && options.out() != null && (options.show() || console.enabled())) {
@@ -138,6 +179,21 @@ public final class PolybusProcess implements AutoCloseable {
         }
         if (agent != null) {
             agent.start(new Agent.RunOptions(options.once(), options.stdin()));
+        }
+        return true;
+    }
+
+    /** Opens the broker, retrying while it cannot be reached; null when {@code retry} gave up. */
+    private Broker openBroker(Map<String, StartingHealth> checks, BrokerRetry retry) throws InterruptedException {
+        while (true) {
+            try {
+                return Brokers.open(file.broker(), registry);
+            } catch (RetriableException e) {
+                checks.values().forEach(c -> c.waiting("cannot reach the broker, retrying: " + e.getMessage()));
+                if (!retry.awaitRetry(e)) {
+                    return null;
+                }
+            }
         }
     }
 

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /** {@code polybus produce -t topic [message...]}: sends messages (or stdin's lines) to any broker, like kcat -P. */
 @Command(name = "produce", mixinStandardHelpOptions = true,
@@ -44,6 +45,10 @@ public final class ProduceCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         int sent = 0;
         try (Broker b = Brokers.open(broker.brokerConfig()); Producer producer = b.producer()) {
+            if (b.type().equals("memory")) {
+                System.err.println("polybus produce: warning: the memory broker lives inside this command, so the messages "
+                        + "die with it when it exits; name a broker that keeps them with -b (kafka, rabbitmq, redis, ...) or -c FILE");
+            }
             List<CompletableFuture<Receipt>> pending = new ArrayList<>();
             if (!messages.isEmpty()) {
                 for (String m : messages) {
@@ -72,10 +77,18 @@ public final class ProduceCommand implements Callable<Integer> {
         return Message.builder(topic).key(key).headers(headers).payload(payload).build();
     }
 
+    /** Waits for every pending send; a failed one is thrown as what the broker said, for a one-line error. */
     private static int settle(List<CompletableFuture<Receipt>> pending) {
         int n = 0;
         for (CompletableFuture<Receipt> f : pending) {
-            f.join();
+            try {
+                f.join();
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof PolybusException p) {
+                    throw p;
+                }
+                throw e;
+            }
             n++;
         }
         pending.clear();

@@ -49,10 +49,18 @@ class PolybusCommandTest {
     }
 
     @Test
+    void versionIsTheBuildsVersion() throws Exception {
+        assertEquals(0, run("-V"));
+        String version = java.util.regex.Pattern.compile("<version>([^<]+)</version>")
+                .matcher(Files.readString(Path.of("pom.xml"))).results().map(m -> m.group(1)).findFirst().orElseThrow();
+        assertEquals("polybus " + version, out().trim());
+    }
+
+    @Test
     void helpListsEveryCommand() {
         assertEquals(0, run("--help"));
-        for (String c : new String[] {"agent", "validate", "produce", "consume", "brokers"}) {
-            assertTrue(out().contains(c), out());
+        for (String c : new String[] {"agent", "validate", "produce", "consume", "brokers", "monitor", "sink", "bench"}) {
+            assertTrue(out().lines().anyMatch(l -> l.trim().startsWith(c + " ")), c + " in:\n" + out());
         }
         assertEquals(0, run("agent", "--help"));
         assertTrue(out().contains("--once"), out());

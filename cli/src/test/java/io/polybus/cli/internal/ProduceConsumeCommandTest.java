@@ -88,9 +88,56 @@ class ProduceConsumeCommandTest {
         assertTrue(printed.get(1).contains("\"payload\":\"{\\\"n\\\":2}\"") && printed.get(1).contains("\"key\":\"k\""), printed.get(1));
     }
 
+    @Test
+    void consumeWithoutAGroupLeavesNoGroupBehindAndANamedGroupStays() {
+        assertEquals(0, run("produce", "-b", "redis", "-X", "key-prefix=" + prefix, "-t", "look", "one"));
+        assertEquals(0, run("consume", "-b", "redis", "-X", "key-prefix=" + prefix, "-t", "look", "--from", "earliest", "-n", "1"));
+        assertEquals(List.of(), groupsOf(prefix + "look"), "an ephemeral group is deleted at exit");
+
+        assertEquals(0, run("consume", "-b", "redis", "-X", "key-prefix=" + prefix, "-t", "look", "--from", "earliest",
+                "-n", "1", "-g", "kept"));
+        assertEquals(List.of("kept"), groupsOf(prefix + "look"), "-g names a group the broker keeps");
+    }
+
+    private static List<String> groupsOf(String stream) {
+        try (Jedis jedis = new Jedis("127.0.0.1", 6379)) {
+            return jedis.xinfoGroups(stream).stream().map(g -> g.getName()).toList();
+        }
+    }
+
     /** What consume printed, without the log lines that share stdout. */
     private List<String> printedLines() {
         return out.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("{")).toList();
+    }
+
+    @Test
+    void producingToTheInProcessMemoryBrokerWarnsThatTheMessagesDieWithTheCommand() {
+        assertEquals(0, run("produce", "-t", "nowhere", "lost"));
+        String said = err.toString(StandardCharsets.UTF_8);
+        assertTrue(said.contains("warning: the memory broker lives inside this command") && said.contains("sent 1 message(s)"), said);
+    }
+
+    @Test
+    void aSendNobodyStoresOnRabbitMqIsAOneLineError() throws Exception {
+        String topic = "polybus-cli-test-noroute-" + UUID.randomUUID().toString().substring(0, 8);
+        try {
+            assertEquals(1, run("produce", "-b", "rabbitmq", "-t", topic, "unroutable"));
+            String said = err.toString(StandardCharsets.UTF_8).strip();
+            assertEquals(1, said.lines().count(), said);
+            assertTrue(said.startsWith("polybus produce: ") && said.contains("no group is subscribed"), said);
+        } finally {
+            com.rabbitmq.client.ConnectionFactory factory = new com.rabbitmq.client.ConnectionFactory();
+            try (com.rabbitmq.client.Connection c = factory.newConnection(); com.rabbitmq.client.Channel ch = c.createChannel()) {
+                ch.exchangeDelete(topic);
+            }
+        }
+    }
+
+    @Test
+    void anIdleExitWithoutAUnitIsAOneLineError() {
+        assertEquals(2, run("consume", "-t", "x", "--idle-exit", "5"));
+        assertEquals("polybus consume: --idle-exit '5': expected a duration with its unit, such as 5s or 500ms",
+                err.toString(StandardCharsets.UTF_8).strip());
     }
 
     @Test

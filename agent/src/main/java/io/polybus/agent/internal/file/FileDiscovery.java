@@ -18,8 +18,8 @@ import java.util.Set;
 
 /**
  * Which files a {@code file} source's patterns match right now: regular files only, excludes applied, each
- * inode once. What cannot be used (a directory, a broken link, an unreadable file) is logged once per path until
- * it changes. Not thread-safe: the source's thread.
+ * inode once. What cannot be used (a directory, a broken link, an unreadable file) and a pattern that matches
+ * nothing are logged once per path or pattern until it changes. Not thread-safe: the source's thread.
  */
 final class FileDiscovery {
     private static final Logger log = LoggerFactory.getLogger(FileDiscovery.class);
@@ -33,11 +33,13 @@ final class FileDiscovery {
 
     private final String source;
     private final List<Glob> globs = new ArrayList<>();
+    private final List<String> patterns;
     private final List<PathMatcher> excludes = new ArrayList<>();
     private final Set<String> complained = new HashSet<>();
 
     FileDiscovery(String source, List<String> paths, List<String> exclude) {
         this.source = source;
+        this.patterns = List.copyOf(paths);
         paths.forEach(p -> globs.add(Glob.of(p)));
         exclude.forEach(p -> excludes.add(Glob.exclude(p)));
     }
@@ -45,8 +47,16 @@ final class FileDiscovery {
     /** The matching files, by {@code device:inode}, in pattern order. */
     Map<String, Candidate> scan() {
         List<Path> paths = new ArrayList<>();
-        for (Glob g : globs) {
-            g.collect(paths);
+        for (int i = 0; i < globs.size(); i++) {
+            int before = paths.size();
+            globs.get(i).collect(paths);
+            String pattern = patterns.get(i);
+            if (paths.size() == before) {
+                complainOnce("paths:" + pattern, "'" + pattern + "' matches no file (yet): a typo? Files that appear "
+                        + "later are picked up");
+            } else {
+                resolved("paths:" + pattern);
+            }
         }
         Map<String, Candidate> found = new LinkedHashMap<>();
         for (Path p : new LinkedHashSet<>(paths)) {
