@@ -5,6 +5,8 @@
 #   OPENSEARCH_PORT            HTTP  [9200]
 #   OPENSEARCH_TRANSPORT_PORT  node-to-node transport  [9300]
 #   OPENSEARCH_HEAP_OPTS       [-Xms512m -Xmx512m]
+# `up` waits at least 180 s (or POLYBUS_BROKERS_TIMEOUT when longer): a node takes 5 s to start on an idle machine
+# and over a minute on a busy one.
 OPENSEARCH_PORT=${OPENSEARCH_PORT:-9200}
 OPENSEARCH_TRANSPORT_PORT=${OPENSEARCH_TRANSPORT_PORT:-9300}
 OPENSEARCH_HEAP_OPTS=${OPENSEARCH_HEAP_OPTS:--Xms512m -Xmx512m}
@@ -89,7 +91,7 @@ opensearch_up() {
   pid=$(opensearch_our_pid)
   if port_open 127.0.0.1 "$OPENSEARCH_PORT"; then
     if [[ -n $pid ]] || opensearch_ready; then
-      wait_for "$START_TIMEOUT" 0.5 opensearch_ready || {
+      wait_for $((START_TIMEOUT < 180 ? 180 : START_TIMEOUT)) 0.5 opensearch_ready || {
         warn "opensearch: 127.0.0.1:$OPENSEARCH_PORT is open but the cluster is not ready; read $dir/logs/opensearch.log"
         return 1
       }
@@ -131,14 +133,15 @@ opensearch_up() {
     }
     say "opensearch: starting on 127.0.0.1:$OPENSEARCH_PORT (pid $pid, log $dir/logs/opensearch.log)"
   fi
-  local deadline=$((SECONDS + START_TIMEOUT))
+  local timeout=$((START_TIMEOUT < 180 ? 180 : START_TIMEOUT))
+  local deadline=$((SECONDS + timeout))
   until opensearch_ready; do
     if pid_gone "$pid" || ((SECONDS >= deadline)); then
       if pid_gone "$pid"; then
         warn "opensearch: the node (pid $pid) exited during startup; read $dir/logs/opensearch.out and opensearch.log"
         rm -f "$dir/opensearch.pid"
       else
-        warn "opensearch: not ready on 127.0.0.1:$OPENSEARCH_PORT within ${START_TIMEOUT}s; pid $pid left running"
+        warn "opensearch: not ready on 127.0.0.1:$OPENSEARCH_PORT within ${timeout}s; pid $pid left running"
       fi
       show_log_tail "$dir/logs/opensearch.out" 10
       show_log_tail "$dir/logs/opensearch.log" 20
