@@ -40,8 +40,8 @@ opensearch_main_classes() { # classpath
       warn "opensearch: compiling $OPENSEARCH_MAIN failed; read $STATE_DIR/opensearch-lib/javac.log"
       return 1
     fi
-    rm -rf "$out"
-    mv -f "$tmp" "$out"
+    # Another `up` may have compiled it meanwhile: a rename onto its folder fails, and that one is kept.
+    mv -T "$tmp" "$out" 2>/dev/null || rm -rf "$tmp"
   fi
   printf '%s' "$out"
 }
