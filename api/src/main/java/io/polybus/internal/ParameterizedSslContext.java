@@ -16,6 +16,7 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.security.KeyManagementException;
 import java.security.SecureRandom;
+import java.util.function.UnaryOperator;
 
 /**
  * An initialized {@link SSLContext} whose client sockets and engines take the given {@link SSLParameters} as they are
@@ -23,17 +24,23 @@ import java.security.SecureRandom;
  * Immutable; thread-safe as its delegate.
  */
 public final class ParameterizedSslContext extends SSLContext {
-    public ParameterizedSslContext(SSLContext delegate, SSLParameters parameters) {
-        super(new Spi(delegate, parameters), delegate.getProvider(), delegate.getProtocol());
+    /**
+     * @param hostName the name to check the server's certificate against, for the host a client connects a socket to
+     *                 (a client that resolved the configured name passes the address; this gives the name back)
+     */
+    public ParameterizedSslContext(SSLContext delegate, SSLParameters parameters, UnaryOperator<String> hostName) {
+        super(new Spi(delegate, parameters, hostName), delegate.getProvider(), delegate.getProtocol());
     }
 
     private static final class Spi extends SSLContextSpi {
         private final SSLContext delegate;
         private final SSLParameters parameters;
+        private final UnaryOperator<String> hostName;
 
-        Spi(SSLContext delegate, SSLParameters parameters) {
+        Spi(SSLContext delegate, SSLParameters parameters, UnaryOperator<String> hostName) {
             this.delegate = delegate;
             this.parameters = parameters;
+            this.hostName = hostName;
         }
 
         @Override
@@ -43,7 +50,7 @@ public final class ParameterizedSslContext extends SSLContext {
 
         @Override
         protected SSLSocketFactory engineGetSocketFactory() {
-            return new Factory(delegate.getSocketFactory(), parameters);
+            return new Factory(delegate.getSocketFactory(), parameters, hostName);
         }
 
         @Override
@@ -60,7 +67,7 @@ public final class ParameterizedSslContext extends SSLContext {
 
         @Override
         protected SSLEngine engineCreateSSLEngine(String host, int port) {
-            SSLEngine engine = delegate.createSSLEngine(host, port);
+            SSLEngine engine = delegate.createSSLEngine(hostName.apply(host), port);
             engine.setSSLParameters(parameters);
             return engine;
         }
@@ -89,10 +96,12 @@ public final class ParameterizedSslContext extends SSLContext {
     private static final class Factory extends SSLSocketFactory {
         private final SSLSocketFactory delegate;
         private final SSLParameters parameters;
+        private final UnaryOperator<String> hostName;
 
-        Factory(SSLSocketFactory delegate, SSLParameters parameters) {
+        Factory(SSLSocketFactory delegate, SSLParameters parameters, UnaryOperator<String> hostName) {
             this.delegate = delegate;
             this.parameters = parameters;
+            this.hostName = hostName;
         }
 
         private Socket configure(Socket socket) {
@@ -117,7 +126,7 @@ public final class ParameterizedSslContext extends SSLContext {
 
         @Override
         public Socket createSocket(Socket s, String host, int port, boolean autoClose) throws IOException {
-            return configure(delegate.createSocket(s, host, port, autoClose));
+            return configure(delegate.createSocket(s, hostName.apply(host), port, autoClose));
         }
 
         @Override
@@ -127,12 +136,12 @@ public final class ParameterizedSslContext extends SSLContext {
 
         @Override
         public Socket createSocket(String host, int port) throws IOException {
-            return configure(delegate.createSocket(host, port));
+            return configure(delegate.createSocket(hostName.apply(host), port));
         }
 
         @Override
         public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
-            return configure(delegate.createSocket(host, port, localHost, localPort));
+            return configure(delegate.createSocket(hostName.apply(host), port, localHost, localPort));
         }
 
         @Override

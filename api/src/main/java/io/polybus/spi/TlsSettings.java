@@ -30,6 +30,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * TLS for a broker connection, configured with the same keys in every broker module, so that a user who moves
@@ -594,10 +595,12 @@ public final class TlsSettings {
      * {@link #sslContext()} with {@link #sslParameters()} applied to every socket and engine it makes: for client
      * libraries that take a context but never set parameters themselves (NATS), so that the host-name check holds.
      *
+     * @param hostName for a client that resolves the configured host names and connects its sockets to the addresses:
+     *                 the name to check the certificate against, given the address (or the host as given)
      * @throws IllegalStateException when TLS is off
      */
-    public SSLContext sslContextWithParameters() {
-        return new ParameterizedSslContext(sslContext(), sslParameters());
+    public SSLContext sslContextWithParameters(UnaryOperator<String> hostName) {
+        return new ParameterizedSslContext(sslContext(), sslParameters(), hostName);
     }
 
     /**
