@@ -124,6 +124,14 @@ class MqttSecurityTest {
     }
 
     @Test
+    void expiredClientCertificateIsNamed() {
+        PolybusException e = refused(mutual(ca.expired("shipper")));
+        assertInstanceOf(AuthenticationException.class, e);
+        assertTrue(e.getMessage().startsWith("mqtt server at localhost:" + secured.port + ": ")
+                && e.getMessage().contains("client certificate") && e.getMessage().contains("expired on"), e.getMessage());
+    }
+
+    @Test
     void wrongPasswordIsAnAuthenticationErrorWithoutThePassword() {
         PolybusException e = refused(mutual(client).with("password", "not-the-Sentinel-8"));
         assertInstanceOf(AuthenticationException.class, e);
@@ -138,6 +146,14 @@ class MqttSecurityTest {
                 "username", "shipper", "password", PASSWORD, "connect-timeout", "3s"));
         assertEquals("mqtt server at localhost:" + secured.port + " expects TLS on this port and the client spoke"
                 + " plaintext; turn TLS on with `tls: true`", e.getMessage());
+    }
+
+    @Test
+    void tlsAgainstAPlaintextPortIsNamed() {
+        PolybusException e = refused(tls("localhost", 1883));
+        assertTrue(e.getMessage().startsWith("mqtt server at localhost:1883: TLS handshake failed: the server"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("TLS on this port"), e.getMessage());
     }
 
     @Test
