@@ -31,6 +31,8 @@ final class TlsLayer {
     private ByteBuffer plain;
     private boolean handshaken;
     private boolean ended;
+    /** Writing failed after the handshake: the sender closed, but what it sent before is still to be read. */
+    private boolean senderGone;
 
     TlsLayer(FramedConnection framed, SSLEngine engine) {
         this.framed = framed;
@@ -64,7 +66,7 @@ final class TlsLayer {
         plain.clear();
         netIn.flip();
         try {
-            ended = unwrap() || n < 0;
+            ended = unwrap() || n < 0 || senderGone;
         } catch (SSLException e) {
             sendAlert();
             throw e;
@@ -145,7 +147,21 @@ final class TlsLayer {
             return false;
         }
         netOut.flip();
-        write();
+        if (senderGone) {
+            netOut.clear();
+        } else {
+            try {
+                write();
+            } catch (IOException e) {
+                if (!handshaken) {
+                    throw e;
+                }
+                // A sender that sends and closes at once is gone before it reads the session ticket sent after the
+                // handshake; its records already received hold its messages, so reading goes on.
+                senderGone = true;
+                netOut.clear();
+            }
+        }
         return result.getStatus() == SSLEngineResult.Status.CLOSED;
     }
 
