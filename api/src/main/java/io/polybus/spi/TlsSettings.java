@@ -2,14 +2,13 @@ package io.polybus.spi;
 
 import io.polybus.ConfigException;
 import io.polybus.ConfigException.Problem;
+import io.polybus.internal.ParameterizedSslContext;
 import io.polybus.internal.Pem;
 import io.polybus.spi.ConfigDef.Type;
 
-import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
-import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,7 +28,9 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * TLS for a broker connection, configured with the same keys in every broker module, so that a user who moves
@@ -74,6 +75,12 @@ import java.util.Optional;
  * Clients that take PEM text or key objects instead of an {@link SSLContext} (Kafka) read {@link #caFile()},
  * {@link #certificateChainPem()}, {@link #privateKeyPem()} and the store accessors.
  *
+ * <h2>For servers</h2>
+ * A component that accepts connections (the syslog source, the metrics endpoint) defines its keys with
+ * {@link #defineServer}: the same file and store keys, naming the server's own certificate and key, the CAs that sign
+ * client certificates, and {@code tls.client-auth} ({@code none}, {@code optional} or {@code required}).
+ * {@link #forServer} reads them; {@link #serverParameters()} carries the client-certificate demand.
+ *
  * <p>Immutable and thread-safe. {@link #from} reads every file once, so a bad file or password fails at open.
  */
 public final class TlsSettings {
@@ -88,6 +95,18 @@ public final class TlsSettings {
     public static final String KEY_STORE_PASSWORD = "tls.key-store-password";
     public static final String KEY_PASSWORD = "tls.key-password";
     public static final String VERIFY_HOSTNAME = "tls.verify-hostname";
+    /** Servers only: whether clients must present a certificate. */
+    public static final String CLIENT_AUTH = "tls.client-auth";
+
+    /** Whether a server asks its clients for a certificate ({@code tls.client-auth}). */
+    public enum ClientAuth {
+        /** Clients are not asked for a certificate. */
+        NONE,
+        /** Clients are asked; one that offers a certificate must offer one the CAs signed. */
+        OPTIONAL,
+        /** Clients without a certificate the CAs signed are refused. */
+        REQUIRED
+    }
 
     /** The keys that only mean something with TLS on. */
     private static final List<String> TLS_ONLY = List.of(CA_FILE, TRUST_STORE, TRUST_STORE_PASSWORD, CERT_FILE, KEY_FILE,
@@ -98,6 +117,8 @@ public final class TlsSettings {
     private final boolean enabled;
     private final String enabledBy;
     private final boolean verifyHostname;
+    private final boolean server;
+    private final ClientAuth clientAuth;
     private final Optional<Path> caFile;
     private final Optional<Path> trustStore;
     private final Optional<Password> trustStorePassword;
@@ -109,11 +130,15 @@ public final class TlsSettings {
     private final List<X509Certificate> certificateChain;
     private final PrivateKey privateKey;
     private final SSLContext context;
+    private final TrustManagerFactory trustManagerFactory;
+    private final KeyManagerFactory keyManagerFactory;
 
-    private TlsSettings(ProviderConfig c, boolean enabled, String enabledBy) {
+    private TlsSettings(ProviderConfig c, boolean enabled, String enabledBy, boolean server) {
         this.enabled = enabled;
         this.enabledBy = enabledBy;
-        this.verifyHostname = c.getBoolean(VERIFY_HOSTNAME);
+        this.server = server;
+        this.verifyHostname = !server && c.getBoolean(VERIFY_HOSTNAME);
+        this.clientAuth = server ? c.getEnum(CLIENT_AUTH, ClientAuth.class) : ClientAuth.NONE;
         this.caFile = path(c, CA_FILE);
         this.trustStore = path(c, TRUST_STORE);
         this.trustStorePassword = c.findPassword(TRUST_STORE_PASSWORD);
@@ -130,25 +155,51 @@ public final class TlsSettings {
                     problems.add(new Problem(key, null, "is set, but TLS is off; turn it on with " + enabledBy));
                 }
             }
-            throwIfAny(problems);
+            if (clientAuth != ClientAuth.NONE) {
+                problems.add(new Problem(CLIENT_AUTH, null, "is set, but TLS is off; turn it on with " + enabledBy));
+            }
+            throwIfAny(c, problems);
             certificateChain = List.of();
             privateKey = null;
             context = null;
+            trustManagerFactory = null;
+            keyManagerFactory = null;
             return;
         }
         checkCombinations(problems);
-        throwIfAny(problems);
+        if (server) {
+            checkServer(problems);
+        }
+        throwIfAny(c, problems);
 
-        TrustManager[] trustManagers = trustManagers(problems);
+        trustManagerFactory = trustManagers(problems);
         KeyMaterial keys = keyMaterial(problems);
-        throwIfAny(problems);
+        throwIfAny(c, problems);
         certificateChain = keys.chain;
         privateKey = keys.pemKey;
+        keyManagerFactory = keys.factory;
         try {
             context = SSLContext.getInstance("TLS");
-            context.init(keys.managers, trustManagers, null);
+            context.init(keyManagerFactory == null ? null : keyManagerFactory.getKeyManagers(),
+                    trustManagerFactory == null ? null : trustManagerFactory.getTrustManagers(), null);
         } catch (GeneralSecurityException e) {
             throw new ConfigException(ENABLED, null, "a JVM that offers TLS (" + e.getMessage() + ")");
+        }
+    }
+
+    private void checkServer(List<Problem> problems) {
+        if (certFile.isEmpty() && keyFile.isEmpty() && keyStore.isEmpty()) {
+            problems.add(new Problem(CERT_FILE, null, "missing: a TLS server needs its certificate and key: "
+                    + CERT_FILE + " with " + KEY_FILE + ", or " + KEY_STORE));
+        }
+        boolean trust = caFile.isPresent() || trustStore.isPresent();
+        if (clientAuth != ClientAuth.NONE && !trust) {
+            problems.add(new Problem(CA_FILE, null, "missing: " + CLIENT_AUTH + " "
+                    + clientAuth.name().toLowerCase(Locale.ROOT) + " checks client certificates against the CAs in "
+                    + CA_FILE + " or " + TRUST_STORE));
+        } else if (clientAuth == ClientAuth.NONE && trust) {
+            problems.add(new Problem(caFile.isPresent() ? CA_FILE : TRUST_STORE, null, "is set, but " + CLIENT_AUTH
+                    + " is none: clients are not asked for a certificate; set it to optional or required"));
         }
     }
 
@@ -189,6 +240,44 @@ public final class TlsSettings {
     }
 
     /**
+     * Defines the keys of a component that accepts TLS connections: {@code tls} (off by default), the server's own
+     * certificate and key ({@code tls.cert-file} with {@code tls.key-file}, or {@code tls.key-store}), and for client
+     * certificates {@code tls.client-auth} with the CAs that sign them ({@code tls.ca-file} or {@code tls.trust-store}).
+     * Use as {@code builder.include(TlsSettings::defineServer)}; read with {@link #forServer}.
+     */
+    public static void defineServer(ConfigDef.Builder builder) {
+        builder.define(ENABLED, Type.BOOLEAN, "false", "Accept TLS connections only, with the certificate and key of"
+                        + " `tls.cert-file` and `tls.key-file` (or `tls.key-store`).")
+                .define(CERT_FILE, Type.STRING, null, "PEM file with this server's certificate (then its chain); with"
+                        + " `tls.key-file`.")
+                .define(KEY_FILE, Type.STRING, null, "PEM file with the private key of `tls.cert-file` in PKCS#8:"
+                        + " `BEGIN PRIVATE KEY`, or `BEGIN ENCRYPTED PRIVATE KEY` with `tls.key-password`.")
+                .define(KEY_STORE, Type.STRING, null, "PKCS12 key store with this server's key and certificate, instead"
+                        + " of `tls.cert-file` and `tls.key-file`.")
+                .define(KEY_STORE_PASSWORD, Type.PASSWORD, null, "Password of `tls.key-store`; never logged.")
+                .define(KEY_PASSWORD, Type.PASSWORD, null, "Password of an encrypted `tls.key-file`, or of the key in"
+                        + " `tls.key-store` when it differs from the store's; never logged.")
+                .define(CLIENT_AUTH, Type.STRING, "none", ConfigDef.oneOf("none", "optional", "required"),
+                        "Client certificates: `none` (not asked for), `optional` (checked when offered) or `required`"
+                                + " (a client without one is refused); checked against `tls.ca-file` or `tls.trust-store`.")
+                .define(CA_FILE, Type.STRING, null, "PEM file with the CA certificates that sign client certificates;"
+                        + " with `tls.client-auth` optional or required.")
+                .define(TRUST_STORE, Type.STRING, null, "PKCS12 trust store with those CA certificates, instead of"
+                        + " `tls.ca-file`.")
+                .define(TRUST_STORE_PASSWORD, Type.PASSWORD, null, "Password of `tls.trust-store`; never logged.");
+    }
+
+    /**
+     * The settings of a server that defined its keys with {@link #defineServer}.
+     *
+     * @throws ConfigException naming each key whose file cannot be read or whose password does not open it, a missing
+     *                         certificate or key with TLS on, and client certificates asked for without CAs
+     */
+    public static TlsSettings forServer(ProviderConfig config) {
+        return new TlsSettings(config, config.getBoolean(ENABLED), "`" + ENABLED + ": true`", true);
+    }
+
+    /**
      * The settings of a provider that defined its keys with {@link #define}.
      *
      * @throws ConfigException naming each key whose file cannot be read or whose password does not open it, and
@@ -206,7 +295,7 @@ public final class TlsSettings {
      * @throws ConfigException as {@link #from(ProviderConfig)}; also when a {@code tls.*} key is set with TLS off
      */
     public static TlsSettings from(ProviderConfig config, boolean enabled, String enabledBy) {
-        return new TlsSettings(config, enabled, enabledBy);
+        return new TlsSettings(config, enabled, enabledBy, false);
     }
 
     private void checkCombinations(List<Problem> problems) {
@@ -249,7 +338,8 @@ public final class TlsSettings {
         }
     }
 
-    private TrustManager[] trustManagers(List<Problem> problems) {
+    /** The factory of the configured trust, or null for the JVM's default. */
+    private TrustManagerFactory trustManagers(List<Problem> problems) {
         KeyStore store = null;
         if (caFile.isPresent()) {
             try {
@@ -282,14 +372,14 @@ public final class TlsSettings {
         try {
             TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             factory.init(store);
-            return factory.getTrustManagers();
+            return factory;
         } catch (GeneralSecurityException e) {
             problems.add(new Problem(caFile.isPresent() ? CA_FILE : TRUST_STORE, null, "cannot be used: " + e.getMessage()));
             return null;
         }
     }
 
-    private record KeyMaterial(KeyManager[] managers, List<X509Certificate> chain, PrivateKey pemKey) {
+    private record KeyMaterial(KeyManagerFactory factory, List<X509Certificate> chain, PrivateKey pemKey) {
         static final KeyMaterial NONE = new KeyMaterial(null, List.of(), null);
     }
 
@@ -351,10 +441,10 @@ public final class TlsSettings {
         }
     }
 
-    private static KeyManager[] keyManagers(KeyStore store, char[] password) throws GeneralSecurityException {
+    private static KeyManagerFactory keyManagers(KeyStore store, char[] password) throws GeneralSecurityException {
         KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         factory.init(store, password);
-        return factory.getKeyManagers();
+        return factory;
     }
 
     private static List<X509Certificate> chainOf(KeyStore store) throws GeneralSecurityException {
@@ -447,9 +537,11 @@ public final class TlsSettings {
         return c.findString(key).map(String::trim).filter(s -> !s.isEmpty()).map(Path::of);
     }
 
-    private static void throwIfAny(List<Problem> problems) {
+    /** Throws the problems, each named by its full path in the configuration (e.g. {@code metrics.tls.cert-file}). */
+    private static void throwIfAny(ProviderConfig c, List<Problem> problems) {
         if (!problems.isEmpty()) {
-            throw new ConfigException(problems);
+            throw new ConfigException(problems.stream()
+                    .map(p -> new Problem(c.pathOf(p.key()), p.value(), p.accepted())).toList());
         }
     }
 
@@ -495,6 +587,51 @@ public final class TlsSettings {
         SSLParameters parameters = sslContext().getDefaultSSLParameters();
         if (verifyHostname) {
             parameters.setEndpointIdentificationAlgorithm("HTTPS");
+        }
+        return parameters;
+    }
+
+    /**
+     * {@link #sslContext()} with {@link #sslParameters()} applied to every socket and engine it makes: for client
+     * libraries that take a context but never set parameters themselves (NATS), so that the host-name check holds.
+     *
+     * @param hostName for a client that resolves the configured host names and connects its sockets to the addresses:
+     *                 the name to check the certificate against, given the address (or the host as given)
+     * @throws IllegalStateException when TLS is off
+     */
+    public SSLContext sslContextWithParameters(UnaryOperator<String> hostName) {
+        return new ParameterizedSslContext(sslContext(), sslParameters(), hostName);
+    }
+
+    /**
+     * The factory of the configured trust ({@code tls.ca-file} or {@code tls.trust-store}), for clients that take
+     * factories rather than a context (MQTT's HiveMQ client); empty for the JVM's default trust.
+     */
+    public Optional<TrustManagerFactory> trustManagerFactory() {
+        return Optional.ofNullable(trustManagerFactory);
+    }
+
+    /** The factory of the configured client (or server) key, for clients that take factories; empty without one. */
+    public Optional<KeyManagerFactory> keyManagerFactory() {
+        return Optional.ofNullable(keyManagerFactory);
+    }
+
+    /** A server's demand for client certificates ({@code tls.client-auth}); {@code NONE} for clients. */
+    public ClientAuth clientAuth() {
+        return clientAuth;
+    }
+
+    /**
+     * Parameters for the server side of {@link #sslContext()}: its defaults, asking clients for a certificate as
+     * {@link #clientAuth()} says. A new copy on every call.
+     *
+     * @throws IllegalStateException when TLS is off
+     */
+    public SSLParameters serverParameters() {
+        SSLParameters parameters = sslContext().getDefaultSSLParameters();
+        parameters.setWantClientAuth(clientAuth == ClientAuth.OPTIONAL);
+        if (clientAuth == ClientAuth.REQUIRED) {
+            parameters.setNeedClientAuth(true);
         }
         return parameters;
     }
@@ -579,6 +716,9 @@ public final class TlsSettings {
         trustStore.ifPresent(p -> sb.append(", trust-store ").append(p));
         certFile.ifPresent(p -> sb.append(", cert-file ").append(p));
         keyStore.ifPresent(p -> sb.append(", key-store ").append(p));
+        if (server) {
+            return sb.append(", client-auth ").append(clientAuth.name().toLowerCase(Locale.ROOT)).append(']').toString();
+        }
         return sb.append(verifyHostname ? ", verify-hostname" : ", no host-name check").append(']').toString();
     }
 }

@@ -29,8 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * TLS, mutual TLS and ACL users against redis-servers of this class's own with certificates made at start-up: one
- * that takes client certificates when offered and one that requires them (Redis has one TLS port per server, and
- * starts in milliseconds). Each failure is one line naming redis, the address and the cause.
+ * that takes client certificates when offered, one that requires them, and one whose certificate has expired (Redis
+ * has one TLS port per server, and starts in milliseconds). Each failure is one line naming redis, the address and the cause.
  */
 class RedisSecurityTest {
     private static final String ACL_PASSWORD = "shipper-Sentinel-7";
@@ -42,6 +42,8 @@ class RedisSecurityTest {
     private static int optionalCertsTls;
     private static OwnRedisServer requiredCerts;
     private static int requiredCertsTls;
+    private static OwnRedisServer expiredCert;
+    private static int expiredCertTls;
 
     @BeforeAll
     static void startServers() throws IOException {
@@ -53,6 +55,8 @@ class RedisSecurityTest {
         optionalCerts = OwnRedisServer.start(null, tlsArgs(server, optionalCertsTls, "optional"));
         requiredCertsTls = freePort();
         requiredCerts = OwnRedisServer.start(null, tlsArgs(server, requiredCertsTls, "yes"));
+        expiredCertTls = freePort();
+        expiredCert = OwnRedisServer.start(null, tlsArgs(ca.expired("localhost"), expiredCertTls, "optional"));
         for (OwnRedisServer s : new OwnRedisServer[] {optionalCerts, requiredCerts}) {
             s.run("ACL", "SETUSER", "shipper", "on", ">" + ACL_PASSWORD, "~*", "&*", "+@all");
             s.run("ACL", "SETUSER", "default", "off");
@@ -72,6 +76,9 @@ class RedisSecurityTest {
         }
         if (requiredCerts != null) {
             requiredCerts.close();
+        }
+        if (expiredCert != null) {
+            expiredCert.close();
         }
         try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
@@ -123,6 +130,14 @@ class RedisSecurityTest {
         assertTrue(e.getMessage().startsWith("redis at 127.0.0.1:" + optionalCertsTls + ": TLS handshake failed: the"
                 + " server's certificate does not name the host connected to"), e.getMessage());
         RoundTrip.check(tls("127.0.0.1", optionalCertsTls).with("tls.verify-hostname", "false"));
+    }
+
+    @Test
+    void expiredServerCertificateIsNamed() {
+        PolybusException e = refused(tls("localhost", expiredCertTls));
+        assertFalse(e.isRetriable());
+        assertTrue(e.getMessage().startsWith("redis at localhost:" + expiredCertTls + ": TLS handshake failed: the server's"
+                + " certificate has expired"), e.getMessage());
     }
 
     @Test

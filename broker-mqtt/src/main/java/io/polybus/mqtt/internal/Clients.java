@@ -1,5 +1,7 @@
 package io.polybus.mqtt.internal;
 
+import com.hivemq.client.mqtt.MqttClientSslConfig;
+import com.hivemq.client.mqtt.MqttClientSslConfigBuilder;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedContext;
 import com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource;
@@ -15,10 +17,13 @@ import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode
 import io.polybus.AuthenticationException;
 import io.polybus.BrokerUnavailableException;
 import io.polybus.PolybusException;
+import io.polybus.spi.TlsFailure;
+import io.polybus.spi.TlsSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -35,6 +40,8 @@ import java.util.function.Consumer;
  */
 final class Clients {
     private static final Logger log = LoggerFactory.getLogger(Clients.class);
+    /** The broker's name in messages. */
+    private static final String BROKER = "mqtt server";
 
     private Clients() {
     }
@@ -68,8 +75,15 @@ final class Clients {
             Mqtt5ClientBuilder b = MqttClient.builder().useMqttVersion5().identifier(id)
                     .serverHost(settings.host()).serverPort(settings.port())
                     .addDisconnectedListener(this::disconnected);
-            if (settings.tls()) {
-                b = b.sslWithDefaultConfig();
+            TlsSettings tls = settings.tls();
+            if (tls.enabled()) {
+                MqttClientSslConfigBuilder ssl = MqttClientSslConfig.builder();
+                tls.trustManagerFactory().ifPresent(ssl::trustManagerFactory);
+                tls.keyManagerFactory().ifPresent(ssl::keyManagerFactory);
+                if (!tls.verifyHostname()) {
+                    ssl.hostnameVerifier((host, session) -> true);
+                }
+                b = b.sslConfig(ssl.build());
             }
             if (settings.username().isPresent() || settings.password().isPresent()) {
                 b = b.simpleAuth(simpleAuth(settings));
@@ -100,16 +114,25 @@ final class Clients {
                 return ack;
             } catch (ExecutionException e) {
                 close();
-                throw failure(e.getCause(), "connect as '" + id + "'");
+                Throwable cause = e.getCause();
+                throw TlsFailure.explain(cause, settings.tls(), BROKER, settings.address())
+                        .or(() -> cause instanceof Mqtt5ConnAckException ? Optional.empty() : diagnose())
+                        .orElseGet(() -> failure(cause, "connect as '" + id + "'"));
             } catch (TimeoutException e) {
                 close();
-                throw new BrokerUnavailableException("mqtt server at " + settings.address() + " did not accept a connection"
-                        + " within " + settings.connectTimeout() + " (connect-timeout)", e);
+                throw diagnose().orElseGet(() -> new BrokerUnavailableException("mqtt server at " + settings.address()
+                        + " did not accept a connection within " + settings.connectTimeout() + " (connect-timeout)", e));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 close();
                 throw new PolybusException("interrupted while connecting to mqtt server at " + settings.address(), e);
             }
+        }
+
+        /** What TLS says of a first connection that failed without a telling exception: the port, or the certificate. */
+        private Optional<PolybusException> diagnose() {
+            return connectedOnce ? Optional.empty()
+                    : TlsFailure.diagnose(settings.tls(), BROKER, settings.host(), settings.port(), settings.connectTimeout());
         }
 
         private void disconnected(MqttClientDisconnectedContext context) {
@@ -172,6 +195,10 @@ final class Clients {
     static PolybusException failure(MqttSettings settings, Throwable e, String what) {
         if (e instanceof PolybusException p) {
             return p;
+        }
+        Optional<PolybusException> tls = TlsFailure.explain(e, settings.tls(), BROKER, settings.address());
+        if (tls.isPresent()) {
+            return tls.get();
         }
         if (e instanceof Mqtt5ConnAckException c) {
             Mqtt5ConnAckReasonCode code = c.getMqttMessage().getReasonCode();

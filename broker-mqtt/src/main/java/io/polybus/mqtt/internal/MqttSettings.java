@@ -4,6 +4,7 @@ import io.polybus.spi.ConfigDef;
 import io.polybus.spi.ConfigDef.Type;
 import io.polybus.spi.Password;
 import io.polybus.spi.ProviderConfig;
+import io.polybus.spi.TlsSettings;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -15,14 +16,13 @@ import java.util.Optional;
  *
  * @param clientId the base of every client id this broker uses (consumers append topic, group and slot)
  */
-public record MqttSettings(String host, int port, boolean tls, Optional<String> username, Optional<Password> password,
+public record MqttSettings(String host, int port, TlsSettings tls, Optional<String> username, Optional<Password> password,
                            String clientId, Duration sessionExpiry, Duration keepAlive, Duration connectTimeout,
                            Duration reconnectInitialDelay, Duration reconnectMaxDelay, long maxMessageBytes,
                            int maxInFlight, boolean mandatory, boolean durable) {
 
     static final String HOST = "host";
     static final String PORT = "port";
-    static final String TLS = "tls";
     static final String USERNAME = "username";
     static final String PASSWORD = "password";
     static final String CLIENT_ID = "client-id";
@@ -46,7 +46,7 @@ public record MqttSettings(String host, int port, boolean tls, Optional<String> 
     public static final ConfigDef DEFINITION = ConfigDef.builder("mqtt")
             .define(HOST, Type.STRING, "127.0.0.1", ConfigDef.nonEmpty(), "Host of the MQTT 5 server.")
             .define(PORT, Type.INT, null, ConfigDef.between(1, 65535), "Port; 1883, or 8883 with `tls`.")
-            .define(TLS, Type.BOOLEAN, "false", "Connect with TLS, verifying the server against the JVM's trust store.")
+            .include(TlsSettings::define)
             .define(USERNAME, Type.STRING, null, "User name (MQTT simple authentication).")
             .define(PASSWORD, Type.PASSWORD, null,
                     "Password; never logged. Use `${NAME}` or `${file:/path}` in YAML, or POLYBUS_BROKER_PASSWORD.")
@@ -84,8 +84,8 @@ public record MqttSettings(String host, int port, boolean tls, Optional<String> 
 
     /** Builds settings from a parsed configuration. */
     public static MqttSettings from(ProviderConfig c) {
-        boolean tls = c.getBoolean(TLS);
-        int port = c.has(PORT) ? c.getInt(PORT) : tls ? 8883 : 1883;
+        TlsSettings tls = TlsSettings.from(c);
+        int port = c.has(PORT) ? c.getInt(PORT) : tls.enabled() ? 8883 : 1883;
         String clientId = c.findString(CLIENT_ID).map(String::trim).filter(s -> !s.isEmpty())
                 .orElseGet(() -> "polybus-" + hostName());
         return new MqttSettings(c.getString(HOST), port, tls, c.findString(USERNAME), c.findPassword(PASSWORD), clientId,
@@ -118,7 +118,7 @@ public record MqttSettings(String host, int port, boolean tls, Optional<String> 
 
     @Override
     public String toString() {
-        return "MqttSettings[" + address() + (tls ? " tls" : "") + username.map(u -> " user " + u).orElse("")
+        return "MqttSettings[" + address() + (tls.enabled() ? " tls" : "") + username.map(u -> " user " + u).orElse("")
                 + " client-id " + clientId + "]";
     }
 }

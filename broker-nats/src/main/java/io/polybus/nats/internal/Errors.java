@@ -6,9 +6,11 @@ import io.polybus.BrokerUnavailableException;
 import io.polybus.ClosedException;
 import io.polybus.PolybusException;
 import io.polybus.PolybusTimeoutException;
+import io.polybus.spi.TlsFailure;
 
 import java.io.IOException;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -27,10 +29,29 @@ final class Errors {
         this.address = settings.address();
     }
 
-    /** A failure to connect. */
-    PolybusException connecting(IOException e) {
-        String text = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
-        if (e instanceof io.nats.client.AuthenticationException || text.contains("authorization")
+    /**
+     * A failure to connect.
+     *
+     * @param reported the last exception the client reported while trying (its connect failure only says that it
+     *                 could not connect), or null
+     */
+    PolybusException connecting(IOException e, Exception reported) {
+        Throwable detail = reported == null ? e : reported;
+        Optional<PolybusException> tls = TlsFailure.explain(detail, settings.tls(), "NATS", address);
+        if (tls.isPresent()) {
+            return tls.get();
+        }
+        String text = (e.getMessage() + " " + detail.getMessage()).toLowerCase(Locale.ROOT);
+        if (text.contains("ssl required by server")) {
+            return new PolybusException("NATS at " + address + " expects TLS and the client spoke plaintext; turn TLS on"
+                    + " with " + settings.tls().enabledBy(), e);
+        }
+        if (text.contains("ssl connection wanted by client")) {
+            return new PolybusException("NATS at " + address + ": TLS handshake failed: the server does not offer TLS"
+                    + " (tls is on)", e);
+        }
+        if (e instanceof io.nats.client.AuthenticationException || detail instanceof io.nats.client.AuthenticationException
+                || text.contains("authorization")
                 || text.contains("authentication")) {
             return new AuthenticationException("NATS at " + address + " refused the credentials" + who()
                     + ": " + e.getMessage(), e);

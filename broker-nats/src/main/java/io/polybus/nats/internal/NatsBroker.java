@@ -32,9 +32,7 @@ import io.polybus.spi.DeliveryCounters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import javax.net.ssl.SSLContext;
 import java.io.IOException;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Locale;
@@ -115,11 +113,12 @@ public final class NatsBroker implements Broker {
      */
     public static NatsBroker open(NatsSettings settings, MeterRegistry meters) {
         Errors errors = new Errors(settings);
+        LoggingErrorListener listener = new LoggingErrorListener(settings.address());
         Connection connection;
         try {
-            connection = Nats.connect(options(settings));
+            connection = Nats.connect(options(settings, listener));
         } catch (IOException e) {
-            throw errors.connecting(e);
+            throw errors.connecting(e, listener.lastException());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PolybusException("interrupted while connecting to NATS at " + settings.address(), e);
@@ -139,7 +138,7 @@ public final class NatsBroker implements Broker {
         }
     }
 
-    private static Options options(NatsSettings s) {
+    private static Options options(NatsSettings s, LoggingErrorListener listener) {
         Options.Builder b = new Options.Builder()
                 .servers(s.servers().toArray(new String[0]))
                 .connectionTimeout(s.connectTimeout())
@@ -149,19 +148,16 @@ public final class NatsBroker implements Broker {
                 .requestCleanupInterval(s.requestTimeout())
                 .useTimeoutException()
                 .dontForceFlushOnRequest()
-                .errorListener(new LoggingErrorListener(s.address()))
+                .errorListener(listener)
                 .connectionListener(new LoggingConnectionListener(s.address()));
         s.connectionName().ifPresent(b::connectionName);
         s.user().ifPresent(u -> b.userInfo(u.toCharArray(), s.password().orElseThrow().value().toCharArray()));
         s.token().ifPresent(t -> b.token(t.value().toCharArray()));
         s.nkeySeed().ifPresent(seed -> b.authHandler(Nats.staticCredentials(null, seed.value().toCharArray())));
         s.credentialsFile().ifPresent(f -> b.authHandler(Nats.credentials(f)));
-        if (s.tls()) {
-            try {
-                b.sslContext(SSLContext.getDefault());
-            } catch (NoSuchAlgorithmException e) {
-                throw new PolybusException("this JVM has no default TLS context for NATS at " + s.address(), e);
-            }
+        if (s.tls().enabled()) {
+            // jnats resolves the servers' names and hands the context the address: the check needs the name back.
+            b.sslContext(s.tls().sslContextWithParameters(HostNames.of(s.servers())::nameOf));
         }
         return b.build();
     }
@@ -340,9 +336,10 @@ public final class NatsBroker implements Broker {
         }
     }
 
-    /** The client's asynchronous errors, to SLF4J. */
+    /** The client's asynchronous errors, to SLF4J; the last exception explains a connection that failed. */
     private static final class LoggingErrorListener implements ErrorListener {
         private final String address;
+        private volatile Exception last;
 
         LoggingErrorListener(String address) {
             this.address = address;
@@ -355,7 +352,13 @@ public final class NatsBroker implements Broker {
 
         @Override
         public void exceptionOccurred(Connection conn, Exception exp) {
+            last = exp;
             log.debug("nats client at {}: {}", address, exp.toString());
+        }
+
+        /** The last exception the client reported, or null. */
+        Exception lastException() {
+            return last;
         }
 
         @Override

@@ -5,6 +5,7 @@ import io.polybus.spi.ConfigDef;
 import io.polybus.spi.ConfigDef.Type;
 import io.polybus.spi.Password;
 import io.polybus.spi.ProviderConfig;
+import io.polybus.spi.TlsSettings;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -17,7 +18,7 @@ import java.util.stream.Collectors;
 /** The parsed configuration of one NATS broker. Immutable. */
 public record NatsSettings(List<String> servers, Optional<String> user, Optional<Password> password,
                            Optional<Password> token, Optional<Password> nkeySeed, Optional<String> credentialsFile,
-                           boolean tls, Duration connectTimeout, Duration requestTimeout, Duration reconnectWait,
+                           TlsSettings tls, Duration connectTimeout, Duration requestTimeout, Duration reconnectWait,
                            long reconnectBufferBytes, Optional<String> connectionName, String streamPrefix,
                            String subjectPrefix, Storage storage, Retention retention, long streamMaxBytes,
                            Duration streamMaxAge, long streamMaxMessages, int replicas, boolean discardNew,
@@ -36,7 +37,6 @@ public record NatsSettings(List<String> servers, Optional<String> user, Optional
     static final String TOKEN = "token";
     static final String NKEY_SEED = "nkey-seed";
     static final String CREDENTIALS_FILE = "credentials-file";
-    static final String TLS = "tls";
     static final String CONNECT_TIMEOUT = "connect-timeout";
     static final String REQUEST_TIMEOUT = "request-timeout";
     static final String RECONNECT_WAIT = "reconnect-wait";
@@ -70,8 +70,7 @@ public record NatsSettings(List<String> servers, Optional<String> user, Optional
                     "NKey seed (`SU...`) to sign the server's challenge with; never logged. Use `${NAME}` or `${file:/path}`.")
             .define(CREDENTIALS_FILE, Type.STRING, null,
                     "Path of a `.creds` file (user JWT and NKey seed), as `nsc` writes it, for decentralized authentication.")
-            .define(TLS, Type.BOOLEAN, "false",
-                    "Connect with TLS, checking the server against the JVM's default trust store (`tls://` servers imply it).")
+            .include(TlsSettings::define)
             .define(CONNECT_TIMEOUT, Type.DURATION, "2s", ConfigDef.atLeast(Duration.ofMillis(1)),
                     "How long connecting to one server may take.")
             .define(REQUEST_TIMEOUT, Type.DURATION, "5s", ConfigDef.atLeast(Duration.ofMillis(10)),
@@ -126,7 +125,8 @@ public record NatsSettings(List<String> servers, Optional<String> user, Optional
     /** Builds settings from a parsed configuration. */
     public static NatsSettings from(ProviderConfig c) {
         List<String> servers = c.getList(SERVERS).stream().map(NatsSettings::normalize).toList();
-        boolean tls = c.getBoolean(TLS) || servers.stream().anyMatch(s -> s.startsWith("tls://"));
+        TlsSettings tls = TlsSettings.from(c, c.getBoolean(TlsSettings.ENABLED)
+                || servers.stream().anyMatch(s -> s.startsWith("tls://")), "`tls: true` or tls:// servers");
         Optional<String> user = c.findString(USER);
         Optional<Password> password = c.findPassword(PASSWORD);
         if (user.isPresent() != password.isPresent()) {
@@ -187,7 +187,7 @@ public record NatsSettings(List<String> servers, Optional<String> user, Optional
 
     @Override
     public String toString() {
-        return "NatsSettings[" + address() + (tls ? " tls" : "") + user.map(u -> " user " + u).orElse("") + ", "
+        return "NatsSettings[" + address() + (tls.enabled() ? " tls" : "") + user.map(u -> " user " + u).orElse("") + ", "
                 + storage.name().toLowerCase(Locale.ROOT) + " " + retention.name().toLowerCase(Locale.ROOT) + "]";
     }
 }

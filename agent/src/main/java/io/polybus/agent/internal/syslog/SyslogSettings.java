@@ -6,6 +6,7 @@ import io.polybus.agent.internal.LineSettings;
 import io.polybus.spi.ConfigDef;
 import io.polybus.spi.ConfigDef.Type;
 import io.polybus.spi.ProviderConfig;
+import io.polybus.spi.TlsSettings;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -14,9 +15,10 @@ import java.util.List;
 /**
  * The keys of a {@code syslog} source: {@code tcp} or {@code udp} on {@code listen}; for TCP at most
  * {@code maxConnections} senders at once, with RFC 6587 {@code framing} {@code auto}, {@code octet-counting} or
- * {@code newline}.
+ * {@code newline}, over TLS (RFC 5425) when {@code tls} is on.
  */
-record SyslogSettings(boolean tcp, InetSocketAddress listen, int maxConnections, String framing, LineSettings lines) {
+record SyslogSettings(boolean tcp, InetSocketAddress listen, int maxConnections, String framing, TlsSettings tls,
+                      LineSettings lines) {
 
     static final ConfigDef KEYS = ConfigDef.builder("source", "syslog")
             .define("protocol", Type.STRING, "udp", ConfigDef.oneOf("udp", "tcp"), "`udp` (one message per datagram) or `tcp`.")
@@ -25,7 +27,9 @@ record SyslogSettings(boolean tcp, InetSocketAddress listen, int maxConnections,
             .define("max-connections", Type.INT, null, ConfigDef.between(1, 100_000),
                     "TCP only: senders connected at once, at most (default 100); more are refused (counted) until one closes.")
             .define("framing", Type.STRING, null, ConfigDef.oneOf("auto", "octet-counting", "newline"),
-                    "TCP only: RFC 6587 framing (default `auto`: decided per connection by its first byte).")
+                    "TCP only: RFC 6587 framing (default `auto`: decided per connection by its first byte; RFC 5425 "
+                            + "senders over TLS count octets).")
+            .include(TlsSettings::defineServer)
             .include(LineSettings.keys("syslog", "64KiB", false))
             .include(BufferSettings.KEYS)
             .build();
@@ -39,13 +43,18 @@ record SyslogSettings(boolean tcp, InetSocketAddress listen, int maxConnections,
                     problems.add(new ConfigException.Problem(c.pathOf(key), null, "used with protocol: tcp only (a UDP datagram is one message)"));
                 }
             }
+            if (c.getBoolean(TlsSettings.ENABLED)) {
+                problems.add(new ConfigException.Problem(c.pathOf(TlsSettings.ENABLED), null,
+                        "used with protocol: tcp only (syslog over TLS is RFC 5425, over TCP)"));
+            }
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
             }
         }
         InetSocketAddress listen = c.find("listen", InetSocketAddress.class).orElseGet(() -> address("127.0.0.1:5514", c.pathOf("listen")));
         return new SyslogSettings(tcp, listen, c.has("max-connections") ? c.getInt("max-connections") : 100,
-                c.findString("framing").orElse("auto").toLowerCase(java.util.Locale.ROOT), LineSettings.of(c));
+                c.findString("framing").orElse("auto").toLowerCase(java.util.Locale.ROOT), TlsSettings.forServer(c),
+                LineSettings.of(c));
     }
 
     /** {@code host:port} or {@code [ipv6]:port}, resolved. */

@@ -10,6 +10,8 @@ import io.polybus.agent.internal.LineSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -24,7 +26,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Receives syslog over TCP: accepts at most {@code max-connections} senders (more are closed at once with a
- * reset, counted and logged) and reads each as a {@link FramedConnection}. While the pipeline waits for room to
+ * reset, counted and logged) and reads each as a {@link FramedConnection}, through a {@link TlsLayer} when
+ * {@code tls} is on (a sender whose handshake fails is logged, counted and closed). While the pipeline waits for room to
  * send nothing is read, so senders block once the kernel's buffers are full.
  */
 final class TcpListener implements Listener {
@@ -55,6 +58,7 @@ final class TcpListener implements Listener {
         final LongAdder accepted = new LongAdder();
         final LongAdder refused = new LongAdder();
         final LongAdder invalidFrames = new LongAdder();
+        final LongAdder tlsFailed = new LongAdder();
 
         Meters(String source) {
             this.source = source;
@@ -72,6 +76,9 @@ final class TcpListener implements Listener {
             FunctionCounter.builder(p + "frames.invalid", invalidFrames, LongAdder::sum)
                     .description("octet-counted frames without a valid length (the connection goes on with newline framing)")
                     .tag("source", source).register(registry);
+            FunctionCounter.builder(p + "connections.tls-failed", tlsFailed, LongAdder::sum)
+                    .description("TCP connections closed because their TLS handshake or a TLS record failed (no TLS, a "
+                            + "refused or missing client certificate)").tag("source", source).register(registry);
         }
     }
 
@@ -95,7 +102,7 @@ final class TcpListener implements Listener {
             accept();
             return true;
         }
-        return read((FramedConnection) key.attachment());
+        return key.attachment() instanceof TlsLayer tls ? read(tls) : read((FramedConnection) key.attachment());
     }
 
     private void accept() {
@@ -118,8 +125,10 @@ final class TcpListener implements Listener {
                 }
                 refusing = false;
                 channel.configureBlocking(false);
-                channel.register(selector, SelectionKey.OP_READ, new FramedConnection(channel, peer, source,
-                        settings.framing(), settings.lines(), context, meters.invalidFrames::increment));
+                FramedConnection framed = new FramedConnection(channel, peer, source, settings.framing(),
+                        settings.lines(), context, meters.invalidFrames::increment);
+                channel.register(selector, SelectionKey.OP_READ, settings.tls().enabled()
+                        ? new TlsLayer(framed, engine()) : framed);
                 meters.open.incrementAndGet();
                 meters.accepted.increment();
                 log.debug("source '{}': syslog connection from {}", source, peer);
@@ -128,6 +137,13 @@ final class TcpListener implements Listener {
                 closeQuietly(channel);
             }
         }
+    }
+
+    private SSLEngine engine() {
+        SSLEngine engine = settings.tls().sslContext().createSSLEngine();
+        engine.setUseClientMode(false);
+        engine.setSSLParameters(settings.tls().serverParameters());
+        return engine;
     }
 
     /** Closes a connection over {@code max-connections} with a reset, so that the sender's next write fails. */
@@ -160,6 +176,26 @@ final class TcpListener implements Listener {
         return sent;
     }
 
+    private boolean read(TlsLayer tls) {
+        FramedConnection c = tls.framed;
+        ByteBuffer plain;
+        try {
+            plain = tls.read();
+        } catch (SSLException e) {
+            meters.tlsFailed.increment();
+            log.warn("source '{}': TLS with {} failed{}: {}", source, c.peer, tls.handshaken() ? "" : " during the handshake",
+                    String.valueOf(e.getMessage()).contains("Unsupported or unrecognized SSL message")
+                            ? "the sender does not speak TLS (tls is on: RFC 5425)" : e.getMessage());
+            return finish(c, true);
+        } catch (IOException e) {
+            log.debug("source '{}': reading from {} failed: {}", source, c.peer, e.toString());
+            return finish(c, true);
+        }
+        boolean sent = !plain.hasRemaining() || c.feed(plain.array(), plain.position(), plain.remaining());
+        c.progress.seal();
+        return tls.ended() ? finish(c, sent) && sent : sent;
+    }
+
     /** The sender closed (or the agent stops): sends what the connection holds, then closes it. */
     private boolean finish(FramedConnection c, boolean send) {
         boolean sent = !send || c.flush();
@@ -175,6 +211,8 @@ final class TcpListener implements Listener {
         for (SelectionKey key : new ArrayList<>(s.keys())) {
             if (key.attachment() instanceof FramedConnection c) {
                 send = finish(c, send) && send;
+            } else if (key.attachment() instanceof TlsLayer tls) {
+                send = finish(tls.framed, send) && send;
             }
         }
     }

@@ -40,7 +40,8 @@ final class WebhookNotifier implements Notifier, MeterBinder {
         this.name = name;
         this.settings = settings;
         URI uri = settings.url();
-        this.safeUri = uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort()) + uri.getPath();
+        // Scheme, host and port only: webhook paths carry tokens (Slack's /services/T.../B.../<secret>).
+        this.safeUri = uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
         this.client = HttpClient.newBuilder().connectTimeout(settings.timeout()).build();
     }
 
