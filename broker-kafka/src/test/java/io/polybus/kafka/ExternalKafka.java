@@ -66,8 +66,15 @@ final class ExternalKafka implements AutoCloseable {
     /** Starts the broker (again) and waits until it accepts connections. */
     void startBroker() throws IOException {
         process = java("kafka", "kafka.Kafka", dir.resolve("server.properties").toString());
-        await("Kafka on port " + port).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-                .until(this::accepts);
+        Process started = process;
+        await("Kafka on port " + port).atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    if (!started.isAlive()) {
+                        throw new IllegalStateException("Kafka exited with " + started.exitValue() + " before it"
+                                + " accepted connections; see " + dir.resolve("kafka.log"));
+                    }
+                    return accepts();
+                });
     }
 
     /** Stops the broker as SIGTERM does (a clean shutdown) and waits for it to exit. */
