@@ -1,5 +1,7 @@
 package io.polybus.events;
 
+import io.polybus.ConfigException;
+import io.polybus.spi.ProviderConfig;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -31,6 +33,19 @@ public final class FieldPath {
     /** Whether {@code path} is a dotted path. */
     public static boolean isValid(String path) {
         return path != null && VALID.matcher(path).matches();
+    }
+
+    /**
+     * The path in a component's string key {@code key}.
+     *
+     * @throws ConfigException naming the key when its value is not a dotted path
+     */
+    public static FieldPath of(ProviderConfig config, String key) {
+        String text = config.getString(key);
+        if (!isValid(text)) {
+            throw new ConfigException(config.pathOf(key), text, "expected " + ACCEPTED);
+        }
+        return of(text);
     }
 
     /**

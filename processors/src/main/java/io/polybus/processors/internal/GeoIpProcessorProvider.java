@@ -73,8 +73,8 @@ public final class GeoIpProcessorProvider implements ProcessorProvider {
 
     @Override
     public Processor create(ProviderConfig config, ComponentContext context) {
-        FieldPath field = Keys.path(config, "field");
-        FieldPath target = Keys.path(config, "target");
+        FieldPath field = FieldPath.of(config, "field");
+        FieldPath target = FieldPath.of(config, "target");
         List<Database> databases = new ArrayList<>();
         for (String path : config.getList("databases")) {
             databases.add(open(path, config.pathOf("databases")));

@@ -51,8 +51,8 @@ public final class UserAgentProcessorProvider implements ProcessorProvider {
 
     @Override
     public Processor create(ProviderConfig config, ComponentContext context) {
-        FieldPath field = Keys.path(config, "field");
-        FieldPath target = Keys.path(config, "target");
+        FieldPath field = FieldPath.of(config, "field");
+        FieldPath target = FieldPath.of(config, "target");
         LookupCache<Map<String, Object>> cache = new LookupCache<>(config.getInt("cache-size"));
         Parser parser = Patterns.PARSER;
         return (event, chain) -> {

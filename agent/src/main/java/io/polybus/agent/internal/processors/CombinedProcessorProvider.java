@@ -40,7 +40,7 @@ public class CombinedProcessorProvider implements ProcessorProvider {
 
     @Override
     public Processor create(ProviderConfig config, ComponentContext context) {
-        FieldPath field = Processors.path(config, "field");
+        FieldPath field = FieldPath.of(config, "field");
         return (event, chain) -> {
             String text = Processors.text(event, field);
             Matcher m = text == null ? null : COMBINED.matcher(text);

@@ -63,7 +63,7 @@ public final class DateProcessorProvider implements ProcessorProvider {
 
     @Override
     public Processor create(ProviderConfig config, ComponentContext context) {
-        FieldPath field = Processors.path(config, "field");
+        FieldPath field = FieldPath.of(config, "field");
         ZoneId zone;
         try {
             zone = ZoneId.of(config.getString("timezone"));

@@ -49,8 +49,8 @@ public final class DissectProcessorProvider implements ProcessorProvider {
     @Override
     public Processor create(ProviderConfig config, ComponentContext context) {
         Pattern pattern = config.get("pattern", Pattern.class);
-        FieldPath field = Processors.path(config, "field");
-        FieldPath target = config.has("target") ? Processors.path(config, "target") : null;
+        FieldPath field = FieldPath.of(config, "field");
+        FieldPath target = config.has("target") ? FieldPath.of(config, "target") : null;
         String joiner = config.findString("append-separator").filter(j -> !j.isEmpty()).orElse(" ");
         return (event, chain) -> {
             String text = Processors.text(event, field);

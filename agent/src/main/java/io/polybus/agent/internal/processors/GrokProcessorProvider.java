@@ -62,8 +62,8 @@ public final class GrokProcessorProvider implements ProcessorProvider {
                 throw new ConfigException(config.pathOf("patterns") + "[" + i + "]", expressions.get(i), e.getMessage());
             }
         }
-        FieldPath field = Processors.path(config, "field");
-        FieldPath target = config.has("target") ? Processors.path(config, "target") : null;
+        FieldPath field = FieldPath.of(config, "field");
+        FieldPath target = config.has("target") ? FieldPath.of(config, "target") : null;
         return (event, chain) -> {
             String text = Processors.text(event, field);
             Map<String, Object> captured = null;

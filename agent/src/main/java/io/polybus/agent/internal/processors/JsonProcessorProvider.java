@@ -40,8 +40,8 @@ public final class JsonProcessorProvider implements ProcessorProvider {
 
     @Override
     public Processor create(ProviderConfig config, ComponentContext context) {
-        FieldPath field = Processors.path(config, "field");
-        FieldPath target = config.has("target") ? Processors.path(config, "target") : null;
+        FieldPath field = FieldPath.of(config, "field");
+        FieldPath target = config.has("target") ? FieldPath.of(config, "target") : null;
         TimestampRule ts = TimestampRule.of(config);
         return (event, chain) -> {
             String text = Processors.text(event, field);

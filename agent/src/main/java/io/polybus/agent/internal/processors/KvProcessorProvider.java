@@ -47,8 +47,8 @@ public final class KvProcessorProvider implements ProcessorProvider {
 
     @Override
     public Processor create(ProviderConfig config, ComponentContext context) {
-        FieldPath field = Processors.path(config, "field");
-        FieldPath target = config.has("target") ? Processors.path(config, "target") : null;
+        FieldPath field = FieldPath.of(config, "field");
+        FieldPath target = config.has("target") ? FieldPath.of(config, "target") : null;
         String fieldSplit = config.findString("field-split").filter(f -> !f.isEmpty()).orElse(" ");
         String valueSplit = nonEmpty(config, "value-split");
         String prefix = config.getString("prefix");

@@ -10,15 +10,6 @@ final class Processors {
     private Processors() {
     }
 
-    /** The field path in string key {@code key}. */
-    static FieldPath path(ProviderConfig c, String key) {
-        String text = c.getString(key);
-        if (!FieldPath.isValid(text)) {
-            throw new ConfigException(c.pathOf(key), text, "expected " + FieldPath.ACCEPTED);
-        }
-        return FieldPath.of(text);
-    }
-
     /** A field path given as a name in a map or list key ({@code fields.<name>}). */
     static FieldPath path(ProviderConfig c, String key, String name) {
         if (!FieldPath.isValid(name)) {

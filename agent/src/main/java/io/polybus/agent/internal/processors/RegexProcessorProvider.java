@@ -61,7 +61,7 @@ public final class RegexProcessorProvider implements ProcessorProvider {
                 throw new ConfigException(config.pathOf("numbers"), n, "expected the name of a group of the pattern: " + names);
             }
         }
-        FieldPath field = Processors.path(config, "field");
+        FieldPath field = FieldPath.of(config, "field");
         TimestampRule ts = TimestampRule.of(config);
         return (event, chain) -> {
             String text = Processors.text(event, field);

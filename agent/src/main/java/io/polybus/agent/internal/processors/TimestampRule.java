@@ -32,7 +32,7 @@ record TimestampRule(FieldPath field, DateTimeFormatter format) {
                         "expected a java.time DateTimeFormatter pattern: " + e.getMessage());
             }
         }).orElse(null);
-        return c.findString("timestamp-field").map(f -> new TimestampRule(Processors.path(c, "timestamp-field"), format)).orElse(null);
+        return c.findString("timestamp-field").map(f -> new TimestampRule(FieldPath.of(c, "timestamp-field"), format)).orElse(null);
     }
 
     void apply(LogEvent event) {
