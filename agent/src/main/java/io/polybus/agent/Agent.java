@@ -120,7 +120,7 @@ public final class Agent implements AutoCloseable {
      * Stops reading, waits (bounded by {@code delivery.shutdown-timeout}) for the broker to acknowledge what was
      * sent, saves checkpoints, and closes the broker when the agent opened it. Idempotent.
      *
-     * @return true when everything sent was acknowledged
+     * @return true when everything sent was acknowledged (none refused for good, e.g. as too large)
      */
     public boolean stop() {
         boolean acknowledged = runtime.stop();

@@ -25,14 +25,20 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import javax.management.MalformedObjectNameException;
+import javax.management.ObjectName;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -111,6 +117,46 @@ class KafkaBrokerTest {
                     () -> broker.subscribe(ConsumerOptions.of(topic, unique("g")), Recorder.acking()));
             assertTrue(onSubscribe.getMessage().contains(topic), onSubscribe.getMessage());
         }
+    }
+
+    /**
+     * A broker takes up the partitions of a new topic a moment after the controller accepted it. A batch sent in
+     * that moment is refused (NOT_LEADER_OR_FOLLOWER) and retried while a later batch of the same idempotent
+     * producer may already be taken; the retried batch then gets OUT_OF_ORDER_SEQUENCE_NUMBER until
+     * delivery.timeout.ms (KAFKA-14359). Many partitions make the moment long: once the producer's first send has
+     * prepared the topic, no batch is refused, so none is retried (kafka-clients' own count, in JMX), and every send
+     * is acknowledged.
+     */
+    @Test
+    void sendsToABrandNewTopicOfManyPartitionsAreTakenAtTheFirstAttempt() throws Exception {
+        String topic = unique("new");
+        Config config = TestCluster.shared().config().with("partitions", "100")
+                .with("kafka.request.timeout.ms", "10000").with("kafka.delivery.timeout.ms", "20000");
+        Set<ObjectName> others = producerMetrics();
+        try (Broker broker = open(config); Producer producer = broker.producer()) {
+            List<CompletableFuture<Receipt>> sends = new ArrayList<>();
+            for (int i = 0; i < 20_000; i++) {
+                sends.add(producer.send(Message.builder(topic).payload("line " + i).build()));
+            }
+            Set<String> partitions = new HashSet<>();
+            for (CompletableFuture<Receipt> send : sends) {
+                String position = send.get(60, TimeUnit.SECONDS).position();
+                partitions.add(position.substring(0, position.indexOf('@')));
+            }
+            assertTrue(partitions.size() > 1, "the sends went to partitions " + partitions);
+            Set<ObjectName> mine = producerMetrics();
+            mine.removeAll(others);
+            assertEquals(1, mine.size(), "producers opened by this test: " + mine);
+            Object retried = ManagementFactory.getPlatformMBeanServer().getAttribute(mine.iterator().next(),
+                    "record-retry-total");
+            assertEquals(0.0, (Double) retried, "records the broker refused at first");
+        }
+    }
+
+    /** The JMX names of the metrics of every KafkaProducer open in this JVM. */
+    private static Set<ObjectName> producerMetrics() throws MalformedObjectNameException {
+        return new HashSet<>(ManagementFactory.getPlatformMBeanServer()
+                .queryNames(new ObjectName("kafka.producer:type=producer-metrics,client-id=*"), null));
     }
 
     @Test

@@ -194,7 +194,7 @@ public final class AgentRuntime {
      * Stops reading, waits (up to {@code delivery.shutdown-timeout}) until the broker acknowledged what was sent,
      * saves the checkpoints and closes everything but the broker. Idempotent.
      *
-     * @return true when every event sent was acknowledged before the timeout
+     * @return true when every event sent was acknowledged before the timeout, and the broker refused none for good
      */
     public boolean stop() {
         if (!stopped.compareAndSet(false, true)) {
@@ -216,6 +216,12 @@ public final class AgentRuntime {
             if (!acknowledgedAll) {
                 log.warn("{} bytes of events were not acknowledged within {}; they are sent again after the restart",
                         shipper.inFlightBytes(), timeout);
+            }
+            long refused = shipper.refusedEvents();
+            if (refused > 0) {
+                log.error("broker '{}' refused {} event(s) as too large; they were dropped, not delivered",
+                        broker.type(), refused);
+                acknowledgedAll = false;
             }
             timer.shutdown();
             try {

@@ -45,6 +45,7 @@ public final class Shipper implements AutoCloseable, MeterBinder {
     private final long backoffMaxMillis;
     private final ScheduledExecutorService retries;
     private final AtomicLong consecutiveFailures = new AtomicLong();
+    private final AtomicLong refusedEvents = new AtomicLong();
     private volatile long lastFailureLog;
 
     /**
@@ -156,6 +157,7 @@ public final class Shipper implements AutoCloseable, MeterBinder {
             log.error("broker '{}' refused a message of {} bytes as too large; its {} event(s) are dropped: {}",
                     metrics.output(), size, events, error.getMessage());
             meters.tooLarge.add(events);
+            refusedEvents.addAndGet(events);
             limiter.release(size);
             hold.release();
             return;
@@ -184,6 +186,11 @@ public final class Shipper implements AutoCloseable, MeterBinder {
 
     private static Throwable unwrap(Throwable t) {
         return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    }
+
+    /** Events the broker refused for good (as too large), which were dropped: never delivered. */
+    public long refusedEvents() {
+        return refusedEvents.get();
     }
 
     /** Waits until every event handed over was acknowledged; false when {@code timeout} passed first. */
