@@ -17,14 +17,14 @@ import io.polybus.spi.InFlightLimiter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
 
 /**
@@ -46,7 +46,14 @@ final class NatsProducer implements Producer {
     private final long maxMessageBytes;
     private final long serverMaxPayload;
     private final boolean carryIds;
-    private final Set<Pending> pending = ConcurrentHashMap.newKeySet();
+    /**
+     * Sends awaiting acknowledgement, for {@link #flush} and {@link #close}: a list through the sends themselves,
+     * so that a send links and unlinks itself in constant time without allocating or hashing (a concurrent set cost
+     * the hot path a hash, a table slot and a contended size counter per message). Guarded by {@link #pendingLock}.
+     */
+    private final ReentrantLock pendingLock = new ReentrantLock();
+    private Pending first;
+    private Pending last;
     private volatile boolean closed;
 
     NatsProducer(NatsBroker broker, ProducerOptions options) {
@@ -66,6 +73,10 @@ final class NatsProducer implements Producer {
         private final NatsBroker.Topic topic;
         private final String id;
         private final int size;
+        /** Neighbours in the list of pending sends; guarded by {@link #pendingLock}. */
+        private Pending previous;
+        private Pending next;
+        private boolean linked;
 
         Pending(NatsBroker.Topic topic, String id, int size) {
             this.topic = topic;
@@ -75,7 +86,7 @@ final class NatsProducer implements Producer {
 
         @Override
         public void accept(PublishAck ack, Throwable error) {
-            pending.remove(this);
+            unlink(this);
             limiter.release(size);
             slots.release();
             if (error == null) {
@@ -126,7 +137,7 @@ final class NatsProducer implements Producer {
             return CompletableFuture.failedFuture(e);
         }
         Pending p = new Pending(topic, carryIds ? message.id() : null, size);
-        pending.add(p);
+        link(p);
         CompletableFuture<PublishAck> ack;
         try {
             ack = broker.jetStream.publishAsync(topic.subject(), headers, payload);
@@ -136,6 +147,60 @@ final class NatsProducer implements Producer {
         }
         ack.whenComplete(p);
         return p;
+    }
+
+    private void link(Pending p) {
+        pendingLock.lock();
+        try {
+            p.previous = last;
+            if (last == null) {
+                first = p;
+            } else {
+                last.next = p;
+            }
+            last = p;
+            p.linked = true;
+        } finally {
+            pendingLock.unlock();
+        }
+    }
+
+    private void unlink(Pending p) {
+        pendingLock.lock();
+        try {
+            if (!p.linked) {
+                return;
+            }
+            if (p.previous == null) {
+                first = p.next;
+            } else {
+                p.previous.next = p.next;
+            }
+            if (p.next == null) {
+                last = p.previous;
+            } else {
+                p.next.previous = p.previous;
+            }
+            p.previous = null;
+            p.next = null;
+            p.linked = false;
+        } finally {
+            pendingLock.unlock();
+        }
+    }
+
+    /** The sends awaiting acknowledgement now, oldest first. */
+    private List<Pending> pending() {
+        List<Pending> all = new ArrayList<>();
+        pendingLock.lock();
+        try {
+            for (Pending p = first; p != null; p = p.next) {
+                all.add(p);
+            }
+        } finally {
+            pendingLock.unlock();
+        }
+        return all;
     }
 
     /** Takes one of the {@code producer.max-pending} slots, applying the backpressure of the options. */
@@ -164,7 +229,7 @@ final class NatsProducer implements Producer {
 
     @Override
     public void flush() {
-        if (!awaitAll(List.copyOf(pending), System.nanoTime() + options.closeTimeout().toNanos())) {
+        if (!awaitAll(pending(), System.nanoTime() + options.closeTimeout().toNanos())) {
             throw new PolybusTimeoutException("nats producer did not complete its sends within " + options.closeTimeout());
         }
     }
@@ -193,8 +258,8 @@ final class NatsProducer implements Producer {
         }
         closed = true;
         limiter.close();
-        if (!awaitAll(List.copyOf(pending), System.nanoTime() + options.closeTimeout().toNanos())) {
-            List<Pending> left = List.copyOf(pending);
+        if (!awaitAll(pending(), System.nanoTime() + options.closeTimeout().toNanos())) {
+            List<Pending> left = pending();
             log.warn("nats producer: {} sends not confirmed by NATS at {} within {}; failing them", left.size(),
                     broker.settings.address(), options.closeTimeout());
             PolybusTimeoutException timeout = new PolybusTimeoutException("NATS at " + broker.settings.address()
