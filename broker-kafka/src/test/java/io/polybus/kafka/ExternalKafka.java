@@ -67,14 +67,19 @@ final class ExternalKafka implements AutoCloseable {
     void startBroker() throws IOException {
         process = java("kafka", "kafka.Kafka", dir.resolve("server.properties").toString());
         Process started = process;
-        await("Kafka on port " + port).atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(100))
-                .until(() -> {
-                    if (!started.isAlive()) {
-                        throw new IllegalStateException("Kafka exited with " + started.exitValue() + " before it"
-                                + " accepted connections; see " + dir.resolve("kafka.log"));
-                    }
-                    return accepts();
-                });
+        try {
+            await("Kafka on port " + port).atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> {
+                        if (!started.isAlive()) {
+                            throw new IllegalStateException("Kafka exited with " + started.exitValue() + " before it"
+                                    + " accepted connections; see " + dir.resolve("kafka.log"));
+                        }
+                        return accepts();
+                    });
+        } catch (RuntimeException e) {
+            started.destroyForcibly();
+            throw e;
+        }
     }
 
     /** Stops the broker as SIGTERM does (a clean shutdown) and waits for it to exit. */
