@@ -169,7 +169,7 @@ public final class PolybusProcess implements AutoCloseable {
             PipelineHealth health = health("agent", clock);
             agent = Agent.builder(file.agent()).broker(broker).meters(registry).health(health).open();
             opened.push(agent::stop);
-            checks.get("agent").running(health);
+            checks.get("agent").waiting("starting: opening the sources");
         }
         ConsoleConfig console = file.console();
         if (agent != null && options.out() != null && (options.show() || console.enabled())) {
@@ -179,6 +179,7 @@ public final class PolybusProcess implements AutoCloseable {
         }
         if (agent != null) {
             agent.start(new Agent.RunOptions(options.once(), options.stdin()));
+            checks.get("agent").running(agent.health());
         }
         return true;
     }
