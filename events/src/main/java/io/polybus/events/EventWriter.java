@@ -15,7 +15,7 @@ import java.util.Map;
  * agent, the application appenders and every source. This is the agent's hot path, so the parts that repeat
  * (host, the source object up to the offset, the timestamp of the current millisecond) are encoded once and
  * copied, and the ASCII line of a {@link MutableEvent} goes from the reader's bytes to the payload without
- * becoming a String. Parsed fields are written by Jackson.
+ * becoming a String. Parsed fields of the JSON types are written here too, other values by Jackson.
  *
  * <p>Not thread-safe: one per thread.
  */
@@ -27,6 +27,9 @@ public final class EventWriter {
     private static final byte[] FIELDS = ascii(",\"fields\":");
     private static final byte[] TAGS = ascii(",\"tags\":[");
     private static final byte[] OFFSET = ascii(",\"offset\":");
+    private static final byte[] NULL = ascii("null");
+    private static final byte[] TRUE = ascii("true");
+    private static final byte[] FALSE = ascii("false");
 
     private byte[] buf = new byte[1024];
     private int len;
@@ -79,11 +82,7 @@ public final class EventWriter {
         Map<String, Object> fields = e.fields();
         if (!fields.isEmpty()) {
             raw(FIELDS);
-            try {
-                raw(MAPPER.writeValueAsBytes(fields));
-            } catch (JsonProcessingException ex) {
-                throw new IllegalStateException("fields cannot be written as JSON", ex);
-            }
+            object(fields);
         }
         List<String> tags = e.tags();
         if (!tags.isEmpty()) {
@@ -148,6 +147,74 @@ public final class EventWriter {
         return sourcePart;
     }
 
+    private void object(Map<?, ?> map) {
+        put('{');
+        boolean first = true;
+        for (Map.Entry<?, ?> entry : map.entrySet()) {
+            if (!first) {
+                put(',');
+            }
+            first = false;
+            string(String.valueOf(entry.getKey()));
+            put(':');
+            value(entry.getValue());
+        }
+        put('}');
+    }
+
+    /** Writes the values parsers produce itself; anything else as Jackson writes it. */
+    private void value(Object v) {
+        if (v == null) {
+            raw(NULL);
+        } else if (v instanceof String s) {
+            string(s);
+        } else if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
+            number(((Number) v).longValue());
+        } else if (v instanceof Double d && Double.isFinite(d)) {
+            raw(ascii(Double.toString(d)));
+        } else if (v instanceof Boolean b) {
+            raw(b ? TRUE : FALSE);
+        } else if (v instanceof Map<?, ?> m) {
+            object(m);
+        } else if (v instanceof List<?> list) {
+            put('[');
+            for (int i = 0; i < list.size(); i++) {
+                if (i > 0) {
+                    put(',');
+                }
+                value(list.get(i));
+            }
+            put(']');
+        } else {
+            try {
+                raw(MAPPER.writeValueAsBytes(v));
+            } catch (JsonProcessingException ex) {
+                throw new IllegalStateException("a field of type " + v.getClass().getName() + " cannot be written as JSON", ex);
+            }
+        }
+    }
+
+    /** A JSON string: ASCII copied as it is (escaped where JSON needs it), the rest through Jackson's encoder. */
+    private void string(String s) {
+        int n = s.length();
+        ensure(n + 2);
+        buf[len++] = '"';
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                raw(ENCODER.quoteAsUTF8(s.substring(i)));
+                break;
+            }
+            if (c < 0x20 || c == '"' || c == '\\') {
+                escape((byte) c);
+            } else {
+                ensure(1);
+                buf[len++] = (byte) c;
+            }
+        }
+        put('"');
+    }
+
     private static String quote(String s) {
         return new String(ENCODER.quoteAsString(s));
     }
@@ -204,6 +271,10 @@ public final class EventWriter {
     private void number(long v) {
         if (v == 0) {
             put('0');
+            return;
+        }
+        if (v == Long.MIN_VALUE) {
+            raw(ascii(Long.toString(v)));
             return;
         }
         ensure(20);

@@ -3,7 +3,13 @@ package io.polybus.events;
 import io.polybus.Message;
 import org.junit.jupiter.api.Test;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -27,6 +33,36 @@ class EventCodecTest {
         assertEquals(502L, read.get(FieldPath.of("status")));
         assertEquals(List.of("_split"), read.get(FieldPath.of("tags")));
         assertEquals("1:2:ab@42", read.identity("m-1", -1), "an event that names its origin is identified by it");
+    }
+
+    @Test
+    void fieldsOfEveryTypeReadBackAsJacksonWouldWriteThem() throws Exception {
+        MutableEvent e = new MutableEvent("h", "file", "app", StandardCharsets.UTF_8);
+        e.reset("line", 0, Origin.peer("10.0.0.7:514"), 0);
+        Map<String, Object> nested = new LinkedHashMap<>();
+        nested.put("quote\"back\\slash", List.of(1, "\u00e9t\u00e9 \uD83D\uDE00", true));
+        nested.put("none", null);
+        e.fields().put("text", "tab\there\nnew line \u0001 and \u007f");
+        e.fields().put("unicode", "caf\u00e9 \"\u4e2d\"");
+        e.fields().put("long", Long.MIN_VALUE);
+        e.fields().put("int", -42);
+        e.fields().put("double", 0.1 + 0.2);
+        e.fields().put("big", new BigDecimal("12345678901234567890.5"));
+        e.fields().put("nan", Double.NaN);
+        e.fields().put("flag", false);
+        e.fields().put("nested", nested);
+        byte[] written = new EventWriter().write(e);
+        ObjectMapper json = new ObjectMapper();
+        JsonNode fields = json.readTree(written).get("fields");
+        assertEquals(json.readTree(json.writeValueAsBytes(e.fields())), fields);
+        assertEquals(List.of("text", "unicode", "long", "int", "double", "big", "nan", "flag", "nested"),
+                names(fields), "in the order of the map");
+    }
+
+    private static List<String> names(JsonNode object) {
+        List<String> names = new ArrayList<>();
+        object.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 
     @Test

@@ -1,12 +1,15 @@
 package io.polybus.agent.internal.processors;
 
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.time.chrono.IsoChronology;
 import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.ResolverStyle;
+import java.time.temporal.ChronoField;
 import java.time.temporal.TemporalAccessor;
 import java.util.Locale;
 
@@ -14,6 +17,11 @@ import java.util.Locale;
 final class Timestamps {
     /** nginx/Apache {@code $time_local}: {@code 21/Nov/2026:10:00:00 +0000}. */
     static final DateTimeFormatter COMMON_LOG = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT);
+
+    /** ISO-8601 date and time with an offset or none: {@code 2026-11-21T10:00:00.123+01:00}, {@code 2026-11-21T10:00:00}. */
+    private static final DateTimeFormatter ISO_OPTIONAL_OFFSET = new DateTimeFormatterBuilder().parseCaseInsensitive()
+            .append(DateTimeFormatter.ISO_LOCAL_DATE_TIME).optionalStart().appendOffsetId().toFormatter(Locale.ROOT)
+            .withResolverStyle(ResolverStyle.STRICT).withChronology(IsoChronology.INSTANCE);
 
     private Timestamps() {
     }
@@ -41,22 +49,20 @@ final class Timestamps {
         String text = String.valueOf(value).trim();
         try {
             if (format != null) {
-                TemporalAccessor t = format.parseBest(text, OffsetDateTime::from, LocalDateTime::from);
-                return t instanceof OffsetDateTime o ? o.toInstant().toEpochMilli()
-                        : ((LocalDateTime) t).atZone(zone).toInstant().toEpochMilli();
+                // One parse, no exception on the common path: a format without an offset or zone leaves the
+                // instant unresolved, and the time is then in `zone`.
+                TemporalAccessor t = format.parse(text);
+                return t.isSupported(ChronoField.INSTANT_SECONDS) ? Instant.from(t).toEpochMilli()
+                        : LocalDateTime.from(t).atZone(zone).toInstant().toEpochMilli();
             }
             if (text.length() > 10 && text.charAt(4) == '-') {
-                try {
-                    return OffsetDateTime.parse(text.replace(' ', 'T')).toInstant().toEpochMilli();
-                } catch (DateTimeParseException e) {
-                    return LocalDateTime.parse(text.replace(' ', 'T').replace(',', '.')).atZone(zone).toInstant().toEpochMilli();
-                }
+                return parse(text.replace(' ', 'T').replace(',', '.'), ISO_OPTIONAL_OFFSET, zone);
             }
             if (!text.isEmpty() && text.chars().allMatch(c -> Character.isDigit(c) || c == '.')) {
                 return parse(Double.parseDouble(text), null, zone);
             }
             return Instant.parse(text).toEpochMilli();
-        } catch (DateTimeParseException | NumberFormatException e) {
+        } catch (DateTimeException | NumberFormatException e) {
             return -1;
         }
     }
