@@ -27,10 +27,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Wraps every provider's broker with the rules that are the same everywhere: required capabilities are
  * checked at open, handler exceptions and {@link AckMode#AUTO} become outcomes, and closing the broker
- * closes every producer and consumer it made.
+ * closes every producer and consumer it made, and trace context travels with messages ({@link Tracing}).
  */
 public final class GuardedBroker implements Broker {
     private static final Logger log = LoggerFactory.getLogger(GuardedBroker.class);
+
+    private static final Tracing TRACING = Tracing.detect();
 
     private final Broker delegate;
     private final Set<AutoCloseable> open = ConcurrentHashMap.newKeySet();
@@ -73,7 +75,8 @@ public final class GuardedBroker implements Broker {
             required.add(Capability.REPLAY);
         }
         requireCapabilities(required);
-        GuardedConsumer consumer = new GuardedConsumer(delegate.subscribe(options, settling(options, handler)));
+        DeliveryHandler traced = TRACING == null ? handler : TRACING.consuming(delegate.type(), options, handler);
+        GuardedConsumer consumer = new GuardedConsumer(delegate.subscribe(options, settling(options, traced)));
         open.add(consumer);
         return consumer;
     }
@@ -148,7 +151,7 @@ public final class GuardedBroker implements Broker {
 
         @Override
         public CompletableFuture<Receipt> send(Message message) {
-            return producer.send(message);
+            return TRACING == null ? producer.send(message) : TRACING.send(delegate.type(), message, producer::send);
         }
 
         @Override

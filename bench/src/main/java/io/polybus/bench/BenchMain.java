@@ -44,11 +44,11 @@ public final class BenchMain implements Callable<Integer> {
     private Path workloadFile;
 
     @Option(names = "--brokers", split = ",", paramLabel = "TYPE", defaultValue = "memory",
-            description = "Broker types to run, comma-separated: memory, kafka, rabbitmq, redis (default: ${DEFAULT-VALUE}).")
+            description = "Broker types to run, comma-separated, as `polybus brokers` lists them (default: ${DEFAULT-VALUE}).")
     private List<String> brokers;
 
     @Option(names = "--clients", split = ",", paramLabel = "CLIENT", defaultValue = "polybus,raw",
-            description = "polybus, raw or both (default: ${DEFAULT-VALUE}); raw baselines exist for kafka, rabbitmq and redis.")
+            description = "polybus, raw or both (default: ${DEFAULT-VALUE}); a broker without a raw baseline (memory) runs Polybus only.")
     private List<String> clients;
 
     @Option(names = "--rate", paramLabel = "RATE",

@@ -1,6 +1,17 @@
 package io.polybus.testkit;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.polybus.AckMode;
 import io.polybus.Broker;
 import io.polybus.Brokers;
@@ -501,6 +512,58 @@ public abstract class BrokerConformanceSuite {
                 assertEquals(i, seq.get(i), "order broken for " + key);
             }
         });
+    }
+
+    // ---- Trace context ----
+
+    @Test
+    void aDeliveryContinuesTheTraceOfItsSend() {
+        InMemorySpanExporter spans = InMemorySpanExporter.create();
+        SdkTracerProvider tracing = SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build();
+        GlobalOpenTelemetry.resetForTest();
+        GlobalOpenTelemetry.set(OpenTelemetrySdk.builder().setTracerProvider(tracing).build());
+        try {
+            AtomicReference<SpanContext> inHandler = new AtomicReference<>();
+            Recorder recorder = Recorder.then(d -> {
+                inHandler.set(Span.current().getSpanContext());
+                d.ack();
+            });
+            String group = newGroup();
+            broker.subscribe(consumerOptions(topic, group).build(), recorder);
+            Span request = GlobalOpenTelemetry.getTracer("test").spanBuilder("request").startSpan();
+            try (Scope ignored = request.makeCurrent(); Producer producer = broker.producer()) {
+                sendNow(producer, text(topic, "traced"));
+            } finally {
+                request.end();
+            }
+            untilTrue("the message was handled in a span", () -> spans.getFinishedSpanItems().stream()
+                    .anyMatch(span -> span.getKind() == SpanKind.CONSUMER));
+            SpanData send = onlySpan(spans.getFinishedSpanItems(), SpanKind.PRODUCER);
+            SpanData process = onlySpan(spans.getFinishedSpanItems(), SpanKind.CONSUMER);
+            assertEquals(request.getSpanContext().getSpanId(), send.getParentSpanId(), "the send continues the sender's span");
+            assertEquals(send.getTraceId(), process.getTraceId(), "one trace from sender to handler");
+            assertEquals(send.getSpanId(), process.getParentSpanId(), "the consumer span's parent is the producer span");
+            assertEquals(process.getSpanContext(), inHandler.get(), "the handler runs in the consumer span");
+            String traceparent = recorder.deliveries().get(0).message().header("traceparent");
+            assertTrue(traceparent != null && traceparent.startsWith("00-" + send.getTraceId() + "-" + send.getSpanId() + "-"),
+                    "W3C trace context in the headers: " + traceparent);
+            assertEquals("send " + topic, send.getName());
+            assertEquals("process " + topic, process.getName());
+            for (SpanData span : List.of(send, process)) {
+                assertEquals(broker.type(), span.getAttributes().get(AttributeKey.stringKey("messaging.system")));
+                assertEquals(topic, span.getAttributes().get(AttributeKey.stringKey("messaging.destination.name")));
+            }
+            assertEquals(group, process.getAttributes().get(AttributeKey.stringKey("messaging.consumer.group.name")));
+        } finally {
+            GlobalOpenTelemetry.resetForTest();
+            tracing.close();
+        }
+    }
+
+    private static SpanData onlySpan(List<SpanData> spans, SpanKind kind) {
+        List<SpanData> of = spans.stream().filter(s -> s.getKind() == kind).toList();
+        assertEquals(1, of.size(), kind + " spans: " + of);
+        return of.get(0);
     }
 
     // ---- Promise 6: fidelity ----
