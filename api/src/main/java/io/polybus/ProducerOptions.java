@@ -18,9 +18,12 @@ import java.util.Set;
  *                         leave the id out and save its bytes on every message; consumers then see the
  *                         broker's id, which {@link Receipt#messageId()} reports and which stays the same on
  *                         every redelivery and in the dead-letter topic. Other brokers carry the id either way.
+ * @param compression      how payloads are compressed: Kafka with its own codec, every other broker by Polybus,
+ *                         consumers decompressing before the handler ({@link Compression})
  */
 public record ProducerOptions(long maxInFlightBytes, Backpressure backpressure, Duration blockTimeout,
-                              Duration closeTimeout, Set<Capability> required, boolean carryIds) {
+                              Duration closeTimeout, Set<Capability> required, boolean carryIds,
+                              Compression compression) {
 
     private static final ProducerOptions DEFAULTS = builder().build();
 
@@ -32,9 +35,10 @@ public record ProducerOptions(long maxInFlightBytes, Backpressure backpressure, 
         requireNonNegative(blockTimeout, "blockTimeout");
         requireNonNegative(closeTimeout, "closeTimeout");
         required = required.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(required));
+        Objects.requireNonNull(compression, "compression");
     }
 
-    /** 32 MiB in flight, block up to 60 s when full, 30 s to close, nothing required, ids carried. */
+    /** 32 MiB in flight, block up to 60 s when full, 30 s to close, nothing required, ids carried, no compression. */
     public static ProducerOptions defaults() {
         return DEFAULTS;
     }
@@ -52,6 +56,7 @@ public record ProducerOptions(long maxInFlightBytes, Backpressure backpressure, 
         b.required = EnumSet.noneOf(Capability.class);
         b.required.addAll(required);
         b.carryIds = carryIds;
+        b.compression = compression;
         return b;
     }
 
@@ -70,6 +75,7 @@ public record ProducerOptions(long maxInFlightBytes, Backpressure backpressure, 
         private Duration closeTimeout = Duration.ofSeconds(30);
         private EnumSet<Capability> required = EnumSet.noneOf(Capability.class);
         private boolean carryIds = true;
+        private Compression compression = Compression.NONE;
 
         private Builder() {
         }
@@ -105,8 +111,15 @@ public record ProducerOptions(long maxInFlightBytes, Backpressure backpressure, 
             return this;
         }
 
+        /** See {@link ProducerOptions#compression()}. */
+        public Builder compression(Compression compression) {
+            this.compression = compression;
+            return this;
+        }
+
         public ProducerOptions build() {
-            return new ProducerOptions(maxInFlightBytes, backpressure, blockTimeout, closeTimeout, required, carryIds);
+            return new ProducerOptions(maxInFlightBytes, backpressure, blockTimeout, closeTimeout, required, carryIds,
+                    compression);
         }
     }
 }

@@ -35,9 +35,14 @@ class EventPackingTest {
 
     /** Ships the test directory's {@code *.log} (read once) with the given packing; returns each file's events, without the timestamp. */
     private Map<String, List<JsonNode>> ship(String run, int eventsPerMessage, int expected) throws IOException {
+        return ship(run, eventsPerMessage, "none", expected);
+    }
+
+    private Map<String, List<JsonNode>> ship(String run, int eventsPerMessage, String compression, int expected) throws IOException {
         try (AgentFixture fx = new AgentFixture(Files.createDirectories(dir.resolve(run)))) {
-            fx.start(AgentFixture.eventsPerMessage(fx.yaml(AgentFixture.fileSource("app", dir + "/*.log", "")), eventsPerMessage),
-                    true, new ByteArrayInputStream(new byte[0]));
+            String yaml = AgentFixture.eventsPerMessage(fx.yaml(AgentFixture.fileSource("app", dir + "/*.log", "")), eventsPerMessage)
+                    .replace("  batch-events: 64\n", "  batch-events: 64\n  compression: " + compression + "\n");
+            fx.start(yaml, true, new ByteArrayInputStream(new byte[0]));
             await().atMost(WAIT).until(() -> fx.events.size() >= expected);
             Map<String, List<JsonNode>> byFile = new TreeMap<>();
             for (JsonNode e : fx.snapshot()) {
@@ -65,6 +70,17 @@ class EventPackingTest {
         assertEquals(List.of(a.toString(), b.toString()), List.copyOf(single.keySet()));
         assertEquals(500, single.get(a.toString()).size());
         assertEquals(single, packed);
+    }
+
+    @Test
+    void compressedPacksAndEventsShipTheSameEvents() throws IOException {
+        Path a = dir.resolve("a.log");
+        append(a, lines(0, 300) + "caf\u00e9 \"quoted\"\n");
+        int total = 301;
+        Map<String, List<JsonNode>> plain = ship("plain", 1, total);
+        assertEquals(plain, ship("zstd-packed", 64, "zstd", total));
+        assertEquals(plain, ship("gzip-single", 1, "gzip", total));
+        assertEquals(plain, ship("lz4-packed", 64, "lz4", total));
     }
 
     @Test

@@ -4,7 +4,9 @@ import io.polybus.AckMode;
 import io.polybus.Broker;
 import io.polybus.Capability;
 import io.polybus.ClosedException;
+import io.polybus.Compression;
 import io.polybus.Consumer;
+import io.polybus.DeadLetter;
 import io.polybus.ConsumerOptions;
 import io.polybus.Delivery;
 import io.polybus.DeliveryHandler;
@@ -13,8 +15,10 @@ import io.polybus.Outcome;
 import io.polybus.Producer;
 import io.polybus.ProducerOptions;
 import io.polybus.Receipt;
+import io.polybus.SerializationException;
 import io.polybus.StartPosition;
 import io.polybus.UnsupportedCapabilityException;
+import io.polybus.spi.NativeCompression;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +37,8 @@ public final class GuardedBroker implements Broker {
     private static final Logger log = LoggerFactory.getLogger(GuardedBroker.class);
 
     private static final Tracing TRACING = Tracing.detect();
+    /** How the reason of a rejected payload that cannot be decompressed starts. */
+    private static final String UNDECOMPRESSABLE = "cannot decompress the payload: ";
 
     private final Broker delegate;
     private final Set<AutoCloseable> open = ConcurrentHashMap.newKeySet();
@@ -61,7 +67,12 @@ public final class GuardedBroker implements Broker {
     public Producer producer(ProducerOptions options) {
         ensureOpen();
         requireCapabilities(options.required());
-        GuardedProducer producer = new GuardedProducer(delegate.producer(options));
+        Compression compression = options.compression() == Compression.NONE || delegate instanceof NativeCompression
+                ? null : options.compression();
+        if (compression != null) {
+            Compressor.require(compression);
+        }
+        GuardedProducer producer = new GuardedProducer(delegate.producer(options), compression);
         open.add(producer);
         return producer;
     }
@@ -76,7 +87,7 @@ public final class GuardedBroker implements Broker {
         }
         requireCapabilities(required);
         DeliveryHandler traced = TRACING == null ? handler : TRACING.consuming(delegate.type(), options, handler);
-        GuardedConsumer consumer = new GuardedConsumer(delegate.subscribe(options, settling(options, traced)));
+        GuardedConsumer consumer = new GuardedConsumer(delegate.subscribe(options, decompressing(settling(options, traced))));
         open.add(consumer);
         return consumer;
     }
@@ -106,6 +117,35 @@ public final class GuardedBroker implements Broker {
                 settleFailed(delivery, requeue, e);
             }
         };
+    }
+
+    /**
+     * Hands the handler what was sent: a payload compressed by Polybus decompressed, one that cannot be rejected
+     * (its dead letter, which says so, reaches a handler as it was received, for inspection).
+     */
+    private static DeliveryHandler decompressing(DeliveryHandler handler) {
+        return delivery -> {
+            Message message = delivery.message();
+            if (message.header(Compression.HEADER) == null || undecompressable(message)) {
+                handler.handle(delivery);
+                return;
+            }
+            Message plain;
+            try {
+                plain = Compressor.decompressed(message);
+            } catch (RuntimeException | LinkageError e) {
+                log.warn("message {} on topic '{}' has a payload marked {}={} that cannot be decompressed; rejecting it: {}",
+                        message.id(), message.topic(), Compression.HEADER, message.header(Compression.HEADER), e.toString());
+                delivery.reject(UNDECOMPRESSABLE + e);
+                return;
+            }
+            handler.handle(new Delivery(plain, delivery.attempt(), delivery.acknowledgement()));
+        };
+    }
+
+    private static boolean undecompressable(Message message) {
+        String error = message.header(DeadLetter.ERROR);
+        return error != null && error.startsWith(UNDECOMPRESSABLE);
     }
 
     private static void settleFailed(Delivery delivery, boolean requeue, Throwable error) {
@@ -144,14 +184,31 @@ public final class GuardedBroker implements Broker {
 
     private final class GuardedProducer implements Producer {
         private final Producer producer;
+        /** The codec Polybus compresses payloads with; null when it does not (none asked, or the broker does). */
+        private final Compression compression;
 
-        GuardedProducer(Producer producer) {
+        GuardedProducer(Producer producer, Compression compression) {
             this.producer = producer;
+            this.compression = compression;
         }
 
         @Override
         public CompletableFuture<Receipt> send(Message message) {
-            return TRACING == null ? producer.send(message) : TRACING.send(delegate.type(), message, producer::send);
+            return TRACING == null ? sendCompressed(message) : TRACING.send(delegate.type(), message, this::sendCompressed);
+        }
+
+        private CompletableFuture<Receipt> sendCompressed(Message message) {
+            if (compression == null) {
+                return producer.send(message);
+            }
+            Message compressed;
+            try {
+                compressed = Compressor.compressed(message, compression);
+            } catch (RuntimeException | LinkageError e) {
+                return CompletableFuture.failedFuture(new SerializationException(
+                        "could not compress message " + message.id() + " with " + compression.configName() + ": " + e, e));
+            }
+            return producer.send(compressed);
         }
 
         @Override

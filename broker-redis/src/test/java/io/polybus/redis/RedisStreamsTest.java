@@ -3,12 +3,15 @@ package io.polybus.redis;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.polybus.Broker;
 import io.polybus.Brokers;
+import io.polybus.Compression;
 import io.polybus.Config;
 import io.polybus.ConsumerOptions;
 import io.polybus.DeadLetter;
 import io.polybus.Delivery;
 import io.polybus.Message;
 import io.polybus.Producer;
+import io.polybus.ProducerOptions;
+import io.polybus.StartPosition;
 import io.polybus.testkit.Recorder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -84,6 +87,23 @@ class RedisStreamsTest {
         byte[] stored = (byte[]) fields.get(1);
         byte[] tail = java.util.Arrays.copyOfRange(stored, stored.length - notUtf8.length, stored.length);
         assertArrayEquals(notUtf8, tail, "the payload's bytes, unchanged, end the stored value");
+    }
+
+    @Test
+    void aCompressingProducerStoresTheCompressedPayload() throws Exception {
+        byte[] logs = "{\"host\":\"web-1\",\"message\":\"GET /api/orders 200 0.012\"}\n".repeat(500)
+                .getBytes(StandardCharsets.UTF_8);
+        try (Producer producer = broker.producer(ProducerOptions.builder().compression(Compression.ZSTD).build())) {
+            producer.send(Message.builder(topic).payload(logs).build()).get(10, TimeUnit.SECONDS);
+        }
+        List<?> entries = (List<?>) redis.sendCommand(Command.XRANGE, b(PREFIX + topic), b("-"), b("+"));
+        byte[] stored = (byte[]) ((List<?>) ((List<?>) entries.get(0)).get(1)).get(1);
+        assertTrue(stored.length * 10 < logs.length, "Redis holds " + stored.length + " bytes for " + logs.length);
+        assertTrue(new String(stored, StandardCharsets.ISO_8859_1).contains(Compression.HEADER), "marked");
+        Recorder recorder = Recorder.acking();
+        broker.subscribe(ConsumerOptions.builder(topic, "g").startFrom(StartPosition.EARLIEST).build(), recorder);
+        await().atMost(WAIT).until(() -> recorder.count() == 1);
+        assertArrayEquals(logs, recorder.deliveries().get(0).message().payload());
     }
 
     @Test

@@ -16,6 +16,7 @@ import io.polybus.AckMode;
 import io.polybus.Broker;
 import io.polybus.Brokers;
 import io.polybus.Capability;
+import io.polybus.Compression;
 import io.polybus.ClosedException;
 import io.polybus.Config;
 import io.polybus.ConfigException;
@@ -62,6 +63,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -512,6 +514,55 @@ public abstract class BrokerConformanceSuite {
                 assertEquals(i, seq.get(i), "order broken for " + key);
             }
         });
+    }
+
+    // ---- Compression ----
+
+    @Test
+    void compressedPayloadsReachTheHandlerAsSentWithEveryCodec() {
+        Recorder recorder = Recorder.acking();
+        broker.subscribe(consumerOptions(topic, newGroup()).build(), recorder);
+        String line = "2026-12-01 10:00:00,000 INFO [worker-0] io.example.Orders - order accepted amount=42446\n";
+        List<Message> sent = new ArrayList<>();
+        for (Compression compression : Compression.values()) {
+            try (Producer producer = broker.producer(ProducerOptions.builder().compression(compression).build())) {
+                Message m = Message.builder(topic).key("k").payload(line.repeat(100) + compression)
+                        .header("codec", compression.configName()).build();
+                sendNow(producer, m);
+                sent.add(m);
+            }
+        }
+        untilTrue("every compressed message delivered", () -> recorder.count() >= sent.size());
+        Map<String, Message> byCodec = recorder.deliveries().stream()
+                .collect(Collectors.toMap(d -> d.message().header("codec"), Delivery::message, (x, y) -> x));
+        for (Message m : sent) {
+            Message got = byCodec.get(m.header("codec"));
+            assertNotNull(got, "not received: " + m);
+            assertArrayEquals(m.payload(), got.payload(), "payload sent with " + m.header("codec"));
+            assertEquals(m.id(), got.id());
+            assertNull(got.header(Compression.HEADER), "the handler sees the message as sent");
+        }
+    }
+
+    @Test
+    void aPayloadThatDoesNotDecompressIsRejectedNotHandled() {
+        if (!hasOrRefuses(Capability.DEAD_LETTER)) {
+            return;
+        }
+        Recorder dead = Recorder.acking();
+        broker.subscribe(consumerOptions(topic + ".dlq", newGroup()).build(), dead);
+        Recorder recorder = Recorder.acking();
+        broker.subscribe(consumerOptions(topic, newGroup()).build(), recorder);
+        try (Producer producer = broker.producer()) {
+            sendNow(producer, Message.builder(topic).payload("not zstd").header(Compression.HEADER, "zstd").build());
+            sendNow(producer, text(topic, "after"));
+            untilTrue("dead letter", () -> dead.count() == 1);
+            untilTrue("the next message handled", () -> recorder.sawPayload("after"));
+            assertEquals(1, recorder.count(), "the broken message never reached the handler");
+            Message letter = dead.deliveries().get(0).message();
+            assertTrue(letter.header(DeadLetter.ERROR).contains("cannot decompress"), letter.header(DeadLetter.ERROR));
+            assertEquals("not zstd", letter.payloadAsString(), "the dead letter keeps what was sent");
+        }
     }
 
     // ---- Trace context ----

@@ -1,5 +1,7 @@
 package io.polybus.agent.internal;
 
+import io.polybus.Compression;
+
 import io.polybus.Brokers;
 import io.polybus.Config;
 import io.polybus.ConfigException;
@@ -65,17 +67,22 @@ public record AgentSettings(String host, Path dataDir, boolean checkpoints, Dura
                     "The timestamp of each message: `send`, when it is sent, or `event`, the event's own time (the "
                             + "broker's time-based retention then counts from it: events older than the retention are "
                             + "deleted at once). The event's time is in the payload either way.")
+            .define("compression", Type.STRING, "none", ConfigDef.oneOf("none", "gzip", "lz4", "zstd"),
+                    "How messages are compressed: `none`, `gzip`, `lz4` or `zstd`. Kafka compresses batches with its own "
+                            + "codec; on the other brokers Polybus compresses each message (packs of events compress "
+                            + "best) and consumers decompress it.")
             .build();
 
     /** How events reach the broker. */
     public record Delivery(long maxBytesInFlight, int batchEvents, int eventsPerMessage, long maxMessageBytes,
                            Duration sendTimeout, Duration retryBackoff, Duration retryBackoffMax,
-                           Duration shutdownTimeout, boolean eventTimestamps) {
+                           Duration shutdownTimeout, boolean eventTimestamps, Compression compression) {
         static Delivery of(ProviderConfig d) {
             return new Delivery(d.getSize("max-bytes-in-flight"), d.getInt("batch-events"), d.getInt("events-per-message"),
                     d.getSize("max-message-bytes"), d.getDuration("send-timeout"), d.getDuration("retry-backoff"),
                     d.getDuration("retry-backoff-max"), d.getDuration("shutdown-timeout"),
-                    d.getString("record-timestamp").equalsIgnoreCase("event"));
+                    d.getString("record-timestamp").equalsIgnoreCase("event"),
+                    Compression.of(d.getString("compression")));
         }
     }
 

@@ -61,6 +61,7 @@ public final class Shipper implements AutoCloseable, MeterBinder {
         // broker has ids of its own, the message's id would only add bytes to every event.
         this.producer = broker.producer(ProducerOptions.builder()
                 .carryIds(false)
+                .compression(delivery.compression())
                 .maxInFlightBytes(PRODUCER_BOUND_FACTOR * max + broker.maxMessageBytes())
                 .backpressure(Backpressure.BLOCK).blockTimeout(delivery.sendTimeout())
                 .closeTimeout(delivery.shutdownTimeout()).build());

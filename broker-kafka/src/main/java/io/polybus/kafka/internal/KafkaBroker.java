@@ -12,6 +12,7 @@ import io.polybus.PolybusException;
 import io.polybus.Producer;
 import io.polybus.ProducerOptions;
 import io.polybus.spi.DeliveryCounters;
+import io.polybus.spi.NativeCompression;
 import io.polybus.spi.TlsFailure;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -32,7 +33,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * One connection to a Kafka cluster: an admin client for topics, a producer for requeues and dead letters
  * (opened on first need), and the producers and consumers it makes. Thread-safe.
  */
-public final class KafkaBroker implements Broker {
+public final class KafkaBroker implements Broker, NativeCompression {
     private static final Logger log = LoggerFactory.getLogger(KafkaBroker.class);
 
     private final KafkaSettings settings;

@@ -1,6 +1,7 @@
 package io.polybus.kafka.internal;
 
 import io.polybus.ClosedException;
+import io.polybus.Compression;
 import io.polybus.Message;
 import io.polybus.MessageTooLargeException;
 import io.polybus.PolybusException;
@@ -11,9 +12,11 @@ import io.polybus.Receipt;
 import io.polybus.spi.InFlightLimiter;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -51,7 +54,12 @@ final class KafkaMessageProducer implements Producer {
         this.limiter = new InFlightLimiter(options);
         this.carryIds = options.carryIds();
         long buffer = options.maxInFlightBytes() + 2L * settings.maxRecordBytes() + 16L * 1024 * 1024;
-        this.producer = new KafkaProducer<>(settings.producer(buffer, options.blockTimeout()));
+        Map<String, Object> properties = settings.producer(buffer, options.blockTimeout());
+        if (options.compression() != Compression.NONE) {
+            // The producer's own choice wins over the broker section's `compression`: Kafka compresses batches.
+            properties.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, options.compression().configName());
+        }
+        this.producer = new KafkaProducer<>(properties);
     }
 
     @Override
