@@ -7,6 +7,7 @@ import io.polybus.events.JsonEvent;
 import io.polybus.events.Sink;
 import io.polybus.events.SinkProvider;
 import io.polybus.testkit.DocSnippets;
+import io.polybus.testkit.OwnPostgres;
 import io.polybus.testkit.TestCa;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,7 +64,7 @@ class PostgresqlSecurityTest {
 
     private static Map<String, Object> sink(String host, Map<String, Object> properties) {
         Map<String, Object> c = new HashMap<>(Map.of(
-                "url", "jdbc:postgresql://" + host + ":" + pg.port + "/postgres", "user", "shipper", "password", PASSWORD,
+                "url", "jdbc:postgresql://" + host + ":" + pg.port() + "/postgres", "user", "shipper", "password", PASSWORD,
                 "schema", "secure", "connect-timeout", "5s"));
         c.put("properties", properties);
         return c;
@@ -105,7 +106,7 @@ class PostgresqlSecurityTest {
         Map<String, Object> example = new HashMap<>(((List<Map<String, Object>>) ((Map<String, Object>) section
                 .get("sinks")).get("outputs")).get(0));
         example.remove("type");
-        example.put("url", "jdbc:postgresql://localhost:" + pg.port + "/postgres");
+        example.put("url", "jdbc:postgresql://localhost:" + pg.port() + "/postgres");
         example.put("schema", "secure_example");
         try (Sink sink = POSTGRESQL.create(POSTGRESQL.configDef().parse(example, "sink"),
                 new ComponentContext("secure", "h", null, Clock.systemUTC(), null))) {
@@ -126,7 +127,7 @@ class PostgresqlSecurityTest {
         Map<String, Object> config = verifyFull("localhost");
         config.put("password", "wrong-Sentinel-1");
         SQLException e = refused(config);
-        assertEquals("PostgreSQL at localhost:" + pg.port + "/postgres refused the credentials (check user and password):"
+        assertEquals("PostgreSQL at localhost:" + pg.port() + "/postgres refused the credentials (check user and password):"
                 + " FATAL: password authentication failed for user \"shipper\"", e.getMessage());
     }
 
@@ -134,21 +135,21 @@ class PostgresqlSecurityTest {
     void wrongCaIsNamed() {
         Path otherCa = TestCa.create(dir.resolve("other"), "another-ca").caFile();
         SQLException e = refused(sink("localhost", Map.of("sslmode", "verify-full", "sslrootcert", otherCa.toString())));
-        assertEquals("PostgreSQL at localhost:" + pg.port + "/postgres: TLS handshake failed: the server's certificate is"
+        assertEquals("PostgreSQL at localhost:" + pg.port() + "/postgres: TLS handshake failed: the server's certificate is"
                 + " not signed by a CA in sslrootcert '" + otherCa + "'", e.getMessage());
     }
 
     @Test
     void hostNameMismatchIsNamed() {
         SQLException e = refused(verifyFull("127.0.0.1"));
-        assertTrue(e.getMessage().startsWith("PostgreSQL at 127.0.0.1:" + pg.port + "/postgres: TLS handshake failed: the"
+        assertTrue(e.getMessage().startsWith("PostgreSQL at 127.0.0.1:" + pg.port() + "/postgres: TLS handshake failed: the"
                 + " server's certificate does not name the host connected to"), e.getMessage());
     }
 
     @Test
     void connectingWithoutTlsIsNamed() {
         SQLException e = refused(sink("localhost", Map.of("sslmode", "disable")));
-        assertTrue(e.getMessage().startsWith("PostgreSQL at localhost:" + pg.port + "/postgres requires TLS and the sink"
+        assertTrue(e.getMessage().startsWith("PostgreSQL at localhost:" + pg.port() + "/postgres requires TLS and the sink"
                 + " connected without it ("), e.getMessage());
         assertTrue(e.getMessage().endsWith("); set properties sslmode: verify-full and sslrootcert"), e.getMessage());
     }

@@ -1,4 +1,4 @@
-package io.polybus.sinks;
+package io.polybus.testkit;
 
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -14,13 +14,14 @@ import java.util.concurrent.TimeUnit;
  * port of 127.0.0.1, with the configuration lines and {@code pg_hba.conf} the test gives. The superuser
  * {@code postgres} logs in over the cluster's socket without a password, to set things up.
  *
- * <p>Not thread-safe: one test class drives one cluster.
+ * <p>Needs root (to run as {@code postgres}) and Debian's {@code postgresql-15}. Not thread-safe: one test class
+ * drives one cluster.
  */
-final class OwnPostgres implements AutoCloseable {
+public final class OwnPostgres implements AutoCloseable {
     private static final Path BIN = Path.of("/usr/lib/postgresql/15/bin");
 
-    final Path dir;
-    final int port;
+    private final Path dir;
+    private final int port;
 
     private OwnPostgres(Path dir, int port) {
         this.dir = dir;
@@ -34,7 +35,7 @@ final class OwnPostgres implements AutoCloseable {
      * @param conf lines for {@code postgresql.conf}
      * @param hba  the whole {@code pg_hba.conf}
      */
-    static OwnPostgres start(Path dir, List<String> conf, List<String> hba) throws Exception {
+    public static OwnPostgres start(Path dir, List<String> conf, List<String> hba) throws Exception {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         run(List.of("chown", "postgres", dir.toString()));
         int port;
@@ -52,14 +53,24 @@ final class OwnPostgres implements AutoCloseable {
         return pg;
     }
 
+    /** The port it listens on, on 127.0.0.1. */
+    public int port() {
+        return port;
+    }
+
+    /** The server's log file. */
+    public Path log() {
+        return dir.resolve("pg.log");
+    }
+
     /** Runs {@code sql} as the superuser over the cluster's socket. */
-    void psql(String sql) throws Exception {
+    public void psql(String sql) throws Exception {
         asPostgres("psql", "-h", dir.toString(), "-p", Integer.toString(port), "-U", "postgres", "-d", "postgres",
                 "-v", "ON_ERROR_STOP=1", "-qc", sql);
     }
 
     /** Gives {@code file} to the {@code postgres} user, readable by it alone (as PostgreSQL wants of a key). */
-    static void giveToPostgres(Path file) throws Exception {
+    public static void giveToPostgres(Path file) throws Exception {
         run(List.of("chown", "postgres", file.toString()));
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
     }
@@ -79,6 +90,7 @@ final class OwnPostgres implements AutoCloseable {
         }
     }
 
+    /** Stops the cluster and deletes its folder. */
     @Override
     public void close() throws Exception {
         asPostgres(BIN.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-m", "fast", "-w", "stop");
