@@ -7,13 +7,13 @@ import io.polybus.spi.ConfigDef.Type;
 import io.polybus.spi.Password;
 import io.polybus.spi.ProviderConfig;
 import io.polybus.spi.TlsSettings;
-import org.apache.activemq.artemis.spi.core.remoting.ssl.SSLContextFactory;
-import org.apache.activemq.artemis.spi.core.remoting.ssl.SSLContextFactoryProvider;
 import org.apache.activemq.artemis.api.core.TransportConfiguration;
 import org.apache.activemq.artemis.api.core.client.ActiveMQClient;
 import org.apache.activemq.artemis.api.core.client.ServerLocator;
 import org.apache.activemq.artemis.core.remoting.impl.netty.NettyConnectorFactory;
 import org.apache.activemq.artemis.core.remoting.impl.netty.TransportConstants;
+import org.apache.activemq.artemis.spi.core.remoting.ssl.SSLContextFactory;
+import org.apache.activemq.artemis.spi.core.remoting.ssl.SSLContextFactoryProvider;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
