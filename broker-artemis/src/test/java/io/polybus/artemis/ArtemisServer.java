@@ -43,6 +43,14 @@ public final class ArtemisServer implements AutoCloseable {
 
     /** Creates an instance on a free port and starts it; returns once it accepts connections. */
     public static ArtemisServer start() throws Exception {
+        return start(List.of());
+    }
+
+    /**
+     * Creates an instance on a free port with more acceptors, each an acceptor URL such as
+     * {@code tcp://127.0.0.1:61617?sslEnabled=true;keyStorePath=...}, and starts it.
+     */
+    public static ArtemisServer start(List<String> acceptors) throws Exception {
         Path home = home();
         Path dir = Files.createTempDirectory("polybus-artemis-");
         ArtemisServer server = new ArtemisServer(dir, freePort());
@@ -52,12 +60,27 @@ public final class ArtemisServer implements AutoCloseable {
                     "--default-port", Integer.toString(server.port), "--no-web", "--no-amqp-acceptor",
                     "--no-mqtt-acceptor", "--no-stomp-acceptor", "--no-hornetq-acceptor", "--nio", "--no-autotune",
                     "--no-fsync", "--java-memory", "512M", server.instance.toString()));
+            server.addAcceptors(acceptors);
             server.startBroker();
         } catch (Exception e) {
             server.close();
             throw e;
         }
         return server;
+    }
+
+    private void addAcceptors(List<String> urls) throws IOException {
+        Path brokerXml = instance.resolve("etc").resolve("broker.xml");
+        StringBuilder added = new StringBuilder();
+        for (int i = 0; i < urls.size(); i++) {
+            added.append("<acceptor name=\"extra-").append(i).append("\">")
+                    .append(urls.get(i).replace("&", "&amp;")).append("</acceptor>\n");
+        }
+        String xml = Files.readString(brokerXml);
+        if (!xml.contains("</acceptors>")) {
+            throw new IllegalStateException("no </acceptors> in " + brokerXml);
+        }
+        Files.writeString(brokerXml, xml.replace("</acceptors>", added + "</acceptors>"));
     }
 
     /** The distribution the build unpacked. */
@@ -138,7 +161,7 @@ public final class ArtemisServer implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }

@@ -1,5 +1,6 @@
 package io.polybus.cli;
 
+import io.polybus.testkit.OwnPostgres;
 import io.polybus.testkit.TestCa;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
@@ -38,9 +39,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every secret of a configuration set to a sentinel value, then the agent (with a syslog source over TLS, the
- * monitor and a webhook notifier), {@code validate}, {@code produce} and {@code consume} run as a user runs them, in
- * JVMs of their own with debug logging, against a redis-server of the test's own (TLS, a password, a client key
- * with a password of its own); also with wrong secrets, so that the errors are shown. No sentinel may appear in any
+ * monitor and a webhook notifier), {@code sink} (a postgresql sink with a password, on a PostgreSQL of the test's own
+ * that checks it), {@code validate}, {@code produce} and {@code consume} run as a user runs them, in JVMs of their own
+ * with debug logging, against a redis-server of the test's own (TLS, a password, a client key with a password of its
+ * own); also with wrong secrets, so that the errors are shown. No sentinel may appear in any
  * output, log, error message, {@code validate} output, {@code /metrics} or {@code /health}.
  */
 class SecretsStayHiddenTest {
@@ -52,22 +54,27 @@ class SecretsStayHiddenTest {
     private static final String WEBHOOK_TOKEN = "Sentinel-url-2U6";
     private static final String HEADER_TOKEN = "Sentinel-header-3V7";
     private static final String WRONG_PASSWORD = "Sentinel-wrong-4W8";
+    private static final String PG_PASSWORD = "Sentinel-pg-5X9";
     private static final List<String> SENTINELS = List.of(REDIS_PASSWORD, KEY_PASSWORD, STORE_PASSWORD, METRICS_PASSWORD,
-            WEBHOOK_TOKEN, HEADER_TOKEN, WRONG_PASSWORD);
+            WEBHOOK_TOKEN, HEADER_TOKEN, WRONG_PASSWORD, PG_PASSWORD);
 
     @TempDir
     Path dir;
     private final List<Process> processes = new ArrayList<>();
+    private OwnPostgres postgres;
     /** Everything shown: outputs of the commands, responses of the endpoints. */
     private final StringBuilder seen = new StringBuilder();
 
     @AfterEach
-    void stopAll() throws InterruptedException {
+    void stopAll() throws Exception {
         for (Process p : processes) {
             p.destroy();
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
             }
+        }
+        if (postgres != null) {
+            postgres.close();
         }
     }
 
@@ -81,6 +88,7 @@ class SecretsStayHiddenTest {
         Map<String, String> env = new HashMap<>();
         env.put("POLYBUS_LOG_LEVEL", "DEBUG");
         env.put("REDIS_PASSWORD", redisPassword);
+        env.put("PG_PASSWORD", PG_PASSWORD);
         env.put("KEY_PASSWORD", KEY_PASSWORD);
         env.put("STORE_PASSWORD", STORE_PASSWORD);
         env.put("METRICS_PASSWORD", METRICS_PASSWORD);
@@ -143,6 +151,11 @@ class SecretsStayHiddenTest {
             }
         });
 
+        // The sink's store checks passwords (SCRAM), unlike the machine's shared PostgreSQL; /tmp lets postgres in.
+        postgres = OwnPostgres.start(Files.createTempDirectory("polybus-secrets-pg"), List.of("password_encryption ="
+                + " 'scram-sha-256'"), List.of("local all postgres trust", "host all shipper 127.0.0.1/32 scram-sha-256"));
+        postgres.psql("CREATE USER shipper PASSWORD '" + PG_PASSWORD + "'; GRANT CREATE ON DATABASE postgres TO shipper");
+
         int syslogPort = freePort();
         int metricsPort = freePort();
         String prefix = "polybus-secrets-" + UUID.randomUUID().toString().substring(0, 8) + ":";
@@ -189,9 +202,28 @@ class SecretsStayHiddenTest {
                   password: ${METRICS_PASSWORD}
                 """.formatted(redisPort, ca.caFile(), client.certFile(), client.encryptedKeyFile(KEY_PASSWORD), prefix,
                 dir.resolve("data"), syslogPort, syslogCert.keyStore(STORE_PASSWORD), metricsPort));
+        // The sink process has a file of its own (a file runs every section it has): the broker, the sink, metrics.
+        String text = Files.readString(config);
+        Path sinkConfig = dir.resolve("sink.yaml");
+        Files.writeString(sinkConfig, text.substring(0, text.indexOf("agent:\n")) + """
+                sinks:
+                  topic: logs
+                  group: secrets-sink
+                  start-from: earliest
+                  retry-backoff: 100ms
+                  retry-backoff-max: 500ms
+                  outputs:
+                    - type: postgresql
+                      name: pg
+                      url: jdbc:postgresql://127.0.0.1:%d/postgres
+                      user: shipper
+                      password: ${PG_PASSWORD}
+                      schema: secrets
+                """.formatted(postgres.port()) + text.substring(text.indexOf("metrics:\n")));
         Map<String, String> env = environment(REDIS_PASSWORD);
 
         assertEquals(0, run("validate", env, "validate", "-c", config.toString()), seen.toString());
+        assertEquals(0, run("validate-sink", env, "validate", "-c", sinkConfig.toString()), seen.toString());
 
         Path agentLog = dir.resolve("agent.out");
         Process agent = polybus(agentLog, env, "agent", "-c", config.toString());
@@ -216,6 +248,37 @@ class SecretsStayHiddenTest {
         assertTrue(agent.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "the agent stops on SIGTERM");
         seen.append(Files.readString(agentLog));
 
+        Path sinkLog = dir.resolve("sink.out");
+        Process sink = polybus(sinkLog, env, "sink", "-c", sinkConfig.toString());
+        try {
+            await().atMost(WAIT).ignoreExceptions().until(() -> PrometheusText.value(get(http, metricsPort, "/metrics",
+                    METRICS_PASSWORD).body(), "polybus_sink_events_total", Map.of("sink", "pg")) == 1.0);
+        } catch (ConditionTimeoutException e) {
+            String metrics = get(http, metricsPort, "/metrics", METRICS_PASSWORD).body().lines()
+                    .filter(l -> l.startsWith("polybus_sink")).collect(java.util.stream.Collectors.joining("\n"));
+            throw new AssertionError("the sink did not store the syslog event; its metrics:\n" + metrics + "\nits log:\n"
+                    + Files.readString(sinkLog), e);
+        }
+        get(http, metricsPort, "/health", METRICS_PASSWORD);
+        sink.destroy();
+        assertTrue(sink.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "the sink stops on SIGTERM");
+        seen.append(Files.readString(sinkLog));
+
+        Map<String, String> wrongPg = new HashMap<>(env);
+        wrongPg.put("PG_PASSWORD", WRONG_PASSWORD);
+        // A group of its own, which reads the event again and so connects (the sink connects at its first write).
+        Path againConfig = dir.resolve("sink-again.yaml");
+        Files.writeString(againConfig, Files.readString(sinkConfig).replace("group: secrets-sink", "group: secrets-again"));
+        Path wrongSinkLog = dir.resolve("sink-wrong-password.out");
+        Process wrongSink = polybus(wrongSinkLog, wrongPg, "sink", "-c", againConfig.toString());
+        await().atMost(WAIT).until(() -> Files.readString(wrongSinkLog).contains("PostgreSQL at 127.0.0.1:" + postgres.port()
+                + "/postgres refused the credentials"));
+        get(http, metricsPort, "/health", METRICS_PASSWORD);
+        get(http, metricsPort, "/metrics", METRICS_PASSWORD);
+        wrongSink.destroy();
+        assertTrue(wrongSink.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "the sink stops on SIGTERM");
+        seen.append(Files.readString(wrongSinkLog));
+
         assertEquals(0, run("produce", env, "produce", "-c", config.toString(), "-t", "secrets", "a message"), seen.toString());
         assertEquals(0, run("consume", env, "consume", "-c", config.toString(), "-t", "secrets", "--from", "earliest",
                 "-n", "1"), seen.toString());
@@ -233,7 +296,7 @@ class SecretsStayHiddenTest {
         Files.writeString(dir.resolve("bad.yaml"), Files.readString(config).replace("username: prometheus\n", ""));
         assertNotEquals(0, run("validate-bad", env, "validate", "-c", dir.resolve("bad.yaml").toString()));
 
-        seen.append(Files.readString(dir.resolve("redis.log")));
+        seen.append(Files.readString(dir.resolve("redis.log"))).append(Files.readString(postgres.log()));
         for (String sentinel : SENTINELS) {
             assertTrue(!seen.toString().contains(sentinel), sentinel + " was shown:\n" + seen);
         }

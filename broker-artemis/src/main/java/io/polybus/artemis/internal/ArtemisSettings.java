@@ -6,11 +6,14 @@ import io.polybus.spi.ConfigDef;
 import io.polybus.spi.ConfigDef.Type;
 import io.polybus.spi.Password;
 import io.polybus.spi.ProviderConfig;
+import io.polybus.spi.TlsSettings;
 import org.apache.activemq.artemis.api.core.TransportConfiguration;
 import org.apache.activemq.artemis.api.core.client.ActiveMQClient;
 import org.apache.activemq.artemis.api.core.client.ServerLocator;
 import org.apache.activemq.artemis.core.remoting.impl.netty.NettyConnectorFactory;
 import org.apache.activemq.artemis.core.remoting.impl.netty.TransportConstants;
+import org.apache.activemq.artemis.spi.core.remoting.ssl.SSLContextFactory;
+import org.apache.activemq.artemis.spi.core.remoting.ssl.SSLContextFactoryProvider;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -35,7 +38,6 @@ public final class ArtemisSettings {
     static final String PORT = "port";
     static final String USERNAME = "username";
     static final String PASSWORD = "password";
-    static final String TLS = "tls";
     static final String CONNECTION_TIMEOUT = "connection-timeout";
     static final String CALL_TIMEOUT = "call-timeout";
     static final String HEARTBEAT = "heartbeat";
@@ -57,9 +59,7 @@ public final class ArtemisSettings {
                     "User name; leave it out for a broker that allows anonymous access.")
             .define(PASSWORD, Type.PASSWORD, null,
                     "Password; never logged. Use `${NAME}` or `${file:/path}` in YAML, or POLYBUS_BROKER_PASSWORD.")
-            .define(TLS, Type.BOOLEAN, "false",
-                    "Connect with TLS, verifying the server certificate and host name against the JVM's trust store"
-                            + " (other stores: `artemis.trustStorePath` and friends).")
+            .include(TlsSettings::define)
             .define(CONNECTION_TIMEOUT, Type.DURATION, "10s", ConfigDef.atLeast(Duration.ofMillis(1)),
                     "TCP connect timeout.")
             .define(CALL_TIMEOUT, Type.DURATION, "30s", ConfigDef.atLeast(Duration.ofMillis(100)),
@@ -88,7 +88,8 @@ public final class ArtemisSettings {
                             + " client's minLargeMessageSize (100 KiB) as large messages, so the broker sets no limit of"
                             + " its own.")
             .passThrough(PASS_THROUGH, "Any core client URL parameter of the server locator or of the Netty connector,"
-                    + " e.g. `artemis.consumerWindowSize`, `artemis.producerWindowSize` or `artemis.trustStorePath`.")
+                    + " e.g. `artemis.consumerWindowSize`, `artemis.producerWindowSize` or `artemis.enabledProtocols`; TLS"
+                    + " stores and passwords come from the `tls.*` keys only.")
             .build();
 
     /** What the default configuration promises. */
@@ -103,6 +104,16 @@ public final class ArtemisSettings {
     private static final Set<String> MANAGED_TRANSPORT_KEYS = Set.of(TransportConstants.HOST_PROP_NAME,
             TransportConstants.PORT_PROP_NAME, TransportConstants.SSL_ENABLED_PROP_NAME,
             TransportConstants.NETTY_CONNECT_TIMEOUT);
+    /** Transport settings of TLS that the {@code tls.*} keys replace. */
+    private static final Set<String> TLS_TRANSPORT_KEYS = Set.of(TransportConstants.VERIFY_HOST_PROP_NAME,
+            TransportConstants.TRUSTSTORE_PATH_PROP_NAME, TransportConstants.TRUSTSTORE_PASSWORD_PROP_NAME,
+            TransportConstants.TRUSTSTORE_TYPE_PROP_NAME, TransportConstants.TRUSTSTORE_PROVIDER_PROP_NAME,
+            TransportConstants.KEYSTORE_PATH_PROP_NAME, TransportConstants.KEYSTORE_PASSWORD_PROP_NAME,
+            TransportConstants.KEYSTORE_TYPE_PROP_NAME, TransportConstants.KEYSTORE_PROVIDER_PROP_NAME,
+            TransportConstants.KEYSTORE_ALIAS_PROP_NAME, TransportConstants.TRUST_ALL_PROP_NAME,
+            TransportConstants.USE_DEFAULT_SSL_CONTEXT_PROP_NAME, TransportConstants.TRUST_MANAGER_FACTORY_PLUGIN_PROP_NAME,
+            TransportConstants.SSL_PROVIDER, TransportConstants.CRL_PATH_PROP_NAME, "activemq.passwordcodec",
+            "activemq.usemaskedpassword");
     private static final Map<String, Method> LOCATOR_SETTERS = locatorSetters();
     /** Pass-through names are matched in any case: environment variables bring them lower-cased. */
     private static final Map<String, String> CANONICAL_KEYS = canonicalKeys();
@@ -111,7 +122,7 @@ public final class ArtemisSettings {
     final int port;
     final String username;
     final Password password;
-    final boolean tls;
+    final TlsSettings tls;
     final Duration connectionTimeout;
     final Duration callTimeout;
     final Duration heartbeat;
@@ -130,7 +141,7 @@ public final class ArtemisSettings {
         port = config.getInt(PORT);
         username = config.findString(USERNAME).orElse(null);
         password = config.findPassword(PASSWORD).orElse(null);
-        tls = config.getBoolean(TLS);
+        tls = TlsSettings.from(config);
         connectionTimeout = config.getDuration(CONNECTION_TIMEOUT);
         callTimeout = config.getDuration(CALL_TIMEOUT);
         heartbeat = config.getDuration(HEARTBEAT);
@@ -142,6 +153,9 @@ public final class ArtemisSettings {
         maxMessageBytes = config.getSize(MAX_MESSAGE_BYTES);
         capabilities = capabilities(persistent, groupBuckets);
         sortPassThrough(config.passThrough());
+        if (tls.enabled()) {
+            checkSslContextFactory();
+        }
         // Fails now, naming the key, rather than at the first connection.
         locator().close();
     }
@@ -180,9 +194,10 @@ public final class ArtemisSettings {
         transport.put(TransportConstants.HOST_PROP_NAME, host);
         transport.put(TransportConstants.PORT_PROP_NAME, port);
         transport.put(TransportConstants.NETTY_CONNECT_TIMEOUT, (int) Math.min(Integer.MAX_VALUE, connectionTimeout.toMillis()));
-        if (tls) {
+        if (tls.enabled()) {
             transport.put(TransportConstants.SSL_ENABLED_PROP_NAME, true);
-            transport.put(TransportConstants.VERIFY_HOST_PROP_NAME, true);
+            transport.put(TransportConstants.VERIFY_HOST_PROP_NAME, tls.verifyHostname());
+            transport.put(PolybusSslContextFactory.CONTEXT, tls.sslContext());
         }
         transport.putAll(transportSettings);
         ServerLocator locator = ActiveMQClient.createServerLocatorWithoutHA(
@@ -229,7 +244,11 @@ public final class ArtemisSettings {
         settings.forEach((given, value) -> {
             String shown = secret(given) ? "[hidden]" : value;
             String key = CANONICAL_KEYS.getOrDefault(given.toLowerCase(Locale.ROOT), given);
-            if (MANAGED_LOCATOR_KEYS.contains(key) || MANAGED_TRANSPORT_KEYS.contains(key)) {
+            if (TLS_TRANSPORT_KEYS.contains(key)) {
+                problems.add(new ConfigException.Problem(PASS_THROUGH + given, shown,
+                        "no value: TLS takes the tls.* keys (tls.ca-file, tls.trust-store, tls.cert-file, tls.key-file,"
+                                + " tls.key-store, tls.verify-hostname)"));
+            } else if (MANAGED_LOCATOR_KEYS.contains(key) || MANAGED_TRANSPORT_KEYS.contains(key)) {
                 problems.add(new ConfigException.Problem(PASS_THROUGH + given, shown,
                         "no value: the provider sets it (see the keys of broker 'artemis')"));
             } else if (LOCATOR_SETTERS.containsKey(key)) {
@@ -243,6 +262,19 @@ public final class ArtemisSettings {
         });
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
+        }
+    }
+
+    /**
+     * The core client takes the {@link SSLContextFactory} of the highest priority in the JVM: when another jar's
+     * outranks Polybus's, the {@code tls.*} keys would be ignored, so TLS is refused rather than silently weaker.
+     */
+    private static void checkSslContextFactory() {
+        SSLContextFactory chosen = SSLContextFactoryProvider.getSSLContextFactory();
+        if (!(chosen instanceof PolybusSslContextFactory)) {
+            throw new ConfigException(TlsSettings.ENABLED, "true", "a JVM where the Artemis client builds TLS contexts"
+                    + " with Polybus's PolybusSslContextFactory; " + chosen.getClass().getName() + " (priority "
+                    + chosen.getPriority() + ") outranks it and would ignore the tls.* keys");
         }
     }
 

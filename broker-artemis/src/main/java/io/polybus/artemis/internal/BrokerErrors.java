@@ -4,20 +4,28 @@ import io.polybus.AuthenticationException;
 import io.polybus.BrokerUnavailableException;
 import io.polybus.PolybusException;
 import io.polybus.RetriableException;
+import io.polybus.spi.TlsFailure;
 import org.apache.activemq.artemis.api.core.ActiveMQException;
 import org.apache.activemq.artemis.api.core.ActiveMQExceptionType;
+
+import java.util.Optional;
 
 /**
  * Translates core client failures into Polybus exceptions at the module boundary, keeping the cause and naming
  * the address; never a password.
  */
 final class BrokerErrors {
+    /** The broker's name in TLS messages. */
+    private static final String BROKER = "Artemis";
+
     private final String address;
     private final String username;
+    private final ArtemisSettings settings;
 
     BrokerErrors(ArtemisSettings settings) {
         this.address = settings.address();
         this.username = settings.username;
+        this.settings = settings;
     }
 
     String address() {
@@ -54,8 +62,22 @@ final class BrokerErrors {
         }
     }
 
-    /** A failure to open a connection and a session. */
+    /**
+     * A failure to open the first connection and a session. The core client reports a failed TLS handshake only
+     * as "cannot connect" (and a plaintext client on a TLS port as a time-out), so TLS is asked what went wrong.
+     */
     PolybusException connecting(Throwable e) {
+        Optional<PolybusException> tls = TlsFailure.explain(e, settings.tls, BROKER, address);
+        if (tls.isPresent()) {
+            return tls.get();
+        }
+        if (e instanceof ActiveMQException a && a.getType() != ActiveMQExceptionType.SECURITY_EXCEPTION
+                && a.getType() != ActiveMQExceptionType.SESSION_CREATION_REJECTED) {
+            tls = TlsFailure.diagnose(settings.tls, BROKER, settings.host, settings.port, settings.connectionTimeout);
+            if (tls.isPresent()) {
+                return tls.get();
+            }
+        }
         if (e instanceof ActiveMQException a && (a.getType() == ActiveMQExceptionType.SECURITY_EXCEPTION
                 || a.getType() == ActiveMQExceptionType.SESSION_CREATION_REJECTED)) {
             return new AuthenticationException("Artemis at " + address + " refused the credentials of " + user()

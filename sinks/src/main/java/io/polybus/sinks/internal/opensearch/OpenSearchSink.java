@@ -6,8 +6,10 @@ import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.polybus.PolybusException;
 import io.polybus.events.Sink;
 import io.polybus.spi.Password;
+import io.polybus.spi.TlsFailure;
 import io.polybus.spi.TlsSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +27,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 
@@ -233,7 +236,8 @@ final class OpenSearchSink implements Sink {
             } catch (ConnectException | HttpConnectTimeoutException e) {
                 failure = new IOException("cannot reach " + node() + ": " + e, e);
             } catch (IOException e) {
-                failure = new IOException(node() + " did not answer " + method + " " + path + ": " + e, e);
+                failure = tlsFailure(e).orElseGet(() -> new IOException(node() + " did not answer " + method + " " + path
+                        + ": " + e, e));
             }
             node = (node + 1) % settings.urls().size();
             if (!(failure.getCause() instanceof ConnectException || failure.getCause() instanceof HttpConnectTimeoutException)) {
@@ -241,6 +245,21 @@ final class OpenSearchSink implements Sink {
             }
         }
         throw failure;
+    }
+
+    /**
+     * What TLS says of a failed request, in one line naming the node and the cause: the handshake's verdict (a CA,
+     * a host name, a client certificate), or, with {@code http://}, a node that speaks only TLS on its port (which
+     * closes a plaintext request without a word).
+     */
+    private Optional<IOException> tlsFailure(IOException e) {
+        URI uri = settings.urls().get(node);
+        int port = uri.getPort() >= 0 ? uri.getPort() : settings.tls().enabled() ? 443 : 80;
+        Optional<PolybusException> tls = TlsFailure.explain(e, settings.tls(), "OpenSearch", uri.getHost() + ":" + port);
+        if (tls.isEmpty() && !settings.tls().enabled()) {
+            tls = TlsFailure.diagnose(settings.tls(), "OpenSearch", uri.getHost(), port, settings.connectTimeout());
+        }
+        return tls.map(p -> new IOException(p.getMessage(), e));
     }
 
     private String node() {

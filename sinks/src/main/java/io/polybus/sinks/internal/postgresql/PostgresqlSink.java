@@ -108,7 +108,12 @@ final class PostgresqlSink implements Sink {
 
     private Connection connection() throws SQLException {
         if (connection == null) {
-            Connection c = DriverManager.getConnection(url, properties);
+            Connection c;
+            try {
+                c = DriverManager.getConnection(url, properties);
+            } catch (SQLException e) {
+                throw ConnectFailure.explain(e, url, properties);
+            }
             try {
                 c.setAutoCommit(false);
                 if (!tableReady) {
