@@ -38,7 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every secret of a configuration set to a sentinel value, then the agent (with a syslog source over TLS, the
- * monitor and a webhook notifier), {@code validate}, {@code produce} and {@code consume} run as a user runs them, in
+ * monitor, a webhook and an Alertmanager notifier), {@code validate}, {@code produce} and {@code consume} run as a user runs them, in
  * JVMs of their own with debug logging, against a redis-server of the test's own (TLS, a password, a client key
  * with a password of its own); also with wrong secrets, so that the errors are shown. No sentinel may appear in any
  * output, log, error message, {@code validate} output, {@code /metrics} or {@code /health}.
@@ -52,8 +52,9 @@ class SecretsStayHiddenTest {
     private static final String WEBHOOK_TOKEN = "Sentinel-url-2U6";
     private static final String HEADER_TOKEN = "Sentinel-header-3V7";
     private static final String WRONG_PASSWORD = "Sentinel-wrong-4W8";
+    private static final String ALERTMANAGER_TOKEN = "Sentinel-bearer-5X9";
     private static final List<String> SENTINELS = List.of(REDIS_PASSWORD, KEY_PASSWORD, STORE_PASSWORD, METRICS_PASSWORD,
-            WEBHOOK_TOKEN, HEADER_TOKEN, WRONG_PASSWORD);
+            WEBHOOK_TOKEN, HEADER_TOKEN, WRONG_PASSWORD, ALERTMANAGER_TOKEN);
 
     @TempDir
     Path dir;
@@ -86,6 +87,7 @@ class SecretsStayHiddenTest {
         env.put("METRICS_PASSWORD", METRICS_PASSWORD);
         env.put("WEBHOOK_URL", "http://127.0.0.1:1/hooks/" + WEBHOOK_TOKEN);
         env.put("WEBHOOK_AUTHORIZATION", "Bearer " + HEADER_TOKEN);
+        env.put("ALERTMANAGER_TOKEN", ALERTMANAGER_TOKEN);
         return env;
     }
 
@@ -181,6 +183,11 @@ class SecretsStayHiddenTest {
                     - type: webhook
                       url: ${WEBHOOK_URL}
                       headers: {Authorization: '${WEBHOOK_AUTHORIZATION}'}
+                      retries: 0
+                      timeout: 1s
+                    - type: alertmanager
+                      url: ${WEBHOOK_URL}
+                      bearer-token: ${ALERTMANAGER_TOKEN}
                       retries: 0
                       timeout: 1s
                 metrics:
