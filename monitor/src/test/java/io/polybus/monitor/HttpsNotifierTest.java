@@ -8,6 +8,7 @@ import io.polybus.events.ComponentContext;
 import io.polybus.testkit.TestCa;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -17,12 +18,14 @@ import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The HTTP notifiers ({@code webhook}, {@code alertmanager}) over TLS: an {@code https} URL is trusted with the
- * {@code tls.*} keys every Polybus client has, and a server the configured CAs did not sign is refused.
+ * {@code tls.*} keys every Polybus client has, a server the configured CAs did not sign is refused, and
+ * Alertmanager's credentials arrive as the {@code Authorization} header.
  */
 class HttpsNotifierTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -45,6 +49,7 @@ class HttpsNotifierTest {
     private TestCa ca;
     private HttpsServer server;
     private final List<JsonNode> received = new CopyOnWriteArrayList<>();
+    private final List<String> authorizations = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void startServer() throws Exception {
@@ -63,6 +68,7 @@ class HttpsNotifierTest {
             try (InputStream in = exchange.getRequestBody()) {
                 received.add(JSON.readTree(in.readAllBytes()));
             }
+            authorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
             exchange.sendResponseHeaders(200, -1);
             exchange.close();
         });
@@ -98,6 +104,18 @@ class HttpsNotifierTest {
         assertEquals(1, received.size());
         String body = received.get(0).toString();
         assertTrue(body.contains("errors: matching event"), body);
+    }
+
+    @Test
+    void alertmanagerAuthenticatesWithBasicAuthOrABearerToken() throws Exception {
+        String ca = this.ca.caFile().toString();
+        try (Notifier basic = notifier("alertmanager", Map.of("tls.ca-file", ca, "username", "monitor", "password", "pa:ss"));
+             Notifier bearer = notifier("alertmanager", Map.of("tls.ca-file", ca, "bearer-token", "t0ken"))) {
+            basic.send(alert());
+            bearer.send(alert());
+        }
+        String basic = "Basic " + Base64.getEncoder().encodeToString("monitor:pa:ss".getBytes(StandardCharsets.UTF_8));
+        assertEquals(List.of(basic, "Bearer t0ken"), authorizations);
     }
 
     @ParameterizedTest
