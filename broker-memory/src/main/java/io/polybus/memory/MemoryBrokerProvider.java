@@ -26,8 +26,10 @@ public final class MemoryBrokerProvider implements BrokerProvider {
                     "In-process broker instance; brokers opened with the same name share topics.")
             .define(MemoryBroker.MAX_MESSAGE_BYTES, Type.SIZE, "8MiB", ConfigDef.between(1, Integer.MAX_VALUE),
                     "Largest message (key + payload + headers) accepted.")
-            .define(MemoryBroker.MAX_GROUP_BYTES, Type.SIZE, "256MiB", ConfigDef.atLeast(1),
-                    "Bytes a group holds before producers wait (or fail, per their backpressure option).")
+            .define(MemoryBroker.MAX_GROUP_BYTES, Type.SIZE, null, ConfigDef.atLeast(1),
+                    "Bytes a group holds before producers wait (or fail, per their backpressure option); default: 1/"
+                            + MemoryBroker.HEAP_FRACTION + " of the JVM's maximum heap (about 16MiB with the"
+                            + " agent's `-Xmx128m`), so that the messages a lagging group keeps cannot fill the heap.")
             .define(MemoryBroker.PARTITIONS, Type.INT, "16", ConfigDef.between(1, 4096),
                     "Key partitions per group; the consumers of a group share them, so this caps useful consumers.")
             .build();

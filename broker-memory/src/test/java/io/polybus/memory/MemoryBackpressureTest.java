@@ -58,4 +58,28 @@ class MemoryBackpressureTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> holding.sawPayload("after the wait"));
         }
     }
+
+    @Test
+    void withoutMaxGroupBytesAGroupHoldsAnEighthOfTheHeap() throws Exception {
+        long limit = Runtime.getRuntime().maxMemory() / 8;
+        byte[] mib = new byte[1 << 20]; // shared by every message (unsafePayload): the test itself stays small
+        String name = "heap-bound-" + UUID.randomUUID();
+        try (Broker broker = Brokers.open(Config.of("type", "memory", "name", name), new SimpleMeterRegistry())) {
+            broker.subscribe(ConsumerOptions.builder("t", "slow").prefetch(1).build(), Recorder.holding());
+            Producer failFast = broker.producer(ProducerOptions.builder().backpressure(Backpressure.FAIL).build());
+            long sent = 0;
+            ExecutionException full = null;
+            while (full == null && sent <= limit + 2L * mib.length) {
+                try {
+                    failFast.send(Message.builder("t").unsafePayload(mib).build()).get(10, TimeUnit.SECONDS);
+                    sent += mib.length;
+                } catch (ExecutionException e) {
+                    full = e;
+                }
+            }
+            assertTrue(full != null, "a group took " + sent + " bytes, more than an eighth of the heap (" + limit + ")");
+            assertInstanceOf(BufferFullException.class, full.getCause());
+            assertTrue(full.getCause().getMessage().contains("its limit is " + limit + " (max-group-bytes)"), full.getCause().getMessage());
+        }
+    }
 }

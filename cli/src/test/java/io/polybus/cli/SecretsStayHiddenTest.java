@@ -39,10 +39,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every secret of a configuration set to a sentinel value, then the agent (with a syslog source over TLS, the
- * monitor and a webhook notifier), {@code sink} (a postgresql sink with a password, on a PostgreSQL of the test's own
- * that checks it), {@code validate}, {@code produce} and {@code consume} run as a user runs them, in JVMs of their own
- * with debug logging, against a redis-server of the test's own (TLS, a password, a client key with a password of its
- * own); also with wrong secrets, so that the errors are shown. No sentinel may appear in any
+ * monitor, a webhook and an Alertmanager notifier), {@code sink} (a postgresql sink with a password, on a PostgreSQL
+ * of the test's own that checks it), {@code validate}, {@code produce} and {@code consume} run as a user runs them, in
+ * JVMs of their own with debug logging, against a redis-server of the test's own (TLS, a password, a client key
+ * with a password of its own); also with wrong secrets, so that the errors are shown. No sentinel may appear in any
  * output, log, error message, {@code validate} output, {@code /metrics} or {@code /health}.
  */
 class SecretsStayHiddenTest {
@@ -55,8 +55,9 @@ class SecretsStayHiddenTest {
     private static final String HEADER_TOKEN = "Sentinel-header-3V7";
     private static final String WRONG_PASSWORD = "Sentinel-wrong-4W8";
     private static final String PG_PASSWORD = "Sentinel-pg-5X9";
+    private static final String ALERTMANAGER_TOKEN = "Sentinel-bearer-6Y0";
     private static final List<String> SENTINELS = List.of(REDIS_PASSWORD, KEY_PASSWORD, STORE_PASSWORD, METRICS_PASSWORD,
-            WEBHOOK_TOKEN, HEADER_TOKEN, WRONG_PASSWORD, PG_PASSWORD);
+            WEBHOOK_TOKEN, HEADER_TOKEN, WRONG_PASSWORD, PG_PASSWORD, ALERTMANAGER_TOKEN);
 
     @TempDir
     Path dir;
@@ -94,6 +95,7 @@ class SecretsStayHiddenTest {
         env.put("METRICS_PASSWORD", METRICS_PASSWORD);
         env.put("WEBHOOK_URL", "http://127.0.0.1:1/hooks/" + WEBHOOK_TOKEN);
         env.put("WEBHOOK_AUTHORIZATION", "Bearer " + HEADER_TOKEN);
+        env.put("ALERTMANAGER_TOKEN", ALERTMANAGER_TOKEN);
         return env;
     }
 
@@ -194,6 +196,11 @@ class SecretsStayHiddenTest {
                     - type: webhook
                       url: ${WEBHOOK_URL}
                       headers: {Authorization: '${WEBHOOK_AUTHORIZATION}'}
+                      retries: 0
+                      timeout: 1s
+                    - type: alertmanager
+                      url: ${WEBHOOK_URL}
+                      bearer-token: ${ALERTMANAGER_TOKEN}
                       retries: 0
                       timeout: 1s
                 metrics:

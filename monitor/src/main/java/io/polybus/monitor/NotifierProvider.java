@@ -7,7 +7,7 @@ import io.polybus.spi.ProviderConfig;
 /**
  * Creates {@link Notifier}s from the entries of a {@code monitor.notifiers} list: the plug-in shape of every
  * component ({@link ComponentProvider}), picked by the entry's {@code type:}. The built-ins ({@code stdout},
- * {@code file}, {@code webhook}, {@code topic}) are registered exactly as a third-party jar's: list the class in
+ * {@code file}, {@code webhook}, {@code alertmanager}, {@code topic}) are registered exactly as a third-party jar's: list the class in
  * {@code META-INF/services/io.polybus.monitor.NotifierProvider}. Every entry also has the keys all notifiers
  * share ({@link MonitorConfig#notifierKeys()}: {@code name}); {@link #configDef()} holds the others.
  *

@@ -9,7 +9,7 @@
  *     {@code /health}).</li>
  * <li>What it makes: {@link io.polybus.monitor.Alert} notices, delivered by {@link io.polybus.monitor.Notifier}s;
  *     a kind of notifier is a plug-in, {@link io.polybus.monitor.NotifierProvider}, found by {@code ServiceLoader}
- *     like the built-ins (stdout, file, webhook, topic).</li>
+ *     like the built-ins (stdout, file, webhook, alertmanager, topic).</li>
  * </ul>
  *
  * <p>{@code io.polybus.monitor.internal} is the implementation; no other module imports it.

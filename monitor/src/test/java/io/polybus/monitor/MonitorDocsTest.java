@@ -68,7 +68,9 @@ class MonitorDocsTest {
                 monitor:
                   topic: %s
                   rules: [{name: errors, type: match, where: {field: level, equals: ERROR}}]
-                  notifiers: [{type: webhook, url: "http://127.0.0.1:9/hook", retries: 0}]
+                  notifiers:
+                    - {type: webhook, url: "http://127.0.0.1:9/hook", retries: 0}
+                    - {type: alertmanager, url: "http://127.0.0.1:9", retries: 0}
                 """.formatted(topic));
         try (Broker broker = Brokers.open(Config.of("type", "memory", "name", "docs-test-" + UUID.randomUUID()), registry);
              Monitor monitor = Monitor.builder(broker, config).start()) {

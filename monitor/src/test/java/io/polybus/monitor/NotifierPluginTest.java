@@ -35,7 +35,7 @@ class NotifierPluginTest {
 
     @Test
     void builtInsAndThePluginAreBoundByType() {
-        assertEquals(Set.of("stdout", "file", "webhook", "topic", "inbox"), providers.keySet());
+        assertEquals(Set.of("stdout", "file", "webhook", "alertmanager", "topic", "inbox"), providers.keySet());
         assertTrue(providers.get("inbox") instanceof InboxNotifierProvider);
     }
 

@@ -20,6 +20,12 @@ public final class MemoryBroker implements Broker {
     public static final String MAX_MESSAGE_BYTES = "max-message-bytes";
     public static final String MAX_GROUP_BYTES = "max-group-bytes";
     public static final String PARTITIONS = "partitions";
+    /**
+     * The default {@link #MAX_GROUP_BYTES} is the JVM's maximum heap divided by this: a group's messages cost their
+     * bytes and about as much again in objects, and the process around the broker (an agent, a monitor, a consumer's
+     * prefetch) needs the rest.
+     */
+    public static final int HEAP_FRACTION = 8;
 
     private final Engine engine;
     private final MeterRegistry meters;
@@ -28,10 +34,16 @@ public final class MemoryBroker implements Broker {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     public MemoryBroker(ProviderConfig config, MeterRegistry meters, Set<Capability> capabilities) {
-        this.engine = Engine.acquire(config.getString(NAME), config.getInt(PARTITIONS), config.getSize(MAX_GROUP_BYTES));
+        this.engine = Engine.acquire(config.getString(NAME), config.getInt(PARTITIONS), maxGroupBytes(config));
         this.meters = meters;
         this.capabilities = capabilities;
         this.maxMessageBytes = config.getSize(MAX_MESSAGE_BYTES);
+    }
+
+    /** {@link #MAX_GROUP_BYTES} as set, else {@link #HEAP_FRACTION} of the heap this JVM may grow to. */
+    static long maxGroupBytes(ProviderConfig config) {
+        return config.has(MAX_GROUP_BYTES) ? config.getSize(MAX_GROUP_BYTES)
+                : Math.max(1, Runtime.getRuntime().maxMemory() / HEAP_FRACTION);
     }
 
     @Override

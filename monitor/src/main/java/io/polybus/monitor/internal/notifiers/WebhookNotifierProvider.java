@@ -8,8 +8,6 @@ import io.polybus.spi.ConfigDef;
 import io.polybus.spi.ProviderConfig;
 
 import java.net.URI;
-import java.net.URISyntaxException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -17,27 +15,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code type: webhook}: POSTs each notice as JSON. Webhook URLs and header values often carry tokens: the
- * problems this reports never show them.
+ * {@code type: webhook}: POSTs each notice as JSON, over TLS for an {@code https} URL. Webhook URLs and header values
+ * often carry tokens: the problems this reports never show them.
  */
 public final class WebhookNotifierProvider implements NotifierProvider {
-    private static final Duration POSITIVE = Duration.ofMillis(1);
-    private static final String URL_ACCEPTED = "an http or https URL with a host (the URL is not shown: it may hold a secret)";
     private static final String HEADERS_ACCEPTED = "a mapping of header names to values (the values are not shown: they may hold secrets)";
     private static final ConfigDef KEYS = ConfigDef.builder("notifier", "webhook")
-            .defineParsed("url", "an http or https URL", WebhookNotifierProvider::url,
+            .defineParsed("url", "an http or https URL", HttpPoster::url,
                     "Where notices are POSTed as JSON (`Content-Type: application/json`). Never logged.")
             .required("url")
             .defineParsed("headers", "a mapping", WebhookNotifierProvider::headers,
                     "Headers sent with every request, as given (e.g. `Authorization`). Values are never logged.")
-            .define("timeout", ConfigDef.Type.DURATION, "5s", ConfigDef.atLeast(POSITIVE),
-                    "How long one attempt (connecting included) may take.")
-            .define("retries", ConfigDef.Type.INT, "3", ConfigDef.atLeast(0),
-                    "Attempts after the first, on connection errors, timeouts, 429 and 5xx; other statuses fail at once.")
-            .define("backoff", ConfigDef.Type.DURATION, "500ms", ConfigDef.atLeast(POSITIVE),
-                    "The wait before the first retry, doubled after each one.")
-            .define("max-backoff", ConfigDef.Type.DURATION, "10s", ConfigDef.atLeast(POSITIVE),
-                    "The longest wait between retries.")
+            .include(HttpPoster::define)
             .build();
 
     @Override
@@ -59,23 +48,8 @@ public final class WebhookNotifierProvider implements NotifierProvider {
     public Notifier create(ProviderConfig config, ComponentContext context) {
         @SuppressWarnings("unchecked")
         Map<String, String> headers = config.find("headers", Map.class).orElse(Map.of());
-        return new WebhookNotifier(context.name(), new WebhookNotifier.Settings(config.get("url", URI.class),
-                headers, config.getDuration("timeout"), config.getInt("retries"), config.getDuration("backoff"),
-                config.getDuration("max-backoff")));
-    }
-
-    private static URI url(Object raw, String path) {
-        if (!(raw instanceof Map<?, ?>) && !(raw instanceof List<?>)) {
-            try {
-                URI uri = new URI(String.valueOf(raw).trim());
-                if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null) {
-                    return uri;
-                }
-            } catch (URISyntaxException e) {
-                // reported below, without the URL
-            }
-        }
-        throw new ConfigException(path, null, "expected " + URL_ACCEPTED);
+        return new WebhookNotifier(new HttpPoster(context.name(),
+                new HttpPoster.Target("webhook", config.get("url", URI.class), headers, false), config));
     }
 
     private static Map<String, String> headers(Object raw, String path) {
