@@ -45,7 +45,7 @@ class MonitorConfigTest {
     @Test
     void exampleConfigurationIsValid() throws Exception {
         MonitorConfig config = example("monitor.yaml");
-        assertEquals(7, config.rules().size());
+        assertEquals(13, config.rules().size());
         MonitorConfig.Rule.Threshold burst = assertInstanceOf(MonitorConfig.Rule.Threshold.class, config.rules().get(0));
         assertEquals(Duration.ofMinutes(1), burst.window());
         assertEquals(50, burst.above());
