@@ -13,9 +13,10 @@ import java.util.List;
 
 /**
  * avg, min, max, sum or a percentile of a numeric field over a sliding window, above or below a limit. The window
- * is cut into 60 steps, each keeping the count, sum, min and max of its values, and for a percentile an HdrHistogram
- * of them (2 significant digits: within 1%, in memory that grows with the spread of the values, not their number);
- * the steps in the window are merged when the rule is judged, not per event.
+ * is cut into 60 steps, each keeping the count, sum, min and max of its values, merged when the rule is judged. For
+ * a percentile each step also keeps an HdrHistogram of its values (2 significant digits: within 1%, in memory that
+ * grows with the spread of the values, not their number), and the group one of its whole window: a value is recorded
+ * in both, and a step leaving the window is subtracted from it, so judging reads one histogram instead of merging 60.
  */
 final class AggregateEvaluator extends WindowedEvaluator<AggregateEvaluator.State> {
     private static final int STEPS = 60;
@@ -30,8 +31,7 @@ final class AggregateEvaluator extends WindowedEvaluator<AggregateEvaluator.Stat
     private final double limit;
     private final long minCount;
     private final long bucketMillis;
-    /** The steps of a window merged, reused for every judgement. */
-    private final Histogram merged;
+    private final boolean percentile;
 
     static final class State extends WindowedEvaluator.Group {
         final long[] bucketOf = new long[STEPS];
@@ -39,12 +39,15 @@ final class AggregateEvaluator extends WindowedEvaluator<AggregateEvaluator.Stat
         final double[] sums = new double[STEPS];
         final double[] mins = new double[STEPS];
         final double[] maxes = new double[STEPS];
+        /** Each step's values, and the sum of those in the window; null unless the function is a percentile. */
         final Histogram[] histograms;
+        final Histogram window;
 
         State(long since, boolean percentile) {
             super(since);
             Arrays.fill(bucketOf, Long.MIN_VALUE);
             histograms = percentile ? new Histogram[STEPS] : null;
+            window = percentile ? new PackedHistogram(DIGITS) : null;
         }
     }
 
@@ -56,13 +59,13 @@ final class AggregateEvaluator extends WindowedEvaluator<AggregateEvaluator.Stat
         this.limit = rule.limit();
         this.minCount = rule.minCount();
         this.bucketMillis = Math.max(1, windowMillis / STEPS);
-        this.merged = function.percentile() > 0 ? new Histogram(DIGITS) : null;
+        this.percentile = function.percentile() > 0;
         watchFromStart(startMillis, List.of());
     }
 
     @Override
     State newGroup(long since) {
-        return new State(since, merged != null);
+        return new State(since, percentile);
     }
 
     @Override
@@ -74,14 +77,12 @@ final class AggregateEvaluator extends WindowedEvaluator<AggregateEvaluator.Stat
         long bucket = Math.floorDiv(now, bucketMillis);
         int slot = (int) Math.floorMod(bucket, STEPS);
         if (s.bucketOf[slot] != bucket) {
+            expire(s, bucket);
             s.bucketOf[slot] = bucket;
             s.counts[slot] = 0;
             s.sums[slot] = 0;
             s.mins[slot] = Double.POSITIVE_INFINITY;
             s.maxes[slot] = Double.NEGATIVE_INFINITY;
-            if (s.histograms != null && s.histograms[slot] != null) {
-                s.histograms[slot].reset();
-            }
         }
         s.counts[slot]++;
         s.sums[slot] += v;
@@ -91,7 +92,9 @@ final class AggregateEvaluator extends WindowedEvaluator<AggregateEvaluator.Stat
             if (s.histograms[slot] == null) {
                 s.histograms[slot] = new PackedHistogram(DIGITS);
             }
-            s.histograms[slot].recordValue(v <= 0 ? 0 : (long) Math.min(v * SCALE, LARGEST));
+            long scaled = v <= 0 ? 0 : (long) Math.min(v * SCALE, LARGEST);
+            s.histograms[slot].recordValue(scaled);
+            s.window.recordValue(scaled);
         }
         return true;
     }
@@ -111,26 +114,35 @@ final class AggregateEvaluator extends WindowedEvaluator<AggregateEvaluator.Stat
         return Double.isInfinite(d) ? Double.NaN : d;
     }
 
+    /** Empties the steps that left the window ending in {@code current}, taking their values out of its histogram. */
+    private static void expire(State s, long current) {
+        long oldest = current - STEPS + 1;
+        for (int i = 0; i < STEPS; i++) {
+            if (s.bucketOf[i] != Long.MIN_VALUE && s.bucketOf[i] < oldest) {
+                s.bucketOf[i] = Long.MIN_VALUE;
+                s.counts[i] = 0;
+                if (s.histograms != null && s.histograms[i] != null) {
+                    s.window.subtract(s.histograms[i]);
+                    s.histograms[i].reset();
+                }
+            }
+        }
+    }
+
     @Override
     boolean measure(State s, long now) {
         long current = Math.floorDiv(now, bucketMillis);
-        long oldest = current - STEPS + 1;
+        expire(s, current);
         long count = 0;
         double sum = 0;
         double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
-        if (merged != null) {
-            merged.reset();
-        }
         for (int i = 0; i < STEPS; i++) {
-            if (s.bucketOf[i] >= oldest && s.bucketOf[i] <= current && s.counts[i] > 0) {
+            if (s.bucketOf[i] != Long.MIN_VALUE && s.counts[i] > 0) {
                 count += s.counts[i];
                 sum += s.sums[i];
                 min = Math.min(min, s.mins[i]);
                 max = Math.max(max, s.maxes[i]);
-                if (merged != null) {
-                    merged.add(s.histograms[i]);
-                }
             }
         }
         s.count = count;
@@ -143,7 +155,7 @@ final class AggregateEvaluator extends WindowedEvaluator<AggregateEvaluator.Stat
             case MIN -> min;
             case MAX -> max;
             case SUM -> sum;
-            default -> merged.getValueAtPercentile(function.percentile()) / SCALE;
+            default -> s.window.getValueAtPercentile(function.percentile()) / SCALE;
         };
         return count >= minCount && (above ? s.value > limit : s.value < limit);
     }
@@ -155,13 +167,7 @@ final class AggregateEvaluator extends WindowedEvaluator<AggregateEvaluator.Stat
 
     @Override
     boolean idle(State s, long now) {
-        long oldest = Math.floorDiv(now, bucketMillis) - STEPS + 1;
-        for (int i = 0; i < STEPS; i++) {
-            if (s.bucketOf[i] >= oldest && s.counts[i] > 0) {
-                return false;
-            }
-        }
-        return true;
+        return s.count == 0;
     }
 
     @Override
