@@ -10,6 +10,7 @@ import org.HdrHistogram.PackedHistogram;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * avg, min, max, sum or a percentile of a numeric field over a sliding window, above or below a limit. The window
@@ -188,6 +189,6 @@ final class AggregateEvaluator extends WindowedEvaluator<AggregateEvaluator.Stat
     }
 
     private String what() {
-        return function.name().toLowerCase(java.util.Locale.ROOT) + " of " + field;
+        return function.name().toLowerCase(Locale.ROOT) + " of " + field;
     }
 }

@@ -48,7 +48,7 @@ public abstract class RuleEvaluator {
     /** Builds the evaluator of a validated rule. */
     public static RuleEvaluator of(MonitorConfig.Rule rule, int samples, long startMillis) {
         if (rule instanceof MonitorConfig.Rule.Threshold t) {
-            return new ThresholdEvaluator(t, samples);
+            return new ThresholdEvaluator(t, samples, startMillis);
         }
         if (rule instanceof MonitorConfig.Rule.Ratio r) {
             return new RatioEvaluator(r, samples, startMillis);

@@ -10,15 +10,16 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * A rule that measures a value of its window per group ({@code ratio}, {@code spike}, {@code aggregate},
- * {@code cardinality}, {@code flatline}) and judges it on every tick: it fires when the value crosses its limit, and
- * resolves, with the worst value seen while firing, once the value has stayed on the good side for
- * {@code resolve-after}, as a threshold does. An event only updates its group's window, so its cost does not depend
- * on what the value takes to compute. Not thread-safe.
+ * A rule that measures a value of its window per group ({@code threshold}, {@code ratio}, {@code spike},
+ * {@code aggregate}, {@code cardinality}, {@code flatline}) and judges it on every tick: it fires when the value
+ * crosses its limit, and resolves, with the worst value seen while firing, once the value has stayed on the good side
+ * for {@code resolve-after}. An event only updates its group's window, so its cost does not depend on what the value
+ * takes to compute; a threshold, whose count is cheap, is also judged on each event. Not thread-safe.
  *
  * @param <S> a group's state: its window and what the subclass keeps
  */
@@ -67,6 +68,11 @@ abstract class WindowedEvaluator<S extends WindowedEvaluator.Group> extends Rule
     /** Whether the value {@code a} is worse than {@code b} (further on the bad side). */
     abstract boolean worse(double a, double b);
 
+    /** Whether each matching event is judged at once, not only at the next tick. */
+    boolean judgesEachEvent() {
+        return false;
+    }
+
     /**
      * Whether a group of a {@code group-by} value that is not firing can be forgotten: nothing left in its window.
      * Without {@code group-by} the one group is watched from the monitor's start and never forgotten.
@@ -98,6 +104,9 @@ abstract class WindowedEvaluator<S extends WindowedEvaluator.Group> extends Rule
         S s = group(group, now);
         if (s != null && add(s, event, now)) {
             remember(s.recent, event.json());
+            if (judgesEachEvent()) {
+                evaluate(s, group, now, measure(s, now), sink);
+            }
         }
     }
 
@@ -135,7 +144,7 @@ abstract class WindowedEvaluator<S extends WindowedEvaluator.Group> extends Rule
                 s.firing = true;
                 s.firedAt = now;
                 s.worst = s.value;
-                sink.accept(notice(Alert.Status.FIRING, group, s, s.firedAt, now, firingText(s)));
+                sink.accept(notice(Alert.Status.FIRING, group, s, now, firingText(s)));
             } else if (worse(s.value, s.worst)) {
                 s.worst = s.value;
             }
@@ -146,15 +155,16 @@ abstract class WindowedEvaluator<S extends WindowedEvaluator.Group> extends Rule
             if (now - s.clearSince >= resolveAfterMillis) {
                 s.firing = false;
                 s.clearSince = -1;
-                sink.accept(notice(Alert.Status.RESOLVED, group, s, s.firedAt, now, resolvedText(s)));
+                sink.accept(notice(Alert.Status.RESOLVED, group, s, now, resolvedText(s)));
                 s.recent.clear();
             }
         }
     }
 
-    private Alert notice(Alert.Status status, String group, S s, long startedAt, long now, String text) {
+    /** A notice of the group: its value when it fires, the worst while firing when it resolves, and the limit. */
+    Alert notice(Alert.Status status, String group, S s, long now, String text) {
         double shown = status == Alert.Status.FIRING ? s.value : s.worst;
-        return alert(status, group, s.count, null, window, startedAt, now, subject(group) + ": " + text, s.recent,
+        return alert(status, group, s.count, null, window, s.firedAt, now, subject(group) + ": " + text, s.recent,
                 shown, limit());
     }
 
@@ -174,6 +184,6 @@ abstract class WindowedEvaluator<S extends WindowedEvaluator.Group> extends Rule
         if (d == Math.rint(d) && Math.abs(d) < 1e15) {
             return Long.toString((long) d);
         }
-        return String.format(java.util.Locale.ROOT, "%.3f", d).replaceAll("0+$", "");
+        return String.format(Locale.ROOT, "%.3f", d).replaceAll("0+$", "");
     }
 }
