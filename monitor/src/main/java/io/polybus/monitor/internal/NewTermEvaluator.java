@@ -23,19 +23,42 @@ import java.util.function.Consumer;
  * after the start are learnt without firing.
  */
 final class NewTermEvaluator extends RuleEvaluator {
-    /** Between a group and a value in the key of a term: a character no log field is expected to hold. */
-    private static final char SEPARATOR = '\u0000';
-
     private final FieldPath field;
     private final long rememberMillis;
     private final long learnUntil;
     private final int maxTerms;
     private final Duration resolveAfter;
     private final int maxGroups;
-    /** {@code group NUL value} (the value alone without group-by) to when it was last seen, least recently first. */
-    private final LinkedHashMap<String, long[]> known = new LinkedHashMap<>(1024, 0.75f, true);
+    /** Each (group, value) known to when it was last seen, least recently seen first. */
+    private final LinkedHashMap<Term, long[]> known = new LinkedHashMap<>(1024, 0.75f, true);
+    /** Looks a term up without making a key per event; a new term gets a key of its own. */
+    private final Term probe = new Term();
     private final Map<String, State> firing = new HashMap<>();
     private long evictions;
+
+    /** A value of the field in a group ("" without group-by). Immutable once in {@link #known}. */
+    private static final class Term {
+        String group;
+        String value;
+        int hash;
+
+        Term set(String group, String value) {
+            this.group = group;
+            this.value = value;
+            this.hash = 31 * group.hashCode() + value.hashCode();
+            return this;
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Term t && t.hash == hash && t.value.equals(value) && t.group.equals(group);
+        }
+    }
 
     private static final class State {
         final ArrayDeque<JsonNode> recent = new ArrayDeque<>();
@@ -60,8 +83,7 @@ final class NewTermEvaluator extends RuleEvaluator {
         if (value == null) {
             return;
         }
-        String key = group == null ? value : group + SEPARATOR + value;
-        long[] seen = known.get(key);
+        long[] seen = known.get(probe.set(group == null ? "" : group, value));
         boolean isNew = seen == null || now - seen[0] >= rememberMillis;
         if (seen == null) {
             if (known.size() >= maxTerms) {
@@ -73,7 +95,7 @@ final class NewTermEvaluator extends RuleEvaluator {
                     evictions++;
                 }
             }
-            known.put(key, new long[] {now});
+            known.put(new Term().set(probe.group, value), new long[] {now});
         } else {
             seen[0] = now;
         }
