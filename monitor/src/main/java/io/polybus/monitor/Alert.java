@@ -17,15 +17,21 @@ import java.util.Objects;
  *
  * @param id        {@code rule/group/start-millis}: the same on the firing and the resolved notice
  * @param rule      the rule's name
- * @param ruleType  {@code threshold}, {@code match} or {@code absence}
+ * @param ruleType  the rule's type: {@code threshold}, {@code ratio}, {@code spike}, {@code aggregate},
+ *                  {@code cardinality}, {@code new-term}, {@code flatline}, {@code match} or {@code absence}
  * @param status    firing or resolved
  * @param severity  the rule's severity
  * @param groupBy   the field the rule groups by, or null
  * @param group     that field's value for this alert, or null
- * @param count     threshold: events in the window (peak while firing); match: matching events since it fired;
- *                  absence: 0
+ * @param count     threshold: events in the window (peak while firing); match and new-term: matching events (new
+ *                  terms) since it fired; absence: 0; the other windowed rules: the events the value was measured on
  * @param threshold threshold rules: the count the window had to exceed; otherwise null
- * @param window    threshold: the window; match: the quiet time that resolves it; absence: the silence that fires it
+ * @param window    the window the rule measures (spike: each of the two windows it compares); match and new-term:
+ *                  the quiet time that resolves it; absence: the silence that fires it
+ * @param value     ratio, spike, aggregate, cardinality and flatline: what the rule measured (the share, the factor
+ *                  between the windows, the aggregate, the distinct values, the count) when it fired, the worst
+ *                  while firing on the resolved notice; otherwise null
+ * @param limit     the bound {@code value} crossed (a fraction, a factor, a value, a count); otherwise null
  * @param startedAt when the alert fired
  * @param at        when this notice was made
  * @param summary   one line for people
@@ -33,7 +39,7 @@ import java.util.Objects;
  */
 public record Alert(String id, String rule, String ruleType, Status status, String severity, String groupBy,
                     String group, long count, Long threshold, Duration window, Instant startedAt, Instant at,
-                    String summary, List<JsonNode> samples) {
+                    String summary, List<JsonNode> samples, Double value, Double limit) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Whether the rule has tripped or cleared. */
@@ -44,6 +50,14 @@ public record Alert(String id, String rule, String ruleType, Status status, Stri
         Objects.requireNonNull(rule, "rule");
         Objects.requireNonNull(status, "status");
         samples = List.copyOf(samples);
+    }
+
+    /** An alert of a rule that measures no value other than its count ({@code threshold}, {@code match}, {@code absence}). */
+    public Alert(String id, String rule, String ruleType, Status status, String severity, String groupBy,
+                 String group, long count, Long threshold, Duration window, Instant startedAt, Instant at,
+                 String summary, List<JsonNode> samples) {
+        this(id, rule, ruleType, status, severity, groupBy, group, count, threshold, window, startedAt, at, summary,
+                samples, null, null);
     }
 
     /** The notice as JSON, with snake_case keys like the events. */
@@ -61,6 +75,12 @@ public record Alert(String id, String rule, String ruleType, Status status, Stri
         o.put("count", count);
         if (threshold != null) {
             o.put("threshold", threshold);
+        }
+        if (value != null) {
+            o.put("value", value);
+        }
+        if (limit != null) {
+            o.put("limit", limit);
         }
         o.put("window", ConfigDef.formatDuration(window));
         o.put("started_at", startedAt.toString());

@@ -81,7 +81,7 @@ public record MonitorConfig(String topic, String group, int concurrency, Duratio
         return MonitorSection.RULE_KEYS;
     }
 
-    /** Each rule type's own keys, by type ({@code threshold}, {@code match}, {@code absence}). */
+    /** Each rule type's own keys, by type ({@code threshold}, {@code ratio}, ..., {@code absence}). */
     public static Map<String, ConfigDef> ruleTypeKeys() {
         return MonitorSection.RULE_TYPE_KEYS;
     }
@@ -91,15 +91,19 @@ public record MonitorConfig(String topic, String group, int concurrency, Duratio
         return MonitorSection.NOTIFIER_KEYS;
     }
 
-    /** The dedup window in force: the configured one, else the longest threshold window, at least 1 minute. */
+    /**
+     * The dedup window in force: the configured one, else the longest time a rule counts events over (a spike's
+     * two windows), at least 1 minute.
+     */
     public Duration effectiveDedupWindow() {
         if (dedupWindow != null) {
             return dedupWindow;
         }
         Duration longest = Duration.ofMinutes(1);
         for (Rule rule : rules) {
-            if (rule instanceof Rule.Threshold t && t.window().compareTo(longest) > 0) {
-                longest = t.window();
+            Duration counted = rule instanceof Rule.Spike s && s.baseline() == null ? s.window().multipliedBy(2) : rule.window();
+            if (counted != null && counted.compareTo(longest) > 0) {
+                longest = counted;
             }
         }
         return longest;
@@ -120,6 +124,11 @@ public record MonitorConfig(String topic, String group, int concurrency, Duratio
         /** The field whose value splits the rule into one alert per value, or null. */
         FieldPath groupBy();
 
+        /** The window the rule counts or measures events in, or null for a rule without one. */
+        default Duration window() {
+            return null;
+        }
+
         /**
          * Fires when more than {@code above} events satisfying {@code where} arrive within {@code window}
          * (per {@code group-by} value); resolves once the count has stayed at or below it for
@@ -128,6 +137,73 @@ public record MonitorConfig(String topic, String group, int concurrency, Duratio
          */
         record Threshold(String name, String severity, Condition where, FieldPath groupBy, Duration window,
                          WindowType windowType, long above, Duration resolveAfter, int maxGroups) implements Rule {
+        }
+
+        /**
+         * Fires when, within {@code window}, the events satisfying {@code where} are more than the fraction
+         * {@code above} of all events (of those satisfying {@code of}, when given) and these number at least
+         * {@code minCount}; resolves once that has stayed false for {@code resolveAfter}. Per {@code group-by} value.
+         */
+        record Ratio(String name, String severity, Condition where, FieldPath groupBy, Condition of, Duration window,
+                     double above, long minCount, Duration resolveAfter, int maxGroups) implements Rule {
+        }
+
+        /**
+         * Fires when the events satisfying {@code where} within {@code window} are more than {@code factor} times
+         * the reference ({@link Direction#UP}), or fewer than the reference divided by it ({@link Direction#DOWN}):
+         * the previous window's count, or {@code baseline} when given. The window compared must hold at least
+         * {@code minCount} events going up, the reference going down. Resolves once that has stayed false for
+         * {@code resolveAfter}.
+         *
+         * @param baseline the reference count per window, or null to compare with the previous window
+         */
+        record Spike(String name, String severity, Condition where, FieldPath groupBy, Duration window, double factor,
+                     Direction direction, Long baseline, long minCount, Duration resolveAfter, int maxGroups)
+                implements Rule {
+        }
+
+        /**
+         * Fires when {@code function} of the numeric {@code field} over the events satisfying {@code where} within
+         * {@code window} is {@code comparison} {@code limit}, once at least {@code minCount} values were seen;
+         * resolves once that has stayed false for {@code resolveAfter}. Events whose field is not a number are not
+         * measured.
+         */
+        record Aggregate(String name, String severity, Condition where, FieldPath groupBy, FieldPath field,
+                         Aggregation function, Duration window, Comparison comparison, double limit, long minCount,
+                         Duration resolveAfter, int maxGroups) implements Rule {
+        }
+
+        /**
+         * Fires when the distinct values of {@code field} among the events satisfying {@code where} within
+         * {@code window} are {@code comparison} {@code limit}; resolves once that has stayed false for
+         * {@code resolveAfter}. Counted exactly up to {@code maxValues} (more than {@code limit}) per group.
+         */
+        record Cardinality(String name, String severity, Condition where, FieldPath groupBy, FieldPath field,
+                           Duration window, Comparison comparison, long limit, int maxValues, Duration resolveAfter,
+                           int maxGroups) implements Rule {
+        }
+
+        /**
+         * Fires on an event satisfying {@code where} whose {@code field} has a value not seen (per {@code group-by}
+         * value) within {@code remember}, counts the following new values, and resolves when none has come for
+         * {@code resolveAfter}. Values seen during {@code learnFor} after the monitor's start are learnt without
+         * firing. At most {@code maxTerms} values are remembered; the least recently seen are forgotten first.
+         */
+        record NewTerm(String name, String severity, Condition where, FieldPath groupBy, FieldPath field,
+                       Duration remember, Duration learnFor, int maxTerms, Duration resolveAfter, int maxGroups)
+                implements Rule {
+        }
+
+        /**
+         * Fires when fewer than {@code below} events satisfying {@code where} arrived within {@code window}, once
+         * a whole window has been watched (from the monitor's start, or per {@code group-by} value seen or listed
+         * in {@code expected}); resolves once the count has stayed at or above it for {@code resolveAfter}.
+         */
+        record Flatline(String name, String severity, Condition where, FieldPath groupBy, Duration window, long below,
+                        List<String> expected, Duration resolveAfter, int maxGroups) implements Rule {
+            public Flatline {
+                expected = List.copyOf(expected);
+            }
         }
 
         /**
@@ -149,6 +225,42 @@ public record MonitorConfig(String topic, String group, int concurrency, Duratio
             public Absence {
                 expected = List.copyOf(expected);
             }
+        }
+    }
+
+    /** Which side of its limit a measured value fires on. */
+    public enum Comparison {
+        /** Fires when the value is greater than the limit. */
+        ABOVE,
+        /** Fires when the value is less than the limit. */
+        BELOW
+    }
+
+    /** Which way a spike fires. */
+    public enum Direction {
+        /** The window is more than {@code factor} times the reference. */
+        UP,
+        /** The window is less than the reference divided by {@code factor}. */
+        DOWN,
+        /** Either. */
+        BOTH
+    }
+
+    /** What an {@code aggregate} rule computes of a field's values in its window. */
+    public enum Aggregation {
+        AVG, MIN, MAX, SUM,
+        /** The median, as the other percentiles within 1% of the exact value. */
+        P50, P90, P95, P99;
+
+        /** The percentile (50 to 99) of P50 to P99, or 0 for the others. */
+        public double percentile() {
+            return switch (this) {
+                case P50 -> 50;
+                case P90 -> 90;
+                case P95 -> 95;
+                case P99 -> 99;
+                default -> 0;
+            };
         }
     }
 

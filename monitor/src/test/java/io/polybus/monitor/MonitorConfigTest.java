@@ -45,7 +45,7 @@ class MonitorConfigTest {
     @Test
     void exampleConfigurationIsValid() throws Exception {
         MonitorConfig config = example("monitor.yaml");
-        assertEquals(7, config.rules().size());
+        assertEquals(13, config.rules().size());
         MonitorConfig.Rule.Threshold burst = assertInstanceOf(MonitorConfig.Rule.Threshold.class, config.rules().get(0));
         assertEquals(Duration.ofMinutes(1), burst.window());
         assertEquals(50, burst.above());
@@ -172,7 +172,79 @@ class MonitorConfigTest {
     void unknownRuleTypeListsTheTypes() {
         String message = message(rule("      type: treshold\n"));
         assertTrue(message.contains("monitor.rules[0].type (rule 'nginx-5xx'): 'treshold' is not valid; unknown rule type; "
-                + "expected one of threshold, match, absence"), message);
+                + "expected one of threshold, ratio, spike, aggregate, cardinality, new-term, flatline, match, absence"), message);
+    }
+
+    @Test
+    void windowedRuleTypesReadTheirKeysWithDefaults() {
+        MonitorConfig config = parse("""
+                monitor:
+                  rules:
+                    - {name: r, type: ratio, where: {field: status, gte: 500}, window: 5m, above: 0.05, min-count: 100}
+                    - {name: s, type: spike, window: 10m, factor: 3}
+                    - {name: a, type: aggregate, field: request_time, function: p99, window: 1m, above: 1}
+                    - {name: c, type: cardinality, field: remote_addr, window: 1m, below: 3}
+                    - {name: n, type: new-term, field: http_user_agent}
+                    - {name: f, type: flatline, window: 1m, below: 100, group-by: host, expected: [web-1]}
+                """);
+        MonitorConfig.Rule.Ratio ratio = assertInstanceOf(MonitorConfig.Rule.Ratio.class, config.rules().get(0));
+        assertEquals(0.05, ratio.above());
+        assertEquals(100, ratio.minCount());
+        assertEquals(Duration.ofMinutes(5), ratio.resolveAfter(), "a window");
+        MonitorConfig.Rule.Spike spike = assertInstanceOf(MonitorConfig.Rule.Spike.class, config.rules().get(1));
+        assertEquals(MonitorConfig.Direction.UP, spike.direction());
+        assertNull(spike.baseline());
+        assertEquals(10, spike.minCount());
+        MonitorConfig.Rule.Aggregate aggregate = assertInstanceOf(MonitorConfig.Rule.Aggregate.class, config.rules().get(2));
+        assertEquals(MonitorConfig.Aggregation.P99, aggregate.function());
+        assertEquals(MonitorConfig.Comparison.ABOVE, aggregate.comparison());
+        assertEquals(FieldPath.of("fields.request_time"), aggregate.field());
+        MonitorConfig.Rule.Cardinality cardinality = assertInstanceOf(MonitorConfig.Rule.Cardinality.class, config.rules().get(3));
+        assertEquals(MonitorConfig.Comparison.BELOW, cardinality.comparison());
+        assertEquals(3, cardinality.limit());
+        assertEquals(10_000, cardinality.maxValues());
+        MonitorConfig.Rule.NewTerm newTerm = assertInstanceOf(MonitorConfig.Rule.NewTerm.class, config.rules().get(4));
+        assertEquals(Duration.ofDays(7), newTerm.remember());
+        assertEquals(Duration.ofHours(1), newTerm.learnFor());
+        assertEquals(100_000, newTerm.maxTerms());
+        MonitorConfig.Rule.Flatline flatline = assertInstanceOf(MonitorConfig.Rule.Flatline.class, config.rules().get(5));
+        assertEquals(List.of("web-1"), flatline.expected());
+        assertEquals(Duration.ofMinutes(20), config.effectiveDedupWindow(), "a spike counts over two windows");
+    }
+
+    @Test
+    void windowedRuleTypeProblemsNameTheKey() {
+        assertProblem("      type: ratio\n      window: 1m\n      above: 5\n",
+                "monitor.rules[0].above (rule 'nginx-5xx'): '5' is not valid; expected a fraction from 0 to 1");
+        assertProblem("      type: spike\n      window: 1m\n      factor: 1\n",
+                "monitor.rules[0].factor (rule 'nginx-5xx'): '1' is not valid; expected a number greater than 1");
+        assertProblem("      type: spike\n      window: 1m\n      factor: 2\n      direction: sideways\n",
+                "monitor.rules[0].direction (rule 'nginx-5xx'): 'sideways' is not valid; expected one of up, down, both");
+        assertProblem("      type: aggregate\n      field: request_time\n      function: p42\n      window: 1m\n      above: 1\n",
+                "monitor.rules[0].function (rule 'nginx-5xx'): 'p42' is not valid; expected one of avg, min, max, sum, p50");
+        assertProblem("      type: aggregate\n      function: avg\n      window: 1m\n      above: 1\n",
+                "monitor.rules[0].field (rule 'nginx-5xx'): required");
+        assertProblem("      type: aggregate\n      field: request_time\n      function: avg\n      window: 1m\n",
+                "monitor.rules[0].above (rule 'nginx-5xx'): required: above or below (one of them)");
+        assertProblem("      type: cardinality\n      field: remote_addr\n      window: 1m\n      above: 1\n      below: 3\n",
+                "monitor.rules[0].below (rule 'nginx-5xx'): either above or below, not both");
+        assertProblem("      type: cardinality\n      field: remote_addr\n      window: 1m\n      above: 100\n      max-values: 100\n",
+                "monitor.rules[0].max-values (rule 'nginx-5xx'): '100' is not valid; expected a value more than above (100)");
+        assertProblem("      type: new-term\n      field: 'a b'\n",
+                "monitor.rules[0].field (rule 'nginx-5xx'): 'a b' is not valid; expected a dotted field path");
+        assertProblem("      type: new-term\n      field: agent\n      remember: 7\n",
+                "monitor.rules[0].remember (rule 'nginx-5xx'): '7' is not valid; expected a duration with its unit");
+        assertProblem("      type: flatline\n      window: 1m\n      below: 0\n",
+                "monitor.rules[0].below (rule 'nginx-5xx'): '0' is not valid; expected a value of at least 1");
+        assertProblem("      type: flatline\n      window: 1m\n      below: 5\n      expected: [web-1]\n",
+                "monitor.rules[0].expected (rule 'nginx-5xx'): needs group-by");
+        assertProblem("      type: ratio\n      window: 1m\n      above: 0.1\n      treshold: 3\n",
+                "monitor.rules[0].treshold (rule 'nginx-5xx')");
+    }
+
+    private static void assertProblem(String ruleBody, String expected) {
+        String message = message(rule(ruleBody));
+        assertTrue(message.contains(expected), message);
     }
 
     @Test

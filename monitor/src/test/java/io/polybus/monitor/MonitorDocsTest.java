@@ -61,6 +61,20 @@ class MonitorDocsTest {
     }
 
     @Test
+    void readmeListsEveryRuleTypeWithItsKeys() throws Exception {
+        String readme = Files.readString(Path.of("..", "README.md"));
+        List<String> missing = new ArrayList<>();
+        MonitorConfig.ruleTypeKeys().forEach((type, keys) -> {
+            String row = "| `" + type + "` | " + String.join(", ",
+                    keys.keys().stream().map(k -> "`" + k.name() + "`").toList()) + " |";
+            if (!readme.contains(row)) {
+                missing.add(row);
+            }
+        });
+        assertEquals(List.of(), missing, "README.md's table of rule types is out of date");
+    }
+
+    @Test
     void everyMeterTheMonitorRegistersIsDocumentedUnderItsPrometheusName() throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         String topic = "logs-" + UUID.randomUUID();

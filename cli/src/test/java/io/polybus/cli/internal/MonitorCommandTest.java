@@ -39,7 +39,7 @@ class MonitorCommandTest {
     @Test
     void checkAcceptsTheExampleConfiguration() {
         assertEquals(0, run("-c", "../examples/monitor.yaml", "--check"), err.toString());
-        assertTrue(out.toString().contains("OK: 1 source(s) (host: host-metrics), monitor on 'logs' (7 rules, 3 notifiers), broker 'memory'"), out.toString());
+        assertTrue(out.toString().contains("OK: 1 source(s) (host: host-metrics), monitor on 'logs' (13 rules, 3 notifiers), broker 'memory'"), out.toString());
     }
 
     @Test

@@ -59,6 +59,111 @@ public final class MonitorSection {
             .define("max-groups", ConfigDef.Type.INT, "10000", ConfigDef.atLeast(1), MAX_GROUPS_DOC)
             .build();
 
+    private static final String TICKED = " Judged every `evaluate-every`.";
+
+    private static final ConfigDef RATIO = ConfigDef.builder("rule type", "ratio")
+            .defineRequired("window", ConfigDef.Type.DURATION, ConfigDef.atLeast(POSITIVE),
+                    "The time events are counted in (sliding, in 60 steps).")
+            .defineRequired("above", ConfigDef.Type.DOUBLE, MonitorSection::fraction,
+                    "The share of events meeting `where` the window must exceed to fire, from 0 to 1 (0.05: 5%)."
+                            + TICKED)
+            .defineParsed("of", "a condition", Condition::parse,
+                    "The events the share is taken of (`where` counts among them); absent: every event.")
+            .define("min-count", ConfigDef.Type.LONG, "1", ConfigDef.atLeast(1),
+                    "The events (of `of`) the window must hold before the share is judged, so a quiet window does not fire.")
+            .define("resolve-after", ConfigDef.Type.DURATION, null, ConfigDef.atLeast(Duration.ZERO),
+                    "How long the share must stay at or below `above` (or the window under `min-count`) before the "
+                            + "alert resolves; default: `window`.")
+            .define("max-groups", ConfigDef.Type.INT, "10000", ConfigDef.atLeast(1), MAX_GROUPS_DOC)
+            .build();
+
+    private static final ConfigDef SPIKE = ConfigDef.builder("rule type", "spike")
+            .defineRequired("window", ConfigDef.Type.DURATION, ConfigDef.atLeast(POSITIVE),
+                    "The time matching events are counted in (sliding, in 60 steps); compared with the window before it.")
+            .defineRequired("factor", ConfigDef.Type.DOUBLE, MonitorSection::overOne,
+                    "How many times the reference the window must exceed (up), or fall under (down), to fire." + TICKED)
+            .define("direction", ConfigDef.Type.STRING, "up", ConfigDef.oneOf("up", "down", "both"),
+                    "`up`: more than `factor` times the reference; `down`: less than the reference divided by `factor`; "
+                            + "`both`.")
+            .define("baseline", ConfigDef.Type.LONG, null, ConfigDef.atLeast(0),
+                    "A fixed reference count per window; absent: the count of the previous window.")
+            .define("min-count", ConfigDef.Type.LONG, "10", ConfigDef.atLeast(1),
+                    "The events the window must hold to fire up (the reference, to fire down), so tiny counts do not fire.")
+            .define("resolve-after", ConfigDef.Type.DURATION, null, ConfigDef.atLeast(Duration.ZERO),
+                    "How long the window must stay within `factor` of the reference before the alert resolves; "
+                            + "default: `window`.")
+            .define("max-groups", ConfigDef.Type.INT, "10000", ConfigDef.atLeast(1), MAX_GROUPS_DOC)
+            .build();
+
+    private static final ConfigDef AGGREGATE = ConfigDef.builder("rule type", "aggregate")
+            .defineParsed("field", "a field path", MonitorSection::fieldPath,
+                    "The numeric field measured, e.g. `request_time`; a number or a numeric string (other events are "
+                            + "not measured).")
+            .required("field")
+            .defineRequired("function", ConfigDef.Type.STRING,
+                    ConfigDef.oneOf("avg", "min", "max", "sum", "p50", "p90", "p95", "p99"),
+                    "`avg`, `min`, `max`, `sum`, or the percentile `p50`, `p90`, `p95`, `p99` (within 1% of the exact "
+                            + "value, in bounded memory; values below 0 count as 0).")
+            .defineRequired("window", ConfigDef.Type.DURATION, ConfigDef.atLeast(POSITIVE),
+                    "The time the values are measured over (sliding, in 60 steps).")
+            .define("above", ConfigDef.Type.DOUBLE, null, "Fires when the value is greater; give `above` or `below`."
+                    + TICKED)
+            .define("below", ConfigDef.Type.DOUBLE, null, "Fires when the value is less; give `above` or `below`.")
+            .define("min-count", ConfigDef.Type.LONG, "1", ConfigDef.atLeast(1),
+                    "The values the window must hold before it is judged.")
+            .define("resolve-after", ConfigDef.Type.DURATION, null, ConfigDef.atLeast(Duration.ZERO),
+                    "How long the value must stay on the good side before the alert resolves; default: `window`.")
+            .define("max-groups", ConfigDef.Type.INT, "10000", ConfigDef.atLeast(1), MAX_GROUPS_DOC)
+            .build();
+
+    private static final ConfigDef CARDINALITY = ConfigDef.builder("rule type", "cardinality")
+            .defineParsed("field", "a field path", MonitorSection::fieldPath,
+                    "The field whose distinct values are counted, e.g. `remote_addr`; events without it are not counted.")
+            .required("field")
+            .defineRequired("window", ConfigDef.Type.DURATION, ConfigDef.atLeast(POSITIVE),
+                    "The time a value counts for after it was last seen (sliding).")
+            .define("above", ConfigDef.Type.LONG, null, ConfigDef.atLeast(0),
+                    "Fires when the distinct values are more; give `above` or `below`." + TICKED)
+            .define("below", ConfigDef.Type.LONG, null, ConfigDef.atLeast(1),
+                    "Fires when the distinct values are fewer; give `above` or `below`.")
+            .define("max-values", ConfigDef.Type.INT, "10000", ConfigDef.atLeast(2),
+                    "Distinct values remembered per group (about 100 bytes each), more than `above` and `below`: counts "
+                            + "are exact up to it; past it the least recently seen are forgotten (counted in "
+                            + "`polybus_monitor_rule_evictions_total`).")
+            .define("resolve-after", ConfigDef.Type.DURATION, null, ConfigDef.atLeast(Duration.ZERO),
+                    "How long the count must stay on the good side before the alert resolves; default: `window`.")
+            .define("max-groups", ConfigDef.Type.INT, "10000", ConfigDef.atLeast(1), MAX_GROUPS_DOC)
+            .build();
+
+    private static final ConfigDef NEW_TERM = ConfigDef.builder("rule type", "new-term")
+            .defineParsed("field", "a field path", MonitorSection::fieldPath,
+                    "The field whose new values fire, e.g. `http_user_agent`; events without it are not looked at.")
+            .required("field")
+            .define("remember", ConfigDef.Type.DURATION, "7d", ConfigDef.atLeast(POSITIVE),
+                    "How long a value stays known after it was last seen; unseen for longer, it is new again.")
+            .define("learn-for", ConfigDef.Type.DURATION, "1h", ConfigDef.atLeast(Duration.ZERO),
+                    "Values seen this long after the monitor's start are learnt without firing (the monitor keeps no "
+                            + "memory across restarts).")
+            .define("max-terms", ConfigDef.Type.INT, "100000", ConfigDef.atLeast(1),
+                    "Values remembered at most (about 100 bytes each); past it the least recently seen are forgotten "
+                            + "(counted in `polybus_monitor_rule_evictions_total`) and would fire again.")
+            .define("resolve-after", ConfigDef.Type.DURATION, "5m", ConfigDef.atLeast(POSITIVE),
+                    "How long without a new value before the alert resolves.")
+            .define("max-groups", ConfigDef.Type.INT, "10000", ConfigDef.atLeast(1), MAX_GROUPS_DOC)
+            .build();
+
+    private static final ConfigDef FLATLINE = ConfigDef.builder("rule type", "flatline")
+            .defineRequired("window", ConfigDef.Type.DURATION, ConfigDef.atLeast(POSITIVE),
+                    "The time matching events are counted in (sliding, in 60 steps).")
+            .defineRequired("below", ConfigDef.Type.LONG, ConfigDef.atLeast(1),
+                    "Fires when the window holds fewer matching events, once a whole window was watched." + TICKED)
+            .define("expected", ConfigDef.Type.LIST, null,
+                    "`group-by` values watched from the monitor's start, even before their first event; needs `group-by`.")
+            .define("resolve-after", ConfigDef.Type.DURATION, null, ConfigDef.atLeast(Duration.ZERO),
+                    "How long the count must stay at or above `below` before the alert resolves; default: `window`.")
+            .define("max-groups", ConfigDef.Type.INT, "10000", ConfigDef.atLeast(1), MAX_GROUPS_DOC)
+            .build();
+
     private static final ConfigDef MATCH = ConfigDef.builder("rule type", "match")
             .define("resolve-after", ConfigDef.Type.DURATION, "5m", ConfigDef.atLeast(POSITIVE),
                     "How long without a matching event before the alert resolves.")
@@ -74,7 +179,8 @@ public final class MonitorSection {
             .build();
 
     /** Each rule type's own keys, by type. */
-    public static final Map<String, ConfigDef> RULE_TYPE_KEYS = orderedOf(THRESHOLD, MATCH, ABSENCE);
+    public static final Map<String, ConfigDef> RULE_TYPE_KEYS = orderedOf(THRESHOLD, RATIO, SPIKE, AGGREGATE, CARDINALITY, NEW_TERM, FLATLINE, MATCH,
+            ABSENCE);
 
     /** The keys every notifier has besides its provider's. */
     public static final ConfigDef NOTIFIER_KEYS = ConfigDef.builder("notifier", "any type")
@@ -88,6 +194,12 @@ public final class MonitorSection {
 
     private static final Map<String, RuleType> RULE_TYPES = Map.of(
             "threshold", new RuleType(all(THRESHOLD).build(), MonitorSection::threshold),
+            "ratio", new RuleType(all(RATIO).build(), MonitorSection::ratio),
+            "spike", new RuleType(all(SPIKE).build(), MonitorSection::spike),
+            "aggregate", new RuleType(all(AGGREGATE).build(), MonitorSection::aggregate),
+            "cardinality", new RuleType(all(CARDINALITY).build(), MonitorSection::cardinality),
+            "new-term", new RuleType(all(NEW_TERM).build(), MonitorSection::newTerm),
+            "flatline", new RuleType(all(FLATLINE).build(), MonitorSection::flatline),
             "match", new RuleType(all(MATCH).required("where").build(), MonitorSection::match),
             "absence", new RuleType(all(ABSENCE).build(), MonitorSection::absence));
     private static final String RULE_TYPE_NAMES = String.join(", ", RULE_TYPE_KEYS.keySet());
@@ -107,7 +219,7 @@ public final class MonitorSection {
                         "How often time alone is re-checked: windows sliding, silences, quiet periods.")
                 .define("dedup-window", ConfigDef.Type.DURATION, null, ConfigDef.atLeast(POSITIVE),
                         "How long an event's identity is remembered to drop duplicates; default: the longest "
-                                + "threshold window, at least 1m.")
+                                + "time a rule counts over (a spike's two windows), at least 1m.")
                 .define("dedup-max-entries", ConfigDef.Type.INT, "1000000", ConfigDef.atLeast(1),
                         "Identities remembered at most (about 32 bytes each); the oldest are forgotten first.")
                 .define("samples", ConfigDef.Type.INT, "3", ConfigDef.between(0, 100), "Events an alert carries as examples.")
@@ -160,6 +272,80 @@ public final class MonitorSection {
                 c.find("resolve-after", Duration.class).orElse(window), c.getInt("max-groups"));
     }
 
+    private static Rule ratio(ProviderConfig c) {
+        Duration window = c.getDuration("window");
+        return new Rule.Ratio(c.getString("name"), c.getString("severity"), where(c), groupBy(c),
+                c.find("of", Condition.class).orElse(Condition.ALWAYS), window, c.getDouble("above"),
+                c.getLong("min-count"), c.find("resolve-after", Duration.class).orElse(window), c.getInt("max-groups"));
+    }
+
+    private static Rule spike(ProviderConfig c) {
+        Duration window = c.getDuration("window");
+        return new Rule.Spike(c.getString("name"), c.getString("severity"), where(c), groupBy(c), window,
+                c.getDouble("factor"), c.getEnum("direction", MonitorConfig.Direction.class),
+                c.find("baseline", Long.class).orElse(null), c.getLong("min-count"),
+                c.find("resolve-after", Duration.class).orElse(window), c.getInt("max-groups"));
+    }
+
+    private static Rule aggregate(ProviderConfig c) {
+        Duration window = c.getDuration("window");
+        MonitorConfig.Comparison comparison = comparison(c);
+        return new Rule.Aggregate(c.getString("name"), c.getString("severity"), where(c), groupBy(c),
+                c.get("field", FieldPath.class), c.getEnum("function", MonitorConfig.Aggregation.class), window,
+                comparison, c.getDouble(comparison == MonitorConfig.Comparison.ABOVE ? "above" : "below"),
+                c.getLong("min-count"), c.find("resolve-after", Duration.class).orElse(window), c.getInt("max-groups"));
+    }
+
+    private static Rule cardinality(ProviderConfig c) {
+        Duration window = c.getDuration("window");
+        MonitorConfig.Comparison comparison = comparison(c);
+        String boundKey = comparison == MonitorConfig.Comparison.ABOVE ? "above" : "below";
+        long limit = c.getLong(boundKey);
+        int maxValues = c.getInt("max-values");
+        if (maxValues <= limit) {
+            throw new ConfigException(c.pathOf("max-values"), String.valueOf(maxValues),
+                    "expected a value more than " + boundKey + " (" + limit + "): distinct values are counted exactly up to it");
+        }
+        return new Rule.Cardinality(c.getString("name"), c.getString("severity"), where(c), groupBy(c),
+                c.get("field", FieldPath.class), window, comparison, limit, maxValues,
+                c.find("resolve-after", Duration.class).orElse(window), c.getInt("max-groups"));
+    }
+
+    private static Rule newTerm(ProviderConfig c) {
+        return new Rule.NewTerm(c.getString("name"), c.getString("severity"), where(c), groupBy(c),
+                c.get("field", FieldPath.class), c.getDuration("remember"), c.getDuration("learn-for"),
+                c.getInt("max-terms"), c.getDuration("resolve-after"), c.getInt("max-groups"));
+    }
+
+    private static Rule flatline(ProviderConfig c) {
+        Duration window = c.getDuration("window");
+        return new Rule.Flatline(c.getString("name"), c.getString("severity"), where(c), groupBy(c), window,
+                c.getLong("below"), expected(c), c.find("resolve-after", Duration.class).orElse(window),
+                c.getInt("max-groups"));
+    }
+
+    /** Which of {@code above} and {@code below} is given: exactly one must be. */
+    private static MonitorConfig.Comparison comparison(ProviderConfig c) {
+        boolean above = c.has("above");
+        boolean below = c.has("below");
+        if (above && below) {
+            throw new ConfigException(c.pathOf("below"), null, "either above or below, not both");
+        }
+        if (!above && !below) {
+            throw new ConfigException(c.pathOf("above"), null, "required: above or below (one of them)");
+        }
+        return above ? MonitorConfig.Comparison.ABOVE : MonitorConfig.Comparison.BELOW;
+    }
+
+    private static String fraction(Object value) {
+        double d = ((Number) value).doubleValue();
+        return d >= 0 && d <= 1 ? null : "a fraction from 0 to 1, such as 0.05 for 5%";
+    }
+
+    private static String overOne(Object value) {
+        return ((Number) value).doubleValue() > 1 ? null : "a number greater than 1, such as 3";
+    }
+
     private static Rule match(ProviderConfig c) {
         Condition where = where(c);
         if (where.fields().isEmpty()) {
@@ -170,13 +356,17 @@ public final class MonitorSection {
     }
 
     private static Rule absence(ProviderConfig c) {
+        return new Rule.Absence(c.getString("name"), c.getString("severity"), where(c), groupBy(c),
+                c.getDuration("for"), expected(c), c.getInt("max-groups"));
+    }
+
+    /** The {@code expected} values of an absence or a flatline, which need {@code group-by}. */
+    private static List<String> expected(ProviderConfig c) {
         List<String> expected = c.has("expected") ? c.getList("expected") : List.of();
-        FieldPath groupBy = groupBy(c);
-        if (!expected.isEmpty() && groupBy == null) {
+        if (!expected.isEmpty() && groupBy(c) == null) {
             throw new ConfigException(c.pathOf("expected"), null, "needs group-by: the field whose values are expected");
         }
-        return new Rule.Absence(c.getString("name"), c.getString("severity"), where(c), groupBy,
-                c.getDuration("for"), expected, c.getInt("max-groups"));
+        return expected;
     }
 
     private static Condition where(ProviderConfig c) {

@@ -21,7 +21,7 @@ import java.util.function.Consumer;
  * Thread-safe.
  *
  * <p>As a {@link MeterBinder}, per rule: {@code polybus.monitor.rule.evaluations}, {@code .rule.matches},
- * {@code polybus.monitor.alerts} (by {@code status}) and {@code polybus.monitor.alerts.active}; and
+ * {@code .rule.evictions}, {@code polybus.monitor.alerts} (by {@code status}) and {@code polybus.monitor.alerts.active}; and
  * {@code polybus.monitor.dedup.entries}.
  */
 public final class RuleEngine implements MeterBinder {
@@ -69,6 +69,10 @@ public final class RuleEngine implements MeterBinder {
             alerts(registry, name, "resolved", r.resolved());
             Gauge.builder("polybus.monitor.alerts.active", this, e -> e.firing(r.evaluator())).tag("rule", name)
                     .description("Alerts of a rule firing now").register(registry);
+            FunctionCounter.builder("polybus.monitor.rule.evictions", this, e -> e.evictions(r.evaluator()))
+                    .tag("rule", name)
+                    .description("Values a rule forgot because it remembered as many as it may (max-values, max-terms)")
+                    .register(registry);
         }
         Gauge.builder("polybus.monitor.dedup.entries", this, RuleEngine::dedupEntries)
                 .description("Event identities remembered to drop duplicates").register(registry);
@@ -115,6 +119,15 @@ public final class RuleEngine implements MeterBinder {
 
     private synchronized double firing(RuleEvaluator rule) {
         return rule.firing();
+    }
+
+    private synchronized double evictions(RuleEvaluator rule) {
+        return rule.evictions();
+    }
+
+    /** The values the rule {@code name} forgot at its cap (see {@link RuleEvaluator#evictions()}). */
+    synchronized long evictions(String name) {
+        return byName.get(name).evaluator().evictions();
     }
 
     private synchronized double dedupEntries() {

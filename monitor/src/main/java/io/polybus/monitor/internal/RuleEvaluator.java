@@ -48,7 +48,25 @@ public abstract class RuleEvaluator {
     /** Builds the evaluator of a validated rule. */
     public static RuleEvaluator of(MonitorConfig.Rule rule, int samples, long startMillis) {
         if (rule instanceof MonitorConfig.Rule.Threshold t) {
-            return new ThresholdEvaluator(t, samples);
+            return new ThresholdEvaluator(t, samples, startMillis);
+        }
+        if (rule instanceof MonitorConfig.Rule.Ratio r) {
+            return new RatioEvaluator(r, samples, startMillis);
+        }
+        if (rule instanceof MonitorConfig.Rule.Spike s) {
+            return new SpikeEvaluator(s, samples, startMillis);
+        }
+        if (rule instanceof MonitorConfig.Rule.Aggregate a) {
+            return new AggregateEvaluator(a, samples, startMillis);
+        }
+        if (rule instanceof MonitorConfig.Rule.Cardinality c) {
+            return new CardinalityEvaluator(c, samples, startMillis);
+        }
+        if (rule instanceof MonitorConfig.Rule.NewTerm n) {
+            return new NewTermEvaluator(n, samples, startMillis);
+        }
+        if (rule instanceof MonitorConfig.Rule.Flatline f) {
+            return new FlatlineEvaluator(f, samples, startMillis);
         }
         if (rule instanceof MonitorConfig.Rule.Match m) {
             return new MatchEvaluator(m, samples);
@@ -68,6 +86,9 @@ public abstract class RuleEvaluator {
      */
     public final boolean onEvent(JsonEvent event, long now, Consumer<Alert> sink) {
         if (!where.test(event)) {
+            if (seesUnmatched()) {
+                unmatched(event, now, groupBy == null ? null : groupOf(event));
+            }
             return false;
         }
         String group = groupBy == null ? null : groupOf(event);
@@ -76,11 +97,34 @@ public abstract class RuleEvaluator {
     }
 
     private String groupOf(JsonEvent event) {
-        Object v = event.get(groupBy);
-        return v instanceof String || v instanceof Number || v instanceof Boolean ? String.valueOf(v) : NO_VALUE;
+        String v = text(event.get(groupBy));
+        return v == null ? NO_VALUE : v;
+    }
+
+    /** A field's value as text when it is a single value (a string, number or boolean), else null. */
+    static String text(Object value) {
+        if (value instanceof String s) {
+            return s;
+        }
+        return value instanceof Number || value instanceof Boolean ? String.valueOf(value) : null;
     }
 
     abstract void matched(JsonEvent event, long now, String group, Consumer<Alert> sink);
+
+    /** Whether the rule is also offered the events that do not meet {@code where} (a ratio counts them). */
+    boolean seesUnmatched() {
+        return false;
+    }
+
+    /** Offers an event that does not meet {@code where}, when {@link #seesUnmatched()}. */
+    void unmatched(JsonEvent event, long now, String group) {
+        throw new IllegalStateException("rule '" + name + "' does not look at unmatched events");
+    }
+
+    /** Values the rule forgot because it remembered as many as it may (its own cap); 0 for rules without one. */
+    public long evictions() {
+        return 0;
+    }
 
     /**
      * Whether {@code groups} already holds {@code maxGroups} groups, so that a new group must be ignored; says so
@@ -105,10 +149,15 @@ public abstract class RuleEvaluator {
 
     Alert alert(Alert.Status status, String group, long count, Long threshold, Duration window, long startedAt,
                 long now, String summary, ArrayDeque<JsonNode> recent) {
+        return alert(status, group, count, threshold, window, startedAt, now, summary, recent, null, null);
+    }
+
+    Alert alert(Alert.Status status, String group, long count, Long threshold, Duration window, long startedAt,
+                long now, String summary, ArrayDeque<JsonNode> recent, Double value, Double limit) {
         String id = name + "/" + (group == null ? "" : group) + "/" + startedAt;
         return new Alert(id, name, type, status, severity, groupByText, group, count, threshold, window,
                 Instant.ofEpochMilli(startedAt), Instant.ofEpochMilli(now), summary,
-                recent == null ? List.of() : List.copyOf(recent));
+                recent == null ? List.of() : List.copyOf(recent), value, limit);
     }
 
     String subject(String group) {

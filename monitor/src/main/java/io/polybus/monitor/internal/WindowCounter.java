@@ -31,8 +31,16 @@ public final class WindowCounter {
 
     /** Events in the window ending at {@code nowMillis}. */
     public long count(long nowMillis) {
+        return count(nowMillis, counts.length);
+    }
+
+    /**
+     * Events in the last {@code steps} buckets up to {@code nowMillis}: a spike counts its window as the later half
+     * of a counter spanning two.
+     */
+    public long count(long nowMillis, int steps) {
         long current = Math.floorDiv(nowMillis, bucketMillis);
-        long oldest = current - counts.length + 1;
+        long oldest = current - steps + 1;
         long sum = 0;
         for (int i = 0; i < counts.length; i++) {
             if (bucketOf[i] >= oldest && bucketOf[i] <= current) {
