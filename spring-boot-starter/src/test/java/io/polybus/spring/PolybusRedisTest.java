@@ -1,6 +1,8 @@
 package io.polybus.spring;
 
+import io.polybus.AckMode;
 import io.polybus.Broker;
+import io.polybus.ConsumerOptions;
 import io.polybus.DeadLetter;
 import io.polybus.Delivery;
 import io.polybus.Message;
@@ -51,12 +53,18 @@ class PolybusRedisTest {
     /** Records what its annotated methods receive; the topic comes from the example's {@code app.orders-topic}. */
     static class Orders {
         final List<Message> orders = new CopyOnWriteArrayList<>();
+        final List<Delivery> archived = new CopyOnWriteArrayList<>();
         final List<Delivery> failing = new CopyOnWriteArrayList<>();
         final List<Delivery> deadLetters = new CopyOnWriteArrayList<>();
 
         @PolybusListener(topic = "${app.orders-topic}", group = "billing")
         void onOrder(Message order) {
             orders.add(order);
+        }
+
+        @PolybusListener(topic = "${app.orders-topic}", group = "archive", batchSize = 10, batchWaitMs = 200)
+        void archive(List<Delivery> batch) {
+            archived.addAll(batch);
         }
 
         @PolybusListener(topic = "${app.orders-topic}-failing", group = "billing", maxDeliveries = 2)
@@ -117,7 +125,9 @@ class PolybusRedisTest {
             Orders orders = context.getBean(Orders.class);
             producer.send(Message.builder("orders").payload("order-1").build()).get(10, TimeUnit.SECONDS);
             producer.send(Message.builder("orders-failing").payload("order-2").build()).get(10, TimeUnit.SECONDS);
-            await().atMost(Duration.ofSeconds(30)).until(() -> orders.orders.size() == 1 && orders.deadLetters.size() == 1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> orders.orders.size() == 1 && orders.archived.size() == 1
+                    && orders.deadLetters.size() == 1);
+            assertThat(orders.archived.get(0).message().payloadAsString()).isEqualTo("order-1");
             assertThat(orders.orders.get(0).payloadAsString()).isEqualTo("order-1");
             assertThat(orders.failing).extracting(Delivery::attempt).containsExactly(1, 2);
             assertThat(orders.deadLetters.get(0).message().headers().get(DeadLetter.ERROR)).contains("ledger down");
@@ -127,6 +137,39 @@ class PolybusRedisTest {
             HealthIndicator health = context.getBean("polybusHealthIndicator", HealthIndicator.class);
             assertThat(health.health().getStatus()).isEqualTo(Status.UP);
         });
+    }
+
+    @Test
+    void closingTheContextLeavesOnlyTheUnsettledDeliveriesForTheNextStart() {
+        Map<String, Object> overrides = Map.of("SHOP_KEY_PREFIX", prefix, "polybus.broker.poll-timeout", "200ms",
+                "polybus.broker.visibility-timeout", "1s");
+        List<Delivery> first = new CopyOnWriteArrayList<>();
+        exampleRunner(overrides).withBean(PolybusSubscription.class, () -> PolybusSubscription.of(
+                ConsumerOptions.of("jobs", "workers"), delivery -> {
+                    first.add(delivery);
+                    if (delivery.message().payloadAsString().equals("done")) {
+                        delivery.ack();
+                    }
+                })).run(context -> {
+                    Producer producer = context.getBean(Producer.class);
+                    producer.send(Message.builder("jobs").payload("done").build()).get(10, TimeUnit.SECONDS);
+                    producer.send(Message.builder("jobs").payload("open").build()).get(10, TimeUnit.SECONDS);
+                    await().atMost(Duration.ofSeconds(30)).until(() -> first.size() == 2);
+                });
+
+        List<Delivery> second = new CopyOnWriteArrayList<>();
+        exampleRunner(overrides).withBean(PolybusSubscription.class, () -> PolybusSubscription.of(
+                ConsumerOptions.builder("jobs", "workers").ackMode(AckMode.AUTO).build(), second::add)).run(context -> {
+                    await().atMost(Duration.ofSeconds(30)).until(() -> payloads(second).contains("open"));
+                    context.getBean(Producer.class).send(Message.builder("jobs").payload("marker").build()).get(10, TimeUnit.SECONDS);
+                    await().atMost(Duration.ofSeconds(30)).until(() -> payloads(second).contains("marker"));
+                    assertThat(payloads(second)).as("the delivery acked before the context closed came again")
+                            .doesNotContain("done");
+                });
+    }
+
+    private static List<String> payloads(List<Delivery> deliveries) {
+        return deliveries.stream().map(d -> d.message().payloadAsString()).toList();
     }
 
     @Test
@@ -149,7 +192,7 @@ class PolybusRedisTest {
         });
         exampleRunner(Map.of("SHOP_KEY_PREFIX", prefix, "polybus.broker.port", OWN_REDIS_PORT)).run(context -> {
             assertThat(context).hasNotFailed();
-            assertThat(context.getBean(ListenerContainer.class).running()).hasSize(3);
+            assertThat(context.getBean(ListenerContainer.class).running()).hasSize(4);
             HealthIndicator indicator = context.getBean("polybusHealthIndicator", HealthIndicator.class);
             assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
 
