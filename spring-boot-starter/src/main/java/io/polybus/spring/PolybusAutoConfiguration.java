@@ -7,6 +7,7 @@ import io.polybus.Brokers;
 import io.polybus.Config;
 import io.polybus.Producer;
 import io.polybus.spring.internal.BrokerHealthIndicator;
+import io.polybus.spring.internal.BrokerSection;
 import io.polybus.spring.internal.ListenerContainer;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.health.ConditionalOnEnabledHealthIndicator;
@@ -55,7 +56,7 @@ public class PolybusAutoConfiguration {
     }
 
     static Config brokerConfig(PolybusProperties properties) {
-        return Brokers.section(properties.getBroker(), "polybus.broker");
+        return BrokerSection.config(properties.getBroker());
     }
 
     /** The {@code polybus} health indicator, with Actuator on the class path. */

@@ -179,6 +179,12 @@ class PolybusAutoConfigurationTest {
     }
 
     @Test
+    void nestedKeysReachTheBrokerJoinedWithDots() {
+        runner.withPropertyValues("polybus.broker.kafka.linger.ms=5").run(context -> assertThat(context).hasFailed()
+                .getFailure().rootCause().hasMessageContaining("polybus.broker.kafka.linger.ms"));
+    }
+
+    @Test
     void anUnknownBrokerTypeFailsTheStartListingTheTypesFound() {
         runner.withPropertyValues("polybus.broker.type=kafak").run(context -> assertThat(context).hasFailed()
                 .getFailure().rootCause().hasMessageContaining("polybus.broker.type").hasMessageContaining("memory"));
