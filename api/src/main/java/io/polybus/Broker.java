@@ -1,5 +1,7 @@
 package io.polybus;
 
+import io.polybus.internal.BatchingConsumer;
+
 import java.util.Set;
 
 /**
@@ -35,6 +37,18 @@ public interface Broker extends AutoCloseable {
      * @throws UnsupportedCapabilityException when the options require a capability this broker lacks
      */
     Consumer subscribe(ConsumerOptions options, DeliveryHandler handler);
+
+    /**
+     * Like {@link #subscribe(ConsumerOptions, DeliveryHandler)}, but hands deliveries to {@code handler} in
+     * batches (see {@link BatchHandler} for how they are formed and settled). Every broker keeps it: the
+     * batches are formed over the broker's per-delivery path, so each promise of a delivery still holds.
+     *
+     * @throws IllegalArgumentException       when {@code batch.maxSize()} exceeds {@code options.prefetch()}
+     * @throws UnsupportedCapabilityException when the options require a capability this broker lacks
+     */
+    default Consumer subscribe(ConsumerOptions options, BatchOptions batch, BatchHandler handler) {
+        return BatchingConsumer.start(options, batch, handler, this::subscribe);
+    }
 
     /** Closes every producer and consumer made by this broker, then the connection. Idempotent. */
     @Override

@@ -1,6 +1,8 @@
 package io.polybus.internal;
 
 import io.polybus.AckMode;
+import io.polybus.BatchHandler;
+import io.polybus.BatchOptions;
 import io.polybus.Broker;
 import io.polybus.Capability;
 import io.polybus.ClosedException;
@@ -79,6 +81,24 @@ public final class GuardedBroker implements Broker {
 
     @Override
     public Consumer subscribe(ConsumerOptions options, DeliveryHandler handler) {
+        DeliveryHandler traced = TRACING == null ? handler : TRACING.consuming(delegate.type(), options, handler);
+        GuardedConsumer consumer = new GuardedConsumer(subscribeUntracked(options, traced));
+        open.add(consumer);
+        return consumer;
+    }
+
+    /**
+     * Batches over {@link #subscribeUntracked}, tracked as one consumer: closing the broker ends the batching, then
+     * its deliveries. A batch has no single parent trace, so its deliveries are not traced one by one.
+     */
+    @Override
+    public Consumer subscribe(ConsumerOptions options, BatchOptions batch, BatchHandler handler) {
+        GuardedConsumer consumer = new GuardedConsumer(BatchingConsumer.start(options, batch, handler, this::subscribeUntracked));
+        open.add(consumer);
+        return consumer;
+    }
+
+    private Consumer subscribeUntracked(ConsumerOptions options, DeliveryHandler handler) {
         ensureOpen();
         Set<Capability> required = EnumSet.noneOf(Capability.class);
         required.addAll(options.required());
@@ -86,10 +106,7 @@ public final class GuardedBroker implements Broker {
             required.add(Capability.REPLAY);
         }
         requireCapabilities(required);
-        DeliveryHandler traced = TRACING == null ? handler : TRACING.consuming(delegate.type(), options, handler);
-        GuardedConsumer consumer = new GuardedConsumer(delegate.subscribe(options, decompressing(settling(options, traced))));
-        open.add(consumer);
-        return consumer;
+        return delegate.subscribe(options, decompressing(settling(options, handler)));
     }
 
     private void requireCapabilities(Set<Capability> required) {

@@ -13,6 +13,8 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.polybus.AckMode;
+import io.polybus.BatchHandler;
+import io.polybus.BatchOptions;
 import io.polybus.Broker;
 import io.polybus.Brokers;
 import io.polybus.Capability;
@@ -49,6 +51,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -741,6 +744,155 @@ public abstract class BrokerConformanceSuite {
             drainedUpTo(producer, topic, next);
             assertFalse(next.sawPayload("slow"), "the handler's ack before close was lost");
         }
+    }
+
+    // ---- Batches: a batch handler over the per-delivery path ----
+
+    /** Every batch a handler was called with, in call order; acks each delivery unless told otherwise. */
+    private static final class Batches implements BatchHandler {
+        private final List<List<Delivery>> calls = new CopyOnWriteArrayList<>();
+        private final java.util.function.Consumer<List<Delivery>> then;
+
+        Batches(java.util.function.Consumer<List<Delivery>> then) {
+            this.then = then;
+        }
+
+        @Override
+        public void handle(List<Delivery> batch) {
+            calls.add(batch);
+            then.accept(batch);
+        }
+
+        List<Delivery> deliveries() {
+            return calls.stream().flatMap(List::stream).toList();
+        }
+
+        long seen(String payload, int attempt) {
+            return deliveries().stream()
+                    .filter(d -> d.message().payloadAsString().equals(payload) && d.attempt() == attempt).count();
+        }
+
+        long seen(String payload) {
+            return deliveries().stream().filter(d -> d.message().payloadAsString().equals(payload)).count();
+        }
+    }
+
+    private void batchDrainedUpTo(Producer producer, Batches batches) {
+        String marker = "marker-" + names.incrementAndGet();
+        sendNow(producer, text(topic, marker));
+        untilTrue("marker delivered", () -> batches.seen(marker) > 0);
+    }
+
+    @Test
+    void aBatchNeverExceedsItsMaxSizeAndAutoAckSettlesItsDeliveries() {
+        String group = newGroup();
+        Batches batches = new Batches(batch -> { });
+        Consumer consumer = broker.subscribe(consumerOptions(topic, group).ackMode(AckMode.AUTO).build(),
+                BatchOptions.of(5, Duration.ofMillis(200)), batches);
+        try (Producer producer = broker.producer()) {
+            for (int i = 0; i < 23; i++) {
+                producer.send(text(topic, "m" + i));
+            }
+            producer.flush();
+            untilTrue("23 deliveries in batches", () -> batches.deliveries().size() >= 23);
+            batchDrainedUpTo(producer, batches);
+            assertEquals(24, batches.deliveries().stream().map(d -> d.message().payloadAsString()).distinct().count());
+            assertEquals(24, batches.deliveries().size(), "an auto-acked delivery came again");
+            for (List<Delivery> call : batches.calls) {
+                assertTrue(call.size() <= 5, "a batch of " + call.size() + " exceeds the max size 5");
+            }
+        }
+        consumer.close();
+    }
+
+    @Test
+    void aPartialBatchIsHandedOverAfterMaxWait() {
+        Batches batches = new Batches(batch -> batch.forEach(Delivery::ack));
+        broker.subscribe(consumerOptions(topic, newGroup()).build(), BatchOptions.of(100, Duration.ofMillis(300)), batches);
+        try (Producer producer = broker.producer()) {
+            for (int i = 0; i < 3; i++) {
+                sendNow(producer, text(topic, "m" + i));
+            }
+            untilTrue("three deliveries without a full batch", () -> batches.deliveries().size() == 3);
+            assertTrue(batches.calls.stream().allMatch(call -> call.size() <= 3));
+        }
+    }
+
+    @Test
+    void settlingOneDeliveryOfABatchSettlesNoneOfTheOthers() {
+        Batches batches = new Batches(batch -> batch.forEach(d -> {
+            if (d.message().payloadAsString().equals("requeue") && d.attempt() == 1) {
+                d.requeue("only this one");
+            } else {
+                d.ack();
+            }
+        }));
+        broker.subscribe(consumerOptions(topic, newGroup()).build(), BatchOptions.of(10, Duration.ofMillis(500)), batches);
+        try (Producer producer = broker.producer()) {
+            sendNow(producer, text(topic, "ack"));
+            sendNow(producer, text(topic, "requeue"));
+            untilTrue("the requeued delivery comes again", () -> batches.seen("requeue", 2) == 1);
+            batchDrainedUpTo(producer, batches);
+            assertEquals(1, batches.seen("ack"), "acking one delivery of a batch requeued it with its neighbour");
+        }
+    }
+
+    @Test
+    void aThrowingBatchHandlerRequeuesOnlyTheDeliveriesItLeftUnsettled() {
+        Batches batches = new Batches(batch -> {
+            boolean fail = false;
+            for (Delivery d : batch) {
+                if (d.message().payloadAsString().startsWith("b") && d.attempt() == 1) {
+                    fail = true;
+                } else {
+                    d.ack();
+                }
+            }
+            if (fail) {
+                throw new IllegalStateException("bulk write failed");
+            }
+        });
+        broker.subscribe(consumerOptions(topic, newGroup()).build(), BatchOptions.of(10, Duration.ofMillis(500)), batches);
+        try (Producer producer = broker.producer()) {
+            for (String payload : List.of("a1", "b1", "a2", "b2")) {
+                sendNow(producer, text(topic, payload));
+            }
+            untilTrue("the unsettled deliveries come again", () -> batches.seen("b1", 2) == 1 && batches.seen("b2", 2) == 1);
+            batchDrainedUpTo(producer, batches);
+            assertEquals(1, batches.seen("a1"), "a delivery acked before the throw was requeued");
+            assertEquals(1, batches.seen("a2"), "a delivery acked before the throw was requeued");
+        }
+    }
+
+    @Test
+    void closingABatchConsumerLeavesItsUnsettledDeliveriesForRedelivery() {
+        if (!hasOrRefuses(Capability.AT_LEAST_ONCE)) {
+            return;
+        }
+        String group = newGroup();
+        Batches first = new Batches(batch -> batch.stream()
+                .filter(d -> d.message().payloadAsString().equals("done")).forEach(Delivery::ack));
+        Consumer consumer = broker.subscribe(consumerOptions(topic, group).build(), BatchOptions.of(10, Duration.ofMillis(200)), first);
+        try (Producer producer = broker.producer()) {
+            sendNow(producer, text(topic, "done"));
+            sendNow(producer, text(topic, "open"));
+            untilTrue("both handled", () -> first.seen("done") == 1 && first.seen("open") == 1);
+            consumer.close();
+            consumer.close();
+
+            Batches second = new Batches(batch -> batch.forEach(Delivery::ack));
+            broker.subscribe(consumerOptions(topic, group).build(), BatchOptions.of(10, Duration.ofMillis(200)), second);
+            untilTrue("the unsettled delivery comes again", () -> second.seen("open") == 1);
+            batchDrainedUpTo(producer, second);
+            assertEquals(0, second.seen("done"), "a delivery acked in a batch came again after close");
+        }
+    }
+
+    @Test
+    void aBatchLargerThanThePrefetchIsRefusedAtSubscribe() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> broker.subscribe(
+                consumerOptions(topic, newGroup()).prefetch(4).build(), BatchOptions.of(5, Duration.ofSeconds(1)), batch -> { }));
+        assertTrue(e.getMessage().contains("prefetch 4"), e.getMessage());
     }
 
     // ---- Promise 9: capabilities ----
