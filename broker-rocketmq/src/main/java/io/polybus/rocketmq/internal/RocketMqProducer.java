@@ -1,6 +1,7 @@
 package io.polybus.rocketmq.internal;
 
 import io.polybus.BrokerUnavailableException;
+import io.polybus.BufferFullException;
 import io.polybus.ClosedException;
 import io.polybus.Message;
 import io.polybus.MessageTooLargeException;
@@ -32,8 +33,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * either order. A message without a key goes to the queue the client picks, without waiting. A future completes
  * when the broker answered {@link SendStatus#SEND_OK}; any other status or error fails it.
  *
- * <p>Thread-safe. Bounded: at most {@link ProducerOptions#maxInFlightBytes()} bytes unanswered; past that
- * {@code send} applies the producer's backpressure.
+ * <p>Thread-safe. Bounded: at most {@link ProducerOptions#maxInFlightBytes()} bytes and {@code max-in-flight} sends
+ * unanswered; past either {@code send} applies the producer's backpressure.
  */
 final class RocketMqProducer implements Producer {
     /** One key, one queue: the key's hash, passed as the selector's argument, modulo the topic's queues. */
@@ -46,6 +47,8 @@ final class RocketMqProducer implements Producer {
     private final ProducerOptions options;
     private final DefaultMQProducer client;
     private final InFlightLimiter bytes;
+    /** Counts sends, one unit each: the client's queue of asynchronous sends must not outgrow the send timeout. */
+    private final InFlightLimiter sends;
     private final Set<CompletableFuture<Receipt>> pending = ConcurrentHashMap.newKeySet();
     /** The last send of each key lane; guarded by the lane's entry of {@link #laneLocks}. */
     private final CompletableFuture<?>[] laneTails = new CompletableFuture<?>[LANES];
@@ -57,6 +60,7 @@ final class RocketMqProducer implements Producer {
         this.broker = broker;
         this.options = options;
         this.bytes = new InFlightLimiter(options);
+        this.sends = new InFlightLimiter(broker.settings.maxInFlight, options.backpressure(), options.blockTimeout());
         for (int i = 0; i < LANES; i++) {
             laneLocks[i] = new Object();
         }
@@ -88,8 +92,18 @@ final class RocketMqProducer implements Producer {
             return CompletableFuture.failedFuture(e);
         }
         try {
+            sends.acquire(1);
+        } catch (BufferFullException e) {
+            return CompletableFuture.failedFuture(new BufferFullException("rocketmq producer has "
+                    + sends.inFlightBytes() + " sends unanswered, its limit (max-in-flight " + broker.settings.maxInFlight
+                    + "); no room for the message for topic '" + message.topic() + "'"));
+        } catch (PolybusException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        try {
             bytes.acquire(size);
         } catch (PolybusException e) {
+            sends.release(1);
             return CompletableFuture.failedFuture(e);
         }
         CompletableFuture<Receipt> future = new CompletableFuture<>();
@@ -157,6 +171,7 @@ final class RocketMqProducer implements Producer {
     private void complete(CompletableFuture<Receipt> future, int size, Receipt receipt, Throwable error) {
         if (pending.remove(future)) {
             bytes.release(size);
+            sends.release(1);
             if (error == null) {
                 future.complete(receipt);
             } else {
@@ -181,8 +196,10 @@ final class RocketMqProducer implements Producer {
         closed = true;
         bytes.awaitEmpty(options.closeTimeout());
         bytes.close();
+        sends.close();
         for (CompletableFuture<Receipt> f : pending) {
             if (pending.remove(f)) {
+                sends.release(1);
                 f.completeExceptionally(new ClosedException("rocketmq producer closed before RocketMQ answered (waited "
                         + options.closeTimeout() + "); the message may or may not have been stored"));
             }

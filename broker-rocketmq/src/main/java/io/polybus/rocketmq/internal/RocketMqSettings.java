@@ -31,6 +31,7 @@ public final class RocketMqSettings {
     static final String NAME_SERVER = "name-server";
     static final String QUEUES = "queues";
     static final String SEND_TIMEOUT = "send-timeout";
+    static final String MAX_IN_FLIGHT = "max-in-flight";
     static final String CALL_TIMEOUT = "call-timeout";
     static final String AUTO_CREATE = "auto-create";
     static final String MAX_MESSAGE_BYTES = "max-message-bytes";
@@ -45,6 +46,10 @@ public final class RocketMqSettings {
             .define(SEND_TIMEOUT, Type.DURATION, "3s", ConfigDef.atLeast(Duration.ofMillis(100)),
                     "How long the client waits for the broker to answer a send (the client retries a failed"
                             + " asynchronous send twice within it).")
+            .define(MAX_IN_FLIGHT, Type.INT, "10000", ConfigDef.between(1, 50_000),
+                    "Sends a producer has unanswered, at most; past it `send` applies the producer's backpressure, as"
+                            + " for its maxInFlightBytes. The client queues asynchronous sends (up to 50,000) and counts"
+                            + " `send-timeout` from the call, so a longer queue turns into timeouts.")
             .define(CALL_TIMEOUT, Type.DURATION, "5s", ConfigDef.atLeast(Duration.ofMillis(100)),
                     "How long a call to the name server or the broker at subscribe waits (routes, offsets, creating a"
                             + " topic); also how long subscribe waits for the queues with a backlog to start delivering.")
@@ -74,6 +79,7 @@ public final class RocketMqSettings {
     final String nameServer;
     final int queues;
     final Duration sendTimeout;
+    final int maxInFlight;
     final Duration callTimeout;
     final boolean autoCreate;
     final long maxMessageBytes;
@@ -84,6 +90,7 @@ public final class RocketMqSettings {
         nameServer = config.getString(NAME_SERVER);
         queues = config.getInt(QUEUES);
         sendTimeout = config.getDuration(SEND_TIMEOUT);
+        maxInFlight = config.getInt(MAX_IN_FLIGHT);
         callTimeout = config.getDuration(CALL_TIMEOUT);
         autoCreate = config.getBoolean(AUTO_CREATE);
         maxMessageBytes = config.getSize(MAX_MESSAGE_BYTES);
