@@ -46,10 +46,11 @@ public final class RocketMqSettings {
             .define(SEND_TIMEOUT, Type.DURATION, "3s", ConfigDef.atLeast(Duration.ofMillis(100)),
                     "How long the client waits for the broker to answer a send (the client retries a failed"
                             + " asynchronous send twice within it).")
-            .define(MAX_IN_FLIGHT, Type.INT, "10000", ConfigDef.between(1, 50_000),
+            .define(MAX_IN_FLIGHT, Type.INT, "1000", ConfigDef.between(1, 50_000),
                     "Sends a producer has unanswered, at most; past it `send` applies the producer's backpressure, as"
-                            + " for its maxInFlightBytes. The client queues asynchronous sends (up to 50,000) and counts"
-                            + " `send-timeout` from the call, so a longer queue turns into timeouts.")
+                            + " for its maxInFlightBytes. Longer queues turn into errors: the client counts `send-timeout`"
+                            + " from the call (and queues at most 50,000 sends), the broker refuses a send that waited in"
+                            + " its queue longer than its waitTimeMillsInSendQueue (200 ms).")
             .define(CALL_TIMEOUT, Type.DURATION, "5s", ConfigDef.atLeast(Duration.ofMillis(100)),
                     "How long a call to the name server or the broker at subscribe waits (routes, offsets, creating a"
                             + " topic); also how long subscribe waits for the queues with a backlog to start delivering.")
