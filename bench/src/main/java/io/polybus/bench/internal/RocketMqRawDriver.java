@@ -41,7 +41,7 @@ final class RocketMqRawDriver implements Driver {
     static final ConfigDef KEYS = BrokerSettings.builder("rocketmq")
             .define("name-server", ConfigDef.Type.STRING, "127.0.0.1:9876", ConfigDef.nonEmpty(),
                     "The raw clients' name server, `host:port`.")
-            .define("max-in-flight", ConfigDef.Type.INT, "10000", ConfigDef.between(1, 50_000),
+            .define("max-in-flight", ConfigDef.Type.INT, "1000", ConfigDef.between(1, 50_000),
                     "Unanswered sends per producer, at most (the client queues at most 50,000 asynchronous sends).")
             .include(BrokerSettings.polybus("rocketmq"))
             .build();
