@@ -203,7 +203,7 @@ class BenchMainTest {
         int code = bench("-w", workload("").toString(), "--brokers", "kafak", "-o", dir.resolve("out").toString());
 
         assertEquals(2, code);
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown broker 'kafak'; known: artemis, kafka, memory, mqtt, nats, rabbitmq, redis, zeromq"),
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown broker 'kafak'; known: artemis, kafka, memory, mqtt, nats, rabbitmq, redis, rocketmq, zeromq"),
                 err::toString);
     }
 }

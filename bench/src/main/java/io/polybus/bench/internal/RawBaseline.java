@@ -35,6 +35,8 @@ record RawBaseline(String type, ConfigDef keys, Opener open, Function<ProviderCo
             new RawBaseline("redis", RedisRawDriver.KEYS, RedisRawDriver::new, RawBaseline::hostAndPort, "REDIS_PORT"),
             new RawBaseline("nats", NatsRawDriver.KEYS, NatsRawDriver::new, NatsRawDriver::address, "NATS_PORT"),
             new RawBaseline("artemis", ArtemisRawDriver.KEYS, ArtemisRawDriver::new, RawBaseline::hostAndPort, "ARTEMIS_PORT"),
+            new RawBaseline("rocketmq", RocketMqRawDriver.KEYS, RocketMqRawDriver::new,
+                    s -> BrokerSettings.hostPort(s.getString("name-server").split(";")[0]), "ROCKETMQ_PORT"),
             new RawBaseline("mqtt", MqttRawDriver.KEYS, MqttRawDriver::new, RawBaseline::hostAndPort, "MQTT_PORT"),
             new RawBaseline("zeromq", ZeroMqRawDriver.KEYS, ZeroMqRawDriver::new, s -> null, null));
 

@@ -1,0 +1,421 @@
+package io.polybus.rocketmq.internal;
+
+import io.polybus.Consumer;
+import io.polybus.ConsumerOptions;
+import io.polybus.DeadLetter;
+import io.polybus.Delivery;
+import io.polybus.DeliveryHandler;
+import io.polybus.Message;
+import io.polybus.PolybusException;
+import io.polybus.StartPosition;
+import io.polybus.spi.DeliveryCounters;
+import io.polybus.spi.HandlerShutdown;
+import io.polybus.spi.OrderedWorkers;
+import io.polybus.spi.PrefetchWindow;
+import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
+import org.apache.rocketmq.client.consumer.listener.ConsumeOrderlyContext;
+import org.apache.rocketmq.client.consumer.listener.ConsumeOrderlyStatus;
+import org.apache.rocketmq.client.consumer.listener.MessageListenerOrderly;
+import org.apache.rocketmq.client.consumer.store.OffsetStore;
+import org.apache.rocketmq.client.consumer.store.ReadOffsetType;
+import org.apache.rocketmq.client.exception.MQBrokerException;
+import org.apache.rocketmq.client.exception.MQClientException;
+import org.apache.rocketmq.client.impl.consumer.ProcessQueue;
+import org.apache.rocketmq.client.producer.SendCallback;
+import org.apache.rocketmq.client.producer.SendResult;
+import org.apache.rocketmq.client.producer.SendStatus;
+import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
+import org.apache.rocketmq.common.message.MessageExt;
+import org.apache.rocketmq.common.message.MessageQueue;
+import org.apache.rocketmq.remoting.exception.RemotingException;
+import org.apache.rocketmq.remoting.protocol.heartbeat.MessageModel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+/**
+ * One member of a group: a push consumer in clustering mode with an orderly listener, so that each queue of the
+ * topic is consumed by one member at a time (the broker locks it for that member) and one batch at a time. The
+ * listener hands each message of a batch to {@link OrderedWorkers} lanes chosen by key (one prefetch slot per
+ * delivery), waits until every delivery of the batch is settled, then moves the queue's consumed offset past the
+ * batch. A key's messages share one queue (the producer chooses it by key), so they reach the handler in order.
+ *
+ * <p>REQUEUE hands the message to its lane again with attempt + 1; the batch (and the queue's offset) waits for
+ * it. Dead letters are sent (and answered by the broker) to the dead-letter topic before the batch counts them
+ * settled; when such a send fails the batch is handed back to RocketMQ, which delivers it again. A delivery never
+ * settled before the consumer closes or loses its queue is delivered again from the last committed offset.
+ *
+ * <p>Close stops pulling, waits for running handlers and dead-letter sends, lets the listener return (moving each
+ * queue's offset past the settled deliveries at the start of its batch), writes the committed offsets to the broker
+ * (and waits for its answer), then shuts the client down.
+ */
+final class RocketMqConsumer implements Consumer {
+    private static final Logger log = LoggerFactory.getLogger(RocketMqConsumer.class);
+    private static final long POLL_MILLIS = 100;
+    /** Messages the listener gets at once: a batch is committed as a whole. */
+    private static final int MAX_BATCH = 32;
+    private static final int MAX_LISTENER_THREADS = 64;
+
+    final ConsumerOptions options;
+    final DeliveryCounters counters;
+    private final RocketMqBroker broker;
+    private final DeliveryHandler handler;
+    private final String topic;
+    private final String group;
+    private final String deadLetterTopic;
+    private final PrefetchWindow permits;
+    private final OrderedWorkers workers;
+    private final AtomicInteger listening = new AtomicInteger();
+    private final Set<CompletableFuture<?>> deadLetters = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile boolean running = true;
+    /** Set by close once handlers are done: a batch not settled by then is handed back. */
+    private volatile boolean released;
+    private DefaultMQPushConsumer client;
+    private List<MessageQueue> queues;
+
+    private RocketMqConsumer(RocketMqBroker broker, ConsumerOptions options, DeliveryHandler handler,
+                             DeliveryCounters counters) {
+        this.broker = broker;
+        this.options = options;
+        this.handler = handler;
+        this.counters = counters;
+        this.topic = WireFormat.topic(options.topic());
+        this.group = WireFormat.group(options.topic(), options.group());
+        this.deadLetterTopic = options.deadLetterTopic().map(WireFormat::topic).orElse(null);
+        this.permits = new PrefetchWindow(options.prefetch(), Duration.ofMillis(POLL_MILLIS));
+        this.workers = new OrderedWorkers("polybus-rocketmq-" + group, options.concurrency());
+    }
+
+    /** Creates what is missing (topics, the group's starting offsets), starts consuming and returns once both are done. */
+    static RocketMqConsumer start(RocketMqBroker broker, ConsumerOptions options, DeliveryHandler handler,
+                                  DeliveryCounters counters) {
+        RocketMqConsumer consumer = new RocketMqConsumer(broker, options, handler, counters);
+        try {
+            consumer.connect();
+        } catch (MQClientException | RemotingException | MQBrokerException | RuntimeException e) {
+            consumer.abort();
+            throw e instanceof PolybusException p ? p : broker.unavailable("subscribing group '" + options.group()
+                    + "' to topic '" + options.topic() + "'", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            consumer.abort();
+            throw broker.unavailable("subscribing group '" + options.group() + "'", e);
+        }
+        return consumer;
+    }
+
+    private void connect() throws MQClientException, RemotingException, MQBrokerException, InterruptedException {
+        queues = broker.ensureTopic(topic);
+        if (deadLetterTopic != null && broker.settings.autoCreate) {
+            broker.ensureTopic(deadLetterTopic);
+        }
+        boolean earliest = options.startFrom() == StartPosition.EARLIEST;
+        Map<MessageQueue, Long> backlog = broker.prepareGroup(topic, group, queues, earliest, options.ephemeral());
+        String name = "polybus-consumer-" + UUID.randomUUID();
+        DefaultMQPushConsumer c = new DefaultMQPushConsumer(group);
+        c.setNamesrvAddr(broker.settings.nameServer);
+        c.setInstanceName(name);
+        c.setMessageModel(MessageModel.CLUSTERING);
+        c.setConsumeFromWhere(earliest ? ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET : ConsumeFromWhere.CONSUME_FROM_LAST_OFFSET);
+        // A thread per queue, so that a batch waiting for its handlers (or for prefetch slots) holds up no other
+        // queue; the handlers themselves run on `concurrency` lanes.
+        int threads = Math.min(MAX_LISTENER_THREADS, Math.max(options.concurrency(), queues.size()));
+        c.setConsumeThreadMin(threads);
+        c.setConsumeThreadMax(threads);
+        int batch = Math.min(MAX_BATCH, options.prefetch());
+        c.setConsumeMessageBatchMaxSize(batch);
+        // The client's cache of pulled messages per queue, on top of the prefetch handed to the handler. At least a
+        // batch: the 5.3 client drops a queue's pull request for good when the messages being consumed alone exceed it.
+        c.setPullThresholdForQueue(Math.max(batch, (options.prefetch() + queues.size() - 1) / queues.size()));
+        broker.settings.apply(c);
+        c.subscribe(topic, "*");
+        c.registerMessageListener((MessageListenerOrderly) this::consume);
+        client = c;
+        c.start();
+        c.getDefaultMQPushConsumerImpl().doRebalance();
+        awaitBacklog(backlog);
+    }
+
+    /**
+     * Waits (up to {@code call-timeout}) until every queue this member was given that has messages to catch up on
+     * has its first ones in hand, so that they reach the handler before what is published after subscribe returns.
+     */
+    private void awaitBacklog(Map<MessageQueue, Long> backlog) throws InterruptedException {
+        if (backlog.isEmpty()) {
+            return;
+        }
+        Map<MessageQueue, ProcessQueue> mine = client.getDefaultMQPushConsumerImpl().getRebalanceImpl().getProcessQueueTable();
+        OffsetStore store = client.getDefaultMQPushConsumerImpl().getOffsetStore();
+        long deadline = System.nanoTime() + broker.settings.callTimeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            boolean started = backlog.entrySet().stream().allMatch(e -> {
+                ProcessQueue pq = mine.get(e.getKey());
+                return pq == null || pq.getMsgCount().get() > 0
+                        || store.readOffset(e.getKey(), ReadOffsetType.READ_FROM_MEMORY) >= e.getValue();
+            });
+            if (started) {
+                return;
+            }
+            TimeUnit.MILLISECONDS.sleep(10);
+        }
+        log.debug("group '{}' on topic '{}': not every queue with a backlog started within {}", options.group(),
+                options.topic(), broker.settings.callTimeout);
+    }
+
+    @Override
+    public String topic() {
+        return options.topic();
+    }
+
+    @Override
+    public String group() {
+        return options.group();
+    }
+
+    /** A batch of one queue, on a thread of the client's: hands it out, waits until it is settled. */
+    private ConsumeOrderlyStatus consume(List<MessageExt> messages, ConsumeOrderlyContext context) {
+        listening.incrementAndGet();
+        try {
+            Batch batch = new Batch(messages.size());
+            // Closing stops the hand-out; what was handed out may still be settled until close releases the batch.
+            for (int i = 0; i < messages.size() && reserve(); i++) {
+                deliver(batch, i, messages.get(i));
+            }
+            while (!batch.settled.await(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+                if (released) {
+                    return handBack(batch, messages, context);
+                }
+            }
+            if (batch.failed) {
+                return ConsumeOrderlyStatus.SUSPEND_CURRENT_QUEUE_A_MOMENT;
+            }
+            commit(context.getMessageQueue(), messages.get(messages.size() - 1).getQueueOffset() + 1);
+            return ConsumeOrderlyStatus.SUCCESS;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ConsumeOrderlyStatus.SUSPEND_CURRENT_QUEUE_A_MOMENT;
+        } finally {
+            listening.decrementAndGet();
+        }
+    }
+
+    /**
+     * Closing with a batch not all settled: the queue's offset moves past the settled deliveries at its start only,
+     * so that close hands back exactly the rest.
+     */
+    private ConsumeOrderlyStatus handBack(Batch batch, List<MessageExt> messages, ConsumeOrderlyContext context) {
+        int settled = 0;
+        while (settled < messages.size() && batch.done.get(settled) == 1) {
+            settled++;
+        }
+        if (settled > 0) {
+            commit(context.getMessageQueue(), messages.get(settled - 1).getQueueOffset() + 1);
+        }
+        return ConsumeOrderlyStatus.SUSPEND_CURRENT_QUEUE_A_MOMENT;
+    }
+
+    /**
+     * Moves the queue's consumed offset to {@code next}, now rather than after the listener returns, so that close
+     * (which waits for the listener) persists it. A queue being taken from this member (a rebalance) had its offset
+     * written already, before the client waited for this listener: then the new offset is written at once, while
+     * this member still holds the queue's lock on the broker, or the next member would start before it.
+     */
+    private void commit(MessageQueue mq, long next) {
+        OffsetStore store = client.getDefaultMQPushConsumerImpl().getOffsetStore();
+        store.updateOffset(mq, next, true);
+        ProcessQueue pq = client.getDefaultMQPushConsumerImpl().getRebalanceImpl().getProcessQueueTable().get(mq);
+        if (pq == null || pq.isDropped()) {
+            try {
+                store.updateConsumeOffsetToBroker(mq, next, false);
+            } catch (RemotingException | MQBrokerException | MQClientException e) {
+                log.warn("group '{}' could not store its offset {} of queue {} it is handing over ({}); the next member"
+                        + " may deliver those messages again", options.group(), next, mq.getQueueId(), e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private boolean reserve() throws InterruptedException {
+        while (running) {
+            if (permits.reserve(1) > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void deliver(Batch batch, int index, MessageExt m) {
+        Message message;
+        try {
+            message = WireFormat.toMessage(options.topic(), m);
+        } catch (PolybusException e) {
+            log.error("dropping message {} of queue {} that cannot be read as a Polybus message", m.getMsgId(),
+                    m.getQueueId(), e);
+            batch.done.set(index, 1);
+            batch.settled.countDown();
+            permits.release();
+            return;
+        }
+        dispatch(new RocketMqAcknowledgement(this, batch, index, message, m.getReconsumeTimes() + 1));
+    }
+
+    private void dispatch(RocketMqAcknowledgement ack) {
+        Delivery delivery = new Delivery(ack.message, ack.attempt(), ack);
+        byte[] key = ack.message.unsafeKey();
+        try {
+            workers.execute(key == null ? ack.message.id().hashCode() : Arrays.hashCode(key), () -> handle(delivery));
+        } catch (RejectedExecutionException e) {
+            // Closing: the batch is not committed and RocketMQ delivers it again.
+            log.debug("a delivery arrived while group '{}' closes", options.group());
+        }
+    }
+
+    private void handle(Delivery delivery) {
+        if (!running) {
+            return;
+        }
+        try {
+            handler.handle(delivery);
+        } catch (Exception e) {
+            log.error("handler of group '{}' on topic '{}' failed; the delivery stays unsettled until the consumer closes",
+                    options.group(), options.topic(), e);
+        }
+    }
+
+    void ack(RocketMqAcknowledgement ack) {
+        ack.batch.done.set(ack.index, 1);
+        ack.batch.settled.countDown();
+        permits.release();
+    }
+
+    /** Delivers the message again, in its place on its lane, keeping its prefetch slot. */
+    void requeue(RocketMqAcknowledgement ack) {
+        if (running) {
+            dispatch(new RocketMqAcknowledgement(this, ack.batch, ack.index, ack.message, ack.attempt() + 1));
+        }
+    }
+
+    void deadLetter(RocketMqAcknowledgement ack, String polybusDeadLetterTopic, String reason) {
+        Message letter = DeadLetter.of(ack.message, polybusDeadLetterTopic, options.group(), ack.attempt(), reason, Map.of());
+        CompletableFuture<Void> sent = new CompletableFuture<>();
+        deadLetters.add(sent);
+        sent.whenComplete((done, error) -> {
+            deadLetters.remove(sent);
+            if (error != null) {
+                log.warn("dead letter of message {} for group '{}' not stored ({}); RocketMQ will deliver its batch again",
+                        ack.message.id(), options.group(), error.getMessage());
+                ack.batch.failed = true;
+            }
+            ack(ack);
+        });
+        try {
+            broker.deadLetterProducer().send(WireFormat.toRocketMq(WireFormat.topic(polybusDeadLetterTopic), letter),
+                    new SendCallback() {
+                        @Override
+                        public void onSuccess(SendResult result) {
+                            if (result.getSendStatus() == SendStatus.SEND_OK) {
+                                sent.complete(null);
+                            } else {
+                                sent.completeExceptionally(new PolybusException("the broker answered " + result.getSendStatus()));
+                            }
+                        }
+
+                        @Override
+                        public void onException(Throwable e) {
+                            sent.completeExceptionally(e);
+                        }
+                    }, broker.settings.sendTimeout.toMillis());
+        } catch (MQClientException | RemotingException | RuntimeException e) {
+            sent.completeExceptionally(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            sent.completeExceptionally(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        running = false;
+        long deadline = System.nanoTime() + options.closeTimeout().toNanos();
+        client.suspend();
+        HandlerShutdown.await(Thread.currentThread(), workers, options);
+        HandlerShutdown.awaitSettling(deadLetters, deadline, options);
+        released = true;
+        awaitListeners(deadline);
+        persistOffsets();
+        client.shutdown();
+        if (options.ephemeral()) {
+            broker.deleteGroup(group, queues);
+        }
+    }
+
+    /** Waits (bounded) until no listener call runs: each returns within a poll once {@link #released} is set. */
+    private void awaitListeners(long deadline) {
+        while (listening.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                TimeUnit.MILLISECONDS.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Writes the committed offsets and waits for the broker's answer (the client's shutdown only sends them one-way). */
+    private void persistOffsets() {
+        OffsetStore store = client.getDefaultMQPushConsumerImpl().getOffsetStore();
+        if (store == null) {
+            return;
+        }
+        store.cloneOffsetTable(topic).forEach((mq, offset) -> {
+            try {
+                store.updateConsumeOffsetToBroker(mq, offset, false);
+            } catch (RemotingException | MQBrokerException | MQClientException e) {
+                log.warn("group '{}' could not store its offset {} of queue {} on close ({}); messages after the last"
+                        + " stored offset will be delivered again", options.group(), offset, mq.getQueueId(), e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
+    private void abort() {
+        running = false;
+        released = true;
+        workers.shutdown(Duration.ZERO);
+        if (client != null) {
+            client.shutdown();
+        }
+    }
+
+    /** The deliveries of one listener call: which are settled (by position), and whether any could not be. */
+    static final class Batch {
+        final CountDownLatch settled;
+        final AtomicIntegerArray done;
+        volatile boolean failed;
+
+        Batch(int size) {
+            settled = new CountDownLatch(size);
+            done = new AtomicIntegerArray(size);
+        }
+    }
+}

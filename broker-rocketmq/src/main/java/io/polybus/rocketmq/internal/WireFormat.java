@@ -1,0 +1,157 @@
+package io.polybus.rocketmq.internal;
+
+import io.polybus.Message;
+import io.polybus.PolybusException;
+import org.apache.rocketmq.common.MixAll;
+import org.apache.rocketmq.common.message.MessageConst;
+import org.apache.rocketmq.common.message.MessageExt;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Map;
+
+/**
+ * How a {@link Message} travels as a RocketMQ message, and how Polybus names become RocketMQ names.
+ *
+ * <p>The payload is the body, untouched. Everything else Polybus carries (id, timestamp, key bytes, headers) goes
+ * in one user property, {@value #PROPERTY}: a small binary block in Base64. RocketMQ's own properties cannot carry
+ * them byte for byte (it refuses blank values, and its separators \u0001 and \u0002 would split a value), and its
+ * keys are strings. A message another client sent reads too: its id is RocketMQ's message id, its key its
+ * {@code KEYS}, its headers its user properties.
+ *
+ * <p>Names: RocketMQ allows {@code [%|a-zA-Z0-9_-]} in topic and group names, Polybus also the dot
+ * ({@code orders.dlq}); a dot is written {@code |}. A consumer group is {@code <topic>|<group>}: a Polybus group is
+ * a subscription of one topic, a RocketMQ group may subscribe to only one set of topics.
+ */
+final class WireFormat {
+    static final String PROPERTY = "polybus";
+    private static final byte VERSION = 1;
+    private static final byte[] EMPTY_BODY = {0};
+    private static final int MAX_NAME = 127;
+    /** Longest group: its retry topic {@code %RETRY%<group>} must still be a valid topic. */
+    private static final int MAX_GROUP = MAX_NAME - MixAll.RETRY_GROUP_TOPIC_PREFIX.length();
+
+    private WireFormat() {
+    }
+
+    /** The RocketMQ topic for a Polybus topic. */
+    static String topic(String polybusTopic) {
+        return name(polybusTopic, "topic", MAX_NAME);
+    }
+
+    /** The RocketMQ consumer group of a Polybus group on a topic. */
+    static String group(String polybusTopic, String polybusGroup) {
+        return name(polybusTopic + "." + polybusGroup, "group '" + polybusGroup + "' on topic", MAX_GROUP);
+    }
+
+    private static String name(String name, String what, int max) {
+        if (name.isEmpty() || name.length() > max) {
+            throw new PolybusException("RocketMQ cannot name " + what + " '" + name + "': it must have 1 to " + max
+                    + " characters");
+        }
+        char[] out = new char[name.length()];
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '.') {
+                out[i] = '|';
+            } else if (c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+                out[i] = c;
+            } else {
+                throw new PolybusException("RocketMQ cannot name " + what + " '" + name + "': only letters, digits,"
+                        + " '.', '-' and '_' are allowed, not '" + c + "'");
+            }
+        }
+        return new String(out);
+    }
+
+    /** The RocketMQ message for {@code message} on RocketMQ topic {@code topic}. */
+    static org.apache.rocketmq.common.message.Message toRocketMq(String topic, Message message) {
+        byte[] payload = message.unsafePayload();
+        // RocketMQ refuses an empty body: an empty payload travels as one placeholder byte, flagged in the block.
+        org.apache.rocketmq.common.message.Message m = new org.apache.rocketmq.common.message.Message(topic,
+                payload.length == 0 ? EMPTY_BODY : payload);
+        m.putUserProperty(PROPERTY, encode(message));
+        return m;
+    }
+
+    private static String encode(Message message) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + message.sizeInBytes() - message.payloadSize());
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(VERSION);
+            out.writeBoolean(message.payloadSize() == 0);
+            out.writeUTF(message.id());
+            out.writeLong(message.timestampMillis());
+            byte[] key = message.unsafeKey();
+            out.writeInt(key == null ? -1 : key.length);
+            if (key != null) {
+                out.write(key);
+            }
+            Map<String, String> headers = message.headers();
+            out.writeInt(headers.size());
+            for (Map.Entry<String, String> h : headers.entrySet()) {
+                writeString(out, h.getKey());
+                writeString(out, h.getValue());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return Base64.getEncoder().encodeToString(bytes.toByteArray());
+    }
+
+    /** The Polybus message in {@code m}, read from Polybus topic {@code topic}. */
+    static Message toMessage(String topic, MessageExt m) {
+        byte[] body = m.getBody() == null ? new byte[0] : m.getBody();
+        Message.Builder b = Message.builder(topic).unsafePayload(body);
+        String block = m.getUserProperty(PROPERTY);
+        if (block == null) {
+            b.id(m.getMsgId()).timestampMillis(m.getBornTimestamp());
+            if (m.getKeys() != null) {
+                b.key(m.getKeys());
+            }
+            m.getProperties().forEach((name, value) -> {
+                if (!MessageConst.STRING_HASH_SET.contains(name)) {
+                    b.header(name, value);
+                }
+            });
+            return b.build();
+        }
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(Base64.getDecoder().decode(block)))) {
+            byte version = in.readByte();
+            if (version != VERSION) {
+                throw new IOException("unknown Polybus wire format version " + version);
+            }
+            if (in.readBoolean()) {
+                b.unsafePayload(new byte[0]);
+            }
+            b.id(in.readUTF()).timestampMillis(in.readLong());
+            int keyLength = in.readInt();
+            if (keyLength >= 0) {
+                b.unsafeKey(in.readNBytes(keyLength));
+            }
+            int headers = in.readInt();
+            for (int i = 0; i < headers; i++) {
+                b.header(readString(in), readString(in));
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            throw new PolybusException("message " + m.getMsgId() + " on topic '" + topic
+                    + "' has an unreadable Polybus property: " + e.getMessage(), e);
+        }
+        return b.build();
+    }
+
+    private static void writeString(DataOutputStream out, String s) throws IOException {
+        byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(utf8.length);
+        out.write(utf8);
+    }
+
+    private static String readString(DataInputStream in) throws IOException {
+        return new String(in.readNBytes(in.readInt()), StandardCharsets.UTF_8);
+    }
+}
