@@ -8,7 +8,8 @@
 # 2. once the sink joined its group, times the pipeline from the launch of `polybus agent --once` (file -> Kafka)
 #    until OpenSearch counts EVENTS documents in the sink's index;
 # 3. times the raw loader (bench/sinks/RawBulkLoader.java) the same way, into an index of the same template.
-# Prints one line per run and the ratio. Kafka and OpenSearch are started with scripts/brokers on ports of their own
+# Prints one line per run, the ratio, and the CPU seconds (user + system) per million events of the sink (while
+# timed), of the agent and of the raw loader (whole processes), from /proc and /usr/bin/time. Kafka and OpenSearch are started with scripts/brokers on ports of their own
 # (left running; `scripts/brokers down kafka opensearch` with the same variables stops them).
 #
 # Environment: BATCH [1000] events per _bulk request (the sink's max-batch-events), EVENTS_PER_MESSAGE [1] the
@@ -30,6 +31,14 @@ run=$(date +%s)
 "$root/scripts/brokers" up kafka opensearch >&2
 
 now_ms() { printf '%s' "$(($(date +%s%N) / 1000000))"; }
+
+cpu_of() { # pid -> CPU seconds it used so far (user + system)
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"
+}
+
+per_million() { # CPU seconds -> the same per million events
+  awk -v s="$1" -v n="$events" 'BEGIN { printf "%.2f", s * 1000000 / n }'
+}
 
 count() { # index -> documents it holds (after a refresh)
   curl -sf -XPOST "$os/$1/_refresh?ignore_unavailable=true" >/dev/null || true
@@ -78,9 +87,11 @@ sink_joined() { grep -q 'SinkRunner - sinks:' "$dir/sink.log"; }
 for ((i = 0; i < 600; i++)); do sink_joined && break; sleep 0.5; done
 sink_joined || { echo "the sink did not join its group in 300 s; read $dir/sink.log" >&2; exit 1; }
 t0=$(now_ms)
-"$root/bin/polybus" agent -c "$dir/agent.yaml" --once >"$dir/agent.log" 2>&1
+sink_cpu0=$(cpu_of "$sink_pid")
+/usr/bin/time -f '%U %S' -o "$dir/agent.time" "$root/bin/polybus" agent -c "$dir/agent.yaml" --once >"$dir/agent.log" 2>&1
 wait_count "bench-$run-polybus"
 t1=$(now_ms)
+sink_cpu=$(awk -v a="$sink_cpu0" -v b="$(cpu_of "$sink_pid")" 'BEGIN { printf "%.2f", b - a }')
 kill -TERM "$sink_pid"
 wait "$sink_pid" || true
 
@@ -88,7 +99,7 @@ file_id=$(sed -n 's/.*"file_id":"\([^"]*\)".*/\1/p' <<<"$(curl -sf "$os/bench-$r
 javac -d "$dir/raw" "$root/bench/sinks/RawBulkLoader.java"
 echo "raw loader: plain _bulk over HTTP, $batch documents per request" >&2
 t2=$(now_ms)
-java -cp "$dir/raw" RawBulkLoader "$os" "bench-$run-raw" "$batch" "$dir/bench.log" "$file_id" "polybus-os-$run" >"$dir/raw.log" 2>&1
+/usr/bin/time -f '%U %S' -o "$dir/raw.time" java -cp "$dir/raw" RawBulkLoader "$os" "bench-$run-raw" "$batch" "$dir/bench.log" "$file_id" "polybus-os-$run" >"$dir/raw.log" 2>&1
 wait_count "bench-$run-raw"
 t3=$(now_ms)
 
@@ -98,4 +109,8 @@ printf '| run | events | batch | seconds | events/s |\n| --- | --- | --- | --- |
 printf '| polybus agent -> Kafka -> polybus sink -> OpenSearch | %d | %d | %d.%03d | %d |\n' "$events" "$batch" $(((t1 - t0) / 1000)) $(((t1 - t0) % 1000)) "$polybus_rate"
 printf '| raw loader (_bulk over HTTP) | %d | %d | %d.%03d | %d |\n' "$events" "$batch" $(((t3 - t2) / 1000)) $(((t3 - t2) % 1000)) "$raw_rate"
 printf 'polybus / raw: %d.%02d\n' $((polybus_rate / raw_rate)) $((polybus_rate * 100 / raw_rate % 100))
+agent_cpu=$(awk '{ printf "%.2f", $1 + $2 }' "$dir/agent.time")
+raw_cpu=$(awk '{ printf "%.2f", $1 + $2 }' "$dir/raw.time")
+printf 'CPU s per million events: sink %s, agent %s, raw loader %s\n' "$(per_million "$sink_cpu")" \
+  "$(per_million "$agent_cpu")" "$(per_million "$raw_cpu")"
 echo "logs and files in $dir" >&2

@@ -77,6 +77,17 @@ class SinkScaleOutTest {
         }
     }
 
+    @Test
+    void aRedisStreamIsSharedAndAKilledSinkLosesAndDoublesNothing() throws Exception {
+        RedisBrokerForTests redis = new RedisBrokerForTests();
+        try {
+            // The survivor claims what the killed one held once it is idle for the visibility timeout.
+            run(redis.config(), redis.config().with("visibility-timeout", "5s"), "earliest");
+        } finally {
+            redis.cleanUp();
+        }
+    }
+
     private void run(Config producerBroker, Config sinkBroker, String startFrom) throws Exception {
         Path config = dir.resolve("sink.yaml");
         Files.writeString(config, AgentFixture.brokerYaml(sinkBroker) + """

@@ -24,7 +24,11 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -36,8 +40,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * split into its events), and writes them in batches to every sink. A message is acknowledged only once every
  * sink made all of its events durable; a message with an event some store refused for good is rejected to the
  * dead-letter topic with the store's reason; a write that may succeed later is tried again with backoff while
- * reading waits (the handler does not return), so nothing is dropped and memory stays bounded by the batch.
- * A message that is not JSON events is rejected.
+ * reading waits (the handler does not return), so nothing is dropped. A batch is written on a thread of its own
+ * while the next one fills (reading and writing overlap, as a store's answer or an fsync takes its time); a full batch
+ * waits for the one being written, so memory stays bounded by two batches. A message that is not JSON events is
+ * rejected.
  *
  * <p>Thread-safe. {@link #close()} writes the batch it holds (one try; what a sink could not take is left
  * unacknowledged), stops consuming (unacknowledged messages go back to the group) and closes the sinks; it does not
@@ -54,6 +60,10 @@ public final class SinkRunner implements AutoCloseable, MeterBinder {
     /** The messages of the batch in the order of their events in it, each with its number of events. */
     private final List<Pending> pending = new ArrayList<>();
     private final ScheduledExecutorService timer;
+    /** One thread: batches are written in order, one at a time. */
+    private final ExecutorService writer;
+    /** The batch being written (guarded by the lock). */
+    private Future<?> inFlight = CompletableFuture.completedFuture(null);
     private final AtomicBoolean closed = new AtomicBoolean();
     private final LongAdder invalid = new LongAdder();
     private long batchBytes;
@@ -86,6 +96,11 @@ public final class SinkRunner implements AutoCloseable, MeterBinder {
         this.health = health;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "polybus-sinks-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        this.writer = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "polybus-sinks-writer");
             t.setDaemon(true);
             return t;
         });
@@ -180,8 +195,8 @@ public final class SinkRunner implements AutoCloseable, MeterBinder {
     }
 
     /**
-     * Writes the batch to every sink, then settles its messages. Called with the lock held; the handler thread
-     * waits meanwhile, which is what stops reading while stores fail.
+     * Hands the batch to the writer thread, once the batch before it is written. Called with the lock held; the
+     * handler thread waits meanwhile, which is what stops reading while stores fail.
      *
      * @param retry whether to try again until every sink took the batch (false when closing: one try)
      */
@@ -191,6 +206,23 @@ public final class SinkRunner implements AutoCloseable, MeterBinder {
         batch.clear();
         pending.clear();
         batchBytes = 0;
+        awaitInFlight();
+        inFlight = writer.submit(() -> write(records, messages, retry));
+    }
+
+    /** Waits until the batch being written is written (or given up, when closing). Called with the lock held. */
+    private void awaitInFlight() {
+        try {
+            inFlight.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            log.error("sinks: writing a batch failed", e.getCause());
+        }
+    }
+
+    /** Writes a batch to every sink, then settles its messages. On the writer thread. */
+    private void write(List<Sink.Record> records, List<Pending> messages, boolean retry) {
         Map<Sink.Record, String> refused = new IdentityHashMap<>();
         List<Output> left = new ArrayList<>(outputs);
         long backoff = config.retryBackoff().toMillis();
@@ -203,7 +235,11 @@ public final class SinkRunner implements AutoCloseable, MeterBinder {
                     }
                     o.batches.increment();
                     o.events.add(records.size());
-                    records.forEach(r -> o.bytes.add(r.json().length));
+                    long bytes = 0;
+                    for (Sink.Record r : records) {
+                        bytes += r.json().length;
+                    }
+                    o.bytes.add(bytes);
                     left.remove(o);
                     health.brokerReachable();
                 } catch (Exception e) {
@@ -293,9 +329,11 @@ public final class SinkRunner implements AutoCloseable, MeterBinder {
             if (!batch.isEmpty()) {
                 flush(false);
             }
+            awaitInFlight();
         } finally {
             lock.unlock();
         }
+        writer.shutdown();
         if (consumer != null) {
             consumer.close();
         }

@@ -42,7 +42,7 @@ import java.util.stream.Stream;
  * <pre>
  * ./mvnw -B -ntp -q -pl sinks -am test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
  * java -Xmx2g -cp sinks/target/test-classes:sinks/target/classes:$(cat sinks/target/cp.txt) io.polybus.sinks.SinksBench \
- *      [fileEvents=1000000] [pgEvents=200000] [fileBatch=10000]
+ *      [all|file|pg] [fileEvents=1000000] [pgEvents=200000] [fileBatch=10000]
  * </pre>
  */
 public final class SinksBench {
@@ -53,25 +53,32 @@ public final class SinksBench {
     }
 
     public static void main(String[] args) throws Exception {
-        int fileEvents = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
-        int pgEvents = args.length > 1 ? Integer.parseInt(args[1]) : 200_000;
-        int fileBatch = args.length > 2 ? Integer.parseInt(args[2]) : 10_000;
+        String what = args.length > 0 ? args[0] : "all";
+        int fileEvents = args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000;
+        int pgEvents = args.length > 2 ? Integer.parseInt(args[2]) : 200_000;
+        int fileBatch = args.length > 3 ? Integer.parseInt(args[3]) : 10_000;
         Path dir = Files.createTempDirectory("sinks-bench");
         try {
-            report("file zstd, sink alone", fileEvents,
-                    alone(sink("{type: file, path: '" + dir + "/alone/logs-{HH}.ndjson.zst'}"), records(fileEvents), fileBatch));
-            report("file zstd, end to end from the memory broker", fileEvents,
-                    endToEnd("{type: file, name: bench, path: '" + dir + "/e2e/logs-{HH}.ndjson.zst'}", fileEvents, fileBatch));
-            System.out.printf("zstd bytes on disk: %,d for %,d events%n", size(dir.resolve("alone")), fileEvents);
-
-            String schema = "sinks_bench_" + UUID.randomUUID().toString().substring(0, 8);
-            List<Sink.Record> rows = records(pgEvents);
-            try {
-                report("postgresql sink, mode insert", pgEvents, alone(sink(pg(schema, "insert_t", "insert")), rows, BATCH));
-                report("postgresql sink, mode copy", pgEvents, alone(sink(pg(schema, "copy_t", "copy")), rows, BATCH));
-                report("plain COPY of the same rows (no staging, no conflict check)", pgEvents, rawCopy(schema, rows));
-            } finally {
-                sql("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            if (!what.equals("pg")) {
+                List<byte[]> events = events(fileEvents);
+                Sink file = sink("{type: file, path: '" + dir + "/alone/logs-{HH}.ndjson.zst'}");
+                report("file zstd, sink alone (events read from bytes)", fileEvents, () -> alone(file, events, fileBatch));
+                report("file zstd, end to end from the memory broker", fileEvents,
+                        () -> endToEnd("{type: file, name: bench, path: '" + dir + "/e2e/logs-{HH}.ndjson.zst'}", fileEvents, fileBatch));
+                System.out.printf("zstd bytes on disk: %,d for %,d events%n", size(dir.resolve("alone")), fileEvents);
+            }
+            if (!what.equals("file")) {
+                String schema = "sinks_bench_" + UUID.randomUUID().toString().substring(0, 8);
+                List<byte[]> rows = events(pgEvents);
+                try {
+                    Sink insert = sink(pg(schema, "insert_t", "insert"));
+                    report("postgresql sink, mode insert", pgEvents, () -> alone(insert, rows, BATCH));
+                    Sink copy = sink(pg(schema, "copy_t", "copy"));
+                    report("postgresql sink, mode copy", pgEvents, () -> alone(copy, rows, BATCH));
+                    report("plain COPY of the same rows (no staging, no conflict check)", pgEvents, () -> rawCopy(schema, rows));
+                } finally {
+                    sql("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+                }
             }
         } finally {
             try (Stream<Path> s = Files.walk(dir)) {
@@ -86,18 +93,16 @@ public final class SinksBench {
     }
 
     private static byte[] event(int n) {
-        return ("{\"timestamp\":\"2026-12-06T10:00:00." + String.format("%03d", n % 1000) + "Z\",\"host\":\"web-" + (n % 4)
+        return ("{\"timestamp\":\"2026-12-06T10:00:00." + (n % 1000 + 1000 + "").substring(1) + "Z\",\"host\":\"web-" + (n % 4)
                 + "\",\"message\":\"GET /api/orders/" + n + " 200 1234 \\\"Mozilla/5.0 (X11; Linux x86_64)\\\" rt=0.012\","
                 + "\"source\":{\"type\":\"file\",\"name\":\"nginx\",\"path\":\"/var/log/nginx/access.log\",\"file_id\":\"2049:1234:ab\","
                 + "\"offset\":" + (n * 120L) + "},\"fields\":{\"service\":\"api\"}}").getBytes(StandardCharsets.UTF_8);
     }
 
-    private static List<Sink.Record> records(int n) {
-        List<Sink.Record> list = new ArrayList<>(n);
+    private static List<byte[]> events(int n) {
+        List<byte[]> list = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            byte[] json = event(i);
-            JsonEvent e = JsonEvent.parse(json);
-            list.add(new Sink.Record(e.identity("m", -1), e, json));
+            list.add(event(i));
         }
         return list;
     }
@@ -110,17 +115,22 @@ public final class SinksBench {
         return spec.create(new ComponentContext("bench", "h", null, Clock.systemUTC(), null));
     }
 
-    /** Seconds to write the records in batches of {@code batch}. */
-    private static double alone(Sink sink, List<Sink.Record> records, int batch) throws Exception {
+    /** Seconds to read the events (as the sinks section does) and write them in batches of {@code batch}. */
+    private static double alone(Sink sink, List<byte[]> events, int batch) throws Exception {
         try (sink) {
             long start = System.nanoTime();
             long cpu = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
-            for (int i = 0; i < records.size(); i += batch) {
-                sink.write(records.subList(i, Math.min(records.size(), i + batch)));
+            for (int i = 0; i < events.size(); i += batch) {
+                List<Sink.Record> records = new ArrayList<>(batch);
+                for (byte[] json : events.subList(i, Math.min(events.size(), i + batch))) {
+                    JsonEvent e = JsonEvent.parse(json);
+                    records.add(new Sink.Record(e.identity("m", -1), e, json));
+                }
+                sink.write(records);
             }
             double cpuSeconds = (ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpu) / 1e9;
             System.out.printf("  (the writing thread's CPU time: %.2f s = %,.0f events per CPU-second)%n", cpuSeconds,
-                    records.size() / cpuSeconds);
+                    events.size() / cpuSeconds);
             return (System.nanoTime() - start) / 1e9;
         }
     }
@@ -159,8 +169,17 @@ public final class SinksBench {
         }
     }
 
-    /** Seconds to COPY the same columns into a plain table, in batches of {@link #BATCH}, one transaction each. */
-    private static double rawCopy(String schema, List<Sink.Record> records) throws Exception {
+    /**
+     * Seconds to COPY the same columns into a plain table, in batches of {@link #BATCH}, one transaction each (from
+     * events read as trees before the clock starts).
+     */
+    private static double rawCopy(String schema, List<byte[]> events) throws Exception {
+        List<Sink.Record> records = new ArrayList<>(events.size());
+        for (byte[] json : events) {
+            JsonEvent e = JsonEvent.parse(json);
+            e.json();
+            records.add(new Sink.Record(e.identity("m", -1), e, json));
+        }
         sql("CREATE TABLE " + schema + ".raw_copy (id text PRIMARY KEY, \"timestamp\" timestamptz, host text, message text, "
                 + "source jsonb, tags jsonb, fields jsonb)");
         try (Connection c = DriverManager.getConnection(PostgresqlSinkTest.URL, "postgres", null)) {
@@ -196,7 +215,18 @@ public final class SinksBench {
         }
     }
 
-    private static void report(String what, int events, double seconds) {
-        System.out.printf("%-62s %,10d events in %6.2f s = %,10.0f events/s%n", what, events, seconds, events / seconds);
+    /** What {@link #report} times. */
+    private interface Run {
+        double seconds() throws Exception;
+    }
+
+    /** Runs {@code run}, and prints its events/s and the CPU time of the whole process meanwhile (every thread). */
+    private static void report(String what, int events, Run run) throws Exception {
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        long cpu = os.getProcessCpuTime();
+        double seconds = run.seconds();
+        double cpuSeconds = (os.getProcessCpuTime() - cpu) / 1e9;
+        System.out.printf("%-62s %,10d events in %6.2f s = %,10.0f events/s; process CPU %.2f s = %.2f s per million%n",
+                what, events, seconds, events / seconds, cpuSeconds, cpuSeconds * 1e6 / events);
     }
 }

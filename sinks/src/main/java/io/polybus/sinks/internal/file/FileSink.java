@@ -1,7 +1,10 @@
 package io.polybus.sinks.internal.file;
 
 import com.github.luben.zstd.ZstdOutputStream;
+import io.polybus.events.FieldSource;
+import io.polybus.events.JsonEvent;
 import io.polybus.events.Sink;
+import io.polybus.events.Template;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +50,8 @@ final class FileSink implements Sink {
     enum Compression { NONE, GZIP, ZSTD }
 
     private final String name;
-    private final PathTemplate template;
+    /** The path: time references are the event's time in UTC, the time it is written when it has none. */
+    private final Template template;
     private final Compression compression;
     private final int zstdLevel;
     private final long maxFileSize;
@@ -59,7 +63,7 @@ final class FileSink implements Sink {
     /** The next sequence number to try per rendered path (bounded: cleared when large). */
     private final Map<String, Integer> nextSequence = new HashMap<>();
 
-    FileSink(String name, PathTemplate template, Compression compression, int zstdLevel, long maxFileSize,
+    FileSink(String name, Template template, Compression compression, int zstdLevel, long maxFileSize,
              Duration maxFileAge, int maxOpenFiles, Clock clock) {
         this.name = name;
         this.template = template;
@@ -78,7 +82,7 @@ final class FileSink implements Sink {
         try {
             rollAged(now);
             for (Record r : records) {
-                String path = template.render(r.event(), now);
+                String path = template.render(safe(r.event()));
                 OpenFile f = open.get(path);
                 if (f == null) {
                     f = openNew(path, now);
@@ -102,6 +106,18 @@ final class FileSink implements Sink {
             cutBack();
             throw e;
         }
+    }
+
+    /** The event's values as a path can hold them: one that would leave its folder ({@code /}, {@code ..}) with {@code _}. */
+    private static FieldSource safe(JsonEvent event) {
+        return path -> {
+            Object v = event.get(path);
+            if (v == null) {
+                return null;
+            }
+            String s = String.valueOf(v).replace('/', '_').replace('\\', '_').replace('\0', '_');
+            return s.equals("..") || s.equals(".") ? "_" : s;
+        };
     }
 
     /** The event's JSON on one line: as it came, unless it spans lines (then as read). */
@@ -205,6 +221,8 @@ final class FileSink implements Sink {
         final FileChannel channel;
         final Instant opened;
         BufferedOutputStream out;
+        /** The compressing stream of the current frame, or null (no compression, or no frame begun). */
+        OutputStream compressor;
         OutputStream frame;
         long bytes;
         long durable;
@@ -224,6 +242,10 @@ final class FileSink implements Sink {
             bytes += line.length + 1;
         }
 
+        /**
+         * Where the lines of the current frame go: straight to the file, or through a buffer that hands the compressor
+         * large pieces (one native call per piece, not two per line).
+         */
         private OutputStream frame() throws IOException {
             if (frame == null) {
                 OutputStream shield = new FilterOutputStream(out) {
@@ -237,22 +259,24 @@ final class FileSink implements Sink {
                         out.flush();
                     }
                 };
-                frame = switch (compression) {
-                    case NONE -> out;
+                compressor = switch (compression) {
+                    case NONE -> null;
                     case GZIP -> new GZIPOutputStream(shield, 1 << 16);
                     case ZSTD -> new ZstdOutputStream(shield, zstdLevel).setCloseFrameOnFlush(true);
                 };
+                frame = compressor == null ? out : new BufferedOutputStream(compressor, 1 << 17);
             }
             return frame;
         }
 
         /** Ends the frame (a zstd stream ends it on flush and is kept, with its context), writes it and fsyncs the file. */
         void commit() throws IOException {
-            if (frame instanceof ZstdOutputStream zstd) {
-                zstd.flush();
-            } else if (frame instanceof GZIPOutputStream gzip) {
-                gzip.close();
+            if (compressor instanceof ZstdOutputStream) {
+                frame.flush();
+            } else if (compressor instanceof GZIPOutputStream) {
+                frame.close();
                 frame = null;
+                compressor = null;
             }
             out.flush();
             channel.force(false);
@@ -261,6 +285,7 @@ final class FileSink implements Sink {
 
         void cutBack() throws IOException {
             frame = null;
+            compressor = null;
             out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
             channel.truncate(durable);
             channel.position(durable);
@@ -268,7 +293,7 @@ final class FileSink implements Sink {
 
         void close() throws IOException {
             commit();
-            if (frame != null && frame != out) {
+            if (compressor != null) {
                 frame.close();
             }
             channel.close();

@@ -3,10 +3,12 @@ package io.polybus.sinks.internal.file;
 import io.polybus.events.ComponentContext;
 import io.polybus.events.Sink;
 import io.polybus.events.SinkProvider;
+import io.polybus.events.Template;
 import io.polybus.spi.ConfigDef;
 import io.polybus.spi.ConfigDef.Type;
 import io.polybus.spi.ProviderConfig;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -15,7 +17,8 @@ public final class FileSinkProvider implements SinkProvider {
     private static final ConfigDef KEYS = ConfigDef.builder("sink", "file")
             .defineRequired("path", Type.STRING, FileSinkProvider::checkPath,
                     "The file each event is appended to: a template over the event's time in UTC (`{yyyy}`, `{MM}`, `{dd}`, "
-                            + "`{HH}`, `{mm}`) and its fields (`{host}`, `{service}`, `{source.name}`); folders are created.")
+                            + "`{HH}`, `{mm}`: any reference made of the letters y M d H m s) and its fields (`{host}`, "
+                            + "`{service}`, `{source.name}`); folders are created.")
             .define("compression", Type.STRING, "auto", ConfigDef.oneOf("auto", "none", "gzip", "zstd"),
                     "`gzip`, `zstd` or `none`; `auto` takes it from the path's ending (`.gz`, `.zst`).")
             .define("zstd-level", Type.INT, "3", ConfigDef.between(1, 19), "The zstd compression level.")
@@ -45,7 +48,7 @@ public final class FileSinkProvider implements SinkProvider {
     @Override
     public Sink create(ProviderConfig config, ComponentContext context) {
         String path = config.getString("path");
-        return new FileSink(context.name(), PathTemplate.parse(path), compression(config.getString("compression"), path),
+        return new FileSink(context.name(), Template.withTime(path, context.clock()), compression(config.getString("compression"), path),
                 config.getInt("zstd-level"), config.getSize("max-file-size"), config.getDuration("max-file-age"),
                 config.getInt("max-open-files"), context.clock());
     }
@@ -56,7 +59,7 @@ public final class FileSinkProvider implements SinkProvider {
             return "a file path";
         }
         try {
-            PathTemplate.parse(path);
+            Template.withTime(path, Clock.systemUTC());
             return null;
         } catch (IllegalArgumentException e) {
             return "a path template: " + e.getMessage();

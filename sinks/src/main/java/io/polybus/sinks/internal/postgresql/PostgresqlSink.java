@@ -2,12 +2,17 @@ package io.polybus.sinks.internal.postgresql;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.polybus.events.FieldPath;
+import io.polybus.events.JsonEvent;
 import io.polybus.events.Sink;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.BatchUpdateException;
 import java.sql.Connection;
@@ -17,6 +22,7 @@ import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +35,8 @@ import java.util.Set;
  * 54) is written again row by row, each under a savepoint, so that only the rows the server refuses are returned
  * with its reason; any other failure (no connection, a server shutting down, a timeout) closes the connection and
  * is thrown, so that the batch is tried again on a new one. The table, and its schema, are created when missing.
+ * In {@code copy} mode a batch is one {@code COPY} into the table, and only a batch holding a row stored already goes
+ * through a staging table and {@code INSERT ... SELECT ... ON CONFLICT (id) DO NOTHING}.
  *
  * <p>Called from one thread at a time.
  */
@@ -37,6 +45,7 @@ final class PostgresqlSink implements Sink {
     private static final Set<String> KNOWN = Set.of("timestamp", "host", "message", "source", "tags", "fields");
     private static final String COLUMNS = "id, \"timestamp\", host, message, source, tags, fields";
     private static final String STAGING = "polybus_staging";
+    private static final String UNIQUE_VIOLATION = "23505";
 
     private final String name;
     private final String url;
@@ -46,6 +55,7 @@ final class PostgresqlSink implements Sink {
     private final String qualified;
     private final boolean copy;
     private final String insert;
+    private final CopyBuffer copyData = new CopyBuffer();
     private Connection connection;
     private boolean tableReady;
 
@@ -161,20 +171,37 @@ final class PostgresqlSink implements Sink {
         }
     }
 
+    /**
+     * COPY straight into the table, as the first statement of the transaction; when a row is there already (a
+     * redelivery: the COPY fails as a whole on the primary key), the transaction is rolled back and the rows go through
+     * the staging table and {@code INSERT ... SELECT ... ON CONFLICT (id) DO NOTHING}.
+     */
     private void copyBatch(Connection c, List<Row> rows) throws SQLException {
-        StringBuilder data = new StringBuilder(rows.size() * 256);
+        copyData.reset();
         for (Row row : rows) {
-            row.appendCopyText(data);
+            row.appendCopyText(copyData);
         }
         try {
-            c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + STAGING + " (" + COLUMNS + ") FROM STDIN",
-                    new ByteArrayInputStream(data.toString().getBytes(StandardCharsets.UTF_8)));
-        } catch (java.io.IOException e) {
-            throw new SQLException("COPY failed: " + e.getMessage(), "08006", e);
+            copyIn(c, qualified);
+            return;
+        } catch (SQLException e) {
+            if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                throw e;
+            }
+            c.rollback();
         }
+        copyIn(c, STAGING);
         try (Statement s = c.createStatement()) {
             s.executeUpdate("INSERT INTO " + qualified + " (" + COLUMNS + ") SELECT " + COLUMNS + " FROM " + STAGING
                     + " ON CONFLICT (id) DO NOTHING");
+        }
+    }
+
+    private void copyIn(Connection c, String into) throws SQLException {
+        try {
+            c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + into + " (" + COLUMNS + ") FROM STDIN", copyData.stream());
+        } catch (IOException e) {
+            throw new SQLException("COPY failed: " + e.getMessage(), "08006", e);
         }
     }
 
@@ -226,40 +253,43 @@ final class PostgresqlSink implements Sink {
         closeConnection();
     }
 
-    /** The columns of one record. */
-    private record Row(Record record, String id, String timestamp, String host, String message, String source,
-                       String tags, String fields) {
+    /** The columns of one record: text as read, and the JSON columns as they came in the event. */
+    private record Row(Record record, String id, String timestamp, String host, String message, byte[] source,
+                       byte[] tags, byte[] fields) {
+        private static final FieldPath TIMESTAMP = FieldPath.of("timestamp");
+        private static final FieldPath HOST = FieldPath.of("host");
+        private static final FieldPath MESSAGE = FieldPath.of("message");
+
         static Row of(Record r) {
-            ObjectNode json = r.event().json();
-            return new Row(r, r.id(), text(json.get("timestamp")), text(json.get("host")), text(json.get("message")),
-                    jsonText(json.get("source")), jsonText(json.get("tags")), fields(json));
+            JsonEvent e = r.event();
+            return new Row(r, r.id(), text(e, TIMESTAMP), text(e, HOST), text(e, MESSAGE), e.rawJson("source"),
+                    e.rawJson("tags"), fields(e));
         }
 
-        private static String text(JsonNode node) {
-            if (node == null || node.isNull()) {
-                return null;
+        /** A value as text: a string as it reads, a number or boolean as written, an object or array as JSON. */
+        private static String text(JsonEvent event, FieldPath path) {
+            Object v = event.get(path);
+            if (v instanceof Map || v instanceof List) {
+                return new String(event.rawJson(path.segment(0)), StandardCharsets.UTF_8);
             }
-            return node.isValueNode() ? node.asText() : node.toString();
-        }
-
-        private static String jsonText(JsonNode node) {
-            return node == null || node.isNull() ? null : node.toString();
+            return v == null ? null : String.valueOf(v);
         }
 
         /** The event's fields, and any top-level key the event format does not define, so that nothing is lost. */
-        private static String fields(ObjectNode json) {
+        private static byte[] fields(JsonEvent event) {
+            if (!event.hasKeysOtherThan(KNOWN)) {
+                return event.rawJson("fields");
+            }
+            ObjectNode json = event.json();
             JsonNode fields = json.get("fields");
-            ObjectNode extra = null;
+            ObjectNode all = fields instanceof ObjectNode o ? o.deepCopy() : json.objectNode();
             for (Iterator<Map.Entry<String, JsonNode>> it = json.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 if (!KNOWN.contains(e.getKey())) {
-                    if (extra == null) {
-                        extra = fields instanceof ObjectNode o ? o.deepCopy() : json.objectNode();
-                    }
-                    extra.putIfAbsent(e.getKey(), e.getValue());
+                    all.putIfAbsent(e.getKey(), e.getValue());
                 }
             }
-            return extra != null ? extra.toString() : jsonText(fields);
+            return all.toString().getBytes(StandardCharsets.UTF_8);
         }
 
         void bind(PreparedStatement ps) throws SQLException {
@@ -267,37 +297,83 @@ final class PostgresqlSink implements Sink {
             ps.setString(2, timestamp);
             ps.setString(3, host);
             ps.setString(4, message);
-            ps.setString(5, source);
-            ps.setString(6, tags);
-            ps.setString(7, fields);
+            ps.setString(5, string(source));
+            ps.setString(6, string(tags));
+            ps.setString(7, string(fields));
+        }
+
+        private static String string(byte[] json) {
+            return json == null ? null : new String(json, StandardCharsets.UTF_8);
         }
 
         /** The row in COPY's text format: tab-separated, backslash escapes, {@code \N} for null. */
-        void appendCopyText(StringBuilder out) {
-            appendCopy(out, id).append('\t');
-            appendCopy(out, timestamp).append('\t');
-            appendCopy(out, host).append('\t');
-            appendCopy(out, message).append('\t');
-            appendCopy(out, source).append('\t');
-            appendCopy(out, tags).append('\t');
-            appendCopy(out, fields).append('\n');
+        void appendCopyText(CopyBuffer out) {
+            out.text(id).tab();
+            out.text(timestamp).tab();
+            out.text(host).tab();
+            out.text(message).tab();
+            out.bytes(source).tab();
+            out.bytes(tags).tab();
+            out.bytes(fields).end();
+        }
+    }
+
+    /** The rows of a COPY in its text format, in a buffer kept from batch to batch. */
+    static final class CopyBuffer extends ByteArrayOutputStream {
+        CopyBuffer() {
+            super(1 << 20);
         }
 
-        private static StringBuilder appendCopy(StringBuilder out, String value) {
+        CopyBuffer text(String value) {
+            return value == null ? nul() : bytes(value.getBytes(StandardCharsets.UTF_8));
+        }
+
+        CopyBuffer bytes(byte[] value) {
             if (value == null) {
-                return out.append("\\N");
+                return nul();
             }
-            for (int i = 0; i < value.length(); i++) {
-                char ch = value.charAt(i);
-                switch (ch) {
-                    case '\\' -> out.append("\\\\");
-                    case '\n' -> out.append("\\n");
-                    case '\r' -> out.append("\\r");
-                    case '\t' -> out.append("\\t");
-                    default -> out.append(ch);
+            ensure(value.length * 2);
+            for (byte b : value) {
+                switch (b) {
+                    case '\\' -> escape('\\');
+                    case '\n' -> escape('n');
+                    case '\r' -> escape('r');
+                    case '\t' -> escape('t');
+                    default -> buf[count++] = b;
                 }
             }
-            return out;
+            return this;
+        }
+
+        private void escape(char c) {
+            buf[count++] = '\\';
+            buf[count++] = (byte) c;
+        }
+
+        private CopyBuffer nul() {
+            ensure(2);
+            buf[count++] = '\\';
+            buf[count++] = 'N';
+            return this;
+        }
+
+        CopyBuffer tab() {
+            write('\t');
+            return this;
+        }
+
+        void end() {
+            write('\n');
+        }
+
+        private void ensure(int more) {
+            if (count + more > buf.length) {
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, count + more));
+            }
+        }
+
+        InputStream stream() {
+            return new ByteArrayInputStream(buf, 0, count);
         }
     }
 }

@@ -24,8 +24,9 @@ public final class PostgresqlSinkProvider implements SinkProvider {
             .define("table", Type.STRING, "logs", ConfigDef.nonEmpty(),
                     "The table; created when missing with the columns id (primary key), timestamp, host, message, source, tags and fields.")
             .define("mode", Type.STRING, "insert", ConfigDef.oneOf("insert", "copy"),
-                    "How a batch is written: `insert` (batched INSERT ... ON CONFLICT DO NOTHING) or `copy` (COPY into a "
-                            + "temporary staging table, then INSERT ... SELECT ... ON CONFLICT DO NOTHING).")
+                    "How a batch is written: `insert` (batched INSERT ... ON CONFLICT DO NOTHING) or `copy` (COPY into the "
+                            + "table; a batch holding a row stored already goes again through a temporary staging table "
+                            + "and INSERT ... SELECT ... ON CONFLICT DO NOTHING).")
             .define("connect-timeout", Type.DURATION, "10s", ConfigDef.atLeast(Duration.ofSeconds(1)),
                     "How long connecting may take before the write is tried again.")
             .define("socket-timeout", Type.DURATION, "60s", ConfigDef.atLeast(Duration.ofSeconds(1)),

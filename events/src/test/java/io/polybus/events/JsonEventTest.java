@@ -1,0 +1,87 @@
+package io.polybus.events;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** An event read lazily from its bytes reads as the same values as its tree; templates with time references. */
+class JsonEventTest {
+    private static final String EVENT = "{\"timestamp\":\"2026-12-06T10:00:00.123Z\",\"host\":\"w\\u00e9b-1\",\"message\":\"a\\\"b\","
+            + "\"source\":{\"type\":\"file\",\"file_id\":\"1:2:ab\",\"offset\":42},\"fields\":{\"status\":502,\"rt\":0.5,"
+            + "\"ok\":true,\"none\":null,\"req\":{\"method\":\"GET\"}},\"tags\":[\"a\",1],\"extra\":\"x\"}";
+
+    private static JsonEvent parse(String json) {
+        return JsonEvent.parse(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void everyPathReadsTheSameFromTheBytesAsFromTheTree() {
+        JsonEvent lazy = parse(EVENT);
+        JsonEvent tree = JsonEvent.of(parse(EVENT).json());
+        for (String path : List.of("timestamp", "host", "message", "source", "source.offset", "source.missing", "status", "rt",
+                "ok", "none", "req", "req.method", "fields.req.method.deeper", "tags", "missing", "extra")) {
+            assertEquals(tree.get(FieldPath.of(path)), lazy.get(FieldPath.of(path)), path);
+        }
+        assertEquals("w\u00e9b-1", lazy.get(FieldPath.of("host")));
+        assertEquals("a\"b", lazy.get(FieldPath.of("message")));
+        assertEquals(502L, lazy.get(FieldPath.of("status")));
+        assertEquals(Map.of("method", "GET"), lazy.get(FieldPath.of("req")));
+        assertEquals("1:2:ab@42", lazy.identity("m", 3));
+        assertEquals(tree.identity("m", 3), lazy.identity("m", 3));
+    }
+
+    @Test
+    void topLevelValuesComeAsTheyCameAndExtraKeysAreFound() {
+        JsonEvent e = parse(EVENT);
+        assertArrayEquals("[\"a\",1]".getBytes(StandardCharsets.UTF_8), e.rawJson("tags"));
+        assertEquals("{\"type\":\"file\",\"file_id\":\"1:2:ab\",\"offset\":42}", new String(e.rawJson("source"), StandardCharsets.UTF_8));
+        assertNull(e.rawJson("missing"));
+        assertTrue(e.hasKeysOtherThan(FieldPath.TOP_LEVEL));
+        assertFalse(parse("{\"host\":\"h\",\"fields\":{}}").hasKeysOtherThan(FieldPath.TOP_LEVEL));
+    }
+
+    @Test
+    void aRepeatedKeyReadsAsItsLastValueAndWithoutAnOriginTheMessageIdIdentifies() {
+        JsonEvent e = parse("{\"host\":\"a\",\"source\":{\"file_id\":\"1:2:ab\",\"offset\":1},\"host\":\"b\",\"source\":{\"offset\":2}}");
+        assertEquals("b", e.get(FieldPath.of("host")));
+        assertEquals("id:m#3", e.identity("m", 3), "the last source has no file_id");
+        assertEquals("id:m", parse("{\"source\":{\"file_id\":\"1:2:ab\",\"offset\":\"7\"}}").identity("m", -1));
+    }
+
+    @Test
+    void whatIsNotAJsonObjectIsNoEvent() {
+        for (String bad : List.of("", "[1]", "\"text\"", "{\"a\":", "{\"a\":1,}", "{\"a\":\"\\q\"}", "{\"a\" 1}")) {
+            assertNull(parse(bad), bad);
+        }
+        assertNull(JsonEvent.parse(new byte[] {'{', '"', 'a', '"', ':', '"', (byte) 0xC3, '"', '}'}), "not UTF-8");
+    }
+
+    @Test
+    void timeReferencesAreTheEventsTimestampInUtcOrTheClocksWithoutOne() {
+        Clock clock = Clock.fixed(Instant.parse("2030-01-02T03:04:05Z"), ZoneOffset.UTC);
+        Template t = Template.withTime("logs-{host}-{yyyy.MM.dd}/{HH}", clock);
+        assertEquals("logs-web-2026.12.06/23", t.render(parse("{\"timestamp\":\"2026-12-06T23:59:59.999Z\",\"host\":\"web\"}")));
+        assertEquals("logs-web-2026.12.06/23", t.render(parse("{\"timestamp\":\"2026-12-06T23:59:59.001Z\",\"host\":\"web\"}")));
+        assertEquals("logs-web-2026.12.07/00", t.render(parse("{\"timestamp\":\"2026-12-07T01:00:00+01:00\",\"host\":\"web\"}")));
+        assertEquals("logs-unknown-2030.01.02/03", t.render(parse("{\"timestamp\":\"yesterday\"}")));
+        assertEquals("logs-unknown-2030.01.02/03", t.render(parse("{}")));
+        assertEquals(List.of(FieldPath.of("host")), t.references());
+        assertEquals("{yyyy}", Template.parse("{yyyy}").render(path -> "{yyyy}"), "without time, {yyyy} is a field");
+        assertThrows(IllegalArgumentException.class, () -> Template.withTime("logs-{host", clock));
+        assertThrows(IllegalArgumentException.class, () -> Template.withTime("logs-{a b}", clock));
+        assertEquals(Set.of(), Set.copyOf(Template.withTime("logs", clock).references()));
+    }
+}
