@@ -370,6 +370,7 @@ public abstract class BrokerConformanceSuite {
         broker.subscribe(consumerOptions(topic, newGroup()).noDeadLetter().build(), recorder);
         try (Producer producer = broker.producer()) {
             sendNow(producer, text(topic, "drop me"));
+            untilTrue("the message to drop delivered", () -> recorder.sawPayload("drop me"));
             drainedUpTo(producer, topic, recorder);
             assertEquals(1, recorder.payloads().stream().filter("drop me"::equals).count());
             untilTrue("drop counted", () -> counter("dropped") == 1.0);
