@@ -6,6 +6,7 @@ import io.polybus.spi.ConfigDef;
 import io.polybus.spi.ConfigDef.Type;
 import io.polybus.spi.Password;
 import io.polybus.spi.ProviderConfig;
+import io.polybus.spi.Setters;
 import io.polybus.spi.TlsSettings;
 import org.apache.activemq.artemis.api.core.TransportConfiguration;
 import org.apache.activemq.artemis.api.core.client.ActiveMQClient;
@@ -15,8 +16,6 @@ import org.apache.activemq.artemis.core.remoting.impl.netty.TransportConstants;
 import org.apache.activemq.artemis.spi.core.remoting.ssl.SSLContextFactory;
 import org.apache.activemq.artemis.spi.core.remoting.ssl.SSLContextFactoryProvider;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -114,7 +113,7 @@ public final class ArtemisSettings {
             TransportConstants.USE_DEFAULT_SSL_CONTEXT_PROP_NAME, TransportConstants.TRUST_MANAGER_FACTORY_PLUGIN_PROP_NAME,
             TransportConstants.SSL_PROVIDER, TransportConstants.CRL_PATH_PROP_NAME, "activemq.passwordcodec",
             "activemq.usemaskedpassword");
-    private static final Map<String, Method> LOCATOR_SETTERS = locatorSetters();
+    private static final Setters LOCATOR_SETTERS = Setters.of(ServerLocator.class);
     /** Pass-through names are matched in any case: environment variables bring them lower-cased. */
     private static final Map<String, String> CANONICAL_KEYS = canonicalKeys();
 
@@ -217,16 +216,8 @@ public final class ArtemisSettings {
         locator.setCallTimeout(callTimeout.toMillis());
         locator.setClientFailureCheckPeriod(heartbeat.toMillis());
         locator.setConnectionTTL(heartbeat.toMillis() * 3);
-        List<ConfigException.Problem> problems = new ArrayList<>();
-        locatorSettings.forEach((key, value) -> {
-            Method setter = LOCATOR_SETTERS.get(key);
-            try {
-                setter.invoke(locator, convert(setter.getParameterTypes()[0], value));
-            } catch (IllegalArgumentException | IllegalAccessException | InvocationTargetException e) {
-                problems.add(new ConfigException.Problem(PASS_THROUGH + key, secret(key) ? "[hidden]" : value,
-                        "expected " + accepted(setter.getParameterTypes()[0])));
-            }
-        });
+        List<ConfigException.Problem> problems = new ArrayList<>(
+                LOCATOR_SETTERS.apply(locator, locatorSettings, PASS_THROUGH, ArtemisSettings::secret));
         if (locator.getConfirmationWindowSize() <= 0) {
             problems.add(new ConfigException.Problem(PASS_THROUGH + "confirmationWindowSize",
                     Integer.toString(locator.getConfirmationWindowSize()),
@@ -251,7 +242,7 @@ public final class ArtemisSettings {
             } else if (MANAGED_LOCATOR_KEYS.contains(key) || MANAGED_TRANSPORT_KEYS.contains(key)) {
                 problems.add(new ConfigException.Problem(PASS_THROUGH + given, shown,
                         "no value: the provider sets it (see the keys of broker 'artemis')"));
-            } else if (LOCATOR_SETTERS.containsKey(key)) {
+            } else if (LOCATOR_SETTERS.has(key)) {
                 locatorSettings.put(key, value);
             } else if (TransportConstants.ALLOWABLE_CONNECTOR_KEYS.contains(key)) {
                 transportSettings.put(key, value);
@@ -282,53 +273,12 @@ public final class ArtemisSettings {
         return key.toLowerCase(Locale.ROOT).contains("password");
     }
 
-    private static Map<String, Method> locatorSetters() {
-        Map<String, Method> setters = new HashMap<>();
-        for (Method m : ServerLocator.class.getMethods()) {
-            if (m.getName().startsWith("set") && m.getName().length() > 3 && m.getParameterCount() == 1
-                    && accepted(m.getParameterTypes()[0]) != null) {
-                String name = Character.toLowerCase(m.getName().charAt(3)) + m.getName().substring(4);
-                setters.put(name, m);
-            }
-        }
-        return Map.copyOf(setters);
-    }
-
     private static Map<String, String> canonicalKeys() {
         Map<String, String> keys = new HashMap<>();
         TransportConstants.ALLOWABLE_CONNECTOR_KEYS.forEach(k -> keys.put(k.toLowerCase(Locale.ROOT), k));
-        LOCATOR_SETTERS.keySet().forEach(k -> keys.put(k.toLowerCase(Locale.ROOT), k));
+        LOCATOR_SETTERS.names().forEach(k -> keys.put(k.toLowerCase(Locale.ROOT), k));
         MANAGED_LOCATOR_KEYS.forEach(k -> keys.put(k.toLowerCase(Locale.ROOT), k));
         return Map.copyOf(keys);
     }
 
-    private static String accepted(Class<?> type) {
-        if (type == int.class || type == long.class) {
-            return "a whole number";
-        }
-        if (type == double.class) {
-            return "a number";
-        }
-        if (type == boolean.class) {
-            return "true or false";
-        }
-        return type == String.class ? "a string" : null;
-    }
-
-    private static Object convert(Class<?> type, String value) {
-        String v = value.trim();
-        if (type == int.class) {
-            return Integer.parseInt(v);
-        }
-        if (type == long.class) {
-            return Long.parseLong(v);
-        }
-        if (type == double.class) {
-            return Double.parseDouble(v);
-        }
-        if (type == boolean.class) {
-            return ConfigDef.parseBoolean(v);
-        }
-        return value;
-    }
 }

@@ -5,12 +5,11 @@ import io.polybus.ConfigException;
 import io.polybus.spi.ConfigDef;
 import io.polybus.spi.ConfigDef.Type;
 import io.polybus.spi.ProviderConfig;
+import io.polybus.spi.Setters;
 import org.apache.rocketmq.client.ClientConfig;
 import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -74,8 +73,8 @@ public final class RocketMqSettings {
             "maxMessageSize", "consumeThreadMin", "consumeThreadMax", "consumeMessageBatchMaxSize",
             "pullThresholdForTopic", "pullThresholdForQueue", "maxReconsumeTimes", "defaultTopicQueueNums", "namespace", "namespaceV2",
             "subscription", "allocateMessageQueueStrategy", "offsetStore", "createTopicKey", "clientCallbackExecutorThreads");
-    private static final Map<String, Method> PRODUCER_SETTERS = setters(DefaultMQProducer.class);
-    private static final Map<String, Method> CONSUMER_SETTERS = setters(DefaultMQPushConsumer.class);
+    private static final Setters PRODUCER_SETTERS = Setters.of(DefaultMQProducer.class);
+    private static final Setters CONSUMER_SETTERS = Setters.of(DefaultMQPushConsumer.class);
 
     final String nameServer;
     final int queues;
@@ -110,20 +109,8 @@ public final class RocketMqSettings {
 
     /** Applies the pass-through settings that {@code client} has a setter for. */
     void apply(ClientConfig client) {
-        Map<String, Method> setters = client instanceof DefaultMQProducer ? PRODUCER_SETTERS : CONSUMER_SETTERS;
-        List<ConfigException.Problem> problems = new ArrayList<>();
-        clientSettings.forEach((key, value) -> {
-            Method setter = setters.get(key);
-            if (setter == null) {
-                return;
-            }
-            try {
-                setter.invoke(client, convert(setter.getParameterTypes()[0], value));
-            } catch (IllegalArgumentException | IllegalAccessException | InvocationTargetException e) {
-                problems.add(new ConfigException.Problem(PASS_THROUGH + key, secret(key) ? "[hidden]" : value,
-                        "expected " + accepted(setter.getParameterTypes()[0])));
-            }
-        });
+        Setters setters = client instanceof DefaultMQProducer ? PRODUCER_SETTERS : CONSUMER_SETTERS;
+        List<ConfigException.Problem> problems = setters.apply(client, clientSettings, PASS_THROUGH, RocketMqSettings::secret);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
@@ -131,8 +118,8 @@ public final class RocketMqSettings {
 
     private void sortPassThrough(Map<String, String> settings) {
         Map<String, String> canonical = new HashMap<>();
-        PRODUCER_SETTERS.keySet().forEach(k -> canonical.put(k.toLowerCase(Locale.ROOT), k));
-        CONSUMER_SETTERS.keySet().forEach(k -> canonical.put(k.toLowerCase(Locale.ROOT), k));
+        PRODUCER_SETTERS.names().forEach(k -> canonical.put(k.toLowerCase(Locale.ROOT), k));
+        CONSUMER_SETTERS.names().forEach(k -> canonical.put(k.toLowerCase(Locale.ROOT), k));
         MANAGED.forEach(k -> canonical.put(k.toLowerCase(Locale.ROOT), k));
         List<ConfigException.Problem> problems = new ArrayList<>();
         settings.forEach((given, value) -> {
@@ -142,7 +129,7 @@ public final class RocketMqSettings {
             if (MANAGED.contains(key)) {
                 problems.add(new ConfigException.Problem(PASS_THROUGH + given, shown,
                         "no value: the provider sets it (see the keys of broker 'rocketmq')"));
-            } else if (PRODUCER_SETTERS.containsKey(key) || CONSUMER_SETTERS.containsKey(key)) {
+            } else if (PRODUCER_SETTERS.has(key) || CONSUMER_SETTERS.has(key)) {
                 clientSettings.put(key, value);
             } else {
                 problems.add(new ConfigException.Problem(PASS_THROUGH + given, shown,
@@ -159,38 +146,4 @@ public final class RocketMqSettings {
         return k.contains("secret") || k.contains("password") || k.contains("key");
     }
 
-    private static Map<String, Method> setters(Class<?> type) {
-        Map<String, Method> setters = new HashMap<>();
-        for (Method m : type.getMethods()) {
-            if (m.getName().startsWith("set") && m.getName().length() > 3 && m.getParameterCount() == 1
-                    && accepted(m.getParameterTypes()[0]) != null) {
-                setters.put(Character.toLowerCase(m.getName().charAt(3)) + m.getName().substring(4), m);
-            }
-        }
-        return Map.copyOf(setters);
-    }
-
-    private static String accepted(Class<?> type) {
-        if (type == int.class || type == long.class) {
-            return "a whole number";
-        }
-        if (type == boolean.class) {
-            return "true or false";
-        }
-        return type == String.class ? "a string" : null;
-    }
-
-    private static Object convert(Class<?> type, String value) {
-        String v = value.trim();
-        if (type == int.class) {
-            return Integer.parseInt(v);
-        }
-        if (type == long.class) {
-            return Long.parseLong(v);
-        }
-        if (type == boolean.class) {
-            return ConfigDef.parseBoolean(v);
-        }
-        return value;
-    }
 }
