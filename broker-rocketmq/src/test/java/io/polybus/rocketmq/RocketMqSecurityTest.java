@@ -5,13 +5,22 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.polybus.AuthenticationException;
+import io.polybus.Broker;
 import io.polybus.Brokers;
+import io.polybus.Message;
+import io.polybus.Producer;
 import io.polybus.Config;
 import io.polybus.ConfigException;
+import io.polybus.ConsumerOptions;
+import io.polybus.Delivery;
 import io.polybus.PolybusException;
 import io.polybus.rocketmq.internal.RocketMqSettings;
 import io.polybus.testkit.DocSnippets;
 import io.polybus.testkit.RoundTrip;
+import org.apache.rocketmq.acl.common.AclClientRPCHook;
+import org.apache.rocketmq.acl.common.SessionCredentials;
+import org.apache.rocketmq.client.producer.DefaultMQProducer;
+import org.apache.rocketmq.remoting.protocol.body.UserInfo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,6 +31,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -31,9 +42,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * ACL credentials against a RocketMQ of this class's own with authentication on (ACL 2.0, one user made at start-up):
- * the right keys carry messages, wrong or missing ones fail at open in one line naming the broker and the cause,
- * and the secret appears in no error and no log. TLS is refused with the reason.
+ * ACL credentials against a RocketMQ of this class's own with ACL 2.0 authentication and authorization on (a super
+ * user made at start-up): the right keys carry messages, wrong or missing ones fail at open in one line naming the
+ * broker and the cause, a user without permissions is refused its sends and subscriptions, and the secret appears in
+ * no error and no log. TLS is refused with the reason.
  */
 class RocketMqSecurityTest {
     private static final String ACCESS_KEY = "shipper";
@@ -53,6 +65,9 @@ class RocketMqSecurityTest {
                 "authenticationProvider=org.apache.rocketmq.auth.authentication.provider.DefaultAuthenticationProvider",
                 "authenticationMetadataProvider=org.apache.rocketmq.auth.authentication.provider.LocalAuthenticationMetadataProvider",
                 "initAuthenticationUser=" + user,
+                "authorizationEnabled=true",
+                "authorizationProvider=org.apache.rocketmq.auth.authorization.provider.DefaultAuthorizationProvider",
+                "authorizationMetadataProvider=org.apache.rocketmq.auth.authorization.provider.LocalAuthorizationMetadataProvider",
                 "innerClientAuthenticationCredentials={\"accessKey\":\"" + ACCESS_KEY + "\",\"secretKey\":\"" + SECRET + "\"}");
     }
 
@@ -126,6 +141,49 @@ class RocketMqSecurityTest {
                 () -> Brokers.open(server.config("rocketmq.useTLS", "true"), new SimpleMeterRegistry()));
         assertEquals("rocketmq.useTLS", useTls.problems().get(0).key());
         assertTrue(useTls.getMessage().contains("JVM-wide system properties"), useTls.getMessage());
+    }
+
+    @Test
+    void aUserWithoutPermissionsOpensButItsSendAndSubscribeAreRefusedNamingTheAccessKey() throws Exception {
+        createUserWithoutPermissions("reader");
+        String topic = "no-permission-" + System.nanoTime();
+        String refusedBy = "RocketMQ broker at " + server.brokerAddress() + " (name server 127.0.0.1:" + server.port()
+                + ") refused access key 'reader' ";
+        try (Broker broker = Brokers.open(secured("reader", SECRET), new SimpleMeterRegistry());
+             Producer producer = broker.producer()) {
+            ExecutionException send = assertThrows(ExecutionException.class,
+                    () -> producer.send(Message.builder(topic).payload("x").build()).get(30, TimeUnit.SECONDS));
+            PolybusException e = assertInstanceOf(AuthenticationException.class, send.getCause());
+            assertFalse(e.isRetriable());
+            assertTrue(e.getMessage().startsWith(refusedBy + "sending to topic '" + topic + "': User:reader has no"
+                    + " permission"), e.getMessage());
+
+            PolybusException subscribe = assertThrows(PolybusException.class,
+                    () -> broker.subscribe(ConsumerOptions.of(topic, "g"), Delivery::ack));
+            assertInstanceOf(AuthenticationException.class, subscribe, subscribe.getMessage());
+            // Creating the topic is what the broker refuses first; the client's exception for it lacks the address.
+            assertTrue(subscribe.getMessage().startsWith("RocketMQ broker (name server 127.0.0.1:" + server.port()
+                    + ") refused access key 'reader' subscribing group 'g' to topic '" + topic + "': "), subscribe.getMessage());
+        }
+    }
+
+    /** A normal user, which the broker's authorization allows nothing, made through the client's admin API. */
+    private static void createUserWithoutPermissions(String name) throws Exception {
+        DefaultMQProducer admin = new DefaultMQProducer("polybus-test-admin",
+                new AclClientRPCHook(new SessionCredentials(ACCESS_KEY, SECRET)));
+        admin.setNamesrvAddr("127.0.0.1:" + server.port());
+        admin.setInstanceName("polybus-test-admin-" + System.nanoTime());
+        admin.start();
+        try {
+            UserInfo user = new UserInfo();
+            user.setUsername(name);
+            user.setPassword(SECRET);
+            user.setUserType("Normal");
+            admin.getDefaultMQProducerImpl().getMqClientFactory().getMQClientAPIImpl()
+                    .createUser(server.brokerAddress(), user, 10_000);
+        } finally {
+            admin.shutdown();
+        }
     }
 
     @Test

@@ -113,11 +113,36 @@ public final class RocketMqBroker implements Broker {
     }
 
     /** The broker at {@code address} refused this client's credentials (or their absence). */
-    AuthenticationException refused(String address, MQBrokerException e) {
-        String who = settings.accessKey == null ? "a client without credentials (set access-key and secret-key)"
-                : "the credentials of access key '" + settings.accessKey + "'";
+    private AuthenticationException refused(String address, MQBrokerException e) {
         return new AuthenticationException("RocketMQ broker at " + address + " (name server " + settings.nameServer
-                + ") refused " + who + ": " + e.getErrorMessage(), e);
+                + ") refused " + who("the credentials of ") + ": " + e.getErrorMessage(), e);
+    }
+
+    /** Whom a broker refused: the access key (after {@code keyPrefix}), or a client without credentials. */
+    private String who(String keyPrefix) {
+        return settings.accessKey == null ? "a client without credentials (set access-key and secret-key)"
+                : keyPrefix + "access key '" + settings.accessKey + "'";
+    }
+
+    /**
+     * {@code cause} of a failed {@code doing} translated: a broker's refusal (no permission, for these credentials
+     * or none) as an {@link AuthenticationException} naming the access key, anything else as unavailable.
+     */
+    PolybusException failed(String doing, Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            // Sends and offsets answer with a broker exception; creating topics and groups with a client exception.
+            String reason = t instanceof MQBrokerException b && b.getResponseCode() == ResponseCode.NO_PERMISSION
+                    ? b.getErrorMessage()
+                    : t instanceof MQClientException c && c.getResponseCode() == ResponseCode.NO_PERMISSION
+                    ? c.getErrorMessage() : null;
+            if (reason != null) {
+                String address = t instanceof MQBrokerException b ? b.getBrokerAddr() : null;
+                return new AuthenticationException("RocketMQ broker" + (address == null ? "" : " at " + address)
+                        + " (name server " + settings.nameServer + ") refused " + who("") + " " + doing + ": " + reason,
+                        cause);
+            }
+        }
+        return unavailable(doing, cause);
     }
 
     /** A producer client with an instance of its own (its own connections and threads). */

@@ -109,7 +109,7 @@ final class RocketMqConsumer implements Consumer {
             consumer.connect();
         } catch (MQClientException | RemotingException | MQBrokerException | RuntimeException e) {
             consumer.abort();
-            throw e instanceof PolybusException p ? p : broker.unavailable("subscribing group '" + options.group()
+            throw e instanceof PolybusException p ? p : broker.failed("subscribing group '" + options.group()
                     + "' to topic '" + options.topic() + "'", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
