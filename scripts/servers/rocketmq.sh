@@ -4,12 +4,15 @@
 #   ROCKETMQ_BROKER_PORT  [10911]  the broker, on 127.0.0.1; it also takes this port - 2 (its "VIP" channel, same
 #                                  address) and this port + 1 (its HA listener, which binds every interface)
 #   ROCKETMQ_MEMORY       [512m]   the broker JVM's heap (the name server gets 256m)
+#   ROCKETMQ_BROKER_CONFIG [empty]  extra lines for the broker's configuration file, e.g. ACL 2.0:
+#                                  authenticationEnabled=true and initAuthenticationUser={"username":..,"password":..}
 #   ROCKETMQ_START_TIMEOUT [120, or POLYBUS_BROKERS_TIMEOUT if longer] seconds to wait until the broker registered
 # State (configs, store, logs) lives in <state>/rocketmq-<port>/ and survives `down`; the logs are in
 # <state>/rocketmq-<port>/logs/rocketmqlogs/ (RocketMQ writes them under ${user.home}/logs).
 ROCKETMQ_PORT=${ROCKETMQ_PORT:-9876}
 ROCKETMQ_BROKER_PORT=${ROCKETMQ_BROKER_PORT:-10911}
 ROCKETMQ_MEMORY=${ROCKETMQ_MEMORY:-512m}
+ROCKETMQ_BROKER_CONFIG=${ROCKETMQ_BROKER_CONFIG:-}
 ROCKETMQ_START_TIMEOUT=${ROCKETMQ_START_TIMEOUT:-$((START_TIMEOUT > 120 ? START_TIMEOUT : 120))}
 readonly ROCKETMQ_POM="$SCRIPT_DIR/servers/rocketmq/pom.xml"
 readonly ROCKETMQ_READY='Registering current broker to name server completed'
@@ -58,6 +61,9 @@ mappedFileSizeCommitLog=67108864
 deleteWhen=04
 fileReservedTime=48
 CONF
+  if [[ -n $ROCKETMQ_BROKER_CONFIG ]]; then
+    printf '# From ROCKETMQ_BROKER_CONFIG:\n%s\n' "$ROCKETMQ_BROKER_CONFIG" >>"$dir/broker.conf"
+  fi
 }
 
 # Starts one process of the pair in its own session; prints its pid.

@@ -43,10 +43,11 @@ public final class RocketMqBrokerProvider implements BrokerProvider {
     }
 
     /**
-     * Connects to the name server and checks that it knows a broker.
+     * Connects to the name server, checks that it knows a broker and that each broker accepts the credentials.
      *
      * @throws io.polybus.BrokerUnavailableException naming the name server when it cannot be reached or knows no broker
-     * @throws io.polybus.ConfigException            naming a bad {@code rocketmq.*} pass-through key
+     * @throws io.polybus.AuthenticationException    naming the broker that refused the credentials (or their absence)
+     * @throws io.polybus.ConfigException            naming a bad {@code rocketmq.*} pass-through key, or {@code tls}
      */
     @Override
     public Broker open(ProviderConfig config, MeterRegistry meters) {

@@ -27,10 +27,12 @@ public final class RocketMqServer implements AutoCloseable {
     private final int brokerPort;
     private final Path home;
     private final Path log;
+    private final String brokerConfig;
 
-    private RocketMqServer(int port, int brokerPort) throws IOException {
+    private RocketMqServer(int port, int brokerPort, String brokerConfig) throws IOException {
         this.port = port;
         this.brokerPort = brokerPort;
+        this.brokerConfig = brokerConfig;
         String env = System.getenv("POLYBUS_BROKERS_HOME");
         this.home = env != null ? Path.of(env) : Path.of(System.getProperty("user.home"), ".polybus", "brokers");
         Path target = Path.of("target").toAbsolutePath();
@@ -38,9 +40,13 @@ public final class RocketMqServer implements AutoCloseable {
         this.log = target.resolve("rocketmq-" + port + ".log");
     }
 
-    /** Starts a name server and a broker on free ports and returns once the broker registered. */
-    public static RocketMqServer start() throws Exception {
-        RocketMqServer server = new RocketMqServer(freePort(), freeBrokerPort());
+    /**
+     * Starts a name server and a broker on free ports and returns once the broker registered.
+     *
+     * @param brokerSettings lines {@code name=value} added to the broker's configuration
+     */
+    public static RocketMqServer start(String... brokerSettings) throws Exception {
+        RocketMqServer server = new RocketMqServer(freePort(), freeBrokerPort(), String.join("\n", brokerSettings));
         try {
             server.startBroker();
         } catch (Exception e) {
@@ -48,6 +54,16 @@ public final class RocketMqServer implements AutoCloseable {
             throw e;
         }
         return server;
+    }
+
+    /** The broker's address, {@code 127.0.0.1:port}. */
+    public String brokerAddress() {
+        return "127.0.0.1:" + brokerPort;
+    }
+
+    /** The directory of the broker's and the name server's logs. */
+    public Path logs() {
+        return home.resolve("rocketmq-" + port).resolve("logs");
     }
 
     /** The name server's port. */
@@ -81,6 +97,7 @@ public final class RocketMqServer implements AutoCloseable {
         env.put("ROCKETMQ_PORT", Integer.toString(port));
         env.put("ROCKETMQ_BROKER_PORT", Integer.toString(brokerPort));
         env.put("POLYBUS_BROKERS_HOME", home.toString());
+        env.put("ROCKETMQ_BROKER_CONFIG", brokerConfig);
         Process p = builder.start();
         if (!p.waitFor(600, TimeUnit.SECONDS)) {
             p.destroyForcibly();

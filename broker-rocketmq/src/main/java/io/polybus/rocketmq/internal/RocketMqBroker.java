@@ -1,6 +1,7 @@
 package io.polybus.rocketmq.internal;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.polybus.AuthenticationException;
 import io.polybus.Broker;
 import io.polybus.BrokerUnavailableException;
 import io.polybus.Capability;
@@ -23,6 +24,8 @@ import org.apache.rocketmq.remoting.protocol.ResponseCode;
 import org.apache.rocketmq.remoting.protocol.body.ClusterInfo;
 import org.apache.rocketmq.remoting.protocol.header.QueryConsumerOffsetRequestHeader;
 import org.apache.rocketmq.remoting.protocol.header.UpdateConsumerOffsetRequestHeader;
+import org.apache.rocketmq.remoting.protocol.heartbeat.HeartbeatData;
+import org.apache.rocketmq.remoting.protocol.route.BrokerData;
 import org.apache.rocketmq.remoting.protocol.subscription.SubscriptionGroupConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +62,7 @@ public final class RocketMqBroker implements Broker {
      * Starts the administrative client and asks the name server for the cluster.
      *
      * @throws BrokerUnavailableException naming the name server when it does not answer or knows no broker
+     * @throws AuthenticationException    naming the broker that refused the credentials
      */
     public static RocketMqBroker open(RocketMqSettings settings, MeterRegistry meters) {
         DefaultMQProducer admin = newProducer(settings, "polybus-admin");
@@ -70,6 +74,7 @@ public final class RocketMqBroker implements Broker {
                 throw new BrokerUnavailableException("the RocketMQ name server at " + settings.nameServer
                         + " knows no broker yet");
             }
+            broker.checkCredentials(cluster);
             log.debug("connected to RocketMQ name server {}: brokers {}", settings.nameServer,
                     cluster.getBrokerAddrTable().keySet());
         } catch (MQClientException | RemotingException | MQBrokerException | RuntimeException e) {
@@ -83,10 +88,67 @@ public final class RocketMqBroker implements Broker {
         return broker;
     }
 
+    /**
+     * Sends an empty heartbeat, which every broker authenticates (the name server does not), to each broker of the
+     * cluster, so that refused credentials fail open rather than the first send.
+     *
+     * @throws AuthenticationException naming the broker that refused them
+     */
+    private void checkCredentials(ClusterInfo cluster)
+            throws RemotingException, MQBrokerException, InterruptedException {
+        HeartbeatData heartbeat = new HeartbeatData();
+        heartbeat.setClientID(client().getClientId());
+        for (BrokerData data : cluster.getBrokerAddrTable().values()) {
+            for (String address : data.getBrokerAddrs().values()) {
+                try {
+                    api().sendHeartbeat(address, heartbeat, settings.callTimeout.toMillis());
+                } catch (MQBrokerException e) {
+                    if (e.getResponseCode() == ResponseCode.NO_PERMISSION) {
+                        throw refused(address, e);
+                    }
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** The broker at {@code address} refused this client's credentials (or their absence). */
+    private AuthenticationException refused(String address, MQBrokerException e) {
+        return new AuthenticationException("RocketMQ broker at " + address + " (name server " + settings.nameServer
+                + ") refused " + who("the credentials of ") + ": " + e.getErrorMessage(), e);
+    }
+
+    /** Whom a broker refused: the access key (after {@code keyPrefix}), or a client without credentials. */
+    private String who(String keyPrefix) {
+        return settings.accessKey == null ? "a client without credentials (set access-key and secret-key)"
+                : keyPrefix + "access key '" + settings.accessKey + "'";
+    }
+
+    /**
+     * {@code cause} of a failed {@code doing} translated: a broker's refusal (no permission, for these credentials
+     * or none) as an {@link AuthenticationException} naming the access key, anything else as unavailable.
+     */
+    PolybusException failed(String doing, Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            // Sends and offsets answer with a broker exception; creating topics and groups with a client exception.
+            String reason = t instanceof MQBrokerException b && b.getResponseCode() == ResponseCode.NO_PERMISSION
+                    ? b.getErrorMessage()
+                    : t instanceof MQClientException c && c.getResponseCode() == ResponseCode.NO_PERMISSION
+                    ? c.getErrorMessage() : null;
+            if (reason != null) {
+                String address = t instanceof MQBrokerException b ? b.getBrokerAddr() : null;
+                return new AuthenticationException("RocketMQ broker" + (address == null ? "" : " at " + address)
+                        + " (name server " + settings.nameServer + ") refused " + who("") + " " + doing + ": " + reason,
+                        cause);
+            }
+        }
+        return unavailable(doing, cause);
+    }
+
     /** A producer client with an instance of its own (its own connections and threads). */
     static DefaultMQProducer newProducer(RocketMqSettings settings, String role) {
         String name = role + "-" + UUID.randomUUID();
-        DefaultMQProducer p = new DefaultMQProducer(name);
+        DefaultMQProducer p = new DefaultMQProducer(name, settings.credentials);
         p.setNamesrvAddr(settings.nameServer);
         p.setInstanceName(name);
         p.setSendMsgTimeout((int) Math.min(Integer.MAX_VALUE, settings.sendTimeout.toMillis()));

@@ -109,7 +109,7 @@ final class RocketMqConsumer implements Consumer {
             consumer.connect();
         } catch (MQClientException | RemotingException | MQBrokerException | RuntimeException e) {
             consumer.abort();
-            throw e instanceof PolybusException p ? p : broker.unavailable("subscribing group '" + options.group()
+            throw e instanceof PolybusException p ? p : broker.failed("subscribing group '" + options.group()
                     + "' to topic '" + options.topic() + "'", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -127,7 +127,7 @@ final class RocketMqConsumer implements Consumer {
         boolean earliest = options.startFrom() == StartPosition.EARLIEST;
         Map<MessageQueue, Long> backlog = broker.prepareGroup(topic, group, queues, earliest, options.ephemeral());
         String name = "polybus-consumer-" + UUID.randomUUID();
-        DefaultMQPushConsumer c = new DefaultMQPushConsumer(group);
+        DefaultMQPushConsumer c = new DefaultMQPushConsumer(group, broker.settings.credentials);
         c.setNamesrvAddr(broker.settings.nameServer);
         c.setInstanceName(name);
         c.setMessageModel(MessageModel.CLUSTERING);

@@ -1,5 +1,6 @@
 package io.polybus.rocketmq.internal;
 
+import io.polybus.AuthenticationException;
 import io.polybus.BrokerUnavailableException;
 import io.polybus.BufferFullException;
 import io.polybus.ClosedException;
@@ -164,6 +165,10 @@ final class RocketMqProducer implements Producer {
     }
 
     private PolybusException failure(Message message, Throwable e) {
+        PolybusException refused = broker.failed("sending to topic '" + message.topic() + "'", e);
+        if (refused instanceof AuthenticationException) {
+            return refused;
+        }
         return new BrokerUnavailableException("RocketMQ (name server " + broker.settings.nameServer
                 + ") did not store the message for topic '" + message.topic() + "': " + e.getMessage(), e);
     }

@@ -4,11 +4,15 @@ import io.polybus.Capability;
 import io.polybus.ConfigException;
 import io.polybus.spi.ConfigDef;
 import io.polybus.spi.ConfigDef.Type;
+import io.polybus.spi.Password;
 import io.polybus.spi.ProviderConfig;
 import io.polybus.spi.Setters;
+import org.apache.rocketmq.acl.common.AclClientRPCHook;
+import org.apache.rocketmq.acl.common.SessionCredentials;
 import org.apache.rocketmq.client.ClientConfig;
 import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
+import org.apache.rocketmq.remoting.RPCHook;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -34,7 +39,14 @@ public final class RocketMqSettings {
     static final String CALL_TIMEOUT = "call-timeout";
     static final String AUTO_CREATE = "auto-create";
     static final String MAX_MESSAGE_BYTES = "max-message-bytes";
+    static final String ACCESS_KEY = "access-key";
+    static final String SECRET_KEY = "secret-key";
+    static final String TLS = "tls";
     static final String PASS_THROUGH = "rocketmq.";
+    /** Why TLS is refused, for the {@code tls} key and the client's own {@code useTLS}. */
+    static final String NO_TLS = "false: the RocketMQ 5.3 client takes its TLS trust and keys only from JVM-wide"
+            + " system properties (tls.client.*), which Polybus does not set, and it does not check the server's host"
+            + " name (see docs/rocketmq.md)";
 
     public static final ConfigDef CONFIG = ConfigDef.builder(TYPE)
             .define(NAME_SERVER, Type.STRING, "127.0.0.1:9876", ConfigDef.nonEmpty(),
@@ -59,13 +71,27 @@ public final class RocketMqSettings {
             .define(MAX_MESSAGE_BYTES, Type.SIZE, "4MiB", ConfigDef.between(1024, 1024L * 1024 * 1024),
                     "Largest message (key + payload + headers) `send` accepts: keep it at most the broker's"
                             + " maxMessageSize (4 MiB unless the broker's configuration raises it).")
+            .define(ACCESS_KEY, Type.STRING, null,
+                    "Access key (the user name of the broker's ACL) that signs every request to the brokers; with"
+                            + " `secret-key`.")
+            .define(SECRET_KEY, Type.PASSWORD, null,
+                    "Secret key of `access-key`: it signs requests (HMAC) and never travels or appears in logs. Use"
+                            + " `${NAME}` or `${file:/path}`.")
+            .define(TLS, Type.BOOLEAN, "false",
+                    "Not supported: `true` fails at open. The RocketMQ 5.3 client takes TLS trust and keys only from"
+                            + " JVM-wide system properties and does not check the server's host name.")
             .passThrough(PASS_THROUGH, "Any setting of the client's DefaultMQProducer or DefaultMQPushConsumer by its"
                     + " setter name, e.g. `rocketmq.compressMsgBodyOverHowmuch`, `rocketmq.pullBatchSize` or"
                     + " `rocketmq.vipChannelEnabled`; each goes to the clients that have it.")
             .build();
 
-    /** RocketMQ keeps every promise of the contract. */
-    public static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.allOf(Capability.class));
+    /**
+     * What RocketMQ keeps, named one by one so that a capability added to the contract is not declared unproven:
+     * not yet DELAYED_REQUEUE (its delay levels or timer messages could keep it).
+     */
+    public static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.of(Capability.FANOUT, Capability.DURABLE,
+            Capability.REPLAY, Capability.ORDERED_BY_KEY, Capability.DEAD_LETTER, Capability.PARTITIONED,
+            Capability.AT_LEAST_ONCE));
 
     /** Client settings the provider sets itself, which a pass-through key must not change. */
     private static final Set<String> MANAGED = Set.of("namesrvAddr", "instanceName", "producerGroup", "consumerGroup",
@@ -83,6 +109,9 @@ public final class RocketMqSettings {
     final Duration callTimeout;
     final boolean autoCreate;
     final long maxMessageBytes;
+    /** Signs requests with the ACL credentials; null without them. */
+    final RPCHook credentials;
+    final String accessKey;
     /** Pass-through settings by setter name. */
     private final Map<String, String> clientSettings = new TreeMap<>();
 
@@ -94,6 +123,17 @@ public final class RocketMqSettings {
         callTimeout = config.getDuration(CALL_TIMEOUT);
         autoCreate = config.getBoolean(AUTO_CREATE);
         maxMessageBytes = config.getSize(MAX_MESSAGE_BYTES);
+        if (config.getBoolean(TLS)) {
+            throw new ConfigException(TLS, "true", NO_TLS);
+        }
+        accessKey = config.findString(ACCESS_KEY).orElse(null);
+        Optional<Password> secretKey = config.findPassword(SECRET_KEY);
+        if ((accessKey == null) != secretKey.isEmpty()) {
+            throw new ConfigException(accessKey == null ? ACCESS_KEY : SECRET_KEY, null,
+                    "a value: access-key and secret-key go together");
+        }
+        credentials = accessKey == null ? null
+                : new AclClientRPCHook(new SessionCredentials(accessKey, secretKey.get().value()));
         sortPassThrough(config.passThrough());
         // Fails now, naming the key, rather than at the first producer or consumer.
         apply(new DefaultMQProducer());
@@ -126,7 +166,9 @@ public final class RocketMqSettings {
             String shown = secret(given) ? "[hidden]" : value;
             // Environment variables bring names lower-cased.
             String key = canonical.getOrDefault(given.toLowerCase(Locale.ROOT), given);
-            if (MANAGED.contains(key)) {
+            if (key.equals("useTLS")) {
+                problems.add(new ConfigException.Problem(PASS_THROUGH + given, shown, NO_TLS));
+            } else if (MANAGED.contains(key)) {
                 problems.add(new ConfigException.Problem(PASS_THROUGH + given, shown,
                         "no value: the provider sets it (see the keys of broker 'rocketmq')"));
             } else if (PRODUCER_SETTERS.has(key) || CONSUMER_SETTERS.has(key)) {
