@@ -342,8 +342,9 @@ public abstract class BrokerConformanceSuite {
             untilTrue("redelivery after the delay", () -> redeliveredAfterNanos.size() == 1);
             assertTrue(redeliveredAfterNanos.get(0) >= delay.toNanos(),
                     "redelivered " + Duration.ofNanos(redeliveredAfterNanos.get(0)) + " after a requeue with " + delay);
-            assertEquals(List.of("later#1", "meanwhile#1", "later#2"), order.subList(0, 3),
-                    "other messages flow while one waits; the waiting one comes back with attempt + 1");
+            assertEquals(List.of("later#1", "meanwhile#1"), order.subList(0, 2), "other messages flow while one waits");
+            assertTrue(order.get(2).startsWith("later#") && Integer.parseInt(order.get(2).substring(6)) >= 2,
+                    "the waiting one comes back with a higher attempt: " + order);
         }
     }
 
