@@ -18,5 +18,11 @@ public enum Capability {
     /** The consumers of one group share its messages and scale out. */
     PARTITIONED,
     /** A delivery not acknowledged is delivered again. */
-    AT_LEAST_ONCE
+    AT_LEAST_ONCE,
+    /**
+     * A delivery can be requeued with a delay ({@link Acknowledgement#requeue(String, java.time.Duration)},
+     * {@link ConsumerOptions#retryBackoff()}): it is not delivered again before the delay, while other messages
+     * keep flowing.
+     */
+    DELAYED_REQUEUE
 }

@@ -24,11 +24,14 @@ import java.util.Set;
  * @param ephemeral       the group lives only while this consumer is open: closing it deletes what the broker kept
  *                        for the group (queue, offsets, retry topic, stream group, session), so nothing is left
  *                        behind and nothing accumulates for it; one member per group
+ * @param retryBackoff    how long {@link Acknowledgement#requeue(String)} waits before the next attempt;
+ *                        {@link RetryBackoff#NONE} (the default) redelivers at once. Any other needs a broker with
+ *                        {@link Capability#DELAYED_REQUEUE}, checked at subscribe
  */
 public record ConsumerOptions(String topic, String group, int concurrency, int prefetch, AckMode ackMode,
                               Outcome onHandlerError, int maxDeliveries, Optional<String> deadLetterTopic,
                               StartPosition startFrom, Duration closeTimeout, Set<Capability> required,
-                              boolean ephemeral) {
+                              boolean ephemeral, RetryBackoff retryBackoff) {
 
     /** The dead-letter topic used unless another is set: {@code <topic>.dlq}. */
     public static final String DEAD_LETTER_SUFFIX = ".dlq";
@@ -56,11 +59,13 @@ public record ConsumerOptions(String topic, String group, int concurrency, int p
         Objects.requireNonNull(startFrom, "startFrom");
         ProducerOptions.requireNonNegative(closeTimeout, "closeTimeout");
         required = required.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(required));
+        Objects.requireNonNull(retryBackoff, "retryBackoff");
     }
 
     /**
      * Options for {@code group} on {@code topic}: concurrency 1, prefetch 256, manual acks, requeue on handler
-     * error, 5 deliveries at most, dead letters to {@code <topic>.dlq}, start at the latest message, 30 s to close.
+     * error, 5 deliveries at most, dead letters to {@code <topic>.dlq}, start at the latest message, 30 s to close,
+     * requeued deliveries redelivered at once.
      */
     public static Builder builder(String topic, String group) {
         return new Builder(topic, group);
@@ -82,6 +87,7 @@ public record ConsumerOptions(String topic, String group, int concurrency, int p
         b.closeTimeout = closeTimeout;
         b.required.addAll(required);
         b.ephemeral = ephemeral;
+        b.retryBackoff = retryBackoff;
         return b;
     }
 
@@ -99,6 +105,7 @@ public record ConsumerOptions(String topic, String group, int concurrency, int p
         private Duration closeTimeout = Duration.ofSeconds(30);
         private final EnumSet<Capability> required = EnumSet.noneOf(Capability.class);
         private boolean ephemeral;
+        private RetryBackoff retryBackoff = RetryBackoff.NONE;
 
         private Builder(String topic, String group) {
             this.topic = topic;
@@ -167,9 +174,20 @@ public record ConsumerOptions(String topic, String group, int concurrency, int p
             return this;
         }
 
+        /**
+         * Requeues wait before the next attempt: {@code initial} after the first, {@code multiplier} times longer
+         * after each next one, at most {@code max} (see {@link RetryBackoff}). The broker must have
+         * {@link Capability#DELAYED_REQUEUE}; subscribing on one without it fails with an
+         * {@link UnsupportedCapabilityException}.
+         */
+        public Builder retryBackoff(Duration initial, double multiplier, Duration max) {
+            this.retryBackoff = new RetryBackoff(initial, multiplier, max);
+            return this;
+        }
+
         public ConsumerOptions build() {
             return new ConsumerOptions(topic, group, concurrency, prefetch, ackMode, onHandlerError, maxDeliveries,
-                    deadLetterTopic, startFrom, closeTimeout, required, ephemeral);
+                    deadLetterTopic, startFrom, closeTimeout, required, ephemeral, retryBackoff);
         }
     }
 }

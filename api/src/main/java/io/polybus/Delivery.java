@@ -1,5 +1,7 @@
 package io.polybus;
 
+import java.time.Duration;
+
 /**
  * One handing of a message to a consumer.
  *
@@ -15,6 +17,11 @@ public record Delivery(Message message, int attempt, Acknowledgement acknowledge
 
     public void requeue(String reason) {
         acknowledgement.requeue(reason);
+    }
+
+    /** See {@link Acknowledgement#requeue(String, Duration)}. */
+    public void requeue(String reason, Duration delay) {
+        acknowledgement.requeue(reason, delay);
     }
 
     public void reject(String reason) {

@@ -1,6 +1,7 @@
 package io.polybus.internal;
 
 import io.polybus.AckMode;
+import io.polybus.Acknowledgement;
 import io.polybus.BatchHandler;
 import io.polybus.BatchOptions;
 import io.polybus.Broker;
@@ -24,6 +25,7 @@ import io.polybus.spi.NativeCompression;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -105,8 +107,22 @@ public final class GuardedBroker implements Broker {
         if (options.startFrom() == StartPosition.EARLIEST) {
             required.add(Capability.REPLAY);
         }
+        if (options.retryBackoff().delays()) {
+            required.add(Capability.DELAYED_REQUEUE);
+        }
         requireCapabilities(required);
-        return delegate.subscribe(options, decompressing(settling(options, handler)));
+        DeliveryHandler guarded = decompressing(settling(options, handler));
+        return delegate.subscribe(options, delegate.capabilities().contains(Capability.DELAYED_REQUEUE)
+                ? guarded : refusingDelays(guarded));
+    }
+
+    /**
+     * On a broker without {@link Capability#DELAYED_REQUEUE}, a requeue with a positive delay fails before the
+     * delivery is settled, rather than being redelivered at once against what the caller asked.
+     */
+    private DeliveryHandler refusingDelays(DeliveryHandler handler) {
+        return delivery -> handler.handle(new Delivery(delivery.message(), delivery.attempt(),
+                new DelayRefusingAcknowledgement(delivery.acknowledgement())));
     }
 
     private void requireCapabilities(Set<Capability> required) {
@@ -172,6 +188,38 @@ public final class GuardedBroker implements Broker {
             delivery.requeue(reason);
         } else {
             delivery.reject(reason);
+        }
+    }
+
+    private final class DelayRefusingAcknowledgement implements Acknowledgement {
+        private final Acknowledgement acknowledgement;
+
+        DelayRefusingAcknowledgement(Acknowledgement acknowledgement) {
+            this.acknowledgement = acknowledgement;
+        }
+
+        @Override
+        public void ack() {
+            acknowledgement.ack();
+        }
+
+        @Override
+        public void requeue(String reason) {
+            acknowledgement.requeue(reason);
+        }
+
+        @Override
+        public void requeue(String reason, Duration delay) {
+            if (!delay.isZero() && !delay.isNegative()) {
+                throw new UnsupportedCapabilityException(delegate.type(), Set.of(Capability.DELAYED_REQUEUE),
+                        delegate.capabilities());
+            }
+            acknowledgement.requeue(reason, delay);
+        }
+
+        @Override
+        public void reject(String reason) {
+            acknowledgement.reject(reason);
         }
     }
 

@@ -5,11 +5,14 @@ import io.polybus.ConsumerOptions;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.time.Duration;
 
 /**
  * The shared rules of settling a delivery, so that every broker module keeps them alike (CONTRACT 3):
  * the first outcome wins and later ones are no-ops; a requeue on the last allowed attempt becomes a dead
- * letter; a dead letter goes to the configured topic, or is dropped and counted when there is none.
+ * letter; a dead letter goes to the configured topic, or is dropped and counted when there is none; a requeue
+ * without delay (none given, or none from the group's {@link ConsumerOptions#retryBackoff()}) is
+ * {@link #onRequeue(String)}, one with a positive delay {@link #onRequeue(String, Duration)}.
  * Subclasses implement only the broker operations. Thread-safe.
  */
 public abstract class AbstractAcknowledgement implements Acknowledgement {
@@ -45,11 +48,23 @@ public abstract class AbstractAcknowledgement implements Acknowledgement {
 
     @Override
     public final void requeue(String reason) {
+        requeue(reason, options.retryBackoff().delayAfter(attempt));
+    }
+
+    @Override
+    public final void requeue(String reason, Duration delay) {
+        if (delay.isNegative()) {
+            throw new IllegalArgumentException("requeue delay must not be negative, was " + delay);
+        }
         if (settle()) {
             if (attempt >= options.maxDeliveries()) {
                 deadLetter(reason + " (gave up after " + attempt + " deliveries)");
             } else {
-                onRequeue(reason);
+                if (delay.isZero()) {
+                    onRequeue(reason);
+                } else {
+                    onRequeue(reason, delay);
+                }
                 counters.requeued.increment();
             }
         }
@@ -94,6 +109,16 @@ public abstract class AbstractAcknowledgement implements Acknowledgement {
 
     /** Makes the broker deliver the message again with attempt + 1. */
     protected abstract void onRequeue(String reason);
+
+    /**
+     * Makes the broker deliver the message again with attempt + 1, not before {@code delay} (positive). A provider
+     * overrides this when it declares {@link io.polybus.Capability#DELAYED_REQUEUE}; on one that does not, the
+     * public API refuses a positive delay before the delivery is settled, so this is never reached.
+     */
+    protected void onRequeue(String reason, Duration delay) {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot delay a requeue; its provider must "
+                + "not declare " + io.polybus.Capability.DELAYED_REQUEUE);
+    }
 
     /** Moves the message to {@code deadLetterTopic} (use {@link io.polybus.DeadLetter#of}), then removes it. */
     protected abstract void onDeadLetter(String deadLetterTopic, String reason);

@@ -19,7 +19,8 @@ import java.util.Set;
  */
 public final class MemoryBrokerProvider implements BrokerProvider {
     static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.of(Capability.FANOUT, Capability.ORDERED_BY_KEY,
-            Capability.DEAD_LETTER, Capability.PARTITIONED, Capability.AT_LEAST_ONCE));
+            Capability.DEAD_LETTER, Capability.PARTITIONED, Capability.AT_LEAST_ONCE,
+            Capability.DELAYED_REQUEUE));
 
     private static final ConfigDef CONFIG = ConfigDef.builder("memory")
             .define(MemoryBroker.NAME, Type.STRING, "default", ConfigDef.nonEmpty(),

@@ -35,7 +35,7 @@ public final class NatsBrokerProvider implements BrokerProvider {
     @Override
     public Set<Capability> capabilities() {
         return Set.of(Capability.FANOUT, Capability.DURABLE, Capability.REPLAY, Capability.ORDERED_BY_KEY,
-                Capability.DEAD_LETTER, Capability.PARTITIONED, Capability.AT_LEAST_ONCE);
+                Capability.DEAD_LETTER, Capability.PARTITIONED, Capability.AT_LEAST_ONCE, Capability.DELAYED_REQUEUE);
     }
 
     @Override

@@ -26,7 +26,7 @@ class NatsMemoryInterestConformanceTest extends BrokerConformanceSuite {
     @Test
     void declaresNeitherDurableNorReplay() {
         assertEquals(Set.of(Capability.FANOUT, Capability.ORDERED_BY_KEY, Capability.DEAD_LETTER, Capability.PARTITIONED,
-                Capability.AT_LEAST_ONCE), broker.capabilities());
+                Capability.AT_LEAST_ONCE, Capability.DELAYED_REQUEUE), broker.capabilities());
     }
 
     @AfterAll

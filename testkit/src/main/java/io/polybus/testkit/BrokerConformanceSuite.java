@@ -312,6 +312,105 @@ public abstract class BrokerConformanceSuite {
     }
 
     @Test
+    void messageRequeuedWithDelayIsNotDeliveredBeforeItAndIsAfter() {
+        Duration delay = Duration.ofSeconds(2);
+        if (!broker.capabilities().contains(Capability.DELAYED_REQUEUE)) {
+            requeueWithDelayIsRefused(delay);
+            return;
+        }
+        Map<String, Long> requeuedAt = new ConcurrentHashMap<>();
+        List<Long> redeliveredAfterNanos = new CopyOnWriteArrayList<>();
+        List<String> order = new CopyOnWriteArrayList<>();
+        Recorder recorder = Recorder.then(d -> {
+            order.add(d.message().payloadAsString() + "#" + d.attempt());
+            if (d.message().payloadAsString().equals("later") && d.attempt() == 1) {
+                requeuedAt.put(d.message().id(), System.nanoTime());
+                d.requeue("not yet", delay);
+            } else {
+                Long at = requeuedAt.get(d.message().id());
+                if (at != null) {
+                    redeliveredAfterNanos.add(System.nanoTime() - at);
+                }
+                d.ack();
+            }
+        });
+        broker.subscribe(consumerOptions(topic, newGroup()).build(), recorder);
+        try (Producer producer = broker.producer()) {
+            sendNow(producer, Message.builder(topic).key("a").payload("later").build());
+            untilTrue("first delivery requeued", () -> requeuedAt.size() == 1);
+            sendNow(producer, Message.builder(topic).key("b").payload("meanwhile").build());
+            untilTrue("redelivery after the delay", () -> redeliveredAfterNanos.size() == 1);
+            assertTrue(redeliveredAfterNanos.get(0) >= delay.toNanos(),
+                    "redelivered " + Duration.ofNanos(redeliveredAfterNanos.get(0)) + " after a requeue with " + delay);
+            assertEquals(List.of("later#1", "meanwhile#1"), order.subList(0, 2), "other messages flow while one waits");
+            assertTrue(order.get(2).startsWith("later#") && Integer.parseInt(order.get(2).substring(6)) >= 2,
+                    "the waiting one comes back with a higher attempt: " + order);
+        }
+    }
+
+    /**
+     * On a broker without DELAYED_REQUEUE: a back-off is refused at subscribe, and a requeue with a delay is
+     * refused without settling the delivery, which then can still be requeued at once.
+     */
+    private void requeueWithDelayIsRefused(Duration delay) {
+        UnsupportedCapabilityException atOpen = assertThrows(UnsupportedCapabilityException.class,
+                () -> broker.subscribe(consumerOptions(topic, newGroup())
+                        .retryBackoff(delay, 2, delay.multipliedBy(4)).build(), Recorder.acking()));
+        assertEquals(Set.of(Capability.DELAYED_REQUEUE), atOpen.missing());
+        assertTrue(atOpen.getMessage().contains(broker.type()), atOpen.getMessage());
+        AtomicReference<Throwable> refused = new AtomicReference<>();
+        Recorder recorder = Recorder.then(d -> {
+            if (d.attempt() == 1) {
+                try {
+                    d.requeue("not yet", delay);
+                } catch (UnsupportedCapabilityException e) {
+                    refused.set(e);
+                    d.requeue("at once then");
+                }
+            } else {
+                d.ack();
+            }
+        });
+        broker.subscribe(consumerOptions(topic, newGroup()).build(), recorder);
+        try (Producer producer = broker.producer()) {
+            sendNow(producer, text(topic, "later"));
+            untilTrue("requeued at once after the refusal", () -> recorder.count() >= 2);
+            assertInstanceOf(UnsupportedCapabilityException.class, refused.get());
+            assertEquals(2, recorder.deliveries().get(1).attempt());
+        }
+    }
+
+    @Test
+    void retryBackoffDelaysGrowWithEachAttempt() {
+        if (!hasOrRefuses(Capability.DELAYED_REQUEUE)) {
+            return;
+        }
+        Duration initial = Duration.ofMillis(300);
+        List<Long> deliveredAt = new CopyOnWriteArrayList<>();
+        Recorder recorder = Recorder.then(d -> {
+            deliveredAt.add(System.nanoTime());
+            if (d.attempt() < 4) {
+                d.requeue("backing off");
+            } else {
+                d.ack();
+            }
+        });
+        broker.subscribe(consumerOptions(topic, newGroup()).maxDeliveries(5)
+                .retryBackoff(initial, 2, Duration.ofSeconds(5)).build(), recorder);
+        try (Producer producer = broker.producer()) {
+            sendNow(producer, text(topic, "back off"));
+            untilTrue("fourth attempt", () -> recorder.count() == 4);
+            for (int attempt = 1; attempt <= 3; attempt++) {
+                long gap = deliveredAt.get(attempt) - deliveredAt.get(attempt - 1);
+                Duration least = initial.multipliedBy(1L << (attempt - 1));
+                assertTrue(gap >= least.toNanos(), "attempt " + (attempt + 1) + " came " + Duration.ofNanos(gap)
+                        + " after attempt " + attempt + ", its back-off is " + least);
+            }
+            assertEquals(List.of(1, 2, 3, 4), recorder.deliveries().stream().map(Delivery::attempt).toList());
+        }
+    }
+
+    @Test
     void exhaustedMessageIsDeadLetteredWithDocumentedHeaders() {
         if (!hasOrRefuses(Capability.DEAD_LETTER)) {
             return;

@@ -332,6 +332,17 @@ final class ArtemisConsumer implements Consumer {
                 "requeue");
     }
 
+    /**
+     * Requeues with Artemis' scheduled delivery: the broker keeps the copy out of the queue until it is due (by the
+     * broker's clock, against this client's), while the queue's other messages keep flowing.
+     */
+    void requeue(ArtemisAcknowledgement ack, Duration delay) {
+        ClientMessage copy = WireFormat.toClient(ack.message, broker.settings.persistent, ack.attempt() + 1);
+        copy.putLongProperty(org.apache.activemq.artemis.api.core.Message.HDR_SCHEDULED_DELIVERY_TIME,
+                System.currentTimeMillis() + delay.toMillis());
+        sideSend(ack, requeueAddress, copy, "delayed requeue");
+    }
+
     void deadLetter(ArtemisAcknowledgement ack, String deadLetterTopic, String reason) {
         Message letter = DeadLetter.of(ack.message, deadLetterTopic, options.group(), ack.attempt(), reason,
                 Map.of(WireFormat.DEAD_LETTER_QUEUE, queue));

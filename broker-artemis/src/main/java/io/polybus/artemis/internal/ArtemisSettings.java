@@ -168,7 +168,7 @@ public final class ArtemisSettings {
 
     static Set<Capability> capabilities(boolean persistent, int groupBuckets) {
         EnumSet<Capability> set = EnumSet.of(Capability.FANOUT, Capability.DEAD_LETTER, Capability.AT_LEAST_ONCE,
-                Capability.PARTITIONED);
+                Capability.PARTITIONED, Capability.DELAYED_REQUEUE);
         if (persistent) {
             set.add(Capability.DURABLE);
         }

@@ -7,7 +7,9 @@ import io.polybus.PolybusException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.PriorityQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -15,13 +17,15 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * A group: per key partition, the FIFO of messages not yet handed out; the member consumers, each owning
  * some partitions; and the bytes held, bounded so that producers wait when the group's consumers lag.
- * Unsettled deliveries stay counted in the bytes until they are acked or dead-lettered.
+ * Unsettled deliveries stay counted in the bytes until they are acked or dead-lettered. Entries requeued with a
+ * delay wait in a schedule ordered by due time and go back first in their partition when due.
  */
 final class Group {
     final String topic;
     final String name;
     private final ArrayDeque<Entry>[] partitions;
     private final MemoryConsumer[] owners;
+    private final PriorityQueue<Scheduled> scheduled = new PriorityQueue<>(Comparator.comparingLong(Scheduled::dueNanos));
     private final List<MemoryConsumer> members = new ArrayList<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition room = lock.newCondition();
@@ -100,6 +104,30 @@ final class Group {
         }
     }
 
+    /** Puts a requeued entry first in its partition once {@code delayNanos} have passed. */
+    void requeueAfter(Entry entry, long delayNanos) {
+        lock.lock();
+        try {
+            scheduled.add(new Scheduled(System.nanoTime() + delayNanos, entry));
+            for (MemoryConsumer member : members) {
+                wake(member);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Moves the scheduled entries that are due into their partitions; under the lock. */
+    private void releaseDue() {
+        long now = System.nanoTime();
+        Scheduled next;
+        while ((next = scheduled.peek()) != null && next.dueNanos() - now <= 0) {
+            scheduled.poll();
+            partitions[next.entry().partition()].addFirst(next.entry());
+            wake(owners[next.entry().partition()]);
+        }
+    }
+
     /** Puts abandoned entries back first in their partitions, in their original order. */
     void giveBack(List<Entry> entries) {
         lock.lock();
@@ -133,14 +161,18 @@ final class Group {
     int take(MemoryConsumer consumer, Entry[] out, int max, long waitNanos) throws InterruptedException {
         lock.lock();
         try {
+            releaseDue();
             int n = drain(consumer, out, max);
             if (n == 0 && waitNanos > 0 && consumer.isRunning()) {
+                Scheduled next = scheduled.peek();
+                long wait = next == null ? waitNanos : Math.max(1, Math.min(waitNanos, next.dueNanos() - System.nanoTime()));
                 consumer.waiting = true;
                 try {
-                    consumer.hasWork.awaitNanos(waitNanos);
+                    consumer.hasWork.awaitNanos(wait);
                 } finally {
                     consumer.waiting = false;
                 }
+                releaseDue();
                 n = drain(consumer, out, max);
             }
             return n;
@@ -224,5 +256,9 @@ final class Group {
         if (owner != null && owner.waiting) {
             owner.hasWork.signal();
         }
+    }
+
+    /** An entry requeued with a delay and the {@link System#nanoTime()} it is due at. */
+    private record Scheduled(long dueNanos, Entry entry) {
     }
 }

@@ -3,6 +3,7 @@ package io.polybus.memory.internal;
 import io.polybus.DeadLetter;
 import io.polybus.spi.AbstractAcknowledgement;
 
+import java.time.Duration;
 import java.util.Map;
 
 /** Settles one memory delivery: frees its bytes and prefetch slot, requeues or dead-letters it. */
@@ -25,6 +26,12 @@ final class MemoryAcknowledgement extends AbstractAcknowledgement {
     @Override
     protected void onRequeue(String reason) {
         consumer.group.requeue(entry.next());
+        consumer.permits.release();
+    }
+
+    @Override
+    protected void onRequeue(String reason, Duration delay) {
+        consumer.group.requeueAfter(entry.next(), delay.toNanos());
         consumer.permits.release();
     }
 

@@ -11,7 +11,8 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * Settles one JetStream delivery: ACK is {@code +ACK}, REQUEUE {@code -NAK} (with the requeue delay, if any), a
+ * Settles one JetStream delivery: ACK is {@code +ACK}, REQUEUE {@code -NAK} (with the delay asked for, else the
+ * broker's requeue delay, if any: the server keeps the message until then), a
  * dead letter is published to the dead-letter topic's stream and, once the stream stored it, {@code +TERM}; a
  * dead letter the stream did not take leaves the delivery to come back after the ack wait. Acknowledgements are
  * sent without waiting for the server: one that is lost makes the server deliver the message again.
@@ -53,6 +54,12 @@ final class NatsAcknowledgement extends AbstractAcknowledgement {
     protected void onRequeue(String reason) {
         consumer.settled(this);
         send(Outgoing.NAK);
+    }
+
+    @Override
+    protected void onRequeue(String reason, Duration delay) {
+        consumer.settled(this);
+        publish(Outgoing.NAK, nakAfter(delay));
     }
 
     @Override
@@ -105,18 +112,26 @@ final class NatsAcknowledgement extends AbstractAcknowledgement {
             case ACK -> ACK;
             case NAK -> {
                 Duration delay = consumer.broker.settings.requeueDelay();
-                yield delay.isZero() ? NAK : bytes("-NAK {\"delay\":" + delay.toNanos() + "}");
+                yield delay.isZero() ? NAK : nakAfter(delay);
             }
             case NAK_NOW -> NAK;
             case TERM -> TERM;
             case IN_PROGRESS -> IN_PROGRESS;
         };
+        publish(what, body);
+    }
+
+    private void publish(Outgoing what, byte[] body) {
         try {
             consumer.broker.connection.publish(replyTo, body);
         } catch (RuntimeException e) {
             log.debug("could not send {} for a delivery of group '{}' (it will be delivered again): {}", what,
                     consumer.options.group(), e.toString());
         }
+    }
+
+    private static byte[] nakAfter(Duration delay) {
+        return bytes("-NAK {\"delay\":" + delay.toNanos() + "}");
     }
 
     private static byte[] bytes(String text) {

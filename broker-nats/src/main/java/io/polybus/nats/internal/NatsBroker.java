@@ -87,7 +87,7 @@ public final class NatsBroker implements Broker {
         this.management = connection.jetStreamManagement(jso);
         this.meters = meters;
         Set<Capability> caps = EnumSet.of(Capability.FANOUT, Capability.ORDERED_BY_KEY, Capability.DEAD_LETTER,
-                Capability.PARTITIONED, Capability.AT_LEAST_ONCE);
+                Capability.PARTITIONED, Capability.AT_LEAST_ONCE, Capability.DELAYED_REQUEUE);
         if (settings.durable()) {
             caps.add(Capability.DURABLE);
         }
