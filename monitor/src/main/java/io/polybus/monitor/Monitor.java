@@ -44,8 +44,11 @@ import java.util.concurrent.atomic.LongAdder;
  * }
  * }</pre>
  *
- * <p>Windows and silences are measured on the builder's {@link Clock} at the time events arrive, not on the
- * events' own timestamps. A message packing several events ({@link EventPack}) is split and each event is
+ * <p>Windows and silences are measured in event time by default ({@link MonitorConfig#time()}): an event counts in
+ * the window of its timestamp; the clock follows the latest timestamp and runs on with the builder's {@link Clock}
+ * between events. Events later than {@link MonitorConfig#allowedLateness()} are counted as {@code late} and left out;
+ * notices about windows older than {@link MonitorConfig#notifyMaxAge()} are held back (see {@code docs/monitor.md}).
+ * With {@code time: arrival}, the builder's clock at the time events arrive. A message packing several events ({@link EventPack}) is split and each event is
  * evaluated as if it came alone. Events that are not JSON objects are counted as invalid and their message is
  * rejected (dead-lettered by the broker's rules; the valid events of a pack were still evaluated). Duplicates
  * (same {@code source.file_id} and {@code source.offset}, else same message id and place in its pack) within
@@ -72,6 +75,7 @@ public final class Monitor implements AutoCloseable, MeterBinder {
     private final LongAdder evaluated = new LongAdder();
     private final LongAdder duplicates = new LongAdder();
     private final LongAdder invalid = new LongAdder();
+    private final LongAdder late = new LongAdder();
     private final LongAdder bytes = new LongAdder();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Consumer consumer;
@@ -94,6 +98,7 @@ public final class Monitor implements AutoCloseable, MeterBinder {
         events(registry, "evaluated", evaluated);
         events(registry, "duplicate", duplicates);
         events(registry, "invalid", invalid);
+        events(registry, "late", late);
         FunctionCounter.builder("polybus.monitor.bytes", bytes, LongAdder::sum).baseUnit("bytes")
                 .description("Payload bytes of the events received").register(registry);
         health.bindTo(registry);
@@ -142,10 +147,12 @@ public final class Monitor implements AutoCloseable, MeterBinder {
                 if (event == null) {
                     invalid.increment();
                     broken++;
-                } else if (engine.offer(event, message.id(), pack ? i : -1, clock.millis()) == RuleEngine.Outcome.DUPLICATE) {
-                    duplicates.increment();
                 } else {
-                    evaluated.increment();
+                    switch (engine.offer(event, message.id(), pack ? i : -1, clock.millis())) {
+                        case DUPLICATE -> duplicates.increment();
+                        case LATE -> late.increment();
+                        case EVALUATED -> evaluated.increment();
+                    }
                 }
             }
             if (broken == 0) {
@@ -201,7 +208,10 @@ public final class Monitor implements AutoCloseable, MeterBinder {
             this.config = Objects.requireNonNull(config, "config");
         }
 
-        /** The time windows and silences are measured in (default: the system clock). */
+        /**
+         * The monitor's clock (default: the system clock): events' arrival time, which the rules' event-time clock
+         * runs on with between events, and against which {@code notify-max-age} is measured.
+         */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;

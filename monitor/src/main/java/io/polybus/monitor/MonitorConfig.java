@@ -40,19 +40,37 @@ import java.util.Objects;
  *                        {@link #effectiveDedupWindow()}
  * @param dedupMaxEntries identities remembered at most; the oldest are forgotten first
  * @param samples         events an alert carries as examples
+ * @param time            whose time windows are measured in: the events' timestamps or their arrival
+ * @param timestampField  the field holding an event's time ({@link TimeSource#EVENT})
+ * @param allowedLateness how far behind the latest event time an event may be and still be counted in its window
+ * @param notifyMaxAge    how old (behind the monitor's clock) the window a notice describes may be for the notice to
+ *                        be sent; older notices only update state (a replayed backlog does not alert)
  * @param rules           at least one rule; names are unique
  * @param notifiers       where alerts go, each checked but not created yet; names are unique
  */
 public record MonitorConfig(String topic, String group, int concurrency, Duration evaluateEvery,
-                            Duration dedupWindow, int dedupMaxEntries, int samples,
+                            Duration dedupWindow, int dedupMaxEntries, int samples, TimeSource time,
+                            FieldPath timestampField, Duration allowedLateness, Duration notifyMaxAge,
                             List<Rule> rules, List<NotifierSpec> notifiers) {
 
     public MonitorConfig {
         Objects.requireNonNull(topic, "topic");
         Objects.requireNonNull(group, "group");
         Objects.requireNonNull(evaluateEvery, "evaluateEvery");
+        Objects.requireNonNull(time, "time");
+        Objects.requireNonNull(timestampField, "timestampField");
+        Objects.requireNonNull(allowedLateness, "allowedLateness");
+        Objects.requireNonNull(notifyMaxAge, "notifyMaxAge");
         rules = List.copyOf(rules);
         notifiers = List.copyOf(notifiers);
+    }
+
+    /** Whose time the windows are measured in. */
+    public enum TimeSource {
+        /** The event's own timestamp ({@link #timestampField()}): a replayed backlog counts in the windows it happened in. */
+        EVENT,
+        /** When the event reached the monitor, on its clock. */
+        ARRIVAL
     }
 
     /**

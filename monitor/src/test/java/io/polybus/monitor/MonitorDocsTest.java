@@ -72,6 +72,9 @@ class MonitorDocsTest {
             }
         });
         assertEquals(List.of(), missing, "README.md's table of rule types is out of date");
+        String sectionKeys = "The `monitor:` section's own keys: " + String.join(", ", MonitorConfig.keys(MonitorYaml.NOTIFIERS)
+                .keys().stream().map(k -> "`" + k.name() + "`").toList());
+        assertTrue(readme.replace("\n", " ").contains(sectionKeys), "README.md lists the monitor: keys as: " + sectionKeys);
     }
 
     @Test

@@ -44,7 +44,7 @@ final class AbsenceEvaluator extends RuleEvaluator {
     }
 
     @Override
-    void matched(JsonEvent event, long now, String group, Consumer<Alert> sink) {
+    void matched(JsonEvent event, long at, long now, String group, Consumer<Alert> sink) {
         String key = group == null ? "" : group;
         State s = groups.get(key);
         if (s == null) {
@@ -55,7 +55,7 @@ final class AbsenceEvaluator extends RuleEvaluator {
             groups.put(key, s);
         }
         long previous = s.lastSeen;
-        s.lastSeen = now;
+        s.lastSeen = Math.max(s.lastSeen, now); // a replayed backlog's clock is behind the monitor's start
         remember(s.recent, event.json());
         if (s.firedAt >= 0) {
             sink.accept(alert(Alert.Status.RESOLVED, group, 0, null, silence, s.firedAt, now,

@@ -77,6 +77,9 @@ final class AggregateEvaluator extends WindowedEvaluator<AggregateEvaluator.Stat
         }
         long bucket = Math.floorDiv(now, bucketMillis);
         int slot = (int) Math.floorMod(bucket, STEPS);
+        if (s.bucketOf[slot] > bucket) {
+            return false; // older than the window: its slot holds a later step already
+        }
         if (s.bucketOf[slot] != bucket) {
             expire(s, bucket);
             s.bucketOf[slot] = bucket;

@@ -34,7 +34,7 @@ final class MatchEvaluator extends RuleEvaluator {
     }
 
     @Override
-    void matched(JsonEvent event, long now, String group, Consumer<Alert> sink) {
+    void matched(JsonEvent event, long at, long now, String group, Consumer<Alert> sink) {
         String key = group == null ? "" : group;
         State s = groups.get(key);
         if (s == null) {

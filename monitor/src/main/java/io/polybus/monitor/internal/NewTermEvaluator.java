@@ -78,7 +78,7 @@ final class NewTermEvaluator extends RuleEvaluator {
     }
 
     @Override
-    void matched(JsonEvent event, long now, String group, Consumer<Alert> sink) {
+    void matched(JsonEvent event, long at, long now, String group, Consumer<Alert> sink) {
         String value = text(event.get(field));
         if (value == null) {
             return;

@@ -22,6 +22,9 @@ public final class WindowCounter {
     public void add(long nowMillis) {
         long bucket = Math.floorDiv(nowMillis, bucketMillis);
         int slot = (int) Math.floorMod(bucket, counts.length);
+        if (bucketOf[slot] > bucket) {
+            return; // older than the window: its slot holds a later step already
+        }
         if (bucketOf[slot] != bucket) {
             bucketOf[slot] = bucket;
             counts[slot] = 0;

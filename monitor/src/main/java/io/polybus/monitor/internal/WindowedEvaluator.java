@@ -59,8 +59,11 @@ abstract class WindowedEvaluator<S extends WindowedEvaluator.Group> extends Rule
     /** A new group's state, watched from {@code since}. */
     abstract S newGroup(long since);
 
-    /** Counts a matching event in its group's window; returns whether it counted (the event is then a sample). */
-    abstract boolean add(S s, JsonEvent event, long now);
+    /**
+     * Counts a matching event in its group's window at its time {@code at} (up to the allowed lateness before the
+     * latest); returns whether it counted (the event is then a sample).
+     */
+    abstract boolean add(S s, JsonEvent event, long at);
 
     /** Sets the group's {@code value} and {@code count} for the window ending {@code now}; returns whether it is bad. */
     abstract boolean measure(S s, long now);
@@ -100,9 +103,9 @@ abstract class WindowedEvaluator<S extends WindowedEvaluator.Group> extends Rule
     }
 
     @Override
-    final void matched(JsonEvent event, long now, String group, Consumer<Alert> sink) {
+    final void matched(JsonEvent event, long at, long now, String group, Consumer<Alert> sink) {
         S s = group(group, now);
-        if (s != null && add(s, event, now)) {
+        if (s != null && add(s, event, at)) {
             remember(s.recent, event.json());
             if (judgesEachEvent()) {
                 evaluate(s, group, now, measure(s, now), sink);
