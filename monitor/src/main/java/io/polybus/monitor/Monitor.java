@@ -15,6 +15,7 @@ import io.polybus.events.JsonEvent;
 import io.polybus.events.PipelineHealth;
 import io.polybus.monitor.internal.NotifierDispatch;
 import io.polybus.monitor.internal.RuleEngine;
+import io.polybus.monitor.internal.StateStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,8 +61,12 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code polybus.monitor.bytes}, the rules' and the notifiers' meters. Bind it once; events counted before are
  * not lost.
  *
- * <p>Thread-safe. {@link #close()} stops consuming (unacked events go back to the group), delivers queued
- * notices (bounded) and closes the notifiers; it does not close the broker.
+ * <p>With {@link MonitorConfig#stateDir()}, the rules' windows, firing alerts, known values and the dedup memory
+ * are read back at the start and written every {@link MonitorConfig#snapshotEvery()}, after each notice and on
+ * close; a snapshot that cannot be read is logged and counted, and the monitor starts empty.
+ *
+ * <p>Thread-safe. {@link #close()} stops consuming (unacked events go back to the group), writes the state,
+ * delivers queued notices (bounded) and closes the notifiers; it does not close the broker.
  */
 public final class Monitor implements AutoCloseable, MeterBinder {
     private static final Logger log = LoggerFactory.getLogger(Monitor.class);
@@ -78,6 +83,11 @@ public final class Monitor implements AutoCloseable, MeterBinder {
     private final LongAdder late = new LongAdder();
     private final LongAdder bytes = new LongAdder();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Where the rules' state is kept, or null. */
+    private final StateStore state;
+    /** Set when a notice was made, so the state that made it is written at the next tick. */
+    private final AtomicBoolean noticed = new AtomicBoolean();
+    private long nextSnapshot;
     private volatile Consumer consumer;
 
     private Monitor(Builder b, Map<String, Notifier> notifiers) {
@@ -86,6 +96,8 @@ public final class Monitor implements AutoCloseable, MeterBinder {
         this.health = b.health;
         notifiers.forEach((name, notifier) -> dispatch.add(new NotifierDispatch(name, notifier)));
         this.engine = new RuleEngine(config, clock.millis(), this::notifyAll);
+        this.state = config.stateDir() == null ? null
+                : new StateStore(config.stateDir(), "monitor-" + config.group(), engine, clock.millis());
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "polybus-monitor-ticker");
             t.setDaemon(true);
@@ -103,6 +115,9 @@ public final class Monitor implements AutoCloseable, MeterBinder {
                 .description("Payload bytes of the events received").register(registry);
         health.bindTo(registry);
         engine.bindTo(registry);
+        if (state != null) {
+            state.bindTo(registry);
+        }
         dispatch.forEach(d -> d.bindTo(registry));
     }
 
@@ -168,13 +183,19 @@ public final class Monitor implements AutoCloseable, MeterBinder {
 
     private void tick() {
         try {
-            engine.tick(clock.millis());
+            long now = clock.millis();
+            engine.tick(now);
+            if (state != null && (noticed.getAndSet(false) || now >= nextSnapshot)) {
+                nextSnapshot = now + config.snapshotEvery().toMillis();
+                state.save();
+            }
         } catch (RuntimeException e) {
             log.error("monitor: evaluating rules failed", e);
         }
     }
 
     private void notifyAll(Alert alert) {
+        noticed.set(true);
         log.debug("alert {} {}", alert.status(), alert.id());
         for (NotifierDispatch d : dispatch) {
             d.submit(alert);
@@ -190,7 +211,15 @@ public final class Monitor implements AutoCloseable, MeterBinder {
         if (consumer != null) {
             consumer.close();
         }
-        ticker.shutdownNow();
+        ticker.shutdown();
+        try {
+            ticker.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (state != null) {
+            state.save();
+        }
         dispatch.forEach(NotifierDispatch::close);
     }
 

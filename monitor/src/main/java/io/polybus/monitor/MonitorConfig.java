@@ -6,6 +6,7 @@ import io.polybus.events.FieldPath;
 import io.polybus.monitor.internal.MonitorSection;
 import io.polybus.spi.ConfigDef;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -45,13 +46,15 @@ import java.util.Objects;
  * @param allowedLateness how far behind the latest event time an event may be and still be counted in its window
  * @param notifyMaxAge    how old (behind the monitor's clock) the window a notice describes may be for the notice to
  *                        be sent; older notices only update state (a replayed backlog does not alert)
+ * @param stateDir        where the rules' state is kept across restarts, or null to keep none
+ * @param snapshotEvery   how often the state is written to {@code stateDir} (also after notices and on close)
  * @param rules           at least one rule; names are unique
  * @param notifiers       where alerts go, each checked but not created yet; names are unique
  */
 public record MonitorConfig(String topic, String group, int concurrency, Duration evaluateEvery,
                             Duration dedupWindow, int dedupMaxEntries, int samples, TimeSource time,
                             FieldPath timestampField, Duration allowedLateness, Duration notifyMaxAge,
-                            List<Rule> rules, List<NotifierSpec> notifiers) {
+                            Path stateDir, Duration snapshotEvery, List<Rule> rules, List<NotifierSpec> notifiers) {
 
     public MonitorConfig {
         Objects.requireNonNull(topic, "topic");
@@ -61,6 +64,7 @@ public record MonitorConfig(String topic, String group, int concurrency, Duratio
         Objects.requireNonNull(timestampField, "timestampField");
         Objects.requireNonNull(allowedLateness, "allowedLateness");
         Objects.requireNonNull(notifyMaxAge, "notifyMaxAge");
+        Objects.requireNonNull(snapshotEvery, "snapshotEvery");
         rules = List.copyOf(rules);
         notifiers = List.copyOf(notifiers);
     }

@@ -70,6 +70,11 @@ final class AggregateEvaluator extends WindowedEvaluator<AggregateEvaluator.Stat
     }
 
     @Override
+    String stateKey() {
+        return super.stateKey() + "/" + function;
+    }
+
+    @Override
     boolean add(State s, JsonEvent event, long now) {
         double v = numberOf(event.get(field));
         if (Double.isNaN(v)) {

@@ -4,16 +4,18 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.polybus.events.FieldPath;
 import io.polybus.events.JsonEvent;
 import io.polybus.monitor.Alert;
 import io.polybus.monitor.MonitorConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
-import io.polybus.events.FieldPath;
-
+import java.io.Serializable;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,6 +40,7 @@ import java.util.function.Consumer;
  * {@code polybus.monitor.dedup.entries}.
  */
 public final class RuleEngine implements MeterBinder {
+    private static final Logger log = LoggerFactory.getLogger(RuleEngine.class);
     /** What became of an offered event. */
     public enum Outcome { EVALUATED, DUPLICATE, LATE }
 
@@ -51,7 +54,7 @@ public final class RuleEngine implements MeterBinder {
 
     private final List<Rule> rules = new ArrayList<>();
     private final Map<String, Rule> byName = new HashMap<>();
-    private final Deduplicator dedup;
+    private Deduplicator dedup;
     private final Consumer<Alert> sink;
     private final boolean eventTime;
     private final FieldPath timestampField;
@@ -198,6 +201,56 @@ public final class RuleEngine implements MeterBinder {
             r.evaluator().tick(now, sink);
         }
         sendCaughtUp(now, arrival);
+    }
+
+    /** What survives a restart: the rules' clock, the dedup memory and each rule's state under its key. */
+    private record Saved(long clockMillis, Deduplicator dedup, LinkedHashMap<String, RuleState> rules)
+            implements Serializable {
+    }
+
+    /** A rule's state and the {@link RuleEvaluator#stateKey()} it was made under. */
+    private record RuleState(String key, Serializable state) implements Serializable {
+    }
+
+    /** The state of every rule, the clock and the dedup memory, serialized (see {@link StateFile#encode}). */
+    public synchronized byte[] snapshot() {
+        LinkedHashMap<String, RuleState> states = new LinkedHashMap<>();
+        for (Rule r : rules) {
+            states.put(r.evaluator().name(), new RuleState(r.evaluator().stateKey(), r.evaluator().state()));
+        }
+        return StateFile.encode(new Saved(clockMillis, dedup, states));
+    }
+
+    /**
+     * Takes over a state read from a snapshot: each rule whose key is unchanged gets its windows, alerts and values
+     * back (the others start empty, logged); the rules' clock resumes at {@code nowMillis} where it stopped.
+     *
+     * @return the names of the rules restored
+     * @throws IllegalArgumentException when {@code saved} is not a monitor's state
+     */
+    public synchronized List<String> restore(Object saved, long nowMillis) {
+        if (!(saved instanceof Saved s)) {
+            throw new IllegalArgumentException("not a monitor's state: " + (saved == null ? null : saved.getClass()));
+        }
+        List<String> restored = new ArrayList<>();
+        for (Rule r : rules) {
+            RuleState state = s.rules().get(r.evaluator().name());
+            if (state != null && state.key().equals(r.evaluator().stateKey())) {
+                r.evaluator().restore(state.state());
+                restored.add(r.evaluator().name());
+            } else if (state != null) {
+                log.info("monitor: rule '{}' changed its type or window since its state was saved; it starts empty",
+                        r.evaluator().name());
+            }
+        }
+        if (dedup.sameShape(s.dedup())) {
+            dedup = s.dedup();
+        }
+        if (s.clockMillis() != Long.MIN_VALUE) {
+            clockMillis = s.clockMillis();
+            clockSetAt = nowMillis;
+        }
+        return restored;
     }
 
     /** Events left out as later than {@code allowed-lateness}. */

@@ -9,6 +9,7 @@ import io.polybus.monitor.MonitorConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.Serializable;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -150,6 +151,23 @@ public abstract class RuleEvaluator {
 
     /** Alerts currently firing. */
     public abstract int firing();
+
+    /**
+     * What a restarted monitor needs of this rule: windows, firing alerts, known values. Serializable; read back
+     * with {@link #restore} by a rule of the same {@link #stateKey()}.
+     */
+    abstract Serializable state();
+
+    /** Takes over a state of {@link #state()}; the rule's own is dropped. */
+    abstract void restore(Serializable state);
+
+    /**
+     * What a saved state must have been made under to be restored: the type and what shapes its windows. A rule
+     * whose key changed starts empty.
+     */
+    String stateKey() {
+        return type;
+    }
 
     Alert alert(Alert.Status status, String group, long count, Long threshold, Duration window, long startedAt,
                 long now, String summary, ArrayDeque<JsonNode> recent) {

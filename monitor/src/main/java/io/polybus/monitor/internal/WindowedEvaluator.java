@@ -5,6 +5,7 @@ import io.polybus.events.JsonEvent;
 import io.polybus.monitor.Alert;
 import io.polybus.monitor.MonitorConfig;
 
+import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -31,7 +32,8 @@ abstract class WindowedEvaluator<S extends WindowedEvaluator.Group> extends Rule
     private final Map<String, S> groups = new HashMap<>();
 
     /** A group's alert state; {@link #measure} sets {@link #value} and {@link #count}. */
-    abstract static class Group {
+    abstract static class Group implements Serializable {
+        private static final long serialVersionUID = 1;
         final ArrayDeque<JsonNode> recent = new ArrayDeque<>();
         /** When the group began to be watched: a window that started before is not whole. */
         final long since;
@@ -169,6 +171,23 @@ abstract class WindowedEvaluator<S extends WindowedEvaluator.Group> extends Rule
         double shown = status == Alert.Status.FIRING ? s.value : s.worst;
         return alert(status, group, s.count, null, window, s.firedAt, now, subject(group) + ": " + text, s.recent,
                 shown, limit());
+    }
+
+    @Override
+    final Serializable state() {
+        return new HashMap<>(groups);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    final void restore(Serializable state) {
+        groups.clear();
+        groups.putAll((Map<String, S>) state);
+    }
+
+    @Override
+    String stateKey() {
+        return type + "/" + windowMillis;
     }
 
     @Override
