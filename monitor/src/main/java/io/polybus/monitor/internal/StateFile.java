@@ -23,16 +23,15 @@ import java.util.Optional;
 /**
  * The file a monitor keeps its rules' state in between runs: a magic number, a format version, then the state in
  * Java serialization, read back through a filter that admits only the monitor's own state classes and the JDK,
- * HdrHistogram and Jackson types they hold. Written whole to a temporary file, forced to disk and renamed over the
+ * HdrHistogram and Jackson types they hold, and no array longer than the file. Written whole to a temporary file, forced to disk and renamed over the
  * previous one, so a crash leaves either the old or the new snapshot, never half of one. Not thread-safe.
  */
 final class StateFile {
     /** The format version; a file of another version is not read. */
     static final int VERSION = 1;
     private static final int MAGIC = 0x50424d53; // "PBMS"
-    private static final ObjectInputFilter FILTER = ObjectInputFilter.Config.createFilter(
-            "maxdepth=64;io.polybus.monitor.internal.*;java.util.*;java.lang.*;org.HdrHistogram.**;"
-                    + "com.fasterxml.jackson.databind.node.*;!*");
+    private static final String CLASSES = "io.polybus.monitor.internal.*;java.util.*;java.lang.*;org.HdrHistogram.**;"
+            + "com.fasterxml.jackson.databind.node.*;!*";
 
     private final Path path;
     private final Path temporary;
@@ -96,7 +95,9 @@ final class StateFile {
                 throw new IOException(path + " is of format version " + version + "; this monitor reads " + VERSION);
             }
             try (ObjectInputStream objects = new ObjectInputStream(in)) {
-                objects.setObjectInputFilter(FILTER);
+                // No array of a sound file has more elements than the file has bytes: a corrupt length fails, not OOMs.
+                objects.setObjectInputFilter(ObjectInputFilter.Config.createFilter(
+                        "maxdepth=64;maxarray=" + bytes.length + ";" + CLASSES));
                 return Optional.of(objects.readObject());
             }
         } catch (ClassNotFoundException | InvalidClassException | RuntimeException e) {
