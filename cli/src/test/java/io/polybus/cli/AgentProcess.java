@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** {@code polybus agent -c FILE} in its own JVM, with the test's class path; output goes to a log file. */
+/** {@code polybus agent -c FILE} (or another command) in its own JVM, with the test's class path; output goes to a log file. */
 final class AgentProcess {
     private final Process process;
 
@@ -14,9 +14,14 @@ final class AgentProcess {
     }
 
     static AgentProcess start(Path config, Path log) throws IOException {
+        return start("agent", config, log);
+    }
+
+    /** {@code polybus COMMAND -c CONFIG}, e.g. {@code monitor}. */
+    static AgentProcess start(String command, Path config, Path log) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                PolybusMain.class.getName(), "agent", "-c", config.toString()));
+                PolybusMain.class.getName(), command, "-c", config.toString()));
         pb.redirectErrorStream(true);
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         return new AgentProcess(pb.start());

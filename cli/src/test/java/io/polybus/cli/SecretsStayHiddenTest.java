@@ -188,6 +188,7 @@ class SecretsStayHiddenTest {
                 monitor:
                   topic: logs
                   group: secrets-monitor
+                  time: arrival
                   rules:
                     - name: any-event
                       type: match

@@ -32,8 +32,9 @@ import java.util.Objects;
  *                  between the windows, the aggregate, the distinct values, the count) when it fired, the worst
  *                  while firing on the resolved notice; otherwise null
  * @param limit     the bound {@code value} crossed (a fraction, a factor, a value, a count); otherwise null
- * @param startedAt when the alert fired
- * @param at        when this notice was made
+ * @param startedAt when the alert fired, on the rules' clock
+ * @param at        when this notice was made, on the rules' clock: the end of the window it describes (event time unless
+ *                  {@code time: arrival}); {@code window} before it is the start
  * @param summary   one line for people
  * @param samples   a few of the events involved (most recent last), as received; shared, never to be modified
  */

@@ -15,6 +15,7 @@ import io.polybus.events.JsonEvent;
 import io.polybus.events.PipelineHealth;
 import io.polybus.monitor.internal.NotifierDispatch;
 import io.polybus.monitor.internal.RuleEngine;
+import io.polybus.monitor.internal.StateStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,8 +45,11 @@ import java.util.concurrent.atomic.LongAdder;
  * }
  * }</pre>
  *
- * <p>Windows and silences are measured on the builder's {@link Clock} at the time events arrive, not on the
- * events' own timestamps. A message packing several events ({@link EventPack}) is split and each event is
+ * <p>Windows and silences are measured in event time by default ({@link MonitorConfig#time()}): an event counts in
+ * the window of its timestamp; the clock follows the latest timestamp and runs on with the builder's {@link Clock}
+ * between events. Events later than {@link MonitorConfig#allowedLateness()} are counted as {@code late} and left out;
+ * notices about windows older than {@link MonitorConfig#notifyMaxAge()} are held back (see {@code docs/monitor.md}).
+ * With {@code time: arrival}, the builder's clock at the time events arrive. A message packing several events ({@link EventPack}) is split and each event is
  * evaluated as if it came alone. Events that are not JSON objects are counted as invalid and their message is
  * rejected (dead-lettered by the broker's rules; the valid events of a pack were still evaluated). Duplicates
  * (same {@code source.file_id} and {@code source.offset}, else same message id and place in its pack) within
@@ -57,8 +61,12 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code polybus.monitor.bytes}, the rules' and the notifiers' meters. Bind it once; events counted before are
  * not lost.
  *
- * <p>Thread-safe. {@link #close()} stops consuming (unacked events go back to the group), delivers queued
- * notices (bounded) and closes the notifiers; it does not close the broker.
+ * <p>With {@link MonitorConfig#stateDir()}, the rules' windows, firing alerts, known values and the dedup memory
+ * are read back at the start and written every {@link MonitorConfig#snapshotEvery()}, after each notice and on
+ * close; a snapshot that cannot be read is logged and counted, and the monitor starts empty.
+ *
+ * <p>Thread-safe. {@link #close()} stops consuming (unacked events go back to the group), writes the state,
+ * delivers queued notices (bounded) and closes the notifiers; it does not close the broker.
  */
 public final class Monitor implements AutoCloseable, MeterBinder {
     private static final Logger log = LoggerFactory.getLogger(Monitor.class);
@@ -72,8 +80,14 @@ public final class Monitor implements AutoCloseable, MeterBinder {
     private final LongAdder evaluated = new LongAdder();
     private final LongAdder duplicates = new LongAdder();
     private final LongAdder invalid = new LongAdder();
+    private final LongAdder late = new LongAdder();
     private final LongAdder bytes = new LongAdder();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Where the rules' state is kept, or null. */
+    private final StateStore state;
+    /** Set when a notice was made, so the state that made it is written at the next tick. */
+    private final AtomicBoolean noticed = new AtomicBoolean();
+    private long nextSnapshot;
     private volatile Consumer consumer;
 
     private Monitor(Builder b, Map<String, Notifier> notifiers) {
@@ -82,6 +96,8 @@ public final class Monitor implements AutoCloseable, MeterBinder {
         this.health = b.health;
         notifiers.forEach((name, notifier) -> dispatch.add(new NotifierDispatch(name, notifier)));
         this.engine = new RuleEngine(config, clock.millis(), this::notifyAll);
+        this.state = config.stateDir() == null ? null
+                : new StateStore(config.stateDir(), "monitor-" + config.group(), engine, clock.millis());
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "polybus-monitor-ticker");
             t.setDaemon(true);
@@ -94,10 +110,14 @@ public final class Monitor implements AutoCloseable, MeterBinder {
         events(registry, "evaluated", evaluated);
         events(registry, "duplicate", duplicates);
         events(registry, "invalid", invalid);
+        events(registry, "late", late);
         FunctionCounter.builder("polybus.monitor.bytes", bytes, LongAdder::sum).baseUnit("bytes")
                 .description("Payload bytes of the events received").register(registry);
         health.bindTo(registry);
         engine.bindTo(registry);
+        if (state != null) {
+            state.bindTo(registry);
+        }
         dispatch.forEach(d -> d.bindTo(registry));
     }
 
@@ -142,10 +162,12 @@ public final class Monitor implements AutoCloseable, MeterBinder {
                 if (event == null) {
                     invalid.increment();
                     broken++;
-                } else if (engine.offer(event, message.id(), pack ? i : -1, clock.millis()) == RuleEngine.Outcome.DUPLICATE) {
-                    duplicates.increment();
                 } else {
-                    evaluated.increment();
+                    switch (engine.offer(event, message.id(), pack ? i : -1, clock.millis())) {
+                        case DUPLICATE -> duplicates.increment();
+                        case LATE -> late.increment();
+                        case EVALUATED -> evaluated.increment();
+                    }
                 }
             }
             if (broken == 0) {
@@ -161,13 +183,19 @@ public final class Monitor implements AutoCloseable, MeterBinder {
 
     private void tick() {
         try {
-            engine.tick(clock.millis());
+            long now = clock.millis();
+            engine.tick(now);
+            if (state != null && (noticed.getAndSet(false) || now >= nextSnapshot)) {
+                nextSnapshot = now + config.snapshotEvery().toMillis();
+                state.save();
+            }
         } catch (RuntimeException e) {
             log.error("monitor: evaluating rules failed", e);
         }
     }
 
     private void notifyAll(Alert alert) {
+        noticed.set(true);
         log.debug("alert {} {}", alert.status(), alert.id());
         for (NotifierDispatch d : dispatch) {
             d.submit(alert);
@@ -183,7 +211,15 @@ public final class Monitor implements AutoCloseable, MeterBinder {
         if (consumer != null) {
             consumer.close();
         }
-        ticker.shutdownNow();
+        ticker.shutdown();
+        try {
+            ticker.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (state != null) {
+            state.save();
+        }
         dispatch.forEach(NotifierDispatch::close);
     }
 
@@ -201,7 +237,10 @@ public final class Monitor implements AutoCloseable, MeterBinder {
             this.config = Objects.requireNonNull(config, "config");
         }
 
-        /** The time windows and silences are measured in (default: the system clock). */
+        /**
+         * The monitor's clock (default: the system clock): events' arrival time, which the rules' event-time clock
+         * runs on with between events, and against which {@code notify-max-age} is measured.
+         */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;

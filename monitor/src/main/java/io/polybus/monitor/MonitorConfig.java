@@ -6,6 +6,7 @@ import io.polybus.events.FieldPath;
 import io.polybus.monitor.internal.MonitorSection;
 import io.polybus.spi.ConfigDef;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -40,19 +41,40 @@ import java.util.Objects;
  *                        {@link #effectiveDedupWindow()}
  * @param dedupMaxEntries identities remembered at most; the oldest are forgotten first
  * @param samples         events an alert carries as examples
+ * @param time            whose time windows are measured in: the events' timestamps or their arrival
+ * @param timestampField  the field holding an event's time ({@link TimeSource#EVENT})
+ * @param allowedLateness how far behind the latest event time an event may be and still be counted in its window
+ * @param notifyMaxAge    how old (behind the monitor's clock) the window a notice describes may be for the notice to
+ *                        be sent; older notices only update state (a replayed backlog does not alert)
+ * @param stateDir        where the rules' state is kept across restarts, or null to keep none
+ * @param snapshotEvery   how often the state is written to {@code stateDir} (also after notices and on close)
  * @param rules           at least one rule; names are unique
  * @param notifiers       where alerts go, each checked but not created yet; names are unique
  */
 public record MonitorConfig(String topic, String group, int concurrency, Duration evaluateEvery,
-                            Duration dedupWindow, int dedupMaxEntries, int samples,
-                            List<Rule> rules, List<NotifierSpec> notifiers) {
+                            Duration dedupWindow, int dedupMaxEntries, int samples, TimeSource time,
+                            FieldPath timestampField, Duration allowedLateness, Duration notifyMaxAge,
+                            Path stateDir, Duration snapshotEvery, List<Rule> rules, List<NotifierSpec> notifiers) {
 
     public MonitorConfig {
         Objects.requireNonNull(topic, "topic");
         Objects.requireNonNull(group, "group");
         Objects.requireNonNull(evaluateEvery, "evaluateEvery");
+        Objects.requireNonNull(time, "time");
+        Objects.requireNonNull(timestampField, "timestampField");
+        Objects.requireNonNull(allowedLateness, "allowedLateness");
+        Objects.requireNonNull(notifyMaxAge, "notifyMaxAge");
+        Objects.requireNonNull(snapshotEvery, "snapshotEvery");
         rules = List.copyOf(rules);
         notifiers = List.copyOf(notifiers);
+    }
+
+    /** Whose time the windows are measured in. */
+    public enum TimeSource {
+        /** The event's own timestamp ({@link #timestampField()}): a replayed backlog counts in the windows it happened in. */
+        EVENT,
+        /** When the event reached the monitor, on its clock. */
+        ARRIVAL
     }
 
     /**

@@ -76,6 +76,7 @@ class AlertmanagerNotifierTest {
     private void start(String resolveAfter, String... notifiers) {
         MonitorConfig config = MonitorYaml.parse("""
                 monitor:
+                  time: arrival
                   topic: %s
                   evaluate-every: 20ms
                   rules:

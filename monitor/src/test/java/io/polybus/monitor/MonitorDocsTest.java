@@ -8,6 +8,7 @@ import io.polybus.Config;
 import io.polybus.Message;
 import io.polybus.spi.ConfigDef;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,20 +73,24 @@ class MonitorDocsTest {
             }
         });
         assertEquals(List.of(), missing, "README.md's table of rule types is out of date");
+        String sectionKeys = "The `monitor:` section's own keys: " + String.join(", ", MonitorConfig.keys(MonitorYaml.NOTIFIERS)
+                .keys().stream().map(k -> "`" + k.name() + "`").toList());
+        assertTrue(readme.replace("\n", " ").contains(sectionKeys), "README.md lists the monitor: keys as: " + sectionKeys);
     }
 
     @Test
-    void everyMeterTheMonitorRegistersIsDocumentedUnderItsPrometheusName() throws Exception {
+    void everyMeterTheMonitorRegistersIsDocumentedUnderItsPrometheusName(@TempDir Path state) throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         String topic = "logs-" + UUID.randomUUID();
         MonitorConfig config = MonitorYaml.parse("""
                 monitor:
                   topic: %s
+                  state-dir: '%s'
                   rules: [{name: errors, type: match, where: {field: level, equals: ERROR}}]
                   notifiers:
                     - {type: webhook, url: "http://127.0.0.1:9/hook", retries: 0}
                     - {type: alertmanager, url: "http://127.0.0.1:9", retries: 0}
-                """.formatted(topic));
+                """.formatted(topic, state));
         try (Broker broker = Brokers.open(Config.of("type", "memory", "name", "docs-test-" + UUID.randomUUID()), registry);
              Monitor monitor = Monitor.builder(broker, config).start()) {
             monitor.bindTo(registry);

@@ -67,7 +67,7 @@ class MonitorTest {
     }
 
     private Monitor start(String monitorSection, Notifier... extra) {
-        MonitorConfig config = MonitorYaml.parse("monitor:\n  topic: " + topic + "\n  evaluate-every: 20ms\n" + monitorSection);
+        MonitorConfig config = MonitorYaml.parse("monitor:\n  time: arrival\n  topic: " + topic + "\n  evaluate-every: 20ms\n" + monitorSection);
         Monitor.Builder builder = Monitor.builder(broker, config).clock(clock)
                 .console(new PrintStream(stdout, true, StandardCharsets.UTF_8));
         for (int i = 0; i < extra.length; i++) {

@@ -45,6 +45,7 @@ class NotifierPluginTest {
         String topic = "logs-" + UUID.randomUUID();
         MonitorConfig config = MonitorConfig.parse(Config.readYaml("""
                 monitor:
+                  time: arrival
                   topic: %s
                   rules:
                     - {name: errors, type: match, where: {field: level, equals: ERROR}}

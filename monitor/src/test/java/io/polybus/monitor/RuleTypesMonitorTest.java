@@ -56,7 +56,7 @@ class RuleTypesMonitorTest {
     }
 
     private void start(String rules) {
-        MonitorConfig config = MonitorYaml.parse("monitor:\n  topic: " + topic + "\n  evaluate-every: 20ms\n"
+        MonitorConfig config = MonitorYaml.parse("monitor:\n  time: arrival\n  topic: " + topic + "\n  evaluate-every: 20ms\n"
                 + "  notifiers: []\n  rules:\n" + rules);
         monitor = Monitor.builder(broker, config).clock(clock).notifier("captured", notices::add).start();
         monitor.bindTo(registry);

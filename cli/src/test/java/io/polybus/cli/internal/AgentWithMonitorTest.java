@@ -48,6 +48,7 @@ class AgentWithMonitorTest {
                     monitor:
                       topic: logs
                       group: in-process-monitor
+                      time: arrival
                       rules:
                         - name: nginx-5xx-burst
                           type: threshold

@@ -84,6 +84,7 @@ class MonitorCommandTest {
                 broker: {type: memory, name: %s}
                 monitor:
                   topic: logs
+                  time: arrival
                   rules:
                     - {name: errors, type: match, where: [{field: fields.level, equals: ERROR}]}
                   notifiers:

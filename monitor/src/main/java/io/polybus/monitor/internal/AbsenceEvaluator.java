@@ -6,6 +6,7 @@ import io.polybus.monitor.Alert;
 import io.polybus.monitor.MonitorConfig;
 import io.polybus.spi.ConfigDef;
 
+import java.io.Serializable;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -23,7 +24,8 @@ final class AbsenceEvaluator extends RuleEvaluator {
     private final int maxGroups;
     private final Map<String, State> groups = new HashMap<>();
 
-    private static final class State {
+    private static final class State implements Serializable {
+        private static final long serialVersionUID = 1;
         final ArrayDeque<JsonNode> recent = new ArrayDeque<>();
         long lastSeen;
         long firedAt = -1;
@@ -44,7 +46,7 @@ final class AbsenceEvaluator extends RuleEvaluator {
     }
 
     @Override
-    void matched(JsonEvent event, long now, String group, Consumer<Alert> sink) {
+    void matched(JsonEvent event, long at, long now, String group, Consumer<Alert> sink) {
         String key = group == null ? "" : group;
         State s = groups.get(key);
         if (s == null) {
@@ -55,7 +57,7 @@ final class AbsenceEvaluator extends RuleEvaluator {
             groups.put(key, s);
         }
         long previous = s.lastSeen;
-        s.lastSeen = now;
+        s.lastSeen = Math.max(s.lastSeen, now); // a replayed backlog's clock is behind the monitor's start
         remember(s.recent, event.json());
         if (s.firedAt >= 0) {
             sink.accept(alert(Alert.Status.RESOLVED, group, 0, null, silence, s.firedAt, now,
@@ -63,6 +65,18 @@ final class AbsenceEvaluator extends RuleEvaluator {
                             + " of silence", s.recent));
             s.firedAt = -1;
         }
+    }
+
+    @Override
+    Serializable state() {
+        return new HashMap<>(groups);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    void restore(Serializable state) {
+        groups.clear();
+        groups.putAll((Map<String, State>) state);
     }
 
     @Override

@@ -70,6 +70,11 @@ final class AggregateEvaluator extends WindowedEvaluator<AggregateEvaluator.Stat
     }
 
     @Override
+    String stateKey() {
+        return super.stateKey() + "/" + function;
+    }
+
+    @Override
     boolean add(State s, JsonEvent event, long now) {
         double v = numberOf(event.get(field));
         if (Double.isNaN(v)) {
@@ -77,6 +82,9 @@ final class AggregateEvaluator extends WindowedEvaluator<AggregateEvaluator.Stat
         }
         long bucket = Math.floorDiv(now, bucketMillis);
         int slot = (int) Math.floorMod(bucket, STEPS);
+        if (s.bucketOf[slot] > bucket) {
+            return false; // older than the window: its slot holds a later step already
+        }
         if (s.bucketOf[slot] != bucket) {
             expire(s, bucket);
             s.bucketOf[slot] = bucket;

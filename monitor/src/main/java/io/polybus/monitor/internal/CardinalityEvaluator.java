@@ -55,7 +55,7 @@ final class CardinalityEvaluator extends WindowedEvaluator<CardinalityEvaluator.
         }
         long[] seen = s.lastSeen.get(value);
         if (seen != null) {
-            seen[0] = now;
+            seen[0] = Math.max(seen[0], now);
             return true;
         }
         if (s.lastSeen.size() >= maxValues) {

@@ -1,5 +1,7 @@
 package io.polybus.monitor.internal;
 
+import java.io.Serializable;
+
 /**
  * Remembers event identities for a window so a redelivered or re-sent event is counted once. Bounded by both
  * time and entries; the oldest identities are forgotten first. Times must not go backwards. Not thread-safe.
@@ -9,7 +11,8 @@ package io.polybus.monitor.internal;
  * million identities take about 32 MB. Two identities with the same hash would make the second look like a
  * duplicate; among a million remembered identities that chance is about 1 in 30 million.
  */
-public final class Deduplicator {
+public final class Deduplicator implements Serializable {
+    private static final long serialVersionUID = 1;
     private static final long EMPTY = 0;
     private static final int INITIAL = 1024;
 
@@ -69,6 +72,11 @@ public final class Deduplicator {
         while (size > 0 && fifoTime[head] <= nowMillis - windowMillis) {
             removeOldest();
         }
+    }
+
+    /** Whether {@code other} remembers as long and as many identities, so that it can stand in for this one. */
+    boolean sameShape(Deduplicator other) {
+        return other.windowMillis == windowMillis && other.maxEntries == maxEntries;
     }
 
     public int size() {

@@ -6,6 +6,7 @@ import io.polybus.monitor.Alert;
 import io.polybus.monitor.MonitorConfig;
 import io.polybus.spi.ConfigDef;
 
+import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -20,7 +21,8 @@ final class MatchEvaluator extends RuleEvaluator {
     private final int maxGroups;
     private final Map<String, State> groups = new HashMap<>();
 
-    private static final class State {
+    private static final class State implements Serializable {
+        private static final long serialVersionUID = 1;
         final ArrayDeque<JsonNode> recent = new ArrayDeque<>();
         long firedAt;
         long lastMatch;
@@ -34,7 +36,7 @@ final class MatchEvaluator extends RuleEvaluator {
     }
 
     @Override
-    void matched(JsonEvent event, long now, String group, Consumer<Alert> sink) {
+    void matched(JsonEvent event, long at, long now, String group, Consumer<Alert> sink) {
         String key = group == null ? "" : group;
         State s = groups.get(key);
         if (s == null) {
@@ -54,6 +56,18 @@ final class MatchEvaluator extends RuleEvaluator {
         s.count++;
         s.lastMatch = now;
         remember(s.recent, event.json());
+    }
+
+    @Override
+    Serializable state() {
+        return new HashMap<>(groups);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    void restore(Serializable state) {
+        groups.clear();
+        groups.putAll((Map<String, State>) state);
     }
 
     @Override

@@ -12,12 +12,14 @@ import io.polybus.monitor.NotifierProvider;
 import io.polybus.spi.ConfigDef;
 import io.polybus.spi.ProviderConfig;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
@@ -142,8 +144,8 @@ public final class MonitorSection {
             .define("remember", ConfigDef.Type.DURATION, "7d", ConfigDef.atLeast(POSITIVE),
                     "How long a value stays known after it was last seen; unseen for longer, it is new again.")
             .define("learn-for", ConfigDef.Type.DURATION, "1h", ConfigDef.atLeast(Duration.ZERO),
-                    "Values seen this long after the monitor's start are learnt without firing (the monitor keeps no "
-                            + "memory across restarts).")
+                    "Values seen this long after the monitor's start are learnt without firing (values known in a "
+                            + "`state-dir` snapshot are not learnt again).")
             .define("max-terms", ConfigDef.Type.INT, "100000", ConfigDef.atLeast(1),
                     "Values remembered at most (about 100 bytes each); past it the least recently seen are forgotten "
                             + "(counted in `polybus_monitor_rule_evictions_total`) and would fire again.")
@@ -223,6 +225,24 @@ public final class MonitorSection {
                 .define("dedup-max-entries", ConfigDef.Type.INT, "1000000", ConfigDef.atLeast(1),
                         "Identities remembered at most (about 32 bytes each); the oldest are forgotten first.")
                 .define("samples", ConfigDef.Type.INT, "3", ConfigDef.between(0, 100), "Events an alert carries as examples.")
+                .define("time", ConfigDef.Type.STRING, "event", ConfigDef.oneOf("event", "arrival"),
+                        "`event`: windows are measured in the events' own time (`timestamp-field`); `arrival`: in the "
+                                + "time they reach the monitor.")
+                .defineParsed("timestamp-field", "a field path", MonitorSection::fieldPath,
+                        "The field holding an event's time (`time: event`): ISO-8601 text or epoch milliseconds; "
+                                + "events without a readable one count at their arrival; default: `timestamp`.")
+                .define("allowed-lateness", ConfigDef.Type.DURATION, "30s", ConfigDef.atLeast(Duration.ZERO),
+                        "How far behind the latest event time an event may be and still count in its window; later "
+                                + "ones are counted as late (`polybus_monitor_events_total{outcome=\"late\"}`) and left out.")
+                .define("notify-max-age", ConfigDef.Type.DURATION, "5m", ConfigDef.atLeast(Duration.ZERO),
+                        "Notices about windows older than this (behind the monitor's clock) update the rules' state "
+                                + "but are not sent: a replayed backlog does not alert.")
+                .define("state-dir", ConfigDef.Type.STRING, null, ConfigDef.nonEmpty(),
+                        "A directory where the rules' windows, firing alerts, known values and the dedup memory are "
+                                + "kept across restarts (`monitor-<group>.state`); absent: a restart starts empty.")
+                .define("snapshot-every", ConfigDef.Type.DURATION, "5s", ConfigDef.atLeast(POSITIVE),
+                        "How often the state is written to `state-dir` (and after each notice, and on a clean stop); "
+                                + "a crash loses the events counted since.")
                 .defineParsed("rules", "a list of rules", MonitorSection::rules,
                         "At least one rule, each with a unique `name` and a `type`: " + RULE_TYPE_NAMES + ".")
                 .required("rules")
@@ -244,7 +264,12 @@ public final class MonitorSection {
                 .orElseGet(() -> notifiers(DEFAULT_NOTIFIERS, c.pathOf("notifiers"), providers));
         return new MonitorConfig(c.getString("topic"), c.getString("group"), c.getInt("concurrency"),
                 c.getDuration("evaluate-every"), c.find("dedup-window", Duration.class).orElse(null),
-                c.getInt("dedup-max-entries"), c.getInt("samples"), rules, notifiers);
+                c.getInt("dedup-max-entries"), c.getInt("samples"),
+                MonitorConfig.TimeSource.valueOf(c.getString("time").toUpperCase(Locale.ROOT)),
+                c.find("timestamp-field", FieldPath.class).orElse(FieldPath.of("timestamp")),
+                c.getDuration("allowed-lateness"), c.getDuration("notify-max-age"),
+                c.find("state-dir", String.class).map(Path::of).orElse(null), c.getDuration("snapshot-every"),
+                rules, notifiers);
     }
 
     private static List<Rule> rules(Object raw, String path) {

@@ -7,6 +7,7 @@ import io.polybus.monitor.Alert;
 import io.polybus.monitor.MonitorConfig;
 import io.polybus.spi.ConfigDef;
 
+import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -25,7 +26,7 @@ import java.util.function.Consumer;
 final class NewTermEvaluator extends RuleEvaluator {
     private final FieldPath field;
     private final long rememberMillis;
-    private final long learnUntil;
+    private long learnUntil;
     private final int maxTerms;
     private final Duration resolveAfter;
     private final int maxGroups;
@@ -37,7 +38,8 @@ final class NewTermEvaluator extends RuleEvaluator {
     private long evictions;
 
     /** A value of the field in a group ("" without group-by). Immutable once in {@link #known}. */
-    private static final class Term {
+    private static final class Term implements Serializable {
+        private static final long serialVersionUID = 1;
         String group;
         String value;
         int hash;
@@ -60,7 +62,8 @@ final class NewTermEvaluator extends RuleEvaluator {
         }
     }
 
-    private static final class State {
+    private static final class State implements Serializable {
+        private static final long serialVersionUID = 1;
         final ArrayDeque<JsonNode> recent = new ArrayDeque<>();
         long firedAt;
         long lastNew;
@@ -78,7 +81,7 @@ final class NewTermEvaluator extends RuleEvaluator {
     }
 
     @Override
-    void matched(JsonEvent event, long now, String group, Consumer<Alert> sink) {
+    void matched(JsonEvent event, long at, long now, String group, Consumer<Alert> sink) {
         String value = text(event.get(field));
         if (value == null) {
             return;
@@ -132,6 +135,26 @@ final class NewTermEvaluator extends RuleEvaluator {
         while (it.hasNext() && now - it.next()[0] >= rememberMillis) {
             it.remove();
         }
+    }
+
+    /** The saved state: the values known, least recently seen first, the alerts firing, and the end of learning. */
+    private record Saved(LinkedHashMap<Term, long[]> known, HashMap<String, State> firing, long learnUntil)
+            implements Serializable {
+    }
+
+    @Override
+    Serializable state() {
+        return new Saved(new LinkedHashMap<>(known), new HashMap<>(firing), learnUntil);
+    }
+
+    @Override
+    void restore(Serializable state) {
+        Saved saved = (Saved) state;
+        known.clear();
+        known.putAll(saved.known());
+        firing.clear();
+        firing.putAll(saved.firing());
+        learnUntil = Math.min(learnUntil, saved.learnUntil()); // a restart does not learn again
     }
 
     @Override

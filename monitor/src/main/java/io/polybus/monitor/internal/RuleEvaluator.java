@@ -9,6 +9,7 @@ import io.polybus.monitor.MonitorConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.Serializable;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -81,18 +82,21 @@ public abstract class RuleEvaluator {
     /**
      * Offers an event to the rule.
      *
-     * @param now when the event arrived, in epoch milliseconds of the monitor's clock: windows are measured in it
+     * @param at  the event's time, in epoch milliseconds: the window it is counted in; at most {@code now}, and not
+     *            older than the allowed lateness (the engine leaves later events out)
+     * @param now the monitor's clock in epoch milliseconds (the latest event time, or arrival time): what the rule
+     *            is judged at; never goes back between calls
      * @return whether the event met the rule's condition
      */
-    public final boolean onEvent(JsonEvent event, long now, Consumer<Alert> sink) {
+    public final boolean onEvent(JsonEvent event, long at, long now, Consumer<Alert> sink) {
         if (!where.test(event)) {
             if (seesUnmatched()) {
-                unmatched(event, now, groupBy == null ? null : groupOf(event));
+                unmatched(event, at, groupBy == null ? null : groupOf(event));
             }
             return false;
         }
         String group = groupBy == null ? null : groupOf(event);
-        matched(event, now, group, sink);
+        matched(event, at, now, group, sink);
         return true;
     }
 
@@ -109,15 +113,16 @@ public abstract class RuleEvaluator {
         return value instanceof Number || value instanceof Boolean ? String.valueOf(value) : null;
     }
 
-    abstract void matched(JsonEvent event, long now, String group, Consumer<Alert> sink);
+    /** A matching event of time {@code at}, judged at {@code now} (see {@link #onEvent}). */
+    abstract void matched(JsonEvent event, long at, long now, String group, Consumer<Alert> sink);
 
     /** Whether the rule is also offered the events that do not meet {@code where} (a ratio counts them). */
     boolean seesUnmatched() {
         return false;
     }
 
-    /** Offers an event that does not meet {@code where}, when {@link #seesUnmatched()}. */
-    void unmatched(JsonEvent event, long now, String group) {
+    /** Offers an event of time {@code at} that does not meet {@code where}, when {@link #seesUnmatched()}. */
+    void unmatched(JsonEvent event, long at, String group) {
         throw new IllegalStateException("rule '" + name + "' does not look at unmatched events");
     }
 
@@ -146,6 +151,23 @@ public abstract class RuleEvaluator {
 
     /** Alerts currently firing. */
     public abstract int firing();
+
+    /**
+     * What a restarted monitor needs of this rule: windows, firing alerts, known values. Serializable; read back
+     * with {@link #restore} by a rule of the same {@link #stateKey()}.
+     */
+    abstract Serializable state();
+
+    /** Takes over a state of {@link #state()}; the rule's own is dropped. */
+    abstract void restore(Serializable state);
+
+    /**
+     * What a saved state must have been made under to be restored: the type and what shapes its windows. A rule
+     * whose key changed starts empty.
+     */
+    String stateKey() {
+        return type;
+    }
 
     Alert alert(Alert.Status status, String group, long count, Long threshold, Duration window, long startedAt,
                 long now, String summary, ArrayDeque<JsonNode> recent) {

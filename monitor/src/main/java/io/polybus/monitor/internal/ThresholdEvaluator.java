@@ -45,6 +45,11 @@ final class ThresholdEvaluator extends WindowedEvaluator<ThresholdEvaluator.Stat
     }
 
     @Override
+    String stateKey() {
+        return super.stateKey() + "/" + steps;
+    }
+
+    @Override
     boolean judgesEachEvent() {
         return true;
     }

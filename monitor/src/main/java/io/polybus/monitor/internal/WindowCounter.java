@@ -1,5 +1,6 @@
 package io.polybus.monitor.internal;
 
+import java.io.Serializable;
 import java.util.Arrays;
 
 /**
@@ -7,7 +8,8 @@ import java.util.Arrays;
  * count is the sum of the buckets that overlap the window ending now. Sliding windows use 60 steps (precise
  * to 1/60 of the window); a tumbling window is one bucket aligned on multiples of its length. Not thread-safe.
  */
-public final class WindowCounter {
+public final class WindowCounter implements Serializable {
+    private static final long serialVersionUID = 1;
     private final long bucketMillis;
     private final long[] counts;
     private final long[] bucketOf;
@@ -22,6 +24,9 @@ public final class WindowCounter {
     public void add(long nowMillis) {
         long bucket = Math.floorDiv(nowMillis, bucketMillis);
         int slot = (int) Math.floorMod(bucket, counts.length);
+        if (bucketOf[slot] > bucket) {
+            return; // older than the window: its slot holds a later step already
+        }
         if (bucketOf[slot] != bucket) {
             bucketOf[slot] = bucket;
             counts[slot] = 0;

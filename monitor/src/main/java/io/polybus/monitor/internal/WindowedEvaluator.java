@@ -5,6 +5,7 @@ import io.polybus.events.JsonEvent;
 import io.polybus.monitor.Alert;
 import io.polybus.monitor.MonitorConfig;
 
+import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -31,7 +32,8 @@ abstract class WindowedEvaluator<S extends WindowedEvaluator.Group> extends Rule
     private final Map<String, S> groups = new HashMap<>();
 
     /** A group's alert state; {@link #measure} sets {@link #value} and {@link #count}. */
-    abstract static class Group {
+    abstract static class Group implements Serializable {
+        private static final long serialVersionUID = 1;
         final ArrayDeque<JsonNode> recent = new ArrayDeque<>();
         /** When the group began to be watched: a window that started before is not whole. */
         final long since;
@@ -59,8 +61,11 @@ abstract class WindowedEvaluator<S extends WindowedEvaluator.Group> extends Rule
     /** A new group's state, watched from {@code since}. */
     abstract S newGroup(long since);
 
-    /** Counts a matching event in its group's window; returns whether it counted (the event is then a sample). */
-    abstract boolean add(S s, JsonEvent event, long now);
+    /**
+     * Counts a matching event in its group's window at its time {@code at} (up to the allowed lateness before the
+     * latest); returns whether it counted (the event is then a sample).
+     */
+    abstract boolean add(S s, JsonEvent event, long at);
 
     /** Sets the group's {@code value} and {@code count} for the window ending {@code now}; returns whether it is bad. */
     abstract boolean measure(S s, long now);
@@ -100,9 +105,9 @@ abstract class WindowedEvaluator<S extends WindowedEvaluator.Group> extends Rule
     }
 
     @Override
-    final void matched(JsonEvent event, long now, String group, Consumer<Alert> sink) {
+    final void matched(JsonEvent event, long at, long now, String group, Consumer<Alert> sink) {
         S s = group(group, now);
-        if (s != null && add(s, event, now)) {
+        if (s != null && add(s, event, at)) {
             remember(s.recent, event.json());
             if (judgesEachEvent()) {
                 evaluate(s, group, now, measure(s, now), sink);
@@ -166,6 +171,23 @@ abstract class WindowedEvaluator<S extends WindowedEvaluator.Group> extends Rule
         double shown = status == Alert.Status.FIRING ? s.value : s.worst;
         return alert(status, group, s.count, null, window, s.firedAt, now, subject(group) + ": " + text, s.recent,
                 shown, limit());
+    }
+
+    @Override
+    final Serializable state() {
+        return new HashMap<>(groups);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    final void restore(Serializable state) {
+        groups.clear();
+        groups.putAll((Map<String, S>) state);
+    }
+
+    @Override
+    String stateKey() {
+        return type + "/" + windowMillis;
     }
 
     @Override

@@ -21,7 +21,7 @@ class RuleEngineTest {
     private final AtomicLong ids = new AtomicLong();
 
     private RuleEngine engine(String rules) {
-        return new RuleEngine(MonitorYaml.parse("monitor:\n  rules:\n" + rules), T0, alerts::add);
+        return new RuleEngine(MonitorYaml.parse("monitor:\n  time: arrival\n  rules:\n" + rules), T0, alerts::add);
     }
 
     private RuleEngine.Outcome offer(RuleEngine engine, ObjectNode event, long at) {

@@ -26,7 +26,7 @@ class RuleTypesTest {
     private RuleEngine engine;
 
     private void rules(String rules) {
-        engine = new RuleEngine(MonitorYaml.parse("monitor:\n  rules:\n" + rules), T0, alerts::add);
+        engine = new RuleEngine(MonitorYaml.parse("monitor:\n  time: arrival\n  rules:\n" + rules), T0, alerts::add);
     }
 
     /** An nginx access event of {@code host} with the status, URI, client and request time given, at {@code at}. */
