@@ -127,7 +127,7 @@ class MonitorCrashTest {
                 }
                 send(producer, "web-2");
                 await().atMost(WAIT).until(() -> notices(alerts).size() >= 2);
-                second.terminate();
+                assertEquals(0, second.terminate(), "a monitor stopped with SIGTERM exits 0");
             } finally {
                 second.forceStopIfAlive();
             }

@@ -6,6 +6,7 @@ import io.polybus.PolybusException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import sun.misc.Signal;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -69,6 +70,9 @@ abstract class ServiceCommand implements Callable<Integer> {
     private int run(PolybusFile file, PrintWriter err) {
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);
+        // SIGTERM and Ctrl-C stop it cleanly and it exits 0; left to the JVM, they would end it with 143 and 130.
+        Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        Signal.handle(new Signal("INT"), s -> stop.countDown());
         Thread hook = new Thread(() -> {
             stop.countDown();
             try {
