@@ -21,7 +21,7 @@ import java.util.zip.GZIPOutputStream;
  * ({@link Compression}). A payload never decompresses to more than {@link #MAX_BYTES}, so a crafted message cannot
  * exhaust the consumer's memory.
  */
-public final class Compressor {
+final class Compressor {
     /** The most a payload decompresses to: 256 MiB, above every broker's message limit. */
     static final int MAX_BYTES = 256 * 1024 * 1024;
     private static final int ZSTD_LEVEL = 3;
@@ -34,7 +34,7 @@ public final class Compressor {
      *
      * @throws ConfigException naming the option and the library to add
      */
-    public static void require(Compression compression) {
+    static void require(Compression compression) {
         String missing = switch (compression) {
             case ZSTD -> present("com.github.luben.zstd.Zstd") ? null : "com.github.luben:zstd-jni";
             case LZ4 -> present("net.jpountz.lz4.LZ4FrameOutputStream") ? null : "at.yawk.lz4:lz4-java";
@@ -56,7 +56,7 @@ public final class Compressor {
     }
 
     /** {@code message} with its payload compressed and marked with the codec's header. */
-    public static Message compressed(Message message, Compression compression) {
+    static Message compressed(Message message, Compression compression) {
         byte[] payload = compress(compression, message.unsafePayload());
         return message.toBuilder().unsafePayload(payload).header(Compression.HEADER, compression.configName()).build();
     }
@@ -66,7 +66,7 @@ public final class Compressor {
      *
      * @throws IllegalArgumentException when the header names no codec, or the payload does not decompress
      */
-    public static Message decompressed(Message message) {
+    static Message decompressed(Message message) {
         String codec = message.header(Compression.HEADER);
         if (codec == null) {
             return message;

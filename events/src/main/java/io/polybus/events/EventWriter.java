@@ -14,8 +14,8 @@ import java.util.Map;
  * Writes events in the event format ({@link LogEvent} shows it): the one writer of event JSON, used by the
  * agent, the application appenders and every source. This is the agent's hot path, so the parts that repeat
  * (host, the source object up to the offset, the timestamp of the current millisecond) are encoded once and
- * copied, and the ASCII line of a {@link MutableEvent} goes from the reader's bytes to the payload without
- * becoming a String. Parsed fields of the JSON types are written here too, other values by Jackson.
+ * copied, the ASCII line of a {@link MutableEvent} goes from the reader's bytes to the payload without
+ * becoming a String, and {@link SharedFields} are copied as the JSON they were written to once. Parsed fields of the JSON types are written here too, other values by Jackson.
  *
  * <p>Not thread-safe: one per thread.
  */
@@ -101,6 +101,13 @@ public final class EventWriter {
         return Arrays.copyOf(buf, len);
     }
 
+    /** {@code map} as a JSON object, written as event fields are. */
+    static byte[] objectJson(Map<?, ?> map) {
+        EventWriter w = new EventWriter();
+        w.object(map);
+        return Arrays.copyOf(w.buf, w.len);
+    }
+
     private byte[] timestamp(long millis) {
         if (millis != cachedMillis) {
             cachedMillis = millis;
@@ -174,6 +181,8 @@ public final class EventWriter {
             raw(ascii(Double.toString(d)));
         } else if (v instanceof Boolean b) {
             raw(b ? TRUE : FALSE);
+        } else if (v instanceof SharedFields shared) {
+            raw(shared.json());
         } else if (v instanceof Map<?, ?> m) {
             object(m);
         } else if (v instanceof List<?> list) {

@@ -53,7 +53,11 @@ public interface LogEvent extends FieldSource {
     /** The sender's {@code host:port} for a network source, else {@code null}. */
     String peer();
 
-    /** Parsed fields, in insertion order; values are strings, numbers, booleans, lists or maps. Modifiable. */
+    /**
+     * Parsed fields, in insertion order; values are strings, numbers, booleans, lists or maps. Modifiable, but a
+     * nested map may be {@link SharedFields} that other events hold too: change what is under one with
+     * {@link #set} and {@link #remove}, which copy it for this event first.
+     */
     Map<String, Object> fields();
 
     /** Adds a tag such as {@code _json_parse_failure}; adding one twice keeps one. */

@@ -16,7 +16,8 @@ import java.util.Map;
 /**
  * The {@link LogEvent} every producer of events uses (the agent's sources, the application appenders): one
  * instance per thread, {@link #reset} for every record. The line stays as the reader's bytes until someone asks
- * for it as text, so a plain ASCII line goes to JSON ({@link EventWriter}) without becoming a String.
+ * for it as text, and a plain ASCII line that no processor replaced goes to JSON ({@link EventWriter}) from those
+ * bytes.
  *
  * <p>Not thread-safe: one owner thread.
  */
@@ -119,9 +120,9 @@ public final class MutableEvent implements LogEvent {
         }
     }
 
-    /** True while the message is still the raw ASCII bytes (no one asked for or replaced the text). */
+    /** True while the message is still the raw ASCII bytes (read as text perhaps, but not replaced). */
     boolean hasRawAscii() {
-        return message == null && rawIsAscii;
+        return rawIsAscii;
     }
 
     byte[] raw() {
@@ -157,6 +158,7 @@ public final class MutableEvent implements LogEvent {
     @Override
     public void message(String message) {
         this.message = message == null ? "" : message;
+        this.rawIsAscii = false;
     }
 
     @Override

@@ -66,6 +66,21 @@ class EventCodecTest {
     }
 
     @Test
+    void aMessageReadAsTextIsWrittenAsItWasAndAReplacedOneAsReplaced() throws Exception {
+        MutableEvent e = new MutableEvent("h", "file", "app", StandardCharsets.UTF_8);
+        byte[] line = "say \"hi\"\tthere".getBytes(StandardCharsets.US_ASCII);
+        e.reset(line, 0, line.length, 0, Origin.file("/a.log", "1:2:ab"), 0);
+        assertEquals("say \"hi\"\tthere", e.message());
+        ObjectMapper json = new ObjectMapper();
+        assertEquals("say \"hi\"\tthere", json.readTree(new EventWriter().write(e)).get("message").asText());
+        e.message("replaced \u00e9");
+        assertEquals("replaced \u00e9", json.readTree(new EventWriter().write(e)).get("message").asText());
+        e.reset(line, 0, line.length, 0, Origin.file("/a.log", "1:2:ab"), 10);
+        assertEquals("say \"hi\"\tthere", json.readTree(new EventWriter().write(e)).get("message").asText(),
+                "the next record is its own line again");
+    }
+
+    @Test
     void aNetworkEventNamesItsPeerAndIsIdentifiedByItsMessage() {
         MutableEvent e = new MutableEvent("h", "syslog", "sys", StandardCharsets.UTF_8);
         e.reset("hello", 0, Origin.peer("10.0.0.7:514"), 0);

@@ -12,6 +12,7 @@ import io.polybus.events.ComponentContext;
 import io.polybus.events.FieldPath;
 import io.polybus.events.Processor;
 import io.polybus.events.ProcessorProvider;
+import io.polybus.events.SharedFields;
 import io.polybus.spi.ConfigDef;
 import io.polybus.spi.ConfigDef.Type;
 import io.polybus.spi.ProviderConfig;
@@ -21,7 +22,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -53,7 +53,7 @@ public final class GeoIpProcessorProvider implements ProcessorProvider {
     }
 
     /** What one address gave: the fields, or none and a tag. */
-    private record Result(Map<String, Object> fields, String tag) {
+    private record Result(SharedFields fields, String tag) {
     }
 
     @Override
@@ -87,7 +87,7 @@ public final class GeoIpProcessorProvider implements ProcessorProvider {
                 if (r.tag() != null) {
                     event.tag(r.tag());
                 } else {
-                    event.set(target, new LinkedHashMap<>(r.fields()));
+                    event.set(target, r.fields());
                 }
             }
             chain.proceed(event);
@@ -131,7 +131,7 @@ public final class GeoIpProcessorProvider implements ProcessorProvider {
         } catch (IOException | GeoIp2Exception | RuntimeException e) {
             return new Result(null, FAILURE);
         }
-        return out.isEmpty() ? new Result(null, NOT_FOUND) : new Result(Collections.unmodifiableMap(out), null);
+        return out.isEmpty() ? new Result(null, NOT_FOUND) : new Result(SharedFields.of(out), null);
     }
 
     private static void country(CountryResponse c, Map<String, Object> out) {
@@ -148,7 +148,7 @@ public final class GeoIpProcessorProvider implements ProcessorProvider {
             Map<String, Object> location = new LinkedHashMap<>();
             location.put("lat", l.getLatitude());
             location.put("lon", l.getLongitude());
-            out.put("location", Collections.unmodifiableMap(location));
+            out.put("location", location);
         }
     }
 

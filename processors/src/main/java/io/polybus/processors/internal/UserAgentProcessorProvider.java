@@ -4,13 +4,13 @@ import io.polybus.events.ComponentContext;
 import io.polybus.events.FieldPath;
 import io.polybus.events.Processor;
 import io.polybus.events.ProcessorProvider;
+import io.polybus.events.SharedFields;
 import io.polybus.spi.ConfigDef;
 import io.polybus.spi.ConfigDef.Type;
 import io.polybus.spi.ProviderConfig;
 import ua_parser.Client;
 import ua_parser.Parser;
 
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.StringJoiner;
@@ -53,13 +53,13 @@ public final class UserAgentProcessorProvider implements ProcessorProvider {
     public Processor create(ProviderConfig config, ComponentContext context) {
         FieldPath field = FieldPath.of(config, "field");
         FieldPath target = FieldPath.of(config, "target");
-        LookupCache<Map<String, Object>> cache = new LookupCache<>(config.getInt("cache-size"));
+        LookupCache<SharedFields> cache = new LookupCache<>(config.getInt("cache-size"));
         Parser parser = Patterns.PARSER;
         return (event, chain) -> {
             Object v = event.get(field);
             if (v != null) {
-                Map<String, Object> ua = cache.get(String.valueOf(v), header -> describe(parser.parse(header)));
-                event.set(target, new LinkedHashMap<>(ua));
+                SharedFields ua = cache.get(String.valueOf(v), header -> describe(parser.parse(header)));
+                event.set(target, ua);
                 if (OTHER.equals(ua.get("browser"))) {
                     event.tag(UNKNOWN);
                 }
@@ -68,7 +68,7 @@ public final class UserAgentProcessorProvider implements ProcessorProvider {
         };
     }
 
-    private static Map<String, Object> describe(Client c) {
+    private static SharedFields describe(Client c) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("browser", c.userAgent == null ? OTHER : c.userAgent.family);
         if (c.userAgent != null) {
@@ -79,7 +79,7 @@ public final class UserAgentProcessorProvider implements ProcessorProvider {
             putVersion(out, "os_version", c.os.major, c.os.minor, c.os.patch);
         }
         out.put("device", c.device == null ? OTHER : c.device.family);
-        return Collections.unmodifiableMap(out);
+        return SharedFields.of(out);
     }
 
     private static void putVersion(Map<String, Object> out, String key, String... parts) {
