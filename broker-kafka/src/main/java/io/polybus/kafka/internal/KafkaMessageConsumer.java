@@ -77,6 +77,8 @@ final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener 
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean running = true;
     private volatile long closeDeadline;
+    /** The partitions of the delay topic, one per tier of delays; known from {@link #start()} on. */
+    private volatile int delayTiers = 1;
 
     /** Poll thread only. */
     private final Map<TopicPartition, OffsetTracker> trackers = new HashMap<>();
@@ -126,6 +128,11 @@ final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener 
             broker.topics().ensure(options.topic());
             broker.topics().ensure(retryTopic);
             broker.topics().ensure(delayTopic, Records.DELAY_TIERS);
+            delayTiers = consumer.partitionsFor(delayTopic, settings.connectTimeout()).size();
+        } catch (KafkaException e) {
+            consumer.close(CloseOptions.timeout(Duration.ZERO));
+            workers.shutdown(Duration.ZERO);
+            throw Errors.translate(e, settings.servers(), "prepare topic '" + delayTopic + "'");
         } catch (PolybusException e) {
             consumer.close(CloseOptions.timeout(Duration.ZERO));
             workers.shutdown(Duration.ZERO);
@@ -242,7 +249,7 @@ final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener 
 
     /** The partitions of the delay topic, one per tier of delays. */
     int delayTiers() {
-        return broker.republisher().partitionsFor(delayTopic).size();
+        return delayTiers;
     }
 
     /** Hands pending records to the handler lanes, as far as the prefetch allows. */

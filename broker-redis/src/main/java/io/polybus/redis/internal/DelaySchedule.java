@@ -25,15 +25,18 @@ final class DelaySchedule {
 
     /**
      * KEYS stream, schedule; ARGV group, holder, entry id, delay in ms. Hands a pending entry to the holder and
-     * schedules it, unless it is no longer pending.
+     * schedules it, unless it is no longer pending (or its group is gone: {@code pcall}, so that an entry that has
+     * nothing left to be delivered to never blocks the acker).
      */
     static final byte[] STREAM_REQUEUE = bytes(NOW
-            + "if #redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'IDLE', 0, 'JUSTID') == 1 then "
+            + "local claimed = redis.pcall('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'IDLE', 0, 'JUSTID') "
+            + "if type(claimed) == 'table' and #claimed == 1 then "
             + "redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), ARGV[3]) return 1 end return 0");
 
     /**
      * KEYS stream, schedule; ARGV group, holder, visibility timeout in ms. Releases up to 1000 due entries (idle
      * for the visibility timeout: the next XAUTOCLAIM takes them); returns {released, ms to the next due or -1}.
+     * Entries of a group that is gone are dropped from the schedule.
      */
     static final byte[] STREAM_RELEASE = bytes(NOW
             + "local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 1000) "
@@ -41,7 +44,7 @@ final class DelaySchedule {
             + "local args = {'XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0} "
             + "for _, id in ipairs(due) do args[#args + 1] = id end "
             + "args[#args + 1] = 'IDLE' args[#args + 1] = ARGV[3] args[#args + 1] = 'JUSTID' "
-            + "redis.call(unpack(args)) end " + NEXT);
+            + "redis.pcall(unpack(args)) end " + NEXT);
 
     /**
      * KEYS stream, schedule; ARGV group, holder, horizon in ms. Resets the idle time of the waiting entries due
@@ -52,7 +55,7 @@ final class DelaySchedule {
             + "for i = 1, #ids, 1000 do local args = {'XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0} "
             + "for j = i, math.min(i + 999, #ids) do args[#args + 1] = ids[j] end "
             + "args[#args + 1] = 'IDLE' args[#args + 1] = 0 args[#args + 1] = 'JUSTID' "
-            + "redis.call(unpack(args)) end return #ids");
+            + "redis.pcall(unpack(args)) end return #ids");
 
     /**
      * KEYS processing list, schedule; ARGV element, element with its delivery count, delay in ms. Moves the

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -95,8 +96,11 @@ final class ListConsumer extends BlockingReaderConsumer<ListAcknowledgement> {
             }
             nextRelease.cancel(false);
         }
-        if (!keeper.isShutdown()) {
+        try {
             nextRelease = keeper.schedule(this::release, millis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // Closing: the schedule stays in Redis, for the topic's other consumers and the next one.
+            nextRelease = null;
         }
     }
 
