@@ -7,6 +7,7 @@ import io.polybus.bench.internal.Report;
 import io.polybus.bench.internal.RunResult;
 import io.polybus.bench.internal.Target;
 import io.polybus.bench.internal.Workload;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.junit.jupiter.api.AfterAll;
@@ -24,12 +25,16 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -139,6 +144,20 @@ class BrokerBenchTest {
         Set<String> before = polybusStreams();
         bench("redis", Target.POLYBUS, 0, 0);
         assertEquals(before, polybusStreams(), "the run's streams are deleted after it");
+    }
+
+    @Test
+    void polybusRunOnKafkaLeavesNoTopicBehind() throws Exception {
+        Set<String> before = kafkaTopics();
+        bench("kafka", Target.POLYBUS, 0, 0);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(before, kafkaTopics(),
+                "the run's topics, and the retry and delay topics of its groups, are deleted after it"));
+    }
+
+    private static Set<String> kafkaTopics() throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            return admin.listTopics().names().get(30, TimeUnit.SECONDS);
+        }
     }
 
     private static Set<String> polybusStreams() {

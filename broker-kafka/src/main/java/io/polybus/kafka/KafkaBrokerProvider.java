@@ -26,7 +26,7 @@ import java.util.Set;
 public final class KafkaBrokerProvider implements BrokerProvider {
     static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.of(Capability.FANOUT, Capability.DURABLE,
             Capability.REPLAY, Capability.ORDERED_BY_KEY, Capability.PARTITIONED, Capability.DEAD_LETTER,
-            Capability.AT_LEAST_ONCE));
+            Capability.AT_LEAST_ONCE, Capability.DELAYED_REQUEUE));
 
     @Override
     public String type() {

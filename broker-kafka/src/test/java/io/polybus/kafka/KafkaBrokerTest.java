@@ -165,7 +165,8 @@ class KafkaBrokerTest {
         String group = unique("g");
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", TestCluster.shared().bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.empty()),
-                    new NewTopic(topic + ".retry." + group, Optional.of(1), Optional.empty()))).all().get();
+                    new NewTopic(topic + ".retry." + group, Optional.of(1), Optional.empty()),
+                    new NewTopic(topic + ".delay." + group, Optional.of(1), Optional.empty()))).all().get();
         }
         try (Broker broker = open(TestCluster.shared().config().with("create-topics", "false"));
              Producer producer = broker.producer()) {
@@ -252,6 +253,41 @@ class KafkaBrokerTest {
         }
     }
 
+    /**
+     * A requeue with a delay goes to the group's delay topic, in the partition of its delay's tier: a short delay
+     * is not held behind a longer one requeued before it, and the copy keeps key, headers and id.
+     */
+    @Test
+    void aShortDelayIsNotHeldBehindALongerOneRequeuedBeforeIt() throws Exception {
+        String topic = unique("delay");
+        String group = unique("g");
+        try (Broker broker = open(TestCluster.shared().config()); Producer producer = broker.producer()) {
+            Recorder recorder = Recorder.then(d -> {
+                if (d.attempt() > 1) {
+                    d.ack();
+                } else if (d.message().payloadAsString().equals("long")) {
+                    d.requeue("much later", Duration.ofSeconds(60));
+                } else {
+                    d.requeue("soon", Duration.ofSeconds(1));
+                }
+            });
+            broker.subscribe(ConsumerOptions.of(topic, group), recorder);
+            Message longer = Message.builder(topic).key("k").payload("long").build();
+            producer.send(longer).get(30, TimeUnit.SECONDS);
+            await().atMost(WAIT).until(() -> recorder.count() == 1);
+            Message shorter = Message.builder(topic).key("k").payload("short").header("n", "ü").build();
+            producer.send(shorter).get(30, TimeUnit.SECONDS);
+            await().atMost(WAIT).until(() -> recorder.count() == 3);
+            Delivery retry = recorder.deliveries().get(2);
+            assertEquals("short", retry.message().payloadAsString(), "the short delay came back first");
+            assertEquals(2, retry.attempt());
+            assertEquals(shorter.id(), retry.message().id());
+            assertEquals("k", new String(retry.message().key(), StandardCharsets.UTF_8));
+            assertEquals(Map.of("n", "ü"), retry.message().headers());
+            assertEquals(topic, retry.message().topic());
+        }
+    }
+
     private static long committed(Admin admin, String group, TopicPartition partition) throws Exception {
         Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
                 .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
@@ -322,8 +358,8 @@ class KafkaBrokerTest {
                     .anyMatch(g -> g.groupId().equals(group)), "the group exists while its consumer is open");
             consumer.close();
 
-            assertFalse(admin.listTopics().names().get(30, TimeUnit.SECONDS).stream().anyMatch(t -> t.contains(".retry.")
-                    && t.startsWith(topic)), "the retry topic is deleted at close");
+            assertFalse(admin.listTopics().names().get(30, TimeUnit.SECONDS).stream().anyMatch(t -> t.startsWith(topic)
+                    && (t.contains(".retry.") || t.contains(".delay."))), "the retry and delay topics are deleted at close");
             assertFalse(admin.listConsumerGroups().all().get(30, TimeUnit.SECONDS).stream()
                     .anyMatch(g -> g.groupId().equals(group)), "the group's offsets are deleted at close");
         }

@@ -22,10 +22,12 @@ import redis.clients.jedis.args.ListDirection;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** List mode seen from Redis itself: what a consumer that vanished leaves behind is recovered. */
 class RedisListTest {
@@ -61,6 +63,32 @@ class RedisListTest {
     void declaresNoFanOutAndNoReplay() {
         assertFalse(broker.capabilities().contains(Capability.FANOUT));
         assertFalse(broker.capabilities().contains(Capability.REPLAY));
+    }
+
+    @Test
+    void messageRequeuedWithADelayOutlivesItsConsumerAndComesBackWhenDue() {
+        Duration delay = Duration.ofSeconds(2);
+        String schedule = PREFIX + topic + ":delayed";
+        AtomicLong requeuedAt = new AtomicLong();
+        Config config = Config.of("type", "redis", "mode", "list", "host", SharedRedis.HOST,
+                "port", Integer.toString(SharedRedis.PORT), "key-prefix", PREFIX, "visibility-timeout", "1s",
+                "poll-timeout", "200ms");
+        try (Broker gone = Brokers.open(config, new SimpleMeterRegistry()); Producer producer = gone.producer()) {
+            gone.subscribe(ConsumerOptions.of(topic, "any"), Recorder.then(d -> {
+                requeuedAt.set(System.nanoTime());
+                d.requeue("later", delay);
+            }));
+            producer.send(Message.builder(topic).payload("scheduled").build());
+            await().atMost(WAIT).until(() -> redis.zcard(schedule) == 1);
+        }
+        Recorder recorder = Recorder.acking();
+        broker.subscribe(ConsumerOptions.of(topic, "any"), recorder);
+        await().atMost(WAIT).until(() -> recorder.count() == 1);
+        long after = System.nanoTime() - requeuedAt.get();
+        assertTrue(after >= delay.toNanos(), "came back " + Duration.ofNanos(after) + " after a requeue with " + delay);
+        assertEquals("scheduled", recorder.deliveries().get(0).message().payloadAsString());
+        assertEquals(2, recorder.deliveries().get(0).attempt());
+        assertEquals(0, redis.zcard(schedule));
     }
 
     @Test

@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -170,6 +171,36 @@ class RedisStreamsTest {
         assertEquals("4", letter.header(DeadLetter.ATTEMPTS));
         assertTrue(letter.header(DeadLetter.ERROR).contains("crashed"), letter.header(DeadLetter.ERROR));
         assertEquals(0, handler.count(), "never handed to the handler");
+    }
+
+    @Test
+    void messageRequeuedWithADelayOutlivesItsConsumerAndComesBackWhenDue() {
+        Duration delay = Duration.ofSeconds(4);
+        byte[] schedule = b(PREFIX + topic + ":delayed:g");
+        AtomicLong requeuedAt = new AtomicLong();
+        try (Broker gone = open(); Producer producer = gone.producer()) {
+            gone.subscribe(ConsumerOptions.of(topic, "g"), Recorder.then(d -> {
+                requeuedAt.set(System.nanoTime());
+                d.requeue("later", delay);
+            }));
+            producer.send(Message.builder(topic).payload("scheduled").build());
+            await().atMost(WAIT).until(() -> redis.zcard(schedule) == 1);
+        }
+        // No member of the group is left: wait until the waiting entry looks idle for the visibility timeout, so that
+        // only the schedule keeps the next consumer from claiming it early.
+        await().atMost(WAIT).until(() -> {
+            List<?> pending = (List<?>) redis.sendCommand(Command.XPENDING, b(PREFIX + topic), b("g"), b("-"), b("+"),
+                    b("1"));
+            return !pending.isEmpty() && (Long) ((List<?>) pending.get(0)).get(2) > 1200;
+        });
+        Recorder recorder = Recorder.acking();
+        broker.subscribe(ConsumerOptions.of(topic, "g"), recorder);
+        await().atMost(WAIT).until(() -> recorder.count() == 1);
+        long after = System.nanoTime() - requeuedAt.get();
+        assertTrue(after >= delay.toNanos(), "came back " + Duration.ofNanos(after) + " after a requeue with " + delay);
+        assertEquals("scheduled", recorder.deliveries().get(0).message().payloadAsString());
+        assertEquals(2, recorder.deliveries().get(0).attempt());
+        await().atMost(WAIT).until(() -> redis.zcard(schedule) == 0);
     }
 
     @Test

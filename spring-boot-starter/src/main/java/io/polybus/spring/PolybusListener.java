@@ -54,6 +54,15 @@ public @interface PolybusListener {
     /** Drop (and count) rejected and exhausted messages instead of dead-lettering them. */
     boolean noDeadLetter() default false;
 
+    /**
+     * How long requeued deliveries (and those whose method threw, with {@link Outcome#REQUEUE}) wait before the next
+     * attempt: {@code "<initial>, <multiplier>, <max>"} ({@code "1s, 2, 1m"}: 1 s, 2 s, 4 s, ... at most a minute) or
+     * one fixed delay ({@code "500ms"}), durations as Spring writes them ({@code 500ms}, {@code 1s}, {@code PT1M});
+     * empty (the default) redelivers at once. Mapped onto {@link io.polybus.ConsumerOptions.Builder#retryBackoff}:
+     * the broker must declare {@link io.polybus.Capability#DELAYED_REQUEUE}, or the start fails naming it.
+     */
+    String retryBackoff() default "";
+
     /** Where a group that does not exist yet starts. */
     StartPosition startFrom() default StartPosition.LATEST;
 

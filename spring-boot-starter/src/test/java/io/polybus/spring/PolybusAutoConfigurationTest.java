@@ -126,6 +126,40 @@ class PolybusAutoConfigurationTest {
         });
     }
 
+    /** Fails its first two attempts, with the back-off that {@code app.retry-backoff} sets. */
+    static class Retrying {
+        final List<Long> attemptsAt = new CopyOnWriteArrayList<>();
+
+        @PolybusListener(topic = "${app.topic}-retrying", group = "billing", retryBackoff = "${app.retry-backoff}")
+        void onOrder(Delivery delivery) {
+            attemptsAt.add(System.nanoTime());
+            if (delivery.attempt() < 3) {
+                throw new IllegalStateException("ledger slow");
+            }
+        }
+    }
+
+    @Test
+    void retryBackoffMakesEachRequeueOfAListenerWaitLonger() {
+        runner.withPropertyValues("app.retry-backoff=300ms, 2, 5s").withBean(Retrying.class).run(context -> {
+            Retrying retrying = context.getBean(Retrying.class);
+            context.getBean(Producer.class).send(Message.builder(name + "-orders-retrying").payload("x").build())
+                    .get(10, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(10)).until(() -> retrying.attemptsAt.size() == 3);
+            assertThat(retrying.attemptsAt.get(1) - retrying.attemptsAt.get(0)).isGreaterThanOrEqualTo(
+                    Duration.ofMillis(300).toNanos());
+            assertThat(retrying.attemptsAt.get(2) - retrying.attemptsAt.get(1)).isGreaterThanOrEqualTo(
+                    Duration.ofMillis(600).toNanos());
+        });
+    }
+
+    @Test
+    void aRetryBackoffThatDoesNotParseFailsTheStartNamingIt() {
+        runner.withPropertyValues("app.retry-backoff=300ms, 2").withBean("retrying", Retrying.class)
+                .run(context -> assertThat(context).hasFailed().getFailure()
+                        .hasStackTraceContaining("@PolybusListener method onOrder of bean 'retrying': retryBackoff '300ms, 2'"));
+    }
+
     /** A listener bean whose handler waits for a gate. */
     @Configuration(proxyBeanMethods = false)
     static class WithSlowSubscription {

@@ -6,9 +6,11 @@ import io.polybus.spi.AbstractAcknowledgement;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
+import java.time.Duration;
+
 /**
  * Settles one Kafka delivery. ACK marks its offset settled; REQUEUE publishes a copy with attempt + 1 to the
- * group's retry topic and marks the offset settled once Kafka has the copy; a dead letter does the same with
+ * group's retry topic (with a delay: to its delay topic, saying when it is due) and marks the offset settled once Kafka has the copy; a dead letter does the same with
  * the dead-letter topic. Until then the offset holds back the partition's commit, so a crash in between
  * redelivers the message rather than losing it.
  */
@@ -21,8 +23,7 @@ final class KafkaAcknowledgement extends AbstractAcknowledgement {
     private final KafkaMessageConsumer consumer;
 
     KafkaAcknowledgement(ConsumerRecord<byte[], byte[]> record, OffsetTracker tracker, KafkaMessageConsumer consumer) {
-        super(record.topic().equals(consumer.retryTopic) ? Records.attempt(record) : 1, consumer.options,
-                consumer.counters);
+        super(consumer.isRetry(record) ? Records.attempt(record) : 1, consumer.options, consumer.counters);
         this.record = record;
         this.offset = record.offset();
         this.tracker = tracker;
@@ -43,6 +44,13 @@ final class KafkaAcknowledgement extends AbstractAcknowledgement {
     protected void onRequeue(String reason) {
         Message message = Records.toMessage(record, consumer.options.topic());
         publish(Records.retry(message, record, consumer.retryTopic, attempt + 1), "requeue");
+    }
+
+    @Override
+    protected void onRequeue(String reason, Duration delay) {
+        Message message = Records.toMessage(record, consumer.options.topic());
+        publish(Records.delayed(message, record, consumer.delayTopic, consumer.delayTiers(), attempt + 1, delay),
+                "delayed requeue");
     }
 
     @Override

@@ -105,17 +105,17 @@ public final class KafkaBroker implements Broker, NativeCompression {
     }
 
     /**
-     * Deletes what an ephemeral group kept: its committed offsets and its retry topic. A failure is logged: the
+     * Deletes what an ephemeral group kept: its committed offsets and its retry and delay topics. A failure is logged: the
      * offsets then expire after the cluster's {@code offsets.retention.minutes}.
      */
-    void deleteGroup(String group, String retryTopic) {
+    void deleteGroup(String group, List<String> groupTopics) {
         long timeout = settings.connectTimeout().toMillis();
         try {
             admin.deleteConsumerGroups(List.of(group)).all().get(timeout, TimeUnit.MILLISECONDS);
-            admin.deleteTopics(List.of(retryTopic)).all().get(timeout, TimeUnit.MILLISECONDS);
-            topics.forget(retryTopic);
+            admin.deleteTopics(groupTopics).all().get(timeout, TimeUnit.MILLISECONDS);
+            groupTopics.forEach(topics::forget);
         } catch (ExecutionException | TimeoutException e) {
-            log.warn("could not delete the ephemeral group '{}' and its retry topic '{}' at {}: {}", group, retryTopic,
+            log.warn("could not delete the ephemeral group '{}' and its topics {} at {}: {}", group, groupTopics,
                     settings.servers(), e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

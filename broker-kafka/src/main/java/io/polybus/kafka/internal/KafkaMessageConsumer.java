@@ -30,6 +30,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
@@ -45,10 +46,13 @@ import java.util.regex.Pattern;
  * time in offset order), commits the settled prefix of each partition, and takes part in rebalances. Records
  * beyond the prefetch wait in the poll thread with every partition paused, so memory stays bounded.
  *
- * <p>The group reads the topic and its own retry topic {@code <topic>.retry.<group>}, where requeued messages
- * are re-published. Partitions the group has no position for yet get one when first assigned (the start
- * position for the topic, the beginning for the retry topic), committed at once, so the group exists from
- * {@link #start()} on. An ephemeral group's offsets and retry topic are deleted at close.
+ * <p>The group reads the topic, its own retry topic {@code <topic>.retry.<group>}, where requeued messages
+ * are re-published, and its delay topic {@code <topic>.delay.<group>}, where messages requeued with a delay are:
+ * a partition of the delay topic whose next record is not due yet is paused, and its position put back on that
+ * record, until it is due, while every other partition keeps flowing. Partitions the group has no position for
+ * yet get one when first assigned (the start position for the topic, the beginning for the retry and delay
+ * topics), committed at once, so the group exists from {@link #start()} on. An ephemeral group's offsets, retry
+ * and delay topics are deleted at close.
  */
 final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener {
     private static final Logger log = LoggerFactory.getLogger(KafkaMessageConsumer.class);
@@ -60,6 +64,7 @@ final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener 
     final ConsumerOptions options;
     final DeliveryCounters counters;
     final String retryTopic;
+    final String delayTopic;
     private final KafkaBroker broker;
     private final KafkaSettings settings;
     private final DeliveryHandler handler;
@@ -72,11 +77,15 @@ final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener 
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean running = true;
     private volatile long closeDeadline;
+    /** The partitions of the delay topic, one per tier of delays; known from {@link #start()} on. */
+    private volatile int delayTiers = 1;
 
     /** Poll thread only. */
     private final Map<TopicPartition, OffsetTracker> trackers = new HashMap<>();
     /** Fetched records waiting for prefetch room. Poll thread only. */
     private final ArrayDeque<ConsumerRecord<byte[], byte[]>> pending = new ArrayDeque<>();
+    /** Delay-topic partitions paused until their next record is due (milliseconds since the epoch). Poll thread only. */
+    private final Map<TopicPartition, Long> waiting = new HashMap<>();
     private long nextCommit;
 
     KafkaMessageConsumer(KafkaBroker broker, ConsumerOptions options, DeliveryHandler handler, DeliveryCounters counters) {
@@ -85,7 +94,8 @@ final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener 
         this.options = options;
         this.handler = handler;
         this.counters = counters;
-        this.retryTopic = retryTopic(options.topic(), options.group());
+        this.retryTopic = groupTopic(options.topic(), "retry", options.group());
+        this.delayTopic = groupTopic(options.topic(), "delay", options.group());
         this.permits = new Semaphore(options.prefetch());
         this.commitIntervalNanos = settings.commitInterval().toNanos();
         this.consumer = new KafkaConsumer<>(settings.consumer(options.group(),
@@ -96,9 +106,12 @@ final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener 
         this.poller.setDaemon(true);
     }
 
-    /** The topic where {@code group} re-publishes requeued messages of {@code topic}. */
-    static String retryTopic(String topic, String group) {
-        String name = topic + ".retry." + ILLEGAL_TOPIC_CHARS.matcher(group).replaceAll("_");
+    /**
+     * The topic where {@code group} re-publishes requeued messages of {@code topic}: {@code <topic>.<kind>.<group>},
+     * kind {@code retry} or, for requeues with a delay, {@code delay}.
+     */
+    static String groupTopic(String topic, String kind, String group) {
+        String name = topic + "." + kind + "." + ILLEGAL_TOPIC_CHARS.matcher(group).replaceAll("_");
         if (name.length() > 249) {
             name = name.substring(0, 240) + "." + Integer.toHexString(name.hashCode());
         }
@@ -114,6 +127,12 @@ final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener 
         try {
             broker.topics().ensure(options.topic());
             broker.topics().ensure(retryTopic);
+            broker.topics().ensure(delayTopic, Records.DELAY_TIERS);
+            delayTiers = consumer.partitionsFor(delayTopic, settings.connectTimeout()).size();
+        } catch (KafkaException e) {
+            consumer.close(CloseOptions.timeout(Duration.ZERO));
+            workers.shutdown(Duration.ZERO);
+            throw Errors.translate(e, settings.servers(), "prepare topic '" + delayTopic + "'");
         } catch (PolybusException e) {
             consumer.close(CloseOptions.timeout(Duration.ZERO));
             workers.shutdown(Duration.ZERO);
@@ -151,7 +170,7 @@ final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener 
 
     private void run() {
         try {
-            consumer.subscribe(List.of(options.topic(), retryTopic), this);
+            consumer.subscribe(List.of(options.topic(), retryTopic, delayTopic), this);
             while (running) {
                 try {
                     pollOnce();
@@ -177,20 +196,60 @@ final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener 
 
     private void pollOnce() {
         dispatch();
+        if (!waiting.isEmpty()) {
+            long now = System.currentTimeMillis();
+            waiting.values().removeIf(due -> due <= now);
+        }
         if (!pending.isEmpty()) {
             consumer.pause(consumer.assignment());
         } else if (!consumer.paused().isEmpty()) {
-            consumer.resume(consumer.paused());
+            Set<TopicPartition> resume = new HashSet<>(consumer.paused());
+            resume.removeAll(waiting.keySet());
+            consumer.resume(resume);
         }
         ConsumerRecords<byte[], byte[]> records = consumer.poll(pending.isEmpty() ? POLL_TIMEOUT : Duration.ZERO);
         for (ConsumerRecord<byte[], byte[]> r : records) {
-            pending.addLast(r);
+            if (!heldBack(r)) {
+                pending.addLast(r);
+            }
         }
         dispatch();
         commitIfDue();
         if (!pending.isEmpty() && permits.availablePermits() == 0) {
             awaitPermit();
         }
+    }
+
+    /**
+     * Whether {@code r} is a record of the delay topic that is not due yet, or behind one: then its partition is
+     * paused and put back on the first such record, to be read again once that is due.
+     */
+    private boolean heldBack(ConsumerRecord<byte[], byte[]> r) {
+        if (!r.topic().equals(delayTopic)) {
+            return false;
+        }
+        TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+        if (waiting.containsKey(tp)) {
+            return true;
+        }
+        long due = Records.due(r);
+        if (due <= System.currentTimeMillis()) {
+            return false;
+        }
+        waiting.put(tp, due);
+        consumer.pause(List.of(tp));
+        consumer.seek(tp, r.offset());
+        return true;
+    }
+
+    /** Whether {@code record} is a retry copy (of the retry or the delay topic), which says its attempt. */
+    boolean isRetry(ConsumerRecord<byte[], byte[]> record) {
+        return record.topic().equals(retryTopic) || record.topic().equals(delayTopic);
+    }
+
+    /** The partitions of the delay topic, one per tier of delays. */
+    int delayTiers() {
+        return delayTiers;
     }
 
     /** Hands pending records to the handler lanes, as far as the prefetch allows. */
@@ -327,6 +386,7 @@ final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener 
                 gone.add(t);
             }
         }
+        waiting.keySet().removeAll(partitions);
         if (!gone.isEmpty()) {
             pending.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
         }
@@ -352,7 +412,8 @@ final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener 
             for (TopicPartition tp : partitions) {
                 trackers.put(tp, new OffsetTracker(tp));
                 if (committed.get(tp) == null) {
-                    boolean earliest = tp.topic().equals(retryTopic) || options.startFrom() == StartPosition.EARLIEST;
+                    boolean earliest = tp.topic().equals(retryTopic) || tp.topic().equals(delayTopic)
+                            || options.startFrom() == StartPosition.EARLIEST;
                     (earliest ? fromStart : fromEnd).add(tp);
                 }
             }
@@ -436,7 +497,7 @@ final class KafkaMessageConsumer implements Consumer, ConsumerRebalanceListener 
             log.warn("closing the Kafka consumer of group '{}' failed", options.group(), e);
         }
         if (options.ephemeral()) {
-            broker.deleteGroup(options.group(), retryTopic);
+            broker.deleteGroup(options.group(), List.of(retryTopic, delayTopic));
         }
     }
 }

@@ -87,7 +87,7 @@ public final class KafkaSettings {
             .define(SASL_PASSWORD, Type.PASSWORD, null, "SASL password. Never logged.")
             .include(TlsSettings::defineStores)
             .define(CREATE_TOPICS, Type.BOOLEAN, "true",
-                    "Create topics (and each group's retry topic) on first use; when false they must exist.")
+                    "Create topics (and each group's retry and delay topics) on first use; when false they must exist.")
             .define(PARTITIONS, Type.INT, "3", ConfigDef.between(1, 100_000),
                     "Partitions of the topics it creates: the most consumers of one group that get messages.")
             .define(REPLICATION_FACTOR, Type.INT, "-1", replicationFactorValidator(),

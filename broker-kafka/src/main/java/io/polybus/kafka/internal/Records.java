@@ -9,12 +9,13 @@ import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 
 /**
  * Messages to Kafka records and back. Message headers become record headers (values in UTF-8); the message
- * id (unless the producer does not carry ids), and on retry copies the attempt and where the message was first
- * read, travel in headers of their own that are taken off again on the way in. A record without an id header
+ * id (unless the producer does not carry ids), and on retry copies the attempt, where the message was first
+ * read and (on delayed ones) when it is due, travel in headers of their own that are taken off again on the way in. A record without an id header
  * gets the broker's id, {@code <topic>-<partition>@<offset>}; retry and dead-letter copies carry the id they
  * were delivered with, so a message keeps one id wherever it goes.
  */
@@ -28,6 +29,11 @@ final class Records {
     /** On retry copies: partition and offset of the message in its original topic. */
     static final String ORIGIN_PARTITION = "polybus.origin.partition";
     static final String ORIGIN_OFFSET = "polybus.origin.offset";
+    /** On delayed retry copies: when the copy is due, in milliseconds since the epoch. */
+    static final String DUE = "polybus.due";
+    /** Partitions of a delay topic: tier i holds delays below {@code 500 ms * 2^i}, the last one every longer delay. */
+    static final int DELAY_TIERS = 12;
+    private static final long FIRST_TIER_MILLIS = 500;
 
     /** Partition and offset headers of a dead letter (next to {@link io.polybus.DeadLetter}'s). */
     static final String DLQ_PARTITION = "polybus.dlq.partition";
@@ -86,6 +92,34 @@ final class Records {
                 message.unsafePayload(), headers);
     }
 
+    /**
+     * The copy of a delivered message that a requeue with {@code delay} publishes to {@code delayTopic}: a retry copy
+     * (see {@link #retry}) that also says when it is due, in the partition of its delay's tier, so that a delay waits
+     * only behind delays at most twice as long (the last tier: behind any).
+     *
+     * @param tiers the delay topic's partitions
+     */
+    static ProducerRecord<byte[], byte[]> delayed(Message message, ConsumerRecord<byte[], byte[]> from, String delayTopic,
+                                                  int tiers, int attempt, Duration delay) {
+        ProducerRecord<byte[], byte[]> copy = retry(message, from, delayTopic, attempt);
+        copy.headers().add(DUE, utf8(Long.toString(copy.timestamp() + delay.toMillis())));
+        return new ProducerRecord<>(delayTopic, tier(delay, tiers), copy.timestamp(), copy.key(), copy.value(),
+                copy.headers());
+    }
+
+    /** The partition of a delay topic with {@code tiers} partitions that holds {@code delay}. */
+    static int tier(Duration delay, int tiers) {
+        long steps = delay.toMillis() / FIRST_TIER_MILLIS;
+        int tier = steps == 0 ? 0 : 64 - Long.numberOfLeadingZeros(steps);
+        return Math.min(tier, tiers - 1);
+    }
+
+    /** When a record of a delay topic is due, in milliseconds since the epoch; 0 (at once) when it does not say. */
+    static long due(ConsumerRecord<byte[], byte[]> record) {
+        Header h = record.headers().lastHeader(DUE);
+        return h == null ? 0 : Math.max(0, parseLong(h.value()));
+    }
+
     /** Where a delivered record was first read: its own partition and offset unless it is a retry copy. */
     static Map<String, String> origin(ConsumerRecord<byte[], byte[]> record) {
         Header partition = record.headers().lastHeader(ORIGIN_PARTITION);
@@ -127,7 +161,8 @@ final class Records {
                     if (timestamp >= 0) {
                         b.timestampMillis(timestamp);
                     }
-                } else if (!name.equals(ATTEMPT) && !name.equals(ORIGIN_PARTITION) && !name.equals(ORIGIN_OFFSET)) {
+                } else if (!name.equals(ATTEMPT) && !name.equals(ORIGIN_PARTITION) && !name.equals(ORIGIN_OFFSET)
+                        && !name.equals(DUE)) {
                     b.header(name, string(h.value()));
                 }
             } else {

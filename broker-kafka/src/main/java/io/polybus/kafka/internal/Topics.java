@@ -49,6 +49,16 @@ final class Topics {
      *                          cluster does not answer within {@code connect-timeout}
      */
     void ensure(String topic) {
+        ensure(topic, settings.partitions());
+    }
+
+    /**
+     * Returns once {@code topic} exists; creates it with {@code partitions} partitions when it does not and may be
+     * created.
+     *
+     * @throws PolybusException as {@link #ensure(String)}
+     */
+    void ensure(String topic, int partitions) {
         if (topic.equals(lastReady)) {
             return;
         }
@@ -62,7 +72,7 @@ final class Topics {
         if (f == null) {
             f = mine;
             try {
-                check(topic);
+                check(topic, partitions);
                 mine.complete(null);
             } catch (RuntimeException e) {
                 known.remove(topic, mine);
@@ -84,11 +94,11 @@ final class Topics {
         }
     }
 
-    private void check(String topic) {
+    private void check(String topic, int partitions) {
         long deadline = System.nanoTime() + settings.connectTimeout().toNanos();
         try {
             if (settings.createTopics()) {
-                create(topic, deadline);
+                create(topic, partitions, deadline);
             }
             awaitLeaders(describe(topic, deadline), deadline);
         } catch (java.util.concurrent.ExecutionException e) {
@@ -102,14 +112,14 @@ final class Topics {
         }
     }
 
-    private void create(String topic, long deadline) throws Exception {
+    private void create(String topic, int partitions, long deadline) throws Exception {
         int rf = settings.replicationFactor();
-        NewTopic t = new NewTopic(topic, Optional.of(settings.partitions()),
+        NewTopic t = new NewTopic(topic, Optional.of(partitions),
                 rf < 0 ? Optional.empty() : Optional.of((short) rf))
                 .configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(settings.maxRecordBytes())));
         try {
             admin.createTopics(List.of(t)).all().get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
-            log.info("created Kafka topic '{}' ({} partitions)", topic, settings.partitions());
+            log.info("created Kafka topic '{}' ({} partitions)", topic, partitions);
         } catch (java.util.concurrent.ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
                 throw e;

@@ -8,6 +8,7 @@ import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Protocol.Command;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -15,8 +16,9 @@ import static io.polybus.redis.internal.StreamFields.bytes;
 
 /**
  * Settles one list-mode delivery by taking its element out of the consumer's processing list: removed on
- * ACK, pushed back to the head of the queue with its delivery count on REQUEUE, pushed to the dead-letter
- * list otherwise, each in one atomic script.
+ * ACK, pushed back to the head of the queue with its delivery count on REQUEUE (into the topic's
+ * {@link DelaySchedule}, with its delivery count, on a REQUEUE with a delay), pushed to the dead-letter list
+ * otherwise, each in one atomic script.
  */
 final class ListAcknowledgement extends AbstractAcknowledgement {
     private static final Logger log = LoggerFactory.getLogger(ListAcknowledgement.class);
@@ -44,6 +46,15 @@ final class ListAcknowledgement extends AbstractAcknowledgement {
         byte[] next = Blob.encode(message, attempt);
         run("requeue", jedis -> jedis.sendCommand(Command.EVAL, ListConsumer.MOVE_SCRIPT, bytes("2"),
                 consumer.processingKey, consumer.queueKey, element, next, bytes("RPUSH")));
+    }
+
+    @Override
+    protected void onRequeue(String reason, Duration delay) {
+        consumer.settled(this);
+        byte[] next = Blob.encode(message, attempt);
+        run("requeue with a delay", jedis -> jedis.sendCommand(Command.EVAL, DelaySchedule.LIST_REQUEUE, bytes("2"),
+                consumer.processingKey, consumer.scheduleKey, element, next, bytes(Long.toString(delay.toMillis()))));
+        consumer.releaseIn(delay.toMillis());
     }
 
     @Override

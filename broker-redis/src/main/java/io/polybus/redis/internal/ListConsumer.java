@@ -14,7 +14,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import static io.polybus.redis.internal.StreamFields.bytes;
@@ -25,7 +27,10 @@ import static io.polybus.redis.internal.StreamFields.bytes;
  * leave it on ACK ({@code LREM}), on REQUEUE (back to the head of the queue with one more delivery) or as a
  * dead letter. The consumer announces itself in the topic's consumer set with a heartbeat key that expires
  * after the visibility timeout; a consumer finding a member whose heartbeat expired moves that member's
- * processing list back to the queue. Every topic has one group: all consumers share its entries.
+ * processing list back to the queue. Every topic has one group: all consumers share its entries. Elements
+ * requeued with a delay wait in the topic's {@link DelaySchedule}; the keeper releases them to the head of the
+ * queue when the earliest this consumer knows of is due, and at least every third of the visibility timeout (for
+ * those other consumers scheduled).
  */
 final class ListConsumer extends BlockingReaderConsumer<ListAcknowledgement> {
     private static final Logger log = LoggerFactory.getLogger(ListConsumer.class);
@@ -37,10 +42,14 @@ final class ListConsumer extends BlockingReaderConsumer<ListAcknowledgement> {
 
     final byte[] queueKey;
     final byte[] processingKey;
+    final byte[] scheduleKey;
     private final String queueName;
     private final String member;
     private final byte[] registryKey;
     private final ScheduledExecutorService keeper;
+    private final long keepMillis;
+    /** The next run of {@link #release}, if one is scheduled; guarded by {@code this}. */
+    private ScheduledFuture<?> nextRelease;
 
     ListConsumer(Connections connections, ConsumerOptions options, DeliveryHandler handler, DeliveryCounters counters,
                  String member) {
@@ -50,6 +59,8 @@ final class ListConsumer extends BlockingReaderConsumer<ListAcknowledgement> {
         this.queueKey = bytes(queueName);
         this.processingKey = bytes(queueName + ":processing:" + member);
         this.registryKey = bytes(queueName + ":consumers");
+        this.scheduleKey = DelaySchedule.listKey(queueName);
+        this.keepMillis = Math.max(10, settings.visibilityTimeout().toMillis() / 3);
         this.keeper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "polybus-redis-list-keeper-" + options.topic());
             t.setDaemon(true);
@@ -72,9 +83,46 @@ final class ListConsumer extends BlockingReaderConsumer<ListAcknowledgement> {
             return null;
         });
         readerConnection = connect();
-        long period = Math.max(10, settings.visibilityTimeout().toMillis() / 3);
-        keeper.scheduleWithFixedDelay(this::keep, 0, period, TimeUnit.MILLISECONDS);
+        keeper.scheduleWithFixedDelay(this::keep, 0, keepMillis, TimeUnit.MILLISECONDS);
+        releaseIn(0);
         startReading();
+    }
+
+    /** Makes the keeper release what is due in the schedule after {@code millis}, unless it will earlier. */
+    synchronized void releaseIn(long millis) {
+        if (nextRelease != null) {
+            if (nextRelease.getDelay(TimeUnit.MILLISECONDS) <= millis) {
+                return;
+            }
+            nextRelease.cancel(false);
+        }
+        try {
+            nextRelease = keeper.schedule(this::release, millis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // Closing: the schedule stays in Redis, for the topic's other consumers and the next one.
+            nextRelease = null;
+        }
+    }
+
+    /** Moves the due elements of the schedule to the head of the queue, and plans the next run. */
+    private void release() {
+        synchronized (this) {
+            nextRelease = null;
+        }
+        if (!running) {
+            return;
+        }
+        long next = keepMillis;
+        try {
+            DelaySchedule.Released r = DelaySchedule.Released.of(connections.withPooled("release the delayed "
+                    + "requeues of topic '" + options.topic() + "'", jedis -> jedis.sendCommand(Command.EVAL,
+                    DelaySchedule.LIST_RELEASE, bytes("2"), queueKey, scheduleKey)));
+            next = r.nextRunMillis(keepMillis);
+        } catch (RuntimeException e) {
+            log.warn("could not release the delayed requeues of topic '{}' from redis at {}; retrying: {}",
+                    options.topic(), settings.address(), e.getMessage());
+        }
+        releaseIn(next);
     }
 
     /** Heartbeat first, membership second: a member is never seen without its heartbeat. */

@@ -9,10 +9,10 @@ import java.util.Set;
 public enum Mode {
     /** A stream per topic, a consumer group per group. */
     STREAMS(EnumSet.of(Capability.FANOUT, Capability.REPLAY, Capability.ORDERED_BY_KEY, Capability.DEAD_LETTER,
-            Capability.PARTITIONED, Capability.AT_LEAST_ONCE)),
+            Capability.PARTITIONED, Capability.AT_LEAST_ONCE, Capability.DELAYED_REQUEUE)),
     /** A list per topic, consumers move entries to their own processing list. */
     LIST(EnumSet.of(Capability.ORDERED_BY_KEY, Capability.DEAD_LETTER, Capability.PARTITIONED,
-            Capability.AT_LEAST_ONCE)),
+            Capability.AT_LEAST_ONCE, Capability.DELAYED_REQUEUE)),
     /** A channel per topic. */
     PUBSUB(EnumSet.of(Capability.FANOUT, Capability.ORDERED_BY_KEY));
 

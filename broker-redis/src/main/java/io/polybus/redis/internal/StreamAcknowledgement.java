@@ -9,11 +9,13 @@ import redis.clients.jedis.Protocol.Command;
 import redis.clients.jedis.Transaction;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 
 /**
  * Settles one stream entry: ACK and REQUEUE go through the consumer's acker (batched {@code XACK}, or
- * {@code XCLAIM ... IDLE} so that {@code XAUTOCLAIM} hands it out again); a dead letter is added to the
+ * {@code XCLAIM ... IDLE} so that {@code XAUTOCLAIM} hands it out again, or into the group's
+ * {@link DelaySchedule} when requeued with a delay); a dead letter is added to the
  * dead-letter stream and acknowledged in one {@code MULTI}.
  */
 final class StreamAcknowledgement extends AbstractAcknowledgement {
@@ -40,6 +42,12 @@ final class StreamAcknowledgement extends AbstractAcknowledgement {
     protected void onRequeue(String reason) {
         consumer.settled(this);
         consumer.queueRequeue(id);
+    }
+
+    @Override
+    protected void onRequeue(String reason, Duration delay) {
+        consumer.settled(this);
+        consumer.queueRequeue(id, delay);
     }
 
     @Override

@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Protocol.Command;
+import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 
@@ -32,7 +33,10 @@ import static io.polybus.redis.internal.StreamFields.bytes;
  * entries with {@code XAUTOCLAIM}, reading their attempt from the delivery count of the pending entries list.
  * An acker thread with its own connection batches {@code XACK}s, hands requeued entries back
  * ({@code XCLAIM ... IDLE} so that the next {@code XAUTOCLAIM} takes them after the requeue delay), and keeps
- * the unsettled entries of a live consumer from looking idle, however long its handlers take.
+ * the unsettled entries of a live consumer from looking idle, however long its handlers take. It also keeps the
+ * group's {@link DelaySchedule}: it enters the entries requeued with a delay, keeps the waiting ones from looking
+ * idle, and releases them when due (when the earliest it knows of is due, and at least every claim interval, for
+ * those other members scheduled), waking the reader to claim them.
  */
 final class StreamConsumer extends BlockingReaderConsumer<StreamAcknowledgement> {
     private static final Logger log = LoggerFactory.getLogger(StreamConsumer.class);
@@ -56,6 +60,10 @@ final class StreamConsumer extends BlockingReaderConsumer<StreamAcknowledgement>
     private final byte[] requeueIdle;
     private final ConcurrentLinkedQueue<byte[]> toAck = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<byte[]> toRequeue = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<DelayedRequeue> toDelay = new ConcurrentLinkedQueue<>();
+    private final byte[] scheduleKey;
+    private final byte[] visibility;
+    private final byte[] keepHorizon;
     private final Thread acker;
     private volatile boolean ackerRunning = true;
     private volatile boolean ackerParked;
@@ -79,13 +87,24 @@ final class StreamConsumer extends BlockingReaderConsumer<StreamAcknowledgement>
         this.pruneIdleMillis = 10 * Math.max(visibilityMillis, settings.pollTimeout().toMillis());
         this.pruneIntervalNanos = TimeUnit.MILLISECONDS.toNanos(pruneIdleMillis);
         this.requeueIdle = bytes(Long.toString(visibilityMillis - settings.requeueDelay().toMillis()));
+        this.scheduleKey = DelaySchedule.streamKey(settings.key(options.topic()), options.group());
+        this.visibility = bytes(Long.toString(visibilityMillis));
+        // Kept every claim interval (at most a quarter of the visibility timeout), an entry due within half of it
+        // needs no more keeping: it cannot look idle for the visibility timeout before it is due.
+        this.keepHorizon = bytes(Long.toString(visibilityMillis / 2));
         this.acker = new Thread(this::ackLoop, "polybus-redis-acker-" + options.topic() + "-" + options.group());
         this.acker.setDaemon(true);
     }
 
-    /** Creates the group (and the stream) when needed, then starts reading. */
+    /**
+     * Creates the group (and the stream) when needed, keeps every entry of its schedule that is not due yet from
+     * being claimed (the group may have had no live member for a while), then starts reading.
+     */
     void start() {
         createGroup(options.startFrom() == StartPosition.EARLIEST ? "0" : "$");
+        connections.withPooled("keep the delayed requeues of group '" + options.group() + "'", jedis ->
+                jedis.sendCommand(Command.EVAL, DelaySchedule.STREAM_KEEP, bytes("2"), streamKey, scheduleKey,
+                        groupName, DelaySchedule.HOLDER, bytes("0")));
         readerConnection = connect();
         acker.start();
         startReading();
@@ -301,6 +320,11 @@ final class StreamConsumer extends BlockingReaderConsumer<StreamAcknowledgement>
         wakeAcker();
     }
 
+    void queueRequeue(byte[] id, Duration delay) {
+        toDelay.add(new DelayedRequeue(id, delay.toMillis()));
+        wakeAcker();
+    }
+
     private void wakeAcker() {
         if (ackerParked) {
             LockSupport.unpark(acker);
@@ -311,23 +335,27 @@ final class StreamConsumer extends BlockingReaderConsumer<StreamAcknowledgement>
         Jedis jedis = null;
         List<byte[]> acks = new ArrayList<>();
         List<byte[]> requeues = new ArrayList<>();
+        List<DelayedRequeue> delays = new ArrayList<>();
         long backoff = 0;
         long nextRefresh = System.nanoTime() + claimIntervalNanos;
+        long nextRelease = System.nanoTime();
         while (true) {
             drain(toAck, acks);
             drain(toRequeue, requeues);
-            boolean refresh = System.nanoTime() - nextRefresh >= 0 && ackerRunning;
-            if (refresh && handedOut.isEmpty()) {
-                nextRefresh = System.nanoTime() + claimIntervalNanos;
-                refresh = false;
+            DelayedRequeue delayed;
+            while ((delayed = toDelay.poll()) != null) {
+                delays.add(delayed);
             }
-            if (acks.isEmpty() && requeues.isEmpty() && !refresh) {
+            long now = System.nanoTime();
+            boolean refresh = now - nextRefresh >= 0 && ackerRunning;
+            boolean release = now - nextRelease >= 0 && ackerRunning;
+            if (acks.isEmpty() && requeues.isEmpty() && delays.isEmpty() && !refresh && !release) {
                 if (!ackerRunning) {
                     break;
                 }
                 ackerParked = true;
-                if (toAck.isEmpty() && toRequeue.isEmpty() && ackerRunning) {
-                    LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(100));
+                if (toAck.isEmpty() && toRequeue.isEmpty() && toDelay.isEmpty() && ackerRunning) {
+                    LockSupport.parkNanos(this, Math.min(TimeUnit.MILLISECONDS.toNanos(100), nextRelease - now));
                 }
                 ackerParked = false;
                 continue;
@@ -348,17 +376,42 @@ final class StreamConsumer extends BlockingReaderConsumer<StreamAcknowledgement>
                     withIdle[claim.length + 2] = JUSTID;
                     p.sendCommand(Command.XCLAIM, withIdle);
                 }
+                List<Response<Object>> scheduled = new ArrayList<>(delays.size());
+                for (DelayedRequeue d : delays) {
+                    scheduled.add(p.sendCommand(Command.EVAL, DelaySchedule.STREAM_REQUEUE, bytes("2"), streamKey,
+                            scheduleKey, groupName, DelaySchedule.HOLDER, d.id(), bytes(Long.toString(d.delayMillis()))));
+                }
                 if (refresh) {
                     refreshHeld(p);
+                    p.sendCommand(Command.EVAL, DelaySchedule.STREAM_KEEP, bytes("2"), streamKey, scheduleKey, groupName,
+                            DelaySchedule.HOLDER, keepHorizon);
+                }
+                Response<Object> released = release ? p.sendCommand(Command.EVAL, DelaySchedule.STREAM_RELEASE,
+                        bytes("2"), streamKey, scheduleKey, groupName, DelaySchedule.HOLDER, visibility) : null;
+                p.sync();
+                scheduled.forEach(Response::get);
+                if (refresh) {
                     nextRefresh = System.nanoTime() + claimIntervalNanos;
                 }
-                p.sync();
-                if (!requeues.isEmpty() && settings.requeueDelay().isZero()) {
+                boolean claim = !requeues.isEmpty() && settings.requeueDelay().isZero();
+                if (released != null) {
+                    DelaySchedule.Released r = DelaySchedule.Released.of(released.get());
+                    nextRelease = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(
+                            r.nextRunMillis(TimeUnit.NANOSECONDS.toMillis(claimIntervalNanos)));
+                    claim |= r.count() > 0;
+                } else {
+                    for (DelayedRequeue d : delays) {
+                        long due = now + TimeUnit.MILLISECONDS.toNanos(d.delayMillis());
+                        nextRelease = due - nextRelease < 0 ? due : nextRelease;
+                    }
+                }
+                if (claim) {
                     claimNow = true;
                     wakeUp();
                 }
                 acks.clear();
                 requeues.clear();
+                delays.clear();
                 backoff = 0;
             } catch (RuntimeException e) {
                 if (jedis != null) {
@@ -370,9 +423,9 @@ final class StreamConsumer extends BlockingReaderConsumer<StreamAcknowledgement>
                     jedis = null;
                 }
                 if (!ackerRunning) {
-                    log.warn("consumer of group '{}' on topic '{}' closed with {} acks not confirmed by redis at {}; "
-                            + "those messages will be delivered again: {}", options.group(), options.topic(), acks.size(),
-                            settings.address(), e.getMessage());
+                    log.warn("consumer of group '{}' on topic '{}' closed with {} acks and {} delayed requeues not "
+                            + "confirmed by redis at {}; those messages will be delivered again: {}", options.group(),
+                            options.topic(), acks.size(), delays.size(), settings.address(), e.getMessage());
                     break;
                 }
                 backoff = backoff == 0 ? 50 : Math.min(2000, backoff * 2);
@@ -391,6 +444,10 @@ final class StreamConsumer extends BlockingReaderConsumer<StreamAcknowledgement>
         while ((id = queue.poll()) != null) {
             into.add(id);
         }
+    }
+
+    /** An entry to requeue with a delay. */
+    private record DelayedRequeue(byte[] id, long delayMillis) {
     }
 
     private static byte[][] args(List<byte[]> ids, byte[]... head) {
@@ -420,8 +477,10 @@ final class StreamConsumer extends BlockingReaderConsumer<StreamAcknowledgement>
         dropConnection();
         if (options.ephemeral()) {
             try {
-                connections.withPooled("delete the group", jedis -> jedis.sendCommand(Command.XGROUP, bytes("DESTROY"),
-                        streamKey, groupName));
+                connections.withPooled("delete the group", jedis -> {
+                    jedis.del(scheduleKey);
+                    return jedis.sendCommand(Command.XGROUP, bytes("DESTROY"), streamKey, groupName);
+                });
             } catch (RuntimeException e) {
                 log.warn("could not delete the ephemeral group '{}' of topic '{}' at {}: {}", options.group(),
                         options.topic(), settings.address(), e.toString());

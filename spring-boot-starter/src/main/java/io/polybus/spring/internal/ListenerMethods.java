@@ -6,6 +6,7 @@ import io.polybus.Delivery;
 import io.polybus.Message;
 import io.polybus.spring.PolybusListener;
 import io.polybus.spring.PolybusSubscription;
+import org.springframework.boot.convert.DurationStyle;
 import org.springframework.core.ResolvableType;
 import org.springframework.core.env.PropertyResolver;
 import org.springframework.util.ReflectionUtils;
@@ -58,6 +59,10 @@ final class ListenerMethods {
                 .onHandlerError(listener.onHandlerError())
                 .maxDeliveries(listener.maxDeliveries())
                 .startFrom(listener.startFrom());
+        String backoff = placeholders.resolveRequiredPlaceholders(listener.retryBackoff()).strip();
+        if (!backoff.isEmpty()) {
+            retryBackoff(b, backoff);
+        }
         String deadLetterTopic = placeholders.resolveRequiredPlaceholders(listener.deadLetterTopic());
         if (listener.noDeadLetter()) {
             b.noDeadLetter();
@@ -65,6 +70,31 @@ final class ListenerMethods {
             b.deadLetterTopic(deadLetterTopic);
         }
         return b.build();
+    }
+
+    /**
+     * Sets the back-off {@code "<initial>, <multiplier>, <max>"}, or a fixed delay {@code "<delay>"}.
+     *
+     * @throws IllegalArgumentException naming the attribute and the value when it is neither
+     */
+    private static void retryBackoff(ConsumerOptions.Builder b, String value) {
+        String[] parts = value.split(",");
+        try {
+            if (parts.length == 1) {
+                Duration delay = DurationStyle.detectAndParse(parts[0].strip());
+                b.retryBackoff(delay, 1, delay);
+                return;
+            }
+            if (parts.length == 3) {
+                b.retryBackoff(DurationStyle.detectAndParse(parts[0].strip()), Double.parseDouble(parts[1].strip()),
+                        DurationStyle.detectAndParse(parts[2].strip()));
+                return;
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("retryBackoff '" + value + "': " + e.getMessage(), e);
+        }
+        throw new IllegalArgumentException("retryBackoff '" + value + "': expected \"<initial>, <multiplier>, <max>\" "
+                + "(e.g. \"1s, 2, 1m\") or one delay (e.g. \"500ms\")");
     }
 
     /** Calls the method, letting what it threw reach the consumer, which settles by {@code onHandlerError}. */
