@@ -193,7 +193,8 @@ public final class RabbitSettings {
     }
 
     static Set<Capability> capabilities(boolean persistent, boolean singleActiveConsumer) {
-        EnumSet<Capability> set = EnumSet.of(Capability.FANOUT, Capability.DEAD_LETTER, Capability.AT_LEAST_ONCE);
+        EnumSet<Capability> set = EnumSet.of(Capability.FANOUT, Capability.DEAD_LETTER, Capability.AT_LEAST_ONCE,
+                Capability.DELAYED_REQUEUE);
         if (persistent) {
             set.add(Capability.DURABLE);
         }
