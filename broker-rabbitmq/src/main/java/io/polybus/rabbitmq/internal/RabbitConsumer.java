@@ -274,7 +274,7 @@ final class RabbitConsumer implements Consumer {
                 if (side != null) {
                     side.abort();
                 }
-                side = ConfirmChannel.open(broker.connection(), bytes -> { },
+                side = ConfirmChannel.open(broker.publishing(), bytes -> { },
                         cause -> broker.shutdown(cause, what + " of group '" + options.group() + "'"));
             }
             String route = delayTier > 0 ? delays.declare(side.channel(), delayTier) : routingKey;

@@ -70,7 +70,8 @@ public final class RabbitSettings {
                             + " rabbitmq_auth_mechanism_ssl plugin).")
             .include(TlsSettings::define)
             .define(CONNECTION_NAME, Type.STRING, "polybus", ConfigDef.nonEmpty(),
-                    "Connection name shown in the management UI and `rabbitmqctl list_connections`.")
+                    "Name of the consuming connection in the management UI and `rabbitmqctl list_connections`;"
+                            + " the publishing one is `<name>-publish`.")
             .define(CONNECTION_TIMEOUT, Type.DURATION, "10s", ConfigDef.atLeast(Duration.ofMillis(1)),
                     "TCP connect timeout.")
             .define(HEARTBEAT, Type.DURATION, "30s",
