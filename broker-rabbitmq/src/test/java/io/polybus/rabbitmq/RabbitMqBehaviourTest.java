@@ -1,5 +1,6 @@
 package io.polybus.rabbitmq;
 
+import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
@@ -12,6 +13,7 @@ import io.polybus.Brokers;
 import io.polybus.Capability;
 import io.polybus.Config;
 import io.polybus.ConfigException;
+import io.polybus.Consumer;
 import io.polybus.ConsumerOptions;
 import io.polybus.DeadLetter;
 import io.polybus.Message;
@@ -24,10 +26,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -89,6 +94,74 @@ class RabbitMqBehaviourTest {
             sendNow(producer, Message.builder(topic).payload("now stored").build());
             await().atMost(Duration.ofSeconds(30)).until(() -> recorder.sawPayload("now stored"));
         }
+    }
+
+    @Test
+    void aDelayedRequeueWaitsInTheDelayQueueOfItsTierEvenWhenItsConsumerCloses() throws Exception {
+        String topic = topology.topic(prefix + "-t");
+        String group = topology.group("g");
+        String delayQueue = topic + "." + group + ".delay-1500ms";
+        try (Broker broker = open(); Producer producer = broker.producer()) {
+            AtomicLong requeuedAt = new AtomicLong();
+            Recorder first = Recorder.then(d -> {
+                requeuedAt.set(System.nanoTime());
+                d.requeue("later", Duration.ofMillis(1450));
+            });
+            Consumer consumer = broker.subscribe(ConsumerOptions.of(topic, group), first);
+            sendNow(producer, Message.builder(topic).payload("waits").build());
+            await().atMost(Duration.ofSeconds(30)).until(() -> first.count() == 1);
+            consumer.close();
+            try (Connection connection = rawFactory().newConnection("polybus-test-peek")) {
+                assertEquals(1, connection.createChannel().queueDeclarePassive(delayQueue).getMessageCount(),
+                        "the copy waits in " + delayQueue);
+            }
+            AtomicLong redeliveredAfter = new AtomicLong();
+            Recorder second = Recorder.then(d -> {
+                redeliveredAfter.compareAndSet(0, System.nanoTime() - requeuedAt.get());
+                d.ack();
+            });
+            broker.subscribe(ConsumerOptions.of(topic, group), second);
+            await().atMost(Duration.ofSeconds(30)).until(() -> second.count() == 1);
+            assertEquals(2, second.deliveries().get(0).attempt());
+            assertEquals("waits", second.deliveries().get(0).message().payloadAsString());
+            assertTrue(redeliveredAfter.get() >= Duration.ofMillis(1450).toNanos(),
+                    "came back after " + Duration.ofNanos(redeliveredAfter.get()));
+        }
+    }
+
+    @Test
+    void aMessageDueLaterThanItWaitedWaitsAgainAndIsNotAnAttempt() throws Exception {
+        String topic = topology.topic(prefix + "-t");
+        String group = topology.group("g");
+        try (Broker broker = open()) {
+            AtomicLong deliveredAtMillis = new AtomicLong();
+            Recorder recorder = Recorder.then(d -> {
+                deliveredAtMillis.compareAndSet(0, System.currentTimeMillis());
+                d.ack();
+            });
+            broker.subscribe(ConsumerOptions.of(topic, group), recorder);
+            long due = System.currentTimeMillis() + 1450;
+            try (Connection connection = rawFactory().newConnection("polybus-test-due")) {
+                Channel channel = connection.createChannel();
+                channel.confirmSelect();
+                // As a copy that waited in the longest delay queue comes back: attempt 2, due later still.
+                channel.basicPublish("", topic + "." + group, new AMQP.BasicProperties.Builder().messageId("m-due")
+                        .headers(Map.of("polybus.attempt", 2, "polybus.due", due)).build(),
+                        "due later".getBytes(StandardCharsets.UTF_8));
+                channel.waitForConfirmsOrDie(30_000);
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> recorder.count() == 1);
+            assertTrue(deliveredAtMillis.get() >= due, "delivered " + (due - deliveredAtMillis.get()) + " ms early");
+            assertEquals(2, recorder.deliveries().get(0).attempt());
+            assertEquals(Map.of(), recorder.deliveries().get(0).message().headers());
+        }
+    }
+
+    private static ConnectionFactory rawFactory() {
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost("127.0.0.1");
+        factory.setPort(5672);
+        return factory;
     }
 
     @Test

@@ -165,6 +165,33 @@ class RabbitMqRestartTest {
         }
     }
 
+    @Test
+    void consumersKeepReceivingAndAckingWhileRabbitBlocksPublishers() throws Exception {
+        Config config = Config.of("type", "rabbitmq", "host", "127.0.0.1", "port", Integer.toString(rabbit.port()),
+                "connection-name", "polybus-alarm-consume-test",
+                // Bounds the subscribe below: on a blocked connection its declarations would never be answered.
+                "rabbitmq.channel.rpc.timeout", "20000");
+        try (Broker broker = Brokers.open(config, new SimpleMeterRegistry())) {
+            broker.subscribe(ConsumerOptions.of("alarm-consume", "g"), Recorder.acking()).close();
+            Producer producer = broker.producer(ProducerOptions.builder().backpressure(Backpressure.FAIL).build());
+            for (int i = 0; i < 100; i++) {
+                producer.send(Message.builder("alarm-consume").payload("queued " + i).build()).get(30, TimeUnit.SECONDS);
+            }
+            rabbit.memoryAlarm(true);
+            try {
+                await("RabbitMQ blocks the publishing connection").atMost(Duration.ofSeconds(60)).until(() ->
+                        producer.send(Message.builder("alarm-consume").payload("during").build()).isCompletedExceptionally());
+                // Ten times its prefetch: only a consumer whose acks RabbitMQ still reads gets them all.
+                Recorder recorder = Recorder.acking();
+                broker.subscribe(ConsumerOptions.builder("alarm-consume", "g").prefetch(10).build(), recorder);
+                await("every queued message while publishing is blocked").atMost(Duration.ofSeconds(30))
+                        .until(() -> recorder.count() >= 100);
+            } finally {
+                rabbit.memoryAlarm(false);
+            }
+        }
+    }
+
     private static void pause() {
         try {
             TimeUnit.MILLISECONDS.sleep(20);

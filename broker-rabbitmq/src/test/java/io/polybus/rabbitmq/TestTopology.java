@@ -14,6 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * exchanges, the group queues, the dead-letter topics and their queues.
  */
 final class TestTopology {
+    /** The delay tiers of the conformance suite's delayed requeues and back-off, and of the behaviour tests. */
+    private static final List<Long> DELAY_TIERS_MILLIS = List.of(300L, 600L, 1200L, 1400L, 1500L, 2000L);
     private final Set<String> topics = ConcurrentHashMap.newKeySet();
     private final Set<String> groups = ConcurrentHashMap.newKeySet();
     private final int port;
@@ -53,6 +55,9 @@ final class TestTopology {
     private static void delete(Channel channel, String base, Collection<String> groups) throws Exception {
         for (String group : groups) {
             channel.queueDelete(base + "." + group);
+            for (long tier : DELAY_TIERS_MILLIS) {
+                channel.queueDelete(base + "." + group + ".delay-" + tier + "ms");
+            }
         }
     }
 }

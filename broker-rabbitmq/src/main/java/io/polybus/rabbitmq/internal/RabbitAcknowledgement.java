@@ -4,6 +4,8 @@ import com.rabbitmq.client.AMQP;
 import io.polybus.Message;
 import io.polybus.spi.AbstractAcknowledgement;
 
+import java.time.Duration;
+
 /**
  * Settles one RabbitMQ delivery; the shared rules (first outcome wins, max deliveries, dead letter or drop)
  * come from {@link AbstractAcknowledgement}, the broker operations from the consumer.
@@ -37,6 +39,11 @@ final class RabbitAcknowledgement extends AbstractAcknowledgement {
     @Override
     protected void onRequeue(String reason) {
         consumer.requeue(this);
+    }
+
+    @Override
+    protected void onRequeue(String reason, Duration delay) {
+        consumer.requeue(this, delay);
     }
 
     @Override

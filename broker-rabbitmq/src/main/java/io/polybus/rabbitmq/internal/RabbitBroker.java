@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.polybus.Broker;
 import io.polybus.BrokerUnavailableException;
 import io.polybus.Capability;
+import io.polybus.ClosedException;
 import io.polybus.Consumer;
 import io.polybus.ConsumerOptions;
 import io.polybus.DeliveryHandler;
@@ -33,9 +34,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One AMQP connection (recovering automatically, topology included) shared by the producers and consumers
- * it makes, each on channels of its own. Declares the topology: per topic a durable topic exchange, per group
- * a durable queue {@code <topic>.<group>} bound to it with {@code #}.
+ * Two AMQP connections (recovering automatically, topology included): one for consuming, opened at once, and one
+ * for publishing (producers, and consumers' requeue and dead-letter copies), opened with the first publish. Each
+ * producer and consumer has channels of its own on them. They are apart because RabbitMQ throttles a connection
+ * that publishes faster than its queues take (credit flow) or blocks it for a resource alarm by no longer reading
+ * from its socket: on a shared connection the consumers' acks would wait behind the publishes, their prefetch
+ * would fill and they would stop receiving, which slows the queues further. Declares the topology: per topic a
+ * durable topic exchange, per group a durable queue {@code <topic>.<group>} bound to it with {@code #}.
  */
 public final class RabbitBroker implements Broker {
     private static final Logger log = LoggerFactory.getLogger(RabbitBroker.class);
@@ -43,6 +48,9 @@ public final class RabbitBroker implements Broker {
     final RabbitSettings settings;
     final BrokerErrors errors;
     private final Connection connection;
+    private final Object publishingLock = new Object();
+    /** Guarded by {@link #publishingLock} for writes. */
+    private volatile Connection publishing;
     private final ExecutorService dispatch;
     private final MeterRegistry meters;
     private final Set<String> declaredExchanges = ConcurrentHashMap.newKeySet();
@@ -56,16 +64,6 @@ public final class RabbitBroker implements Broker {
         this.connection = connection;
         this.dispatch = dispatch;
         this.meters = meters;
-        connection.addBlockedListener(reason -> {
-            blockedReason = reason;
-            log.warn("RabbitMQ at {} blocks publishing: {}", settings.address(), reason);
-        }, () -> {
-            blockedReason = null;
-            synchronized (unblocked) {
-                unblocked.notifyAll();
-            }
-            log.info("RabbitMQ at {} accepts publishing again", settings.address());
-        });
     }
 
     /**
@@ -125,8 +123,45 @@ public final class RabbitBroker implements Broker {
         return RabbitConsumer.start(this, options, handler, counters);
     }
 
+    /** The connection consumers receive on. */
     Connection connection() {
         return connection;
+    }
+
+    /**
+     * The connection publishes go through, named {@code <connection-name>-publish}; opened on first use.
+     *
+     * @throws PolybusException as {@link #open} does when it cannot connect, or when the broker is closed
+     */
+    Connection publishing() {
+        Connection c = publishing;
+        if (c != null) {
+            return c;
+        }
+        synchronized (publishingLock) {
+            if (closed.get()) {
+                throw new ClosedException("rabbitmq broker is closed");
+            }
+            if (publishing == null) {
+                try {
+                    c = settings.factory().newConnection(dispatch, settings.connectionName + "-publish");
+                } catch (IOException | TimeoutException | RuntimeException e) {
+                    throw errors.connecting(e);
+                }
+                c.addBlockedListener(reason -> {
+                    blockedReason = reason;
+                    log.warn("RabbitMQ at {} blocks publishing: {}", settings.address(), reason);
+                }, () -> {
+                    blockedReason = null;
+                    synchronized (unblocked) {
+                        unblocked.notifyAll();
+                    }
+                    log.info("RabbitMQ at {} accepts publishing again", settings.address());
+                });
+                publishing = c;
+            }
+            return publishing;
+        }
     }
 
     /** The connection's consumer dispatch pool; also runs settlements that follow a confirm. */
@@ -231,16 +266,29 @@ public final class RabbitBroker implements Broker {
 
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
+        Connection publisher;
+        synchronized (publishingLock) {
+            if (!closed.compareAndSet(false, true)) {
+                return;
+            }
+            publisher = publishing;
         }
         try {
-            connection.close();
-        } catch (IOException | RuntimeException e) {
-            log.debug("closing the connection to {} failed: {}", settings.address(), e.toString());
-            connection.abort();
+            if (publisher != null) {
+                close(publisher);
+            }
+            close(connection);
         } finally {
             dispatch.shutdown();
+        }
+    }
+
+    private void close(Connection c) {
+        try {
+            c.close();
+        } catch (IOException | RuntimeException e) {
+            log.debug("closing the connection to {} failed: {}", settings.address(), e.toString());
+            c.abort();
         }
     }
 }

@@ -38,7 +38,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>REQUEUE: on quorum queues a {@code basicNack} with requeue (the broker counts deliveries); on classic
  * queues, which do not count them, a copy carrying the next attempt number is published to the queue
- * (confirmed) and the original acked. Dead letters are published (confirmed) to the dead-letter topic, then
+ * (confirmed) and the original acked. A requeue with a delay publishes that copy (confirmed) to a delay queue of
+ * the group ({@link DelayQueues}), whence RabbitMQ dead-letters it back into the group's queue when due, and acks
+ * the original; on every queue type. Dead letters are published (confirmed) to the dead-letter topic, then
  * the original is acked; when that publish fails the original is handed back to the queue instead.
  *
  * <p>Threading: acks and nacks may come from any thread (amqp-client writes each frame of a channel under
@@ -63,6 +65,8 @@ final class RabbitConsumer implements Consumer {
     private final ReentrantLock sideLock = new ReentrantLock();
     /** Guarded by {@link #sideLock}. */
     private ConfirmChannel side;
+    /** Guarded by {@link #sideLock}. */
+    private final DelayQueues delays;
     private final Set<CompletableFuture<Void>> sidePending = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean stopping;
@@ -76,6 +80,7 @@ final class RabbitConsumer implements Consumer {
         this.counters = counters;
         this.channel = channel;
         this.queue = queue;
+        this.delays = new DelayQueues(queue, !options.ephemeral());
         this.workers = options.concurrency() > 1
                 ? new OrderedWorkers("polybus-rabbitmq-" + queue, options.concurrency()) : null;
     }
@@ -140,6 +145,12 @@ final class RabbitConsumer implements Consumer {
             RabbitAcknowledgement ack = new RabbitAcknowledgement(RabbitConsumer.this, deliveryTag, attempt, message,
                     properties, body);
             unsettled.put(deliveryTag, ack);
+            long due = WireFormat.due(properties);
+            if (due > System.currentTimeMillis()) {
+                // Waited in the longest delay queue but is due later still: waits again, not yet an attempt.
+                delay(ack, attempt, due, "delayed requeue");
+                return;
+            }
             if (attempt > options.maxDeliveries()) {
                 // Redelivered after consumers failed without settling it (e.g. crashed on it) too often.
                 ack.reject("delivered " + attempt + " times, never settled by a consumer (maxDeliveries "
@@ -212,21 +223,49 @@ final class RabbitConsumer implements Consumer {
             handBack(ack);
             return;
         }
+        sidePublish(ack, "", queue, 0, copy(ack, ack.attempt() + 1, 0), ack.body, "requeue");
+    }
+
+    /**
+     * Requeues through the delay queue of the delay's tier: the copy, carrying attempt + 1, waits there (kept by
+     * RabbitMQ, durable like the group's queue) until RabbitMQ dead-letters it back into the group's queue.
+     */
+    void requeue(RabbitAcknowledgement ack, Duration delay) {
+        long millis = delay.toMillis() + (delay.toNanosPart() % 1_000_000 == 0 ? 0 : 1);
+        delay(ack, ack.attempt() + 1, System.currentTimeMillis() + millis, "delayed requeue");
+    }
+
+    /** Publishes a copy carrying {@code attempt} to wait until {@code dueMillis}, then acks the delivery. */
+    private void delay(RabbitAcknowledgement ack, int attempt, long dueMillis, String what) {
+        long wait = Math.max(1, dueMillis - System.currentTimeMillis());
+        long tier = DelayQueues.tierMillis(wait);
+        sidePublish(ack, "", null, tier, copy(ack, attempt, tier < wait ? dueMillis : 0), ack.body, what);
+    }
+
+    /** The delivery's properties with {@code attempt}, and {@code dueMillis} unless 0. */
+    private static AMQP.BasicProperties copy(RabbitAcknowledgement ack, int attempt, long dueMillis) {
         Map<String, Object> headers = ack.properties.getHeaders() == null ? new HashMap<>()
                 : new HashMap<>(ack.properties.getHeaders());
-        headers.put(WireFormat.ATTEMPT_HEADER, ack.attempt() + 1);
-        AMQP.BasicProperties properties = ack.properties.builder().headers(headers).build();
-        sidePublish(ack, "", queue, properties, ack.body, "requeue");
+        headers.put(WireFormat.ATTEMPT_HEADER, attempt);
+        if (dueMillis == 0) {
+            headers.remove(WireFormat.DUE_HEADER);
+        } else {
+            headers.put(WireFormat.DUE_HEADER, dueMillis);
+        }
+        return ack.properties.builder().headers(headers).build();
     }
 
     void deadLetter(RabbitAcknowledgement ack, String deadLetterTopic, String reason) {
         Message letter = DeadLetter.of(ack.message, deadLetterTopic, options.group(), ack.attempt(), reason, Map.of());
-        sidePublish(ack, deadLetterTopic, WireFormat.routingKey(letter),
+        sidePublish(ack, deadLetterTopic, WireFormat.routingKey(letter), 0,
                 WireFormat.properties(letter, broker.settings.persistent, 1), letter.unsafePayload(), "dead letter");
     }
 
-    /** Publishes a replacement of the delivery, then acks it; hands it back to the queue when that fails. */
-    private void sidePublish(RabbitAcknowledgement ack, String exchange, String routingKey,
+    /**
+     * Publishes a replacement of the delivery, then acks it; hands it back to the queue when that fails. With a
+     * positive {@code delayTier} the replacement goes to that tier's delay queue instead of {@code routingKey}.
+     */
+    private void sidePublish(RabbitAcknowledgement ack, String exchange, String routingKey, long delayTier,
                              AMQP.BasicProperties properties, byte[] body, String what) {
         CompletableFuture<Receipt> future;
         sideLock.lock();
@@ -235,15 +274,17 @@ final class RabbitConsumer implements Consumer {
                 if (side != null) {
                     side.abort();
                 }
-                side = ConfirmChannel.open(broker.connection(), bytes -> { },
+                side = ConfirmChannel.open(broker.publishing(), bytes -> { },
                         cause -> broker.shutdown(cause, what + " of group '" + options.group() + "'"));
             }
+            String route = delayTier > 0 ? delays.declare(side.channel(), delayTier) : routingKey;
             boolean mandatory = exchange.isEmpty() || broker.settings.deadLetterQueue;
-            future = side.publish(exchange, routingKey, mandatory, properties, body,
+            future = side.publish(exchange, route, mandatory, properties, body,
                     exchange.isEmpty() ? options.topic() : exchange, ack.message.id(), body.length);
         } catch (IOException | RuntimeException e) {
             log.warn("{} of message {} for group '{}' failed, handing it back to the queue: {}",
                     what, ack.message.id(), options.group(), e.toString());
+            delays.forget();
             handBack(ack);
             return;
         } finally {
@@ -256,12 +297,25 @@ final class RabbitConsumer implements Consumer {
             } else {
                 log.warn("{} of message {} for group '{}' failed, handing it back to the queue: {}",
                         what, ack.message.id(), options.group(), error.getMessage());
+                if (delayTier > 0) {
+                    forgetDelayQueues();
+                }
                 handBack(ack);
             }
             return null;
         }, broker.dispatch());
         sidePending.add(settling);
         settling.whenComplete((done, error) -> sidePending.remove(settling));
+    }
+
+    /** A delayed publish failed (its delay queue may be gone): the next one declares its queue again. */
+    private void forgetDelayQueues() {
+        sideLock.lock();
+        try {
+            delays.forget();
+        } finally {
+            sideLock.unlock();
+        }
     }
 
     /** The channel shut down (connection lost): its deliveries come again, so the old ones are dropped. */

@@ -134,7 +134,7 @@ final class RabbitProducer implements Producer {
             c.abort();
             channel = null;
         }
-        c = ConfirmChannel.open(broker.connection(), this::release,
+        c = ConfirmChannel.open(broker.publishing(), this::release,
                 cause -> broker.shutdown(cause, "a send"));
         channel = c;
         return c;

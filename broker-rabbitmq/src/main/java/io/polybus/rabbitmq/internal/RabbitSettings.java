@@ -70,7 +70,8 @@ public final class RabbitSettings {
                             + " rabbitmq_auth_mechanism_ssl plugin).")
             .include(TlsSettings::define)
             .define(CONNECTION_NAME, Type.STRING, "polybus", ConfigDef.nonEmpty(),
-                    "Connection name shown in the management UI and `rabbitmqctl list_connections`.")
+                    "Name of the consuming connection in the management UI and `rabbitmqctl list_connections`;"
+                            + " the publishing one is `<name>-publish`.")
             .define(CONNECTION_TIMEOUT, Type.DURATION, "10s", ConfigDef.atLeast(Duration.ofMillis(1)),
                     "TCP connect timeout.")
             .define(HEARTBEAT, Type.DURATION, "30s",
@@ -193,7 +194,8 @@ public final class RabbitSettings {
     }
 
     static Set<Capability> capabilities(boolean persistent, boolean singleActiveConsumer) {
-        EnumSet<Capability> set = EnumSet.of(Capability.FANOUT, Capability.DEAD_LETTER, Capability.AT_LEAST_ONCE);
+        EnumSet<Capability> set = EnumSet.of(Capability.FANOUT, Capability.DEAD_LETTER, Capability.AT_LEAST_ONCE,
+                Capability.DELAYED_REQUEUE);
         if (persistent) {
             set.add(Capability.DURABLE);
         }

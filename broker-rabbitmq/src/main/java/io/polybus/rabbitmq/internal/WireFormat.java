@@ -22,11 +22,13 @@ final class WireFormat {
     static final String TIMESTAMP_HEADER = "polybus.timestamp";
     /** The attempt a re-published copy (a requeue on a classic queue) starts at. */
     static final String ATTEMPT_HEADER = "polybus.attempt";
+    /** When a delayed requeue longer than the longest delay queue is due (epoch millis, the consumer's clock). */
+    static final String DUE_HEADER = "polybus.due";
     /** Set by quorum queues: how many times the message was returned to the queue. */
     static final String DELIVERY_COUNT_HEADER = "x-delivery-count";
 
     private static final Set<String> NOT_USER_HEADERS = Set.of(KEY_HEADER, TIMESTAMP_HEADER, ATTEMPT_HEADER,
-            DELIVERY_COUNT_HEADER, "x-death", "x-first-death-exchange", "x-first-death-queue", "x-first-death-reason",
+            DUE_HEADER, DELIVERY_COUNT_HEADER, "x-death", "x-first-death-exchange", "x-first-death-queue", "x-first-death-reason",
             "x-last-death-exchange", "x-last-death-queue", "x-last-death-reason");
     private static final int MAX_ROUTING_KEY_BYTES = 255;
 
@@ -99,6 +101,12 @@ final class WireFormat {
         }
         int base = headers == null ? 1 : attemptHeader(headers);
         return redelivered ? saturatedAdd(base, 1) : base;
+    }
+
+    /** When a delivery that waited in the longest delay queue is due (epoch millis), or 0 when it carries none. */
+    static long due(AMQP.BasicProperties properties) {
+        Map<String, Object> headers = properties.getHeaders();
+        return headers != null && headers.get(DUE_HEADER) instanceof Number due ? due.longValue() : 0;
     }
 
     private static int attemptHeader(Map<String, Object> headers) {
