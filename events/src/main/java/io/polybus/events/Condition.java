@@ -4,10 +4,13 @@ import io.polybus.ConfigException;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -52,6 +55,26 @@ public abstract class Condition {
 
     /** The fields the condition reads. */
     public abstract Set<FieldPath> fields();
+
+    /** How dear a test is: comparisons 1, {@code contains} 2, {@code matches} 3; a combination, its dearest part. */
+    int cost() {
+        return 1;
+    }
+
+    /** The parts cheapest first, so that a comparison that decides spares a regular expression its scan. */
+    private static Condition[] cheapestFirst(Condition[] parts) {
+        Condition[] order = parts.clone();
+        Arrays.sort(order, Comparator.comparingInt(Condition::cost));
+        return order;
+    }
+
+    private static int dearest(Condition[] parts) {
+        int max = 1;
+        for (Condition c : parts) {
+            max = Math.max(max, c.cost());
+        }
+        return max;
+    }
 
     /**
      * Reads a condition from a YAML tree (a map or a list of them); for a {@link io.polybus.spi.ConfigDef} key,
@@ -295,6 +318,10 @@ public abstract class Condition {
         private final List<Value> options;
         private final Pattern pattern;
         private final boolean exists;
+        /** Whether the operator orders (gt, gte, lt, lte). */
+        private final boolean compares;
+        /** A matcher per thread, reset for each value: no allocation per event. */
+        private final ThreadLocal<Matcher> matcher;
 
         Test(FieldPath field, String op, Value value) {
             this(field, op, value, null, null, false);
@@ -307,11 +334,51 @@ public abstract class Condition {
             this.options = options;
             this.pattern = pattern;
             this.exists = exists;
+            this.compares = op.startsWith("gt") || op.startsWith("lt");
+            this.matcher = pattern == null ? null : ThreadLocal.withInitial(() -> pattern.matcher(""));
         }
 
         @Override
         public boolean test(FieldSource event) {
-            Object actual = event.get(field);
+            if (event instanceof JsonEvent json) {
+                int at = json.slot(field);
+                if (at != JsonEvent.NOT_INDEXED) {
+                    return test(json, at);
+                }
+            }
+            return test(event.get(field));
+        }
+
+        /**
+         * The test on entry {@code at} of an event read from its bytes: a number compared with a number is read
+         * from the bytes, not boxed; a string is decoded once for all the conditions that read it.
+         */
+        private boolean test(JsonEvent event, int at) {
+            if (at < 0) {
+                return test((Object) null);
+            }
+            int kind = event.kind(at);
+            if (kind == JsonEvent.STRING) {
+                return test(event.string(at));
+            }
+            if (kind == JsonEvent.NUMBER && (compares || (value != null && value.numeric()
+                    && (op.equals("equals") || op.equals("not-equals"))))) {
+                int c = event.isLong(at) && value.integral()
+                        ? Long.compare(event.longAt(at), value.longValue())
+                        : Double.compare(event.doubleAt(at), value.doubleValue());
+                return switch (op) {
+                    case "gt" -> c > 0;
+                    case "gte" -> c >= 0;
+                    case "lt" -> c < 0;
+                    case "lte" -> c <= 0;
+                    case "equals" -> c == 0;
+                    default -> c != 0;
+                };
+            }
+            return test(event.get(field));
+        }
+
+        private boolean test(Object actual) {
             switch (op) {
                 case "exists":
                     return (actual != null) == exists;
@@ -353,9 +420,14 @@ public abstract class Condition {
                     }
                     yield isScalar(actual) && String.valueOf(actual).contains(value.text());
                 }
-                case "matches" -> isScalar(actual) && pattern.matcher(String.valueOf(actual)).find();
+                case "matches" -> isScalar(actual) && matcher.get().reset(String.valueOf(actual)).find();
                 default -> throw new IllegalStateException(op);
             };
+        }
+
+        @Override
+        int cost() {
+            return op.equals("matches") ? 3 : op.equals("contains") ? 2 : 1;
         }
 
         @Override
@@ -380,14 +452,21 @@ public abstract class Condition {
 
     private static final class All extends Condition {
         private final Condition[] parts;
+        private final Condition[] order;
 
         All(List<Condition> parts) {
             this.parts = parts.toArray(Condition[]::new);
+            this.order = cheapestFirst(this.parts);
+        }
+
+        @Override
+        int cost() {
+            return dearest(parts);
         }
 
         @Override
         public boolean test(FieldSource event) {
-            for (Condition c : parts) {
+            for (Condition c : order) {
                 if (!c.test(event)) {
                     return false;
                 }
@@ -408,14 +487,21 @@ public abstract class Condition {
 
     private static final class Any extends Condition {
         private final Condition[] parts;
+        private final Condition[] order;
 
         Any(List<Condition> parts) {
             this.parts = parts.toArray(Condition[]::new);
+            this.order = cheapestFirst(this.parts);
+        }
+
+        @Override
+        int cost() {
+            return dearest(parts);
         }
 
         @Override
         public boolean test(FieldSource event) {
-            for (Condition c : parts) {
+            for (Condition c : order) {
                 if (c.test(event)) {
                     return true;
                 }
@@ -444,6 +530,11 @@ public abstract class Condition {
         @Override
         public boolean test(FieldSource event) {
             return !inner.test(event);
+        }
+
+        @Override
+        int cost() {
+            return inner.cost();
         }
 
         @Override
