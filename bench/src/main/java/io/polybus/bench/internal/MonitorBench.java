@@ -191,10 +191,11 @@ public final class MonitorBench implements Callable<Integer> {
         try (Broker broker = Brokers.open(Config.of("type", "memory", "name", topic))) {
             Thread producer = new Thread(() -> produce(broker, topic, pool), "bench-monitor-producer");
             producer.setDaemon(true);
-            long start = System.nanoTime();
-            producer.start();
+            // The monitor's group exists once it subscribed: what is published before would not reach it.
             try (Monitor monitor = Monitor.builder(broker, config).console(new PrintStream(OutputStream.nullOutputStream())).start()) {
                 monitor.bindTo(registry);
+                long start = System.nanoTime();
+                producer.start();
                 long deadline = start + TimeUnit.MINUTES.toNanos(10);
                 while (seen(registry) < events) {
                     if (System.nanoTime() > deadline) {
