@@ -322,6 +322,8 @@ public abstract class Condition {
         private final boolean compares;
         /** A matcher per thread, reset for each value: no allocation per event. */
         private final ThreadLocal<Matcher> matcher;
+        /** The texts a match must start with, looked for before the expression scans. */
+        private final Prefilter prefilter;
 
         Test(FieldPath field, String op, Value value) {
             this(field, op, value, null, null, false);
@@ -336,6 +338,7 @@ public abstract class Condition {
             this.exists = exists;
             this.compares = op.startsWith("gt") || op.startsWith("lt");
             this.matcher = pattern == null ? null : ThreadLocal.withInitial(() -> pattern.matcher(""));
+            this.prefilter = pattern == null ? null : Prefilter.of(pattern.pattern());
         }
 
         @Override
@@ -420,7 +423,13 @@ public abstract class Condition {
                     }
                     yield isScalar(actual) && String.valueOf(actual).contains(value.text());
                 }
-                case "matches" -> isScalar(actual) && matcher.get().reset(String.valueOf(actual)).find();
+                case "matches" -> {
+                    if (!isScalar(actual)) {
+                        yield false;
+                    }
+                    String text = String.valueOf(actual);
+                    yield prefilter.mayMatch(text) && matcher.get().reset(text).find();
+                }
                 default -> throw new IllegalStateException(op);
             };
         }
@@ -439,6 +448,93 @@ public abstract class Condition {
         public String toString() {
             return "{field: " + field + ", " + op + ": " + (value != null ? value.text() : options != null
                     ? options.stream().map(Value::text).toList() : pattern != null ? pattern.pattern() : exists) + "}";
+        }
+    }
+
+    /**
+     * What a text must contain for a regular expression to be found in it: the literal start of each of its top-level
+     * alternatives ({@code (?i)sqlmap|nikto} needs {@code sqlmap} or {@code nikto}, in any case). A text without any
+     * is rejected by a plain search instead of a scan that tries every alternative at every position. An expression
+     * whose alternatives do not all start with a literal has no prefilter.
+     */
+    private record Prefilter(String[] literals, boolean ignoreCase) {
+        private static final Prefilter NONE = new Prefilter(null, false);
+        private static final String META = "\\.[](){}*+?^$|";
+
+        static Prefilter of(String regex) {
+            boolean ignoreCase = regex.startsWith("(?i)");
+            String body = ignoreCase ? regex.substring(4) : regex;
+            if (body.contains("(?") || body.contains("\\Q") || body.contains("[[") || body.contains("[]") || body.contains("[^]")) {
+                return NONE;
+            }
+            List<String> literals = new ArrayList<>();
+            int depth = 0;
+            int start = 0;
+            for (int i = 0; i <= body.length(); i++) {
+                char c = i < body.length() ? body.charAt(i) : '|';
+                if (c == '\\') {
+                    i++;
+                } else if (c == '(' || c == '[') {
+                    depth++;
+                } else if ((c == ')' || c == ']') && depth > 0) {
+                    depth--;
+                } else if (c == '|' && depth == 0) {
+                    String literal = leadingLiteral(body.substring(start, i));
+                    if (literal.isEmpty() || (ignoreCase && !literal.chars().allMatch(ch -> ch < 128))) {
+                        return NONE;
+                    }
+                    literals.add(literal);
+                    start = i + 1;
+                }
+            }
+            return new Prefilter(literals.toArray(String[]::new), ignoreCase);
+        }
+
+        /** The text an alternative starts with for sure: up to its first operator, less a character made optional. */
+        private static String leadingLiteral(String alternative) {
+            StringBuilder literal = new StringBuilder();
+            int i = 0;
+            while (i < alternative.length()) {
+                char c = alternative.charAt(i);
+                if (c == '\\' && i + 1 < alternative.length() && !Character.isLetterOrDigit(alternative.charAt(i + 1))) {
+                    literal.append(alternative.charAt(i + 1));
+                    i += 2;
+                } else if (META.indexOf(c) < 0) {
+                    literal.append(c);
+                    i++;
+                } else {
+                    break;
+                }
+            }
+            if (i < alternative.length() && literal.length() > 0 && "*?{".indexOf(alternative.charAt(i)) >= 0) {
+                literal.setLength(literal.length() - 1);
+            }
+            return literal.toString();
+        }
+
+        boolean mayMatch(String text) {
+            if (literals == null) {
+                return true;
+            }
+            for (String literal : literals) {
+                if (ignoreCase ? containsIgnoringCase(text, literal) : text.contains(literal)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private static boolean containsIgnoringCase(String text, String literal) {
+            char lower = Character.toLowerCase(literal.charAt(0));
+            char upper = Character.toUpperCase(literal.charAt(0));
+            int last = text.length() - literal.length();
+            for (int i = 0; i <= last; i++) {
+                char c = text.charAt(i);
+                if ((c == lower || c == upper) && text.regionMatches(true, i, literal, 0, literal.length())) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 

@@ -103,6 +103,17 @@ class ConditionTest {
     }
 
     @Test
+    void aRegularExpressionMeansTheSameWithTheSearchForItsLiteralsFirst() {
+        holds(true, "{field: message, matches: '(?i)HEALTH|nothing'}");
+        holds(true, "{field: message, matches: 'xyz|/heal+th'}");
+        holds(true, "{field: message, matches: 'zzz|he?alth'}");
+        holds(true, "{field: message, matches: 'POST|\\/health 2[0-9]+'}");
+        holds(false, "{field: message, matches: 'GET  |POST|(?i)DELETE'}");
+        holds(false, "{field: message, matches: '(?i)sqlmap|nikto'}");
+        holds(true, "{field: message, matches: 'a*|b'}");
+    }
+
+    @Test
     void everyProblemIsNamedWithItsPath() {
         ConfigException e = assertThrows(ConfigException.class, () -> parse(
                 "[{field: status, gte: 500, lt: 600}, {field: 'a..b', equals: 1}, {field: x, gt: many}, {gte: 1},"
