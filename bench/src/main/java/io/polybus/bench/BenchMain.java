@@ -3,6 +3,7 @@ package io.polybus.bench;
 import io.polybus.ConfigException;
 import io.polybus.bench.internal.Benchmark;
 import io.polybus.bench.internal.BrokerStarter;
+import io.polybus.bench.internal.MonitorBench;
 import io.polybus.bench.internal.ProcessorBench;
 import io.polybus.bench.internal.Report;
 import io.polybus.bench.internal.Target;
@@ -25,7 +26,7 @@ import java.util.concurrent.Callable;
 /**
  * {@code polybus bench}: runs one workload on several brokers, through Polybus and through each broker's raw
  * client, and reports them side by side; {@code polybus bench processors} measures the agent's processors
- * ({@link ProcessorBench}). The Markdown table goes to stdout, progress to stderr, and
+ * ({@link ProcessorBench}), {@code polybus bench monitor} the monitor's rules ({@link MonitorBench}). The Markdown table goes to stdout, progress to stderr, and
  * {@code result.json}, {@code report.html} and PNG charts to the output directory.
  *
  * <p>Exit codes: 0 when every run delivered every acknowledged message without send errors, 1 when some
@@ -40,7 +41,7 @@ public final class BenchMain implements Callable<Integer> {
     static final int USAGE = 2;
     private static final String LOGBACK_CONFIG = "logback.configurationFile";
 
-    @Option(names = {"-w", "--workload"}, paramLabel = "FILE", description = "Workload YAML (see bench/workloads/); required but for the processors subcommand.")
+    @Option(names = {"-w", "--workload"}, paramLabel = "FILE", description = "Workload YAML (see bench/workloads/); required but for the processors and monitor subcommands.")
     private Path workloadFile;
 
     @Option(names = "--brokers", split = ",", paramLabel = "TYPE", defaultValue = "memory",
@@ -115,6 +116,7 @@ public final class BenchMain implements Callable<Integer> {
         }
         CommandLine cli = new CommandLine(new BenchMain(out, err, "polybus bench " + String.join(" ", args)));
         cli.addSubcommand("processors", new ProcessorBench(out, err));
+        cli.addSubcommand("monitor", new MonitorBench(out, err));
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         return cli.execute(args);
@@ -123,7 +125,7 @@ public final class BenchMain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (workloadFile == null) {
-            err.println("polybus bench: missing required option '--workload=FILE' (or the subcommand processors)");
+            err.println("polybus bench: missing required option '--workload=FILE' (or the subcommand processors or monitor)");
             return USAGE;
         }
         Workload workload;

@@ -4,10 +4,13 @@ import io.polybus.ConfigException;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -52,6 +55,26 @@ public abstract class Condition {
 
     /** The fields the condition reads. */
     public abstract Set<FieldPath> fields();
+
+    /** How dear a test is: comparisons 1, {@code contains} 2, {@code matches} 3; a combination, its dearest part. */
+    int cost() {
+        return 1;
+    }
+
+    /** The parts cheapest first, so that a comparison that decides spares a regular expression its scan. */
+    private static Condition[] cheapestFirst(Condition[] parts) {
+        Condition[] order = parts.clone();
+        Arrays.sort(order, Comparator.comparingInt(Condition::cost));
+        return order;
+    }
+
+    private static int dearest(Condition[] parts) {
+        int max = 1;
+        for (Condition c : parts) {
+            max = Math.max(max, c.cost());
+        }
+        return max;
+    }
 
     /**
      * Reads a condition from a YAML tree (a map or a list of them); for a {@link io.polybus.spi.ConfigDef} key,
@@ -295,6 +318,12 @@ public abstract class Condition {
         private final List<Value> options;
         private final Pattern pattern;
         private final boolean exists;
+        /** Whether the operator orders (gt, gte, lt, lte). */
+        private final boolean compares;
+        /** A matcher per thread, reset for each value: no allocation per event. */
+        private final ThreadLocal<Matcher> matcher;
+        /** The texts a match must start with, looked for before the expression scans. */
+        private final Prefilter prefilter;
 
         Test(FieldPath field, String op, Value value) {
             this(field, op, value, null, null, false);
@@ -307,11 +336,52 @@ public abstract class Condition {
             this.options = options;
             this.pattern = pattern;
             this.exists = exists;
+            this.compares = op.startsWith("gt") || op.startsWith("lt");
+            this.matcher = pattern == null ? null : ThreadLocal.withInitial(() -> pattern.matcher(""));
+            this.prefilter = pattern == null ? null : Prefilter.of(pattern.pattern());
         }
 
         @Override
         public boolean test(FieldSource event) {
-            Object actual = event.get(field);
+            if (event instanceof JsonEvent json) {
+                int at = json.slot(field);
+                if (at != JsonEvent.NOT_INDEXED) {
+                    return test(json, at);
+                }
+            }
+            return test(event.get(field));
+        }
+
+        /**
+         * The test on entry {@code at} of an event read from its bytes: a number compared with a number is read
+         * from the bytes, not boxed; a string is decoded once for all the conditions that read it.
+         */
+        private boolean test(JsonEvent event, int at) {
+            if (at < 0) {
+                return test((Object) null);
+            }
+            int kind = event.kind(at);
+            if (kind == JsonEvent.STRING) {
+                return test(event.string(at));
+            }
+            if (kind == JsonEvent.NUMBER && (compares || (value != null && value.numeric()
+                    && (op.equals("equals") || op.equals("not-equals"))))) {
+                int c = event.isLong(at) && value.integral()
+                        ? Long.compare(event.longAt(at), value.longValue())
+                        : Double.compare(event.doubleAt(at), value.doubleValue());
+                return switch (op) {
+                    case "gt" -> c > 0;
+                    case "gte" -> c >= 0;
+                    case "lt" -> c < 0;
+                    case "lte" -> c <= 0;
+                    case "equals" -> c == 0;
+                    default -> c != 0;
+                };
+            }
+            return test(event.get(field));
+        }
+
+        private boolean test(Object actual) {
             switch (op) {
                 case "exists":
                     return (actual != null) == exists;
@@ -353,9 +423,20 @@ public abstract class Condition {
                     }
                     yield isScalar(actual) && String.valueOf(actual).contains(value.text());
                 }
-                case "matches" -> isScalar(actual) && pattern.matcher(String.valueOf(actual)).find();
+                case "matches" -> {
+                    if (!isScalar(actual)) {
+                        yield false;
+                    }
+                    String text = String.valueOf(actual);
+                    yield prefilter.mayMatch(text) && matcher.get().reset(text).find();
+                }
                 default -> throw new IllegalStateException(op);
             };
+        }
+
+        @Override
+        int cost() {
+            return op.equals("matches") ? 3 : op.equals("contains") ? 2 : 1;
         }
 
         @Override
@@ -370,6 +451,93 @@ public abstract class Condition {
         }
     }
 
+    /**
+     * What a text must contain for a regular expression to be found in it: the literal start of each of its top-level
+     * alternatives ({@code (?i)sqlmap|nikto} needs {@code sqlmap} or {@code nikto}, in any case). A text without any
+     * is rejected by a plain search instead of a scan that tries every alternative at every position. An expression
+     * whose alternatives do not all start with a literal has no prefilter.
+     */
+    private record Prefilter(String[] literals, boolean ignoreCase) {
+        private static final Prefilter NONE = new Prefilter(null, false);
+        private static final String META = "\\.[](){}*+?^$|";
+
+        static Prefilter of(String regex) {
+            boolean ignoreCase = regex.startsWith("(?i)");
+            String body = ignoreCase ? regex.substring(4) : regex;
+            if (body.contains("(?") || body.contains("\\Q") || body.contains("[[") || body.contains("[]") || body.contains("[^]")) {
+                return NONE;
+            }
+            List<String> literals = new ArrayList<>();
+            int depth = 0;
+            int start = 0;
+            for (int i = 0; i <= body.length(); i++) {
+                char c = i < body.length() ? body.charAt(i) : '|';
+                if (c == '\\') {
+                    i++;
+                } else if (c == '(' || c == '[') {
+                    depth++;
+                } else if ((c == ')' || c == ']') && depth > 0) {
+                    depth--;
+                } else if (c == '|' && depth == 0) {
+                    String literal = leadingLiteral(body.substring(start, i));
+                    if (literal.isEmpty() || (ignoreCase && !literal.chars().allMatch(ch -> ch < 128))) {
+                        return NONE;
+                    }
+                    literals.add(literal);
+                    start = i + 1;
+                }
+            }
+            return new Prefilter(literals.toArray(String[]::new), ignoreCase);
+        }
+
+        /** The text an alternative starts with for sure: up to its first operator, less a character made optional. */
+        private static String leadingLiteral(String alternative) {
+            StringBuilder literal = new StringBuilder();
+            int i = 0;
+            while (i < alternative.length()) {
+                char c = alternative.charAt(i);
+                if (c == '\\' && i + 1 < alternative.length() && !Character.isLetterOrDigit(alternative.charAt(i + 1))) {
+                    literal.append(alternative.charAt(i + 1));
+                    i += 2;
+                } else if (META.indexOf(c) < 0) {
+                    literal.append(c);
+                    i++;
+                } else {
+                    break;
+                }
+            }
+            if (i < alternative.length() && literal.length() > 0 && "*?{".indexOf(alternative.charAt(i)) >= 0) {
+                literal.setLength(literal.length() - 1);
+            }
+            return literal.toString();
+        }
+
+        boolean mayMatch(String text) {
+            if (literals == null) {
+                return true;
+            }
+            for (String literal : literals) {
+                if (ignoreCase ? containsIgnoringCase(text, literal) : text.contains(literal)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private static boolean containsIgnoringCase(String text, String literal) {
+            char lower = Character.toLowerCase(literal.charAt(0));
+            char upper = Character.toUpperCase(literal.charAt(0));
+            int last = text.length() - literal.length();
+            for (int i = 0; i <= last; i++) {
+                char c = text.charAt(i);
+                if ((c == lower || c == upper) && text.regionMatches(true, i, literal, 0, literal.length())) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
     private static Set<FieldPath> fieldsOf(Condition[] parts) {
         Set<FieldPath> all = new LinkedHashSet<>();
         for (Condition c : parts) {
@@ -380,14 +548,21 @@ public abstract class Condition {
 
     private static final class All extends Condition {
         private final Condition[] parts;
+        private final Condition[] order;
 
         All(List<Condition> parts) {
             this.parts = parts.toArray(Condition[]::new);
+            this.order = cheapestFirst(this.parts);
+        }
+
+        @Override
+        int cost() {
+            return dearest(parts);
         }
 
         @Override
         public boolean test(FieldSource event) {
-            for (Condition c : parts) {
+            for (Condition c : order) {
                 if (!c.test(event)) {
                     return false;
                 }
@@ -408,14 +583,21 @@ public abstract class Condition {
 
     private static final class Any extends Condition {
         private final Condition[] parts;
+        private final Condition[] order;
 
         Any(List<Condition> parts) {
             this.parts = parts.toArray(Condition[]::new);
+            this.order = cheapestFirst(this.parts);
+        }
+
+        @Override
+        int cost() {
+            return dearest(parts);
         }
 
         @Override
         public boolean test(FieldSource event) {
-            for (Condition c : parts) {
+            for (Condition c : order) {
                 if (c.test(event)) {
                     return true;
                 }
@@ -444,6 +626,11 @@ public abstract class Condition {
         @Override
         public boolean test(FieldSource event) {
             return !inner.test(event);
+        }
+
+        @Override
+        int cost() {
+            return inner.cost();
         }
 
         @Override

@@ -2,12 +2,13 @@ package io.polybus.events;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
+import java.io.Serial;
+import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -22,102 +23,285 @@ import java.util.Set;
  * sinks and {@code polybus consume} see it: its JSON, read by {@link FieldPath} like a {@link LogEvent}, so
  * conditions and templates mean the same on both sides of the broker.
  *
- * <p>Reading is lazy, because the sinks write most events through as they came: {@link #parse} checks the JSON in
- * one pass without building anything, noting where each top-level value starts and the two values of the event's
- * {@link #identity}; {@link #get} then reads only the value it asks for, and {@link #json()} builds the whole tree
- * the first time it is called. Immutable once read; thread-safe.
+ * <p>Reading is lazy, because the sinks write most events through as they came and the monitor's rules read a few
+ * fields: {@link #parse} checks the JSON in one pass without building anything, noting where each top-level value
+ * and each value of a top-level object ({@code fields.status}, {@code source.offset}) starts and ends; {@link #get}
+ * then reads only the value it asks for (a string once: it is kept), and {@link #json()} builds the whole tree the
+ * first time it is called. Immutable once read (but for what it keeps); thread-safe. Serialized as its JSON text.
  */
-public final class JsonEvent implements FieldSource {
+public final class JsonEvent implements FieldSource, Serializable {
+    private static final long serialVersionUID = 1;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonFactory FACTORY = JSON.getFactory();
+    /** What {@link #slot} says when a path is not read from the index (deeper, or the event is a tree). */
+    static final int NOT_INDEXED = -2;
+    static final byte STRING = 1;
+    static final byte NUMBER = 2;
+    static final byte TRUE = 3;
+    static final byte FALSE = 4;
+    static final byte NULL = 5;
+    static final byte OBJECT = 6;
+    static final byte ARRAY = 7;
+    /** Per entry: name start, name end, value start, value end, parent entry (-1 at the top), kind | flags. */
+    private static final int STRIDE = 6;
+    /** A name or string value with an escape or a byte beyond ASCII: decoded, not compared byte by byte. */
+    private static final int ESCAPED_NAME = 1 << 8;
+    private static final int ESCAPED_VALUE = 1 << 9;
+    private static final double[] POWERS = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13,
+            1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
     /** The event's bytes, or {@code null} when it was made from a tree. */
-    private final byte[] bytes;
-    /** The top-level names, in order, and where each one's value starts and (for an object or array) ends. */
-    private final String[] names;
-    private final int[] starts;
-    private final int[] ends;
-    private final int count;
-    private final String fileId;
-    private final long offset;
-    private final boolean hasOffset;
-    private volatile ObjectNode json;
+    private final transient byte[] bytes;
+    /** The entries (see {@link #STRIDE}): the top-level values and those of top-level objects, in order. */
+    private final transient int[] entries;
+    private final transient int count;
+    /** The strings read so far, by entry. */
+    private transient Object[] strings;
+    private transient volatile ObjectNode json;
 
-    private JsonEvent(byte[] bytes, String[] names, int[] starts, int[] ends, int count, String fileId, long offset,
-                      boolean hasOffset, ObjectNode json) {
+    private JsonEvent(byte[] bytes, int[] entries, int count, ObjectNode json) {
         this.bytes = bytes;
-        this.names = names;
-        this.starts = starts;
-        this.ends = ends;
+        this.entries = entries;
         this.count = count;
-        this.fileId = fileId;
-        this.offset = offset;
-        this.hasOffset = hasOffset;
         this.json = json;
     }
 
     /** The event in {@code bytes} (kept, not copied), or {@code null} when they are not a JSON object. */
     public static JsonEvent parse(byte[] bytes) {
-        try (JsonParser p = FACTORY.createParser(bytes)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                return null;
-            }
-            String[] names = new String[8];
-            int[] starts = new int[8];
-            int[] ends = new int[8];
-            int n = 0;
-            String fileId = null;
-            long offset = 0;
-            boolean hasOffset = false;
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String name = p.currentName();
-                JsonToken value = p.nextToken();
-                if (n == names.length) {
-                    names = Arrays.copyOf(names, n * 2);
-                    starts = Arrays.copyOf(starts, n * 2);
-                    ends = Arrays.copyOf(ends, n * 2);
+        Scanner s = new Scanner(bytes);
+        return s.event() ? new JsonEvent(bytes, s.entries, s.count, null) : null;
+    }
+
+    /**
+     * One pass over an event's JSON: checks it (syntax, escapes, UTF-8) and notes the entries of the top level and of
+     * its objects. What follows the closing brace is not read.
+     */
+    private static final class Scanner {
+        private final byte[] b;
+        private int i;
+        int[] entries = new int[24 * STRIDE];
+        int count;
+
+        Scanner(byte[] bytes) {
+            this.b = bytes;
+        }
+
+        boolean event() {
+            try {
+                ws();
+                if (i >= b.length || b[i] != '{') {
+                    return false;
                 }
-                names[n] = name;
-                starts[n] = (int) p.currentTokenLocation().getByteOffset();
-                ends[n] = -1;
-                if (name.equals("source")) {
-                    // A repeated key counts once, the last time, as in a tree.
-                    fileId = null;
-                    hasOffset = false;
-                    if (value == JsonToken.START_OBJECT) {
-                        while (p.nextToken() == JsonToken.FIELD_NAME) {
-                            String field = p.currentName();
-                            JsonToken v = p.nextToken();
-                            if (field.equals("file_id")) {
-                                fileId = v == JsonToken.VALUE_STRING ? p.getText() : null;
-                            } else if (field.equals("offset")) {
-                                hasOffset = v == JsonToken.VALUE_NUMBER_INT;
-                                offset = hasOffset ? p.getNumberValue().longValue() : 0;
-                            } else {
-                                p.skipChildren();
-                            }
-                        }
+                return object(-1, 0);
+            } catch (ArrayIndexOutOfBoundsException e) {
+                return false;
+            }
+        }
+
+        private void ws() {
+            while (i < b.length && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t')) {
+                i++;
+            }
+        }
+
+        /** An object at {@code i} ('{'); its members are entries when {@code depth} is 0 or 1. */
+        private boolean object(int parent, int depth) {
+            i++;
+            ws();
+            if (b[i] == '}') {
+                i++;
+                return true;
+            }
+            while (true) {
+                if (b[i] != '"') {
+                    return false;
+                }
+                int nameStart = i + 1;
+                int nameFlags = string();
+                if (nameFlags < 0) {
+                    return false;
+                }
+                int nameEnd = i - 1;
+                ws();
+                if (b[i] != ':') {
+                    return false;
+                }
+                i++;
+                ws();
+                int entry = -1;
+                if (depth < 2) {
+                    entry = count;
+                    if ((count + 1) * STRIDE > entries.length) {
+                        entries = Arrays.copyOf(entries, entries.length * 2);
+                    }
+                    int at = count * STRIDE;
+                    entries[at] = nameStart;
+                    entries[at + 1] = nameEnd;
+                    entries[at + 2] = i;
+                    entries[at + 4] = parent;
+                    count++;
+                }
+                int kind = value(entry, depth);
+                if (kind < 0) {
+                    return false;
+                }
+                if (entry >= 0) {
+                    entries[entry * STRIDE + 3] = i;
+                    entries[entry * STRIDE + 5] = kind | (nameFlags != 0 ? ESCAPED_NAME : 0);
+                }
+                ws();
+                if (b[i] == ',') {
+                    i++;
+                    ws();
+                } else if (b[i] == '}') {
+                    i++;
+                    return true;
+                } else {
+                    return false;
+                }
+            }
+        }
+
+        /** A value at {@code i}: its kind (with {@link #ESCAPED_VALUE}), or -1 when it is not JSON. */
+        private int value(int entry, int depth) {
+            byte c = b[i];
+            if (c == '"') {
+                int flags = string();
+                return flags < 0 ? -1 : STRING | (flags != 0 ? ESCAPED_VALUE : 0);
+            }
+            if (c == '{') {
+                return object(entry, depth + 1) ? OBJECT : -1;
+            }
+            if (c == '[') {
+                i++;
+                ws();
+                if (b[i] == ']') {
+                    i++;
+                    return ARRAY;
+                }
+                while (true) {
+                    if (value(-1, 2) < 0) {
+                        return -1;
+                    }
+                    ws();
+                    if (b[i] == ',') {
+                        i++;
+                        ws();
+                    } else if (b[i] == ']') {
+                        i++;
+                        return ARRAY;
+                    } else {
+                        return -1;
                     }
                 }
-                if (value.isStructStart()) {
-                    p.skipChildren();
-                    ends[n] = (int) p.currentLocation().getByteOffset();
-                }
-                n++;
             }
-            return new JsonEvent(bytes, names, starts, ends, n, fileId, offset, hasOffset, null);
-        } catch (IOException e) {
-            return null;
+            if (c == '-' || (c >= '0' && c <= '9')) {
+                return number() ? NUMBER : -1;
+            }
+            if (literal("true")) {
+                return TRUE;
+            }
+            if (literal("false")) {
+                return FALSE;
+            }
+            return literal("null") ? NULL : -1;
+        }
+
+        private boolean literal(String word) {
+            if (i + word.length() > b.length) {
+                return false;
+            }
+            for (int k = 0; k < word.length(); k++) {
+                if (b[i + k] != word.charAt(k)) {
+                    return false;
+                }
+            }
+            i += word.length();
+            return true;
+        }
+
+        private boolean number() {
+            if (b[i] == '-') {
+                i++;
+            }
+            if (b[i] == '0') {
+                i++;
+            } else if (!digits()) {
+                return false;
+            }
+            if (i < b.length && b[i] == '.') {
+                i++;
+                if (!digits()) {
+                    return false;
+                }
+            }
+            if (i < b.length && (b[i] == 'e' || b[i] == 'E')) {
+                i++;
+                if (b[i] == '+' || b[i] == '-') {
+                    i++;
+                }
+                return digits();
+            }
+            return true;
+        }
+
+        private boolean digits() {
+            int start = i;
+            while (i < b.length && b[i] >= '0' && b[i] <= '9') {
+                i++;
+            }
+            return i > start;
+        }
+
+        /** A string at {@code i} ('"'), leaving {@code i} after its closing quote: 1 when it has escapes or non-ASCII, 0 when not, -1 when invalid. */
+        private int string() {
+            i++;
+            int flags = 0;
+            while (true) {
+                byte c = b[i];
+                if (c == '"') {
+                    i++;
+                    return flags;
+                }
+                if (c == '\\') {
+                    flags = 1;
+                    byte e = b[i + 1];
+                    if (e == 'u') {
+                        for (int k = 2; k < 6; k++) {
+                            if (Character.digit(b[i + k], 16) < 0) {
+                                return -1;
+                            }
+                        }
+                        i += 6;
+                    } else if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' || e == 't') {
+                        i += 2;
+                    } else {
+                        return -1;
+                    }
+                } else if (c >= 0 && c < 0x20) {
+                    return -1;
+                } else if (c < 0) {
+                    flags = 1;
+                    int n = (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : -1;
+                    if (n < 0 || (c & 0xFF) < 0xC2 || (c & 0xFF) > 0xF4) {
+                        return -1;
+                    }
+                    for (int k = 1; k <= n; k++) {
+                        if ((b[i + k] & 0xC0) != 0x80) {
+                            return -1;
+                        }
+                    }
+                    i += n + 1;
+                } else {
+                    i++;
+                }
+            }
         }
     }
 
     /** Wraps an event already read as a tree. */
     public static JsonEvent of(ObjectNode json) {
-        JsonNode source = json.path("source");
-        JsonNode fileId = source.path("file_id");
-        JsonNode offset = source.path("offset");
-        return new JsonEvent(null, null, null, null, 0, fileId.isTextual() ? fileId.textValue() : null,
-                offset.isIntegralNumber() ? offset.longValue() : 0, offset.isIntegralNumber(), json);
+        return new JsonEvent(null, null, 0, json);
     }
 
     /** The event's JSON as a tree (read the first time it is asked for); shared, never to be modified. */
@@ -136,27 +320,155 @@ public final class JsonEvent implements FieldSource {
 
     @Override
     public Object get(FieldPath path) {
-        if (bytes == null || json != null) {
-            return value(json().get(path.segment(0)), path);
+        int at = slot(path);
+        if (at == NOT_INDEXED) {
+            if (bytes == null) {
+                return value(json.get(path.segment(0)), path);
+            }
+            int top = find(path.segment(0), -1);
+            return top < 0 ? null : value(readTree(top), path);
         }
-        int at = find(path.segment(0));
         if (at < 0) {
             return null;
         }
-        if (path.length() == 1) {
-            String plain = plainString(starts[at]);
-            if (plain != null) {
-                return plain;
+        return switch (kind(at)) {
+            case STRING -> string(at);
+            case NUMBER -> isLong(at) ? (Object) longAt(at) : (Object) doubleAt(at);
+            case TRUE -> Boolean.TRUE;
+            case FALSE -> Boolean.FALSE;
+            case NULL -> null;
+            default -> value(readTree(at));
+        };
+    }
+
+    /**
+     * The entry of {@code path}: -1 when the event has no such value, {@link #NOT_INDEXED} when it must be read
+     * with {@link #get} (a path deeper than two, or an event made from a tree).
+     */
+    int slot(FieldPath path) {
+        if (bytes == null || path.length() > 2) {
+            return NOT_INDEXED;
+        }
+        int top = find(path.segment(0), -1);
+        if (top < 0 || path.length() == 1) {
+            return top;
+        }
+        return kind(top) == OBJECT ? find(path.segment(1), top) : -1;
+    }
+
+    /** The kind of entry {@code at}: {@link #STRING}, {@link #NUMBER} ... */
+    int kind(int at) {
+        return entries[at * STRIDE + 5] & 0xFF;
+    }
+
+    /** The string of entry {@code at} (a {@link #STRING}), decoded once. */
+    String string(int at) {
+        Object[] kept = strings;
+        if (kept == null) {
+            kept = new Object[count];
+            strings = kept;
+        }
+        Object s = kept[at];
+        if (s == null) {
+            int e = at * STRIDE;
+            int start = entries[e + 2] + 1;
+            int end = entries[e + 3] - 1;
+            s = (entries[e + 5] & ESCAPED_VALUE) == 0
+                    ? new String(bytes, start, end - start, StandardCharsets.ISO_8859_1)
+                    : decode(entries[e + 2]);
+            kept[at] = s;
+        }
+        return (String) s;
+    }
+
+    /** Whether the number of entry {@code at} is whole and fits a long (a {@link Long} from {@link #get}). */
+    boolean isLong(int at) {
+        int e = at * STRIDE;
+        int start = entries[e + 2];
+        int end = entries[e + 3];
+        int digits = end - start - (bytes[start] == '-' ? 1 : 0);
+        for (int k = start; k < end; k++) {
+            byte c = bytes[k];
+            if (c == '.' || c == 'e' || c == 'E') {
+                return false;
             }
         }
-        try (JsonParser p = FACTORY.createParser(bytes, starts[at], bytes.length - starts[at])) {
-            JsonToken token = p.nextToken();
-            if (path.length() == 1 && token.isScalarValue()) {
-                return scalar(p, token);
+        return digits < 19 || parseLong(start, end) != null;
+    }
+
+    /** The whole number of entry {@code at}, when {@link #isLong}. */
+    long longAt(int at) {
+        int e = at * STRIDE;
+        int start = entries[e + 2];
+        int end = entries[e + 3];
+        if (end - start >= 19) {
+            return parseLong(start, end);
+        }
+        boolean negative = bytes[start] == '-';
+        long v = 0;
+        for (int k = negative ? start + 1 : start; k < end; k++) {
+            v = v * 10 + (bytes[k] - '0');
+        }
+        return negative ? -v : v;
+    }
+
+    /** The number of entry {@code at} as a double, as a JSON parser reads it. */
+    double doubleAt(int at) {
+        int e = at * STRIDE;
+        int start = entries[e + 2];
+        int end = entries[e + 3];
+        // Up to 15 digits without an exponent: the digits as a whole number, divided by a power of ten, both exact,
+        // is the correctly rounded value (what Double.parseDouble gives), without making a string.
+        boolean negative = bytes[start] == '-';
+        long mantissa = 0;
+        int digits = 0;
+        int scale = -1;
+        for (int k = negative ? start + 1 : start; k < end; k++) {
+            byte c = bytes[k];
+            if (c == '.') {
+                scale = 0;
+            } else if (c >= '0' && c <= '9') {
+                mantissa = mantissa * 10 + (c - '0');
+                digits++;
+                if (scale >= 0) {
+                    scale++;
+                }
+            } else {
+                digits = 99;
+                break;
             }
-            return value(JSON.readTree(p), path);
+        }
+        if (digits <= 15) {
+            double d = scale <= 0 ? mantissa : mantissa / POWERS[scale];
+            return negative ? -d : d;
+        }
+        return Double.parseDouble(new String(bytes, start, end - start, StandardCharsets.ISO_8859_1));
+    }
+
+    private Long parseLong(int start, int end) {
+        try {
+            return Long.parseLong(new String(bytes, start, end - start, StandardCharsets.ISO_8859_1));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** The string whose quote is at {@code at}, unescaped. */
+    private String decode(int at) {
+        try (JsonParser p = FACTORY.createParser(bytes, at, bytes.length - at)) {
+            p.nextToken();
+            return p.getText();
         } catch (IOException e) {
             throw new UncheckedIOException("an event read as JSON cannot be read again", e);
+        }
+    }
+
+    private JsonNode readTree(int at) {
+        int e = at * STRIDE;
+        try {
+            return JSON.readTree(bytes, entries[e + 2], entries[e + 3] - entries[e + 2]);
+        } catch (IOException ex) {
+            throw new UncheckedIOException("an event read as JSON cannot be read again", ex);
         }
     }
 
@@ -169,12 +481,13 @@ public final class JsonEvent implements FieldSource {
             JsonNode node = json().get(name);
             return node == null || node.isNull() ? null : node.toString().getBytes(StandardCharsets.UTF_8);
         }
-        int at = find(name);
+        int at = find(name, -1);
         if (at < 0) {
             return null;
         }
-        if (ends[at] >= 0) {
-            return Arrays.copyOfRange(bytes, starts[at], ends[at]);
+        int kind = kind(at);
+        if (kind == OBJECT || kind == ARRAY) {
+            return Arrays.copyOfRange(bytes, entries[at * STRIDE + 2], entries[at * STRIDE + 3]);
         }
         JsonNode node = json().get(name);
         return node == null || node.isNull() ? null : node.toString().getBytes(StandardCharsets.UTF_8);
@@ -191,50 +504,50 @@ public final class JsonEvent implements FieldSource {
             return false;
         }
         for (int i = 0; i < count; i++) {
-            if (!known.contains(names[i])) {
+            if (entries[i * STRIDE + 4] == -1 && !known.contains(name(i))) {
                 return true;
             }
         }
         return false;
     }
 
-    /** The string at {@code at} when it is ASCII without escapes (a timestamp, a host name), read without a parser; else null. */
-    private String plainString(int at) {
-        if (bytes[at] != '"') {
-            return null;
-        }
-        for (int i = at + 1; i < bytes.length; i++) {
-            byte b = bytes[i];
-            if (b == '"') {
-                return new String(bytes, at + 1, i - at - 1, StandardCharsets.ISO_8859_1);
-            }
-            if (b == '\\' || b < 0x20) {
-                return null;
-            }
-        }
-        return null;
+    private String name(int at) {
+        int e = at * STRIDE;
+        return (entries[e + 5] & ESCAPED_NAME) == 0
+                ? new String(bytes, entries[e], entries[e + 1] - entries[e], StandardCharsets.ISO_8859_1)
+                : decode(entries[e] - 1);
     }
 
-    /** The last place of a top-level name (a repeated key counts as its last value, as in a tree), or -1. */
-    private int find(String name) {
+    /**
+     * The last entry named {@code name} under {@code parent} (-1: the top level; a repeated key counts as its last
+     * value, as in a tree), or -1.
+     */
+    private int find(String name, int parent) {
+        int length = name.length();
         for (int i = count - 1; i >= 0; i--) {
-            if (names[i].equals(name)) {
+            int e = i * STRIDE;
+            if (entries[e + 4] != parent) {
+                continue;
+            }
+            if ((entries[e + 5] & ESCAPED_NAME) != 0) {
+                if (name(i).equals(name)) {
+                    return i;
+                }
+                continue;
+            }
+            int start = entries[e];
+            if (entries[e + 1] - start != length) {
+                continue;
+            }
+            int k = 0;
+            while (k < length && bytes[start + k] == name.charAt(k)) {
+                k++;
+            }
+            if (k == length) {
                 return i;
             }
         }
         return -1;
-    }
-
-    private static Object scalar(JsonParser p, JsonToken token) throws IOException {
-        return switch (token) {
-            case VALUE_STRING -> p.getText();
-            case VALUE_NUMBER_INT -> p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
-                    && p.getBigIntegerValue().bitLength() > 63 ? p.getDoubleValue() : p.getLongValue();
-            case VALUE_NUMBER_FLOAT -> p.getDoubleValue();
-            case VALUE_TRUE -> Boolean.TRUE;
-            case VALUE_FALSE -> Boolean.FALSE;
-            default -> null;
-        };
     }
 
     private static Object value(JsonNode top, FieldPath path) {
@@ -280,10 +593,53 @@ public final class JsonEvent implements FieldSource {
      * @param index     its place in a pack, or -1 when the message is one event
      */
     public String identity(String messageId, int index) {
-        if (fileId != null && hasOffset) {
+        String fileId = null;
+        String offset = null;
+        if (bytes == null) {
+            JsonNode source = json.path("source");
+            JsonNode f = source.path("file_id");
+            JsonNode o = source.path("offset");
+            fileId = f.isTextual() ? f.textValue() : null;
+            offset = o.isIntegralNumber() ? Long.toString(o.longValue()) : null;
+        } else {
+            int source = find("source", -1);
+            if (source >= 0 && kind(source) == OBJECT) {
+                int f = find("file_id", source);
+                int o = find("offset", source);
+                fileId = f >= 0 && kind(f) == STRING ? string(f) : null;
+                offset = o >= 0 && kind(o) == NUMBER && isLong(o) ? Long.toString(longAt(o)) : null;
+            }
+        }
+        if (fileId != null && offset != null) {
             return fileId + "@" + offset;
         }
         return index < 0 ? "id:" + messageId : "id:" + messageId + "#" + index;
+    }
+
+    /** Serialized as its JSON text, read back with {@link #parse}. */
+    @Serial
+    private Object writeReplace() {
+        return new Text(toString());
+    }
+
+    /** A serialized event: its JSON. */
+    private static final class Text implements Serializable {
+        @Serial
+        private static final long serialVersionUID = 1;
+        private final String json;
+
+        Text(String json) {
+            this.json = json;
+        }
+
+        @Serial
+        private Object readResolve() throws java.io.InvalidObjectException {
+            JsonEvent event = parse(json.getBytes(StandardCharsets.UTF_8));
+            if (event == null) {
+                throw new java.io.InvalidObjectException("not a JSON object: " + json);
+            }
+            return event;
+        }
     }
 
     /** The event's JSON. */

@@ -87,6 +87,33 @@ class ConditionTest {
     }
 
     @Test
+    void aComparisonThatDecidesSparesTheRegularExpressionItsScan() {
+        List<String> read = new java.util.ArrayList<>();
+        FieldSource event = path -> {
+            read.add(path.canonical());
+            return path.canonical().equals("fields.status") ? 200L : "GET /health 200";
+        };
+        assertFalse(parse("[{field: message, matches: 'health'}, {field: status, gte: 500}]").test(event));
+        assertEquals(List.of("fields.status"), read);
+        read.clear();
+        assertTrue(parse("{any: [{field: message, matches: 'health'}, {field: status, lt: 500}]}").test(event));
+        assertEquals(List.of("fields.status"), read);
+        assertEquals("{all: [{field: message, matches: health}, {field: status, gte: 500}]}",
+                parse("[{field: message, matches: 'health'}, {field: status, gte: 500}]").toString(), "written as given");
+    }
+
+    @Test
+    void aRegularExpressionMeansTheSameWithTheSearchForItsLiteralsFirst() {
+        holds(true, "{field: message, matches: '(?i)HEALTH|nothing'}");
+        holds(true, "{field: message, matches: 'xyz|/heal+th'}");
+        holds(true, "{field: message, matches: 'zzz|he?alth'}");
+        holds(true, "{field: message, matches: 'POST|\\/health 2[0-9]+'}");
+        holds(false, "{field: message, matches: 'GET  |POST|(?i)DELETE'}");
+        holds(false, "{field: message, matches: '(?i)sqlmap|nikto'}");
+        holds(true, "{field: message, matches: 'a*|b'}");
+    }
+
+    @Test
     void everyProblemIsNamedWithItsPath() {
         ConfigException e = assertThrows(ConfigException.class, () -> parse(
                 "[{field: status, gte: 500, lt: 600}, {field: 'a..b', equals: 1}, {field: x, gt: many}, {gte: 1},"

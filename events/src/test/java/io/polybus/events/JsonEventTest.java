@@ -44,6 +44,32 @@ class JsonEventTest {
     }
 
     @Test
+    void numbersAndEscapedNamesReadFromTheBytesAsFromTheTree() {
+        String json = "{\"fields\":{\"a\":-12,\"b\":0.012,\"c\":1e3,\"d\":12345678901234567890,\"e\":-0.5,"
+                + "\"f\":123456789012345678,\"g\":3.141592653589793238,\"st\\u0061tus\":\"x\",\"h\":0}}";
+        JsonEvent lazy = parse(json);
+        JsonEvent tree = JsonEvent.of(parse(json).json());
+        for (String path : List.of("a", "b", "c", "d", "e", "f", "g", "h", "status")) {
+            assertEquals(tree.get(FieldPath.of(path)), lazy.get(FieldPath.of(path)), path);
+        }
+        assertEquals(0.012, lazy.get(FieldPath.of("b")));
+        assertEquals("x", lazy.get(FieldPath.of("status")));
+    }
+
+    @Test
+    void anEventSerializesAsItsJson() throws Exception {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(parse(EVENT));
+        }
+        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            JsonEvent back = (JsonEvent) in.readObject();
+            assertEquals(parse(EVENT).json(), back.json());
+            assertEquals("1:2:ab@42", back.identity("m", 3));
+        }
+    }
+
+    @Test
     void topLevelValuesComeAsTheyCameAndExtraKeysAreFound() {
         JsonEvent e = parse(EVENT);
         assertArrayEquals("[\"a\",1]".getBytes(StandardCharsets.UTF_8), e.rawJson("tags"));

@@ -1,6 +1,5 @@
 package io.polybus.monitor.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.polybus.events.JsonEvent;
 import io.polybus.monitor.Alert;
 import io.polybus.monitor.MonitorConfig;
@@ -26,7 +25,7 @@ final class AbsenceEvaluator extends RuleEvaluator {
 
     private static final class State implements Serializable {
         private static final long serialVersionUID = 1;
-        final ArrayDeque<JsonNode> recent = new ArrayDeque<>();
+        final ArrayDeque<JsonEvent> recent = new ArrayDeque<>();
         long lastSeen;
         long firedAt = -1;
 
@@ -58,7 +57,7 @@ final class AbsenceEvaluator extends RuleEvaluator {
         }
         long previous = s.lastSeen;
         s.lastSeen = Math.max(s.lastSeen, now); // a replayed backlog's clock is behind the monitor's start
-        remember(s.recent, event.json());
+        remember(s.recent, event);
         if (s.firedAt >= 0) {
             sink.accept(alert(Alert.Status.RESOLVED, group, 0, null, silence, s.firedAt, now,
                     subject(group) + ": events again after " + ConfigDef.formatDuration(Duration.ofMillis(now - previous))

@@ -1,6 +1,5 @@
 package io.polybus.monitor.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.polybus.events.JsonEvent;
 import io.polybus.monitor.Alert;
 import io.polybus.monitor.MonitorConfig;
@@ -23,7 +22,7 @@ final class MatchEvaluator extends RuleEvaluator {
 
     private static final class State implements Serializable {
         private static final long serialVersionUID = 1;
-        final ArrayDeque<JsonNode> recent = new ArrayDeque<>();
+        final ArrayDeque<JsonEvent> recent = new ArrayDeque<>();
         long firedAt;
         long lastMatch;
         long count;
@@ -48,14 +47,14 @@ final class MatchEvaluator extends RuleEvaluator {
             groups.put(key, s);
             s.count = 1;
             s.lastMatch = now;
-            remember(s.recent, event.json());
+            remember(s.recent, event);
             sink.accept(alert(Alert.Status.FIRING, group, 1, null, resolveAfter, now, now,
                     subject(group) + ": matching event: " + abbreviate(event.json().path("message").asText()), s.recent));
             return;
         }
         s.count++;
         s.lastMatch = now;
-        remember(s.recent, event.json());
+        remember(s.recent, event);
     }
 
     @Override

@@ -1,6 +1,5 @@
 package io.polybus.monitor.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.polybus.events.FieldPath;
 import io.polybus.events.JsonEvent;
 import io.polybus.monitor.Alert;
@@ -64,7 +63,7 @@ final class NewTermEvaluator extends RuleEvaluator {
 
     private static final class State implements Serializable {
         private static final long serialVersionUID = 1;
-        final ArrayDeque<JsonNode> recent = new ArrayDeque<>();
+        final ArrayDeque<JsonEvent> recent = new ArrayDeque<>();
         long firedAt;
         long lastNew;
         long count;
@@ -119,7 +118,7 @@ final class NewTermEvaluator extends RuleEvaluator {
             s.count = 1;
             s.lastNew = now;
             firing.put(groupKey, s);
-            remember(s.recent, event.json());
+            remember(s.recent, event);
             sink.accept(alert(Alert.Status.FIRING, group, 1, null, resolveAfter, now, now,
                     subject(group) + ": new " + field + " '" + abbreviate(value) + "' (not seen in "
                             + ConfigDef.formatDuration(Duration.ofMillis(rememberMillis)) + ")", s.recent));
@@ -127,7 +126,7 @@ final class NewTermEvaluator extends RuleEvaluator {
         }
         s.count++;
         s.lastNew = now;
-        remember(s.recent, event.json());
+        remember(s.recent, event);
     }
 
     private void forgetOld(long now) {

@@ -13,8 +13,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.Serializable;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -276,10 +274,9 @@ public final class RuleEngine implements MeterBinder {
             return n.longValue();
         }
         if (v instanceof String s) {
-            try {
-                return OffsetDateTime.parse(s).toInstant().toEpochMilli();
-            } catch (DateTimeParseException e) {
-                // counted below, at the clock's time
+            long millis = IsoTimestamp.epochMillis(s);
+            if (millis != IsoTimestamp.INVALID) {
+                return millis;
             }
         }
         untimed.incrementAndGet();

@@ -170,23 +170,24 @@ public abstract class RuleEvaluator {
     }
 
     Alert alert(Alert.Status status, String group, long count, Long threshold, Duration window, long startedAt,
-                long now, String summary, ArrayDeque<JsonNode> recent) {
+                long now, String summary, ArrayDeque<JsonEvent> recent) {
         return alert(status, group, count, threshold, window, startedAt, now, summary, recent, null, null);
     }
 
     Alert alert(Alert.Status status, String group, long count, Long threshold, Duration window, long startedAt,
-                long now, String summary, ArrayDeque<JsonNode> recent, Double value, Double limit) {
+                long now, String summary, ArrayDeque<JsonEvent> recent, Double value, Double limit) {
         String id = name + "/" + (group == null ? "" : group) + "/" + startedAt;
         return new Alert(id, name, type, status, severity, groupByText, group, count, threshold, window,
                 Instant.ofEpochMilli(startedAt), Instant.ofEpochMilli(now), summary,
-                recent == null ? List.of() : List.copyOf(recent), value, limit);
+                recent == null ? List.of() : recent.stream().map(e -> (JsonNode) e.json()).toList(), value, limit);
     }
 
     String subject(String group) {
         return group == null ? name : name + " [" + groupByText + "=" + group + "]";
     }
 
-    void remember(ArrayDeque<JsonNode> recent, JsonNode event) {
+    /** Keeps {@code event} among the rule's samples: as it came, read as a tree only if a notice carries it. */
+    void remember(ArrayDeque<JsonEvent> recent, JsonEvent event) {
         if (samples == 0) {
             return;
         }

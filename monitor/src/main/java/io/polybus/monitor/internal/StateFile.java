@@ -23,15 +23,15 @@ import java.util.Optional;
 /**
  * The file a monitor keeps its rules' state in between runs: a magic number, a format version, then the state in
  * Java serialization, read back through a filter that admits only the monitor's own state classes and the JDK,
- * HdrHistogram and Jackson types they hold, and no array longer than the file. Written whole to a temporary file, forced to disk and renamed over the
+ * HdrHistogram types they hold and the sample events (as their JSON text), and no array longer than the file. Written whole to a temporary file, forced to disk and renamed over the
  * previous one, so a crash leaves either the old or the new snapshot, never half of one. Not thread-safe.
  */
 final class StateFile {
     /** The format version; a file of another version is not read. */
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     private static final int MAGIC = 0x50424d53; // "PBMS"
     private static final String CLASSES = "io.polybus.monitor.internal.*;java.util.*;java.lang.*;org.HdrHistogram.**;"
-            + "com.fasterxml.jackson.databind.node.*;!*";
+            + "io.polybus.events.JsonEvent;io.polybus.events.JsonEvent$Text;!*";
 
     private final Path path;
     private final Path temporary;

@@ -1,6 +1,5 @@
 package io.polybus.monitor.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.polybus.events.JsonEvent;
 import io.polybus.monitor.Alert;
 import io.polybus.monitor.MonitorConfig;
@@ -34,7 +33,7 @@ abstract class WindowedEvaluator<S extends WindowedEvaluator.Group> extends Rule
     /** A group's alert state; {@link #measure} sets {@link #value} and {@link #count}. */
     abstract static class Group implements Serializable {
         private static final long serialVersionUID = 1;
-        final ArrayDeque<JsonNode> recent = new ArrayDeque<>();
+        final ArrayDeque<JsonEvent> recent = new ArrayDeque<>();
         /** When the group began to be watched: a window that started before is not whole. */
         final long since;
         double value;
@@ -108,7 +107,7 @@ abstract class WindowedEvaluator<S extends WindowedEvaluator.Group> extends Rule
     final void matched(JsonEvent event, long at, long now, String group, Consumer<Alert> sink) {
         S s = group(group, now);
         if (s != null && add(s, event, at)) {
-            remember(s.recent, event.json());
+            remember(s.recent, event);
             if (judgesEachEvent()) {
                 evaluate(s, group, now, measure(s, now), sink);
             }

@@ -1,0 +1,336 @@
+package io.polybus.bench.internal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.polybus.Broker;
+import io.polybus.Brokers;
+import io.polybus.Config;
+import io.polybus.Message;
+import io.polybus.Producer;
+import io.polybus.events.Components;
+import io.polybus.events.EventPack;
+import io.polybus.monitor.Monitor;
+import io.polybus.monitor.MonitorConfig;
+import io.polybus.monitor.NotifierProvider;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code polybus bench monitor}: the monitor with 10 rules (5 thresholds by host and URI, 3 {@code matches} regexes,
+ * 2 absences) over nginx log events of about 434 bytes, on the memory broker with one consumer thread. A producer
+ * thread publishes the events, packed as the agent packs them, while the monitor reads them; the figures are the
+ * events/s from the first event to the last one evaluated and the CPU time of the monitor's consumer thread per event,
+ * with the process's peak resident memory ({@code VmHWM}). With {@code --baseline DIR} it runs rounds alternately in
+ * child processes of this checkout's and of {@code DIR}'s {@code bin/polybus}, so that two engines are compared on the
+ * same events under the same JVM flags.
+ */
+@Command(name = "monitor", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "The monitor's 10 rules on nginx events on the memory broker, one consumer thread; with --baseline, side by side with another checkout.")
+public final class MonitorBench implements Callable<Integer> {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final String RESULT = "monitor-bench-result";
+    private static final String[] AGENTS = {
+            "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+            "curl/8.5.0", "Go-http-client/1.1", "python-requests/2.32.3"};
+    /** The 10 rules, written as a user would. */
+    static final String RULES = """
+            - {name: 5xx-by-host, type: threshold, where: {field: status, gte: 500}, window: 1m, above: 2000, group-by: host}
+            - {name: 4xx-by-host, type: threshold, where: [{field: status, gte: 400}, {field: status, lt: 500}], window: 1m, above: 2000, group-by: host}
+            - {name: slow-by-uri, type: threshold, where: {field: request_time, gt: 1.0}, window: 5m, above: 50, group-by: request_uri}
+            - {name: big-by-uri, type: threshold, where: {field: body_bytes_sent, gt: 500000}, window: 5m, above: 50, group-by: request_uri}
+            - {name: posts-by-host, type: threshold, where: {field: request_method, equals: POST}, window: 1m, above: 1000, group-by: host}
+            - {name: scanners, type: match, where: {field: message, matches: '(?i)sqlmap|nikto|masscan'}, group-by: host}
+            - {name: traversal, type: match, where: {field: message, matches: '\\.\\./|/etc/passwd|%2e%2e'}}
+            - {name: upstream-errors, type: match, where: [{field: message, matches: '" 50[234] '}, {field: status, gte: 502}], group-by: host}
+            - {name: host-silent, type: absence, for: 1m, group-by: host}
+            - {name: no-success, type: absence, where: {field: status, lt: 400}, for: 30s}
+            """;
+
+    @Option(names = "--events", paramLabel = "N", defaultValue = "1000000", description = "Events per round (default: ${DEFAULT-VALUE}).")
+    private int events;
+
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "3", description = "Rounds (default: ${DEFAULT-VALUE}); with --baseline, each side's, alternating.")
+    private int rounds;
+
+    @Option(names = "--events-per-message", paramLabel = "N", defaultValue = "100",
+            description = "Events packed into one message, as the agent's delivery.events-per-message (default: ${DEFAULT-VALUE}).")
+    private int perMessage;
+
+    @Option(names = "--event-rate", paramLabel = "N", defaultValue = "10000",
+            description = "Events per second of event time: how fast the events' timestamps advance (default: ${DEFAULT-VALUE}).")
+    private int eventRate;
+
+    @Option(names = "--baseline", paramLabel = "DIR",
+            description = "Another checkout (e.g. a git worktree of main) whose bin/polybus bench monitor runs alternately with this one's, in child processes.")
+    private Path baseline;
+
+    @Option(names = "--java-opts", paramLabel = "OPTS", defaultValue = "-Xms80m -Xmx128m -Xmn48m -XX:+UseSerialGC",
+            description = "JVM flags of the child processes with --baseline (default: those bin/polybus gives the monitor, ${DEFAULT-VALUE}).")
+    private String javaOpts;
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    public MonitorBench(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    /** One round: events/s from first to last event evaluated, consumer CPU µs per event, peak RSS in MiB. */
+    private record Round(double eventsPerSecond, double cpuMicrosPerEvent, double peakRssMiB) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (baseline != null) {
+            return compare();
+        }
+        List<Round> results = new ArrayList<>();
+        for (int r = 0; r < rounds; r++) {
+            Round round = round();
+            results.add(round);
+            err.printf("round %d: %,.0f events/s, %.3f µs CPU/event, peak RSS %.0f MiB%n", r + 1,
+                    round.eventsPerSecond(), round.cpuMicrosPerEvent(), round.peakRssMiB());
+            out.printf("%s %.1f %.4f %.1f%n", RESULT, round.eventsPerSecond(), round.cpuMicrosPerEvent(), round.peakRssMiB());
+        }
+        return 0;
+    }
+
+    /** Alternates rounds of this checkout and the baseline, each in a child process, and prints a table. */
+    private int compare() throws IOException, InterruptedException {
+        Path self = Path.of(System.getenv().getOrDefault("POLYBUS_HOME", "."));
+        Map<String, Path> sides = new LinkedHashMap<>();
+        sides.put("baseline (" + baseline + ")", baseline);
+        sides.put("this checkout (" + self.toAbsolutePath().normalize() + ")", self);
+        Map<String, List<Round>> results = new LinkedHashMap<>();
+        sides.keySet().forEach(k -> results.put(k, new ArrayList<>()));
+        List<String> order = new ArrayList<>(sides.keySet());
+        for (int r = 0; r < rounds; r++) {
+            for (int i = 0; i < order.size(); i++) {
+                String name = order.get(r % 2 == 0 ? i : order.size() - 1 - i);
+                err.println("round " + (r + 1) + ": " + name);
+                results.get(name).add(child(sides.get(name)));
+            }
+        }
+        out.printf("The monitor, 10 rules, %,d nginx events per round (%d per message), memory broker, one consumer thread, "
+                + "JVM flags `%s`, %d rounds alternating:%n%n", events, perMessage, javaOpts, rounds);
+        out.println("| engine | events/s, each round | median events/s | µs CPU/event (median) | peak RSS MiB (max) |");
+        out.println("| --- | --- | --- | --- | --- |");
+        results.forEach((name, list) -> out.printf("| %s | %s | %,.0f | %.3f | %.0f |%n", name,
+                String.join(", ", list.stream().map(v -> String.format("%,.0f", v.eventsPerSecond())).toList()),
+                median(list.stream().map(Round::eventsPerSecond).toList()),
+                median(list.stream().map(Round::cpuMicrosPerEvent).toList()),
+                list.stream().mapToDouble(Round::peakRssMiB).max().orElse(0)));
+        List<List<Round>> both = new ArrayList<>(results.values());
+        out.printf("%nThis checkout ÷ baseline: %.2f× the events/s, %.2f× the CPU per event.%n",
+                median(both.get(1).stream().map(Round::eventsPerSecond).toList())
+                        / median(both.get(0).stream().map(Round::eventsPerSecond).toList()),
+                median(both.get(1).stream().map(Round::cpuMicrosPerEvent).toList())
+                        / median(both.get(0).stream().map(Round::cpuMicrosPerEvent).toList()));
+        return 0;
+    }
+
+    private Round child(Path home) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/polybus").toString(), "bench", "monitor",
+                "--rounds", "1", "--events", Integer.toString(events), "--events-per-message", Integer.toString(perMessage),
+                "--event-rate", Integer.toString(eventRate));
+        pb.environment().put("JAVA_OPTS", javaOpts);
+        pb.environment().remove("POLYBUS_HOME");
+        pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+        Process p = pb.start();
+        Round round = null;
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = reader.readLine()) != null; ) {
+                if (line.startsWith(RESULT + " ")) {
+                    String[] f = line.split(" ");
+                    round = new Round(Double.parseDouble(f[1]), Double.parseDouble(f[2]), Double.parseDouble(f[3]));
+                }
+            }
+        }
+        int code = p.waitFor();
+        if (code != 0 || round == null) {
+            throw new IllegalStateException(home + "/bin/polybus bench monitor exited with " + code + " without a result");
+        }
+        return round;
+    }
+
+    private Round round() throws Exception {
+        String topic = "bench-monitor-" + UUID.randomUUID();
+        String yaml = "topic: " + topic + "\ngroup: monitor\nrules:\n" + RULES.indent(2);
+        Map<String, NotifierProvider> notifiers = Components.load(NotifierProvider.class);
+        MonitorConfig config = MonitorConfig.parse(YAML.readValue(yaml, Object.class), "monitor", notifiers);
+        List<byte[]> pool = pool(new Random(42));
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (Broker broker = Brokers.open(Config.of("type", "memory", "name", topic))) {
+            Thread producer = new Thread(() -> produce(broker, topic, pool), "bench-monitor-producer");
+            producer.setDaemon(true);
+            // The monitor's group exists once it subscribed: what is published before would not reach it.
+            try (Monitor monitor = Monitor.builder(broker, config).console(new PrintStream(OutputStream.nullOutputStream())).start()) {
+                monitor.bindTo(registry);
+                long start = System.nanoTime();
+                producer.start();
+                long deadline = start + TimeUnit.MINUTES.toNanos(10);
+                while (seen(registry) < events) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("within 10 minutes, only " + counts(registry) + " of " + events);
+                    }
+                    TimeUnit.MILLISECONDS.sleep(1);
+                }
+                long nanos = System.nanoTime() - start;
+                long cpu = consumerCpuNanos(topic);
+                if (registry.find("polybus.monitor.events").tag("outcome", "evaluated").functionCounter().count() != events) {
+                    throw new IllegalStateException("not every event was evaluated: " + counts(registry));
+                }
+                return new Round(events * 1e9 / nanos, cpu / 1e3 / events, peakRssMiB());
+            }
+        }
+    }
+
+    private static double seen(SimpleMeterRegistry registry) {
+        return registry.find("polybus.monitor.events").functionCounters().stream().mapToDouble(FunctionCounter::count).sum();
+    }
+
+    private static String counts(SimpleMeterRegistry registry) {
+        StringBuilder s = new StringBuilder();
+        registry.find("polybus.monitor.events").functionCounters().forEach(c -> s.append(c.getId().getTag("outcome"))
+                .append('=').append((long) c.count()).append(' '));
+        return s.toString().trim();
+    }
+
+    /** The CPU time of the memory broker's dispatcher thread of the monitor's group, which runs the rules. */
+    private static long consumerCpuNanos(String topic) {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().equals("polybus-memory-" + topic + "-monitor")) {
+                return threads.getThreadCpuTime(t.getId());
+            }
+        }
+        throw new IllegalStateException("the monitor's consumer thread was not found");
+    }
+
+    /** The process's peak resident set ({@code VmHWM} of /proc/self/status), in MiB; 0 where there is none. */
+    private static double peakRssMiB() throws IOException {
+        Path status = Path.of("/proc/self/status");
+        if (!Files.exists(status)) {
+            return 0;
+        }
+        for (String line : Files.readAllLines(status)) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * Publishes {@link #events} events from the pool, packed; each gets its own time (advancing at {@link #eventRate}
+     * per second, ending now) and source offset, written into the template's fixed-width places.
+     */
+    private void produce(Broker broker, String topic, List<byte[]> pool) {
+        long end = System.currentTimeMillis();
+        long first = end - (long) events * 1000 / eventRate;
+        DateTimeFormatter seconds = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss").withZone(ZoneOffset.UTC);
+        EventPack pack = new EventPack();
+        long second = Long.MIN_VALUE;
+        byte[] prefix = null;
+        try (Producer producer = broker.producer()) {
+            for (int i = 0; i < events; i++) {
+                byte[] event = pool.get(i % pool.size());
+                long at = first + (long) i * 1000 / eventRate;
+                if (at / 1000 != second) {
+                    second = at / 1000;
+                    prefix = seconds.format(Instant.ofEpochSecond(second)).getBytes(StandardCharsets.US_ASCII);
+                }
+                System.arraycopy(prefix, 0, event, TIME_AT, prefix.length);
+                writeDigits(event, TIME_AT + 20, 3, at % 1000);
+                writeDigits(event, offsetAt(event), 13, OFFSET_BASE + i);
+                pack.add(event);
+                if (pack.count() == perMessage || i == events - 1) {
+                    producer.send(pack.take(Message.builder(topic)));
+                }
+            }
+            producer.flush();
+        }
+    }
+
+    private static final int TIME_AT = "{\"timestamp\":\"".length();
+    private static final long OFFSET_BASE = 1_000_000_000_000L;
+    private static final byte[] OFFSET_KEY = "\"offset\":".getBytes(StandardCharsets.US_ASCII);
+
+    private static int offsetAt(byte[] event) {
+        outer:
+        for (int i = 0; i < event.length - OFFSET_KEY.length; i++) {
+            for (int j = 0; j < OFFSET_KEY.length; j++) {
+                if (event[i + j] != OFFSET_KEY[j]) {
+                    continue outer;
+                }
+            }
+            return i + OFFSET_KEY.length;
+        }
+        throw new IllegalStateException("no offset in the template");
+    }
+
+    private static void writeDigits(byte[] into, int at, int width, long value) {
+        for (int i = width - 1; i >= 0; i--) {
+            into[at + i] = (byte) ('0' + value % 10);
+            value /= 10;
+        }
+    }
+
+    /** Distinct nginx events as the agent writes them (combined line parsed), with room for a time and an offset. */
+    private static List<byte[]> pool(Random random) {
+        List<byte[]> pool = new ArrayList<>();
+        for (int i = 0; i < 5000; i++) {
+            String host = String.format("web-%02d", 1 + random.nextInt(20));
+            String ip = "203.0." + random.nextInt(256) + "." + (1 + random.nextInt(254));
+            int p = random.nextInt(1000);
+            int status = p < 30 ? 502 + random.nextInt(3) : p < 50 ? 500 : p < 90 ? 404 : p < 100 ? 403 : 200;
+            String method = random.nextInt(10) == 0 ? "POST" : "GET";
+            String uri = random.nextInt(500) == 0 ? "/static/../../etc/passwd" : "/api/v1/items/" + random.nextInt(200);
+            int bytes = random.nextInt(100) == 0 ? 600_000 + random.nextInt(100_000) : 200 + random.nextInt(20_000);
+            String time = random.nextInt(100) == 0 ? "1." + (100 + random.nextInt(900)) : "0.0" + (10 + random.nextInt(90));
+            String agent = random.nextInt(1000) == 0 ? "sqlmap/1.8.2#stable (https://sqlmap.org)" : AGENTS[random.nextInt(AGENTS.length)];
+            String line = ip + " - - [07/Dec/2026:12:00:00 +0000] \\\"" + method + " " + uri + " HTTP/1.1\\\" " + status + " "
+                    + bytes + " \\\"-\\\" \\\"" + agent + "\\\"";
+            String json = "{\"timestamp\":\"2026-12-07T12:00:00.000Z\",\"host\":\"" + host + "\",\"message\":\"" + line
+                    + "\",\"source\":{\"type\":\"file\",\"name\":\"nginx\",\"path\":\"/var/log/nginx/access.log\","
+                    + "\"file_id\":\"2049:131074:9f86d081\",\"offset\":" + OFFSET_BASE + "},\"fields\":{\"request_method\":\""
+                    + method + "\",\"request_uri\":\"" + uri + "\",\"status\":" + status + ",\"body_bytes_sent\":" + bytes
+                    + ",\"request_time\":" + time + "}}";
+            pool.add(json.getBytes(StandardCharsets.UTF_8));
+        }
+        return pool;
+    }
+
+    private static double median(List<Double> values) {
+        double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+}
