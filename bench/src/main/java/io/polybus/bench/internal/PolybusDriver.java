@@ -90,13 +90,16 @@ final class PolybusDriver implements Driver {
         if (janitor == null) {
             return;
         }
-        // Kafka's provider also keeps a retry topic per group.
+        // Kafka's provider also keeps a retry topic per group, RocketMQ's a delay topic per group.
         List<String> all = new ArrayList<>();
         String prefix = config.get("key-prefix").or(() -> config.get("stream-prefix")).orElse("");
         for (String topic : topics) {
             all.add(prefix + topic);
             if (broker.type().equals("kafka")) {
                 groups.forEach(g -> all.add(topic + ".retry." + g));
+            }
+            if (broker.type().equals("rocketmq")) {
+                groups.forEach(g -> all.add("%DELAY%" + topic + "." + g));
             }
         }
         try (Driver raw = janitor.open()) {
