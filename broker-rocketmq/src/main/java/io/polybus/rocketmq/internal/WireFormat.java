@@ -7,11 +7,9 @@ import org.apache.rocketmq.common.message.MessageConst;
 import org.apache.rocketmq.common.message.MessageExt;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
@@ -107,28 +105,66 @@ final class WireFormat {
         return m;
     }
 
+    /**
+     * The block in one pass: its exact size first, then the bytes straight into one array (the layout of
+     * {@link java.io.DataOutputStream}: big-endian numbers, the id in modified UTF-8), then Base64.
+     */
     private static String encode(Message message) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + message.sizeInBytes() - message.payloadSize());
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(VERSION);
-            out.writeBoolean(message.payloadSize() == 0);
-            out.writeUTF(message.id());
-            out.writeLong(message.timestampMillis());
-            byte[] key = message.unsafeKey();
-            out.writeInt(key == null ? -1 : key.length);
-            if (key != null) {
-                out.write(key);
-            }
-            Map<String, String> headers = message.headers();
-            out.writeInt(headers.size());
-            for (Map.Entry<String, String> h : headers.entrySet()) {
-                writeString(out, h.getKey());
-                writeString(out, h.getValue());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        String id = message.id();
+        int idLength = modifiedUtf8Length(id);
+        if (idLength > 0xffff) {
+            throw new PolybusException("message id of " + idLength + " bytes is too long for RocketMQ (at most 65535)");
         }
-        return Base64.getEncoder().encodeToString(bytes.toByteArray());
+        byte[] key = message.unsafeKey();
+        Map<String, String> headers = message.headers();
+        byte[][] names = new byte[headers.size()][];
+        byte[][] values = new byte[headers.size()][];
+        int size = 1 + 1 + 2 + idLength + 8 + 4 + (key == null ? 0 : key.length) + 4;
+        int h = 0;
+        for (Map.Entry<String, String> e : headers.entrySet()) {
+            names[h] = e.getKey().getBytes(StandardCharsets.UTF_8);
+            values[h] = e.getValue().getBytes(StandardCharsets.UTF_8);
+            size += 8 + names[h].length + values[h].length;
+            h++;
+        }
+        ByteBuffer out = ByteBuffer.allocate(size);
+        out.put(VERSION).put((byte) (message.payloadSize() == 0 ? 1 : 0)).putShort((short) idLength);
+        putModifiedUtf8(out, id);
+        out.putLong(message.timestampMillis());
+        out.putInt(key == null ? -1 : key.length);
+        if (key != null) {
+            out.put(key);
+        }
+        out.putInt(names.length);
+        for (int i = 0; i < names.length; i++) {
+            out.putInt(names[i].length).put(names[i]).putInt(values[i].length).put(values[i]);
+        }
+        return Base64.getEncoder().encodeToString(out.array());
+    }
+
+    /** The length of {@code s} in the modified UTF-8 of {@link DataInputStream#readUTF}. */
+    private static int modifiedUtf8Length(String s) {
+        int length = s.length();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == 0 || c > 0x7f) {
+                length += c > 0x7ff ? 2 : 1;
+            }
+        }
+        return length;
+    }
+
+    private static void putModifiedUtf8(ByteBuffer out, String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c != 0 && c <= 0x7f) {
+                out.put((byte) c);
+            } else if (c <= 0x7ff) {
+                out.put((byte) (0xc0 | c >> 6)).put((byte) (0x80 | c & 0x3f));
+            } else {
+                out.put((byte) (0xe0 | c >> 12)).put((byte) (0x80 | c >> 6 & 0x3f)).put((byte) (0x80 | c & 0x3f));
+            }
+        }
     }
 
     /** The Polybus message in {@code m}, read from Polybus topic {@code topic}. */
@@ -170,12 +206,6 @@ final class WireFormat {
                     + "' has an unreadable Polybus property: " + e.getMessage(), e);
         }
         return b.build();
-    }
-
-    private static void writeString(DataOutputStream out, String s) throws IOException {
-        byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(utf8.length);
-        out.write(utf8);
     }
 
     private static String readString(DataInputStream in) throws IOException {
