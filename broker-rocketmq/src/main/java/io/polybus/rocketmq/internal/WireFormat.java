@@ -7,11 +7,9 @@ import org.apache.rocketmq.common.message.MessageConst;
 import org.apache.rocketmq.common.message.MessageExt;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
@@ -27,15 +25,24 @@ import java.util.Map;
  *
  * <p>Names: RocketMQ allows {@code [%|a-zA-Z0-9_-]} in topic and group names, Polybus also the dot
  * ({@code orders.dlq}); a dot is written {@code |}. A consumer group is {@code <topic>|<group>}: a Polybus group is
- * a subscription of one topic, a RocketMQ group may subscribe to only one set of topics.
+ * a subscription of one topic, a RocketMQ group may subscribe to only one set of topics. A group's delayed requeues
+ * wait on its delay topic {@code %DELAY%<group>}.
  */
 final class WireFormat {
     static final String PROPERTY = "polybus";
+    /** The deliveries a delayed requeue's copy had before it was requeued: its next delivery is attempt + 1. */
+    static final String ATTEMPTS = "polybusAttempts";
+    /**
+     * Prefix of a group's delay topic, which holds its delayed requeues. Like RocketMQ's own {@code %RETRY%}, it
+     * has a {@code %}, which no Polybus name makes, and the same length, so every valid group has a valid one.
+     */
+    static final String DELAY_PREFIX = "%DELAY%";
     private static final byte VERSION = 1;
     private static final byte[] EMPTY_BODY = {0};
     private static final int MAX_NAME = 127;
-    /** Longest group: its retry topic {@code %RETRY%<group>} must still be a valid topic. */
-    private static final int MAX_GROUP = MAX_NAME - MixAll.RETRY_GROUP_TOPIC_PREFIX.length();
+    /** Longest group: its retry topic {@code %RETRY%<group>} and its delay topic must still be valid topics. */
+    private static final int MAX_GROUP = MAX_NAME - Math.max(MixAll.RETRY_GROUP_TOPIC_PREFIX.length(),
+            DELAY_PREFIX.length());
 
     private WireFormat() {
     }
@@ -48,6 +55,24 @@ final class WireFormat {
     /** The RocketMQ consumer group of a Polybus group on a topic. */
     static String group(String polybusTopic, String polybusGroup) {
         return name(polybusTopic + "." + polybusGroup, "group '" + polybusGroup + "' on topic", MAX_GROUP);
+    }
+
+    /** The topic that holds the delayed requeues of RocketMQ consumer group {@code group}. */
+    static String delayTopic(String group) {
+        return DELAY_PREFIX + group;
+    }
+
+    /** The deliveries {@code m} had before, as a copy of a delayed requeue: 0 for any other message. */
+    static int attemptsBefore(MessageExt m) {
+        String attempts = m.getUserProperty(ATTEMPTS);
+        if (attempts == null) {
+            return 0;
+        }
+        try {
+            return Math.max(0, Integer.parseInt(attempts));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     private static String name(String name, String what, int max) {
@@ -80,28 +105,66 @@ final class WireFormat {
         return m;
     }
 
+    /**
+     * The block in one pass: its exact size first, then the bytes straight into one array (the layout of
+     * {@link java.io.DataOutputStream}: big-endian numbers, the id in modified UTF-8), then Base64.
+     */
     private static String encode(Message message) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + message.sizeInBytes() - message.payloadSize());
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(VERSION);
-            out.writeBoolean(message.payloadSize() == 0);
-            out.writeUTF(message.id());
-            out.writeLong(message.timestampMillis());
-            byte[] key = message.unsafeKey();
-            out.writeInt(key == null ? -1 : key.length);
-            if (key != null) {
-                out.write(key);
-            }
-            Map<String, String> headers = message.headers();
-            out.writeInt(headers.size());
-            for (Map.Entry<String, String> h : headers.entrySet()) {
-                writeString(out, h.getKey());
-                writeString(out, h.getValue());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        String id = message.id();
+        int idLength = modifiedUtf8Length(id);
+        if (idLength > 0xffff) {
+            throw new PolybusException("message id of " + idLength + " bytes is too long for RocketMQ (at most 65535)");
         }
-        return Base64.getEncoder().encodeToString(bytes.toByteArray());
+        byte[] key = message.unsafeKey();
+        Map<String, String> headers = message.headers();
+        byte[][] names = new byte[headers.size()][];
+        byte[][] values = new byte[headers.size()][];
+        int size = 1 + 1 + 2 + idLength + 8 + 4 + (key == null ? 0 : key.length) + 4;
+        int h = 0;
+        for (Map.Entry<String, String> e : headers.entrySet()) {
+            names[h] = e.getKey().getBytes(StandardCharsets.UTF_8);
+            values[h] = e.getValue().getBytes(StandardCharsets.UTF_8);
+            size += 8 + names[h].length + values[h].length;
+            h++;
+        }
+        ByteBuffer out = ByteBuffer.allocate(size);
+        out.put(VERSION).put((byte) (message.payloadSize() == 0 ? 1 : 0)).putShort((short) idLength);
+        putModifiedUtf8(out, id);
+        out.putLong(message.timestampMillis());
+        out.putInt(key == null ? -1 : key.length);
+        if (key != null) {
+            out.put(key);
+        }
+        out.putInt(names.length);
+        for (int i = 0; i < names.length; i++) {
+            out.putInt(names[i].length).put(names[i]).putInt(values[i].length).put(values[i]);
+        }
+        return Base64.getEncoder().encodeToString(out.array());
+    }
+
+    /** The length of {@code s} in the modified UTF-8 of {@link DataInputStream#readUTF}. */
+    private static int modifiedUtf8Length(String s) {
+        int length = s.length();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == 0 || c > 0x7f) {
+                length += c > 0x7ff ? 2 : 1;
+            }
+        }
+        return length;
+    }
+
+    private static void putModifiedUtf8(ByteBuffer out, String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c != 0 && c <= 0x7f) {
+                out.put((byte) c);
+            } else if (c <= 0x7ff) {
+                out.put((byte) (0xc0 | c >> 6)).put((byte) (0x80 | c & 0x3f));
+            } else {
+                out.put((byte) (0xe0 | c >> 12)).put((byte) (0x80 | c >> 6 & 0x3f)).put((byte) (0x80 | c & 0x3f));
+            }
+        }
     }
 
     /** The Polybus message in {@code m}, read from Polybus topic {@code topic}. */
@@ -143,12 +206,6 @@ final class WireFormat {
                     + "' has an unreadable Polybus property: " + e.getMessage(), e);
         }
         return b.build();
-    }
-
-    private static void writeString(DataOutputStream out, String s) throws IOException {
-        byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(utf8.length);
-        out.write(utf8);
     }
 
     private static String readString(DataInputStream in) throws IOException {
