@@ -24,10 +24,17 @@ import java.util.Objects;
  *         .header("content-type", "application/json").build();
  * }</pre>
  *
- * <p>The key is the unit of ordering and partitioning (see {@link Capability#ORDERED_BY_KEY}). The id is
- * unique per message (generated unless given) and survives redelivery and dead-lettering, so consumers
- * can use it to recognise duplicates. A generated id is made when it is first asked for, so a message whose id
- * nobody reads (sent by a producer that does not carry ids) costs nothing for it; once made it never changes.
+ * <p>The key is the unit of ordering and partitioning (see {@link Capability#ORDERED_BY_KEY}).
+ *
+ * <p>The id names the message for its consumers: it is unique per message and stays the same on every
+ * redelivery, on requeued copies and in the dead-letter topic, so consumers can use it to recognise duplicates.
+ * An id given to the builder ({@link Builder#id}) travels with the message and is the id consumers see. Without
+ * one, a broker that names what it stores names the message (Kafka {@code <topic>-<partition>@<offset>}, NATS
+ * {@code <topic>@<stream sequence>}) and nothing extra travels; any other broker carries a generated id.
+ * {@link Receipt#messageId()} names the id consumers see either way. Here, {@link #id()} of a message built
+ * without one is generated when first asked for (once made it never changes): it is the id consumers see only
+ * on brokers that carry it, so a producer correlates by its receipts, or gives the ids it needs.
+ * (The contract's "Message ids" section, docs/contract.md.)
  */
 public final class Message {
     private static final byte[] EMPTY = new byte[0];
@@ -48,17 +55,24 @@ public final class Message {
     private final long timestampMillis;
     /** The id given to the builder, or null. */
     private final String id;
-    /** Without a given id: null until the id is first asked for, then set once, by compare-and-set. */
-    @SuppressWarnings("unused")
+    /** Whether the timestamp was given to the builder (else it is the time of {@link Builder#build()}). */
+    private final boolean timestampGiven;
+    /**
+     * Without a given id: the generated id of the message this one was copied from ({@link #toBuilder()}), or null
+     * until the id is first asked for, then set once, by compare-and-set.
+     */
     private String generatedId;
 
-    private Message(String topic, byte[] key, byte[] payload, Map<String, String> headers, long timestampMillis, String id) {
+    private Message(String topic, byte[] key, byte[] payload, Map<String, String> headers, long timestampMillis,
+                    boolean timestampGiven, String id, String generatedId) {
         this.topic = topic;
         this.key = key;
         this.payload = payload;
         this.headers = headers;
         this.timestampMillis = timestampMillis;
+        this.timestampGiven = timestampGiven;
         this.id = id;
+        this.generatedId = generatedId;
     }
 
     /** Starts a message for {@code topic}. */
@@ -66,7 +80,10 @@ public final class Message {
         return new Builder(topic);
     }
 
-    /** A builder holding everything of this message, to derive a changed copy (same id unless changed). */
+    /**
+     * A builder holding everything of this message, to derive a changed copy: same id and timestamp unless changed,
+     * each still given or not as it was here ({@link #hasGivenId()}, {@link #hasGivenTimestamp()}).
+     */
     public Builder toBuilder() {
         Builder b = new Builder(topic);
         b.key = key;
@@ -75,7 +92,10 @@ public final class Message {
             b.headers = new LinkedHashMap<>(headers);
         }
         b.timestampMillis = timestampMillis;
-        b.id = id();
+        b.timestampGiven = timestampGiven;
+        b.id = id;
+        // A copy that a broker carries with a generated id carries this message's one.
+        b.generatedId = id == null ? id() : null;
         return b;
     }
 
@@ -141,6 +161,24 @@ public final class Message {
         return timestampMillis;
     }
 
+    /**
+     * Whether the timestamp was given to the builder, rather than taken at {@link Builder#build()}. A broker that
+     * stores a time of its own for each message may carry only a given timestamp; its consumers then see the time
+     * it stored the message.
+     */
+    public boolean hasGivenTimestamp() {
+        return timestampGiven;
+    }
+
+    /**
+     * Whether the id was given to the builder ({@link Builder#id}), rather than left to be generated: every
+     * message a consumer receives has one (the id it was delivered with). Broker modules carry a given id with the
+     * message; without one, a broker that names what it stores lets consumers see its name instead.
+     */
+    public boolean hasGivenId() {
+        return id != null;
+    }
+
     public String id() {
         if (id != null) {
             return id;
@@ -199,7 +237,10 @@ public final class Message {
         private byte[] payload = EMPTY;
         private Map<String, String> headers;
         private long timestampMillis = -1;
+        private boolean timestampGiven;
         private String id;
+        /** From {@link Message#toBuilder()}: the generated id of the message copied, or null. */
+        private String generatedId;
 
         private Builder(String topic) {
             Objects.requireNonNull(topic, "topic");
@@ -281,26 +322,32 @@ public final class Message {
 
         /** Timestamp; defaults to the time of {@link #build()}. */
         public Builder timestamp(Instant timestamp) {
-            this.timestampMillis = timestamp.toEpochMilli();
-            return this;
+            return timestampMillis(timestamp.toEpochMilli());
         }
 
+        /** Timestamp in epoch milliseconds; see {@link #timestamp(Instant)}. */
         public Builder timestampMillis(long epochMillis) {
             this.timestampMillis = epochMillis;
+            this.timestampGiven = true;
             return this;
         }
 
-        /** Id; defaults to a new unique id, made when it is first asked for. */
+        /**
+         * Id, which then travels with the message and is the id its consumers see; without one, consumers see the
+         * broker's name for the stored message, or a generated id (see {@link Message}).
+         */
         public Builder id(String id) {
             this.id = Objects.requireNonNull(id, "id");
+            this.generatedId = null;
             return this;
         }
 
         public Message build() {
             Map<String, String> h = headers == null || headers.isEmpty()
                     ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(headers));
-            return new Message(topic, key, payload, h,
-                    timestampMillis >= 0 ? timestampMillis : System.currentTimeMillis(), id);
+            boolean given = timestampGiven && timestampMillis >= 0;
+            long millis = timestampMillis >= 0 ? timestampMillis : System.currentTimeMillis();
+            return new Message(topic, key, payload, h, millis, given, id, generatedId);
         }
     }
 }

@@ -13,17 +13,11 @@ import java.util.Set;
  * @param blockTimeout     how long {@link Backpressure#BLOCK} waits for room
  * @param closeTimeout     how long {@code flush} and {@code close} wait for in-flight sends
  * @param required         capabilities the broker must have, checked when the producer is created
- * @param carryIds         whether each message's id travels with it to consumers (the default). False lets a
- *                         broker that identifies stored messages itself (Kafka: topic, partition and offset)
- *                         leave the id out and save its bytes on every message; consumers then see the
- *                         broker's id, which {@link Receipt#messageId()} reports and which stays the same on
- *                         every redelivery and in the dead-letter topic. Other brokers carry the id either way.
  * @param compression      how payloads are compressed: Kafka with its own codec, every other broker by Polybus,
  *                         consumers decompressing before the handler ({@link Compression})
  */
 public record ProducerOptions(long maxInFlightBytes, Backpressure backpressure, Duration blockTimeout,
-                              Duration closeTimeout, Set<Capability> required, boolean carryIds,
-                              Compression compression) {
+                              Duration closeTimeout, Set<Capability> required, Compression compression) {
 
     private static final ProducerOptions DEFAULTS = builder().build();
 
@@ -38,7 +32,7 @@ public record ProducerOptions(long maxInFlightBytes, Backpressure backpressure, 
         Objects.requireNonNull(compression, "compression");
     }
 
-    /** 32 MiB in flight, block up to 60 s when full, 30 s to close, nothing required, ids carried, no compression. */
+    /** 32 MiB in flight, block up to 60 s when full, 30 s to close, nothing required, no compression. */
     public static ProducerOptions defaults() {
         return DEFAULTS;
     }
@@ -55,7 +49,6 @@ public record ProducerOptions(long maxInFlightBytes, Backpressure backpressure, 
         b.closeTimeout = closeTimeout;
         b.required = EnumSet.noneOf(Capability.class);
         b.required.addAll(required);
-        b.carryIds = carryIds;
         b.compression = compression;
         return b;
     }
@@ -74,7 +67,6 @@ public record ProducerOptions(long maxInFlightBytes, Backpressure backpressure, 
         private Duration blockTimeout = Duration.ofSeconds(60);
         private Duration closeTimeout = Duration.ofSeconds(30);
         private EnumSet<Capability> required = EnumSet.noneOf(Capability.class);
-        private boolean carryIds = true;
         private Compression compression = Compression.NONE;
 
         private Builder() {
@@ -105,12 +97,6 @@ public record ProducerOptions(long maxInFlightBytes, Backpressure backpressure, 
             return this;
         }
 
-        /** See {@link ProducerOptions#carryIds()}. */
-        public Builder carryIds(boolean carry) {
-            this.carryIds = carry;
-            return this;
-        }
-
         /** See {@link ProducerOptions#compression()}. */
         public Builder compression(Compression compression) {
             this.compression = compression;
@@ -118,8 +104,7 @@ public record ProducerOptions(long maxInFlightBytes, Backpressure backpressure, 
         }
 
         public ProducerOptions build() {
-            return new ProducerOptions(maxInFlightBytes, backpressure, blockTimeout, closeTimeout, required, carryIds,
-                    compression);
+            return new ProducerOptions(maxInFlightBytes, backpressure, blockTimeout, closeTimeout, required, compression);
         }
     }
 }

@@ -17,8 +17,8 @@ public interface Receipt {
     String topic();
 
     /**
-     * The id consumers see for this message: its own id, or the broker's when the producer does not carry ids
-     * ({@link ProducerOptions#carryIds()}).
+     * The id consumers see for this message: the id given to its builder, or else the broker's name for the stored
+     * message, or the generated id the broker carries (see {@link Message}).
      */
     String messageId();
 

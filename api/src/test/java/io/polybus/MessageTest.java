@@ -13,9 +13,11 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MessageTest {
 
@@ -64,6 +66,28 @@ class MessageTest {
         }
         assertEquals("given", Message.builder("t").id("given").build().id());
         assertEquals("given", Message.builder("t").id("given").build().toBuilder().build().id());
+    }
+
+    @Test
+    void onlyAnIdOrTimestampGivenToTheBuilderCountsAsGivenAndCopiesKeepWhichWasGiven() {
+        Message plain = Message.builder("t").payload("x").build();
+        assertFalse(plain.hasGivenId());
+        assertFalse(plain.hasGivenTimestamp());
+        Message copy = plain.toBuilder().header("h", "1").build();
+        assertFalse(copy.hasGivenId(), "a copy of a message without an id has none given either");
+        assertFalse(copy.hasGivenTimestamp());
+        assertEquals(plain.id(), copy.id(), "but the same generated id, for brokers that carry it");
+        assertEquals(plain.timestampMillis(), copy.timestampMillis());
+
+        Message given = Message.builder("t").id("order-1").timestampMillis(1234).build();
+        assertTrue(given.hasGivenId());
+        assertTrue(given.hasGivenTimestamp());
+        Message givenCopy = given.toBuilder().build();
+        assertTrue(givenCopy.hasGivenId() && givenCopy.hasGivenTimestamp());
+        assertEquals("order-1", givenCopy.id());
+        assertEquals(1234, givenCopy.timestampMillis());
+        assertTrue(plain.toBuilder().id("later").build().hasGivenId());
+        assertEquals("later", plain.toBuilder().id("later").build().id());
     }
 
     @Test

@@ -233,7 +233,7 @@ public final class EventPublisher implements AutoCloseable, MeterBinder {
             while (producer == null) {
                 try {
                     broker = Brokers.open(brokerConfig);
-                    producer = broker.producer(ProducerOptions.builder().carryIds(false)
+                    producer = broker.producer(ProducerOptions.builder()
                             .blockTimeout(settings.sendTimeout()).closeTimeout(Duration.ofSeconds(1)).build());
                 } catch (RuntimeException e) {
                     if (broker != null) {

@@ -66,9 +66,9 @@ public final class BenchMain implements Callable<Integer> {
             description = "Overrides the workload's rounds: runs raw and Polybus N times per broker and rate, raw first in odd rounds.")
     private String repeat;
 
-    @Option(names = "--carry-ids", paramLabel = "true|false",
-            description = "Overrides the workload's carry-ids: whether Polybus producers carry message ids.")
-    private String carryIds;
+    @Option(names = "--message-ids", paramLabel = "true|false",
+            description = "Overrides the workload's message-ids: whether Polybus messages are given ids of their own.")
+    private String messageIds;
 
     @Option(names = {"-o", "--out"}, paramLabel = "DIR", description = "Output directory (default: bench-results/<time>).")
     private Path outputDir;
@@ -136,7 +136,7 @@ public final class BenchMain implements Callable<Integer> {
             putIfGiven(overrides, "duration", duration);
             putIfGiven(overrides, "warmup", warmup);
             putIfGiven(overrides, "repeat", repeat);
-            putIfGiven(overrides, "carry-ids", carryIds);
+            putIfGiven(overrides, "message-ids", messageIds);
             workload = Workload.read(workloadFile, overrides, System::getenv);
             Path dir = outputDir != null ? outputDir : Path.of("bench-results",
                     LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));

@@ -220,13 +220,13 @@ class BrokerBenchTest {
     }
 
     @Test
-    void polybusKafkaRunWithoutCarriedIdsDeliversEveryMessage() throws Exception {
-        RunResult run = bench("kafka", List.of(Target.POLYBUS), "carry-ids: false\n", 0, 0).runs().get(0);
+    void polybusKafkaRunWithMessageIdsDeliversEveryMessage() throws Exception {
+        RunResult run = bench("kafka", List.of(Target.POLYBUS), "message-ids: true\n", 0, 0).runs().get(0);
 
         assertEquals(RunResult.Status.OK, run.status(), run::error);
         assertEquals(0, run.lost());
         assertEquals(2 * run.sent(), run.received(), "two groups each receive every message once");
-        assertTrue(run.provenance().get("producer").contains("message ids not carried"), () -> run.provenance().toString());
+        assertTrue(run.provenance().get("producer").contains("message ids given"), () -> run.provenance().toString());
     }
 
     static Stream<Arguments> kafkaTargets() {

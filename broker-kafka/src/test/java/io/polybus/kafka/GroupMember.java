@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A consumer group member in a JVM of its own, for tests that kill a member outright. Arguments: bootstrap
- * servers, topic, group. Prints {@code ready} once subscribed, then the id of every message it handled before
+ * servers, topic, group. Prints {@code ready} once subscribed, then the payload of every message it handled before
  * acking it, one per line (this is a test program: its stdout is the test's channel).
  */
 public final class GroupMember {
@@ -25,7 +25,7 @@ public final class GroupMember {
         Broker broker = Brokers.open(config, new SimpleMeterRegistry());
         broker.subscribe(ConsumerOptions.of(args[1], args[2]), d -> {
             synchronized (out) {
-                out.println("handled " + d.message().id());
+                out.println("handled " + d.message().payloadAsString());
             }
             d.ack();
         });

@@ -11,7 +11,6 @@ import io.polybus.Delivery;
 import io.polybus.Message;
 import io.polybus.PolybusException;
 import io.polybus.Producer;
-import io.polybus.ProducerOptions;
 import io.polybus.Receipt;
 import io.polybus.StartPosition;
 import io.polybus.testkit.Recorder;
@@ -296,16 +295,15 @@ class KafkaBrokerTest {
     }
 
     @Test
-    void producerThatDoesNotCarryIdsWritesRecordsWithOnlyTheUsersHeaders() throws Exception {
+    void aMessageWithoutAGivenIdIsARecordWithOnlyTheUsersHeaders() throws Exception {
         String topic = unique("no-ids");
         try (Broker broker = open(TestCluster.shared().config());
-             Producer withIds = broker.producer();
-             Producer withoutIds = broker.producer(ProducerOptions.builder().carryIds(false).build())) {
-            Message carried = Message.builder(topic).key("k").payload("carried").header("h", "1").build();
-            Receipt first = withIds.send(carried).get(30, TimeUnit.SECONDS);
-            Receipt second = withoutIds.send(Message.builder(topic).key("k").payload("plain").header("h", "2").build())
+             Producer producer = broker.producer()) {
+            Message carried = Message.builder(topic).id("order-1").key("k").payload("carried").header("h", "1").build();
+            Receipt first = producer.send(carried).get(30, TimeUnit.SECONDS);
+            Receipt second = producer.send(Message.builder(topic).key("k").payload("plain").header("h", "2").build())
                     .get(30, TimeUnit.SECONDS);
-            assertEquals(carried.id(), first.messageId());
+            assertEquals("order-1", first.messageId());
             assertEquals(topic + "-" + second.position(), second.messageId());
 
             Map<String, Map<String, String>> headersByPayload = new HashMap<>();
@@ -322,7 +320,7 @@ class KafkaBrokerTest {
                     return headersByPayload.size() == 2;
                 });
             }
-            assertEquals(Map.of("h", "1", "polybus.id", carried.id()), headersByPayload.get("carried"));
+            assertEquals(Map.of("h", "1", "polybus.id", "order-1"), headersByPayload.get("carried"));
             assertEquals(Map.of("h", "2"), headersByPayload.get("plain"));
         }
     }

@@ -47,7 +47,7 @@ class KafkaRebalanceTest {
             Consumer joining = broker.subscribe(ConsumerOptions.of(topic, group), second);
             sendBatch(producer, topic, 1000, 2000, sent);
             producer.flush();
-            await().atMost(WAIT).until(() -> seen(first, second).containsAll(ids(sent)));
+            await().atMost(WAIT).until(() -> seen(first, second).containsAll(payloads(sent)));
             assertTrue(second.count() > 0, "the joining member got nothing");
             joining.close();
         }
@@ -96,7 +96,7 @@ class KafkaRebalanceTest {
                 await().atMost(WAIT).until(() -> {
                     Set<String> all = seen(survivor);
                     all.addAll(handledByVictim);
-                    return all.containsAll(ids(sent));
+                    return all.containsAll(payloads(sent));
                 });
             } finally {
                 member.destroyForcibly();
@@ -112,14 +112,15 @@ class KafkaRebalanceTest {
         }
     }
 
-    private static Set<String> ids(List<Message> messages) {
-        return messages.stream().map(Message::id).collect(Collectors.toSet());
+    /** The payloads of {@code messages}: unique per message here, and known before they are sent. */
+    private static Set<String> payloads(List<Message> messages) {
+        return messages.stream().map(Message::payloadAsString).collect(Collectors.toSet());
     }
 
     private static Set<String> seen(Recorder... recorders) {
         Set<String> all = new java.util.HashSet<>();
         for (Recorder r : recorders) {
-            r.deliveries().forEach(d -> all.add(d.message().id()));
+            r.deliveries().forEach(d -> all.add(d.message().payloadAsString()));
         }
         return all;
     }

@@ -172,20 +172,34 @@ public abstract class BrokerConformanceSuite {
         Recorder recorder = Recorder.acking();
         broker.subscribe(consumerOptions(topic, newGroup()).build(), recorder);
         try (Producer producer = broker.producer()) {
-            Message message = text(topic, "hello");
-            Receipt receipt = sendNow(producer, message);
+            Receipt receipt = sendNow(producer, text(topic, "hello"));
             assertEquals(topic, receipt.topic());
-            assertEquals(message.id(), receipt.messageId());
+            assertNotNull(receipt.messageId());
             assertNotNull(receipt.position());
             untilTrue("message delivered", () -> recorder.count() == 1);
             Delivery d = recorder.deliveries().get(0);
-            assertEquals(message.id(), d.message().id());
+            assertEquals(receipt.messageId(), d.message().id(), "the receipt names the id consumers see");
             assertEquals(1, d.attempt());
         }
     }
 
     @Test
-    void withoutCarriedIdsAMessageKeepsTheIdItsReceiptNamesThroughRequeueAndDeadLetter() {
+    void aGivenIdAndTimestampAreWhatConsumersSee() {
+        Recorder recorder = Recorder.acking();
+        broker.subscribe(consumerOptions(topic, newGroup()).build(), recorder);
+        try (Producer producer = broker.producer()) {
+            String id = "order-42-" + topic;
+            Message message = Message.builder(topic).id(id).timestampMillis(1_500_000_000_123L).payload("given").build();
+            assertEquals(id, sendNow(producer, message).messageId());
+            untilTrue("message delivered", () -> recorder.count() == 1);
+            Message got = recorder.deliveries().get(0).message();
+            assertEquals(id, got.id());
+            assertEquals(1_500_000_000_123L, got.timestampMillis());
+        }
+    }
+
+    @Test
+    void aMessageKeepsTheIdItsReceiptNamesThroughRequeueAndDeadLetter() {
         Recorder dead = Recorder.acking();
         boolean deadLetters = broker.capabilities().contains(Capability.DEAD_LETTER);
         if (deadLetters) {
@@ -199,15 +213,24 @@ public abstract class BrokerConformanceSuite {
             }
         });
         broker.subscribe(consumerOptions(topic, newGroup()).build(), recorder);
-        try (Producer producer = broker.producer(ProducerOptions.builder().carryIds(false).build())) {
-            Receipt receipt = sendNow(producer, text(topic, "no id carried"));
-            assertEquals(topic, receipt.topic());
-            untilTrue("second attempt", () -> recorder.count() == 2);
-            assertEquals(receipt.messageId(), recorder.deliveries().get(0).message().id());
-            assertEquals(receipt.messageId(), recorder.deliveries().get(1).message().id());
+        try (Producer producer = broker.producer()) {
+            Map<String, String> idByPayload = Map.of(
+                    "no id given", sendNow(producer, text(topic, "no id given")).messageId(),
+                    "id given", sendNow(producer, Message.builder(topic).id("given-" + topic).payload("id given").build())
+                            .messageId());
+            assertEquals("given-" + topic, idByPayload.get("id given"));
+            assertFalse(idByPayload.get("no id given").equals(idByPayload.get("id given")));
+            untilTrue("second attempts", () -> recorder.count() == 4);
+            for (Delivery d : recorder.deliveries()) {
+                assertEquals(idByPayload.get(d.message().payloadAsString()), d.message().id(),
+                        "attempt " + d.attempt() + " of '" + d.message().payloadAsString() + "'");
+            }
             if (deadLetters) {
-                untilTrue("dead letter", () -> dead.count() == 1);
-                assertEquals(receipt.messageId(), dead.deliveries().get(0).message().id());
+                untilTrue("dead letters", () -> dead.count() == 2);
+                for (Delivery d : dead.deliveries()) {
+                    assertEquals(idByPayload.get(d.message().payloadAsString()), d.message().id(),
+                            "dead letter of '" + d.message().payloadAsString() + "'");
+                }
             }
         }
     }
@@ -232,15 +255,14 @@ public abstract class BrokerConformanceSuite {
         Recorder first = Recorder.holding();
         Consumer consumer = broker.subscribe(consumerOptions(topic, group).build(), first);
         try (Producer producer = broker.producer()) {
-            Message message = text(topic, "not acked");
-            sendNow(producer, message);
+            Receipt receipt = sendNow(producer, text(topic, "not acked"));
             untilTrue("first delivery", () -> first.count() == 1);
             consumer.close();
 
             Recorder second = Recorder.acking();
             broker.subscribe(consumerOptions(topic, group).build(), second);
             untilTrue("redelivery to the group", () -> second.count() >= 1);
-            assertEquals(message.id(), second.deliveries().get(0).message().id());
+            assertEquals(receipt.messageId(), second.deliveries().get(0).message().id());
             assertTrue(second.deliveries().get(0).attempt() >= 1);
         }
     }
@@ -261,11 +283,10 @@ public abstract class BrokerConformanceSuite {
         });
         Consumer consumer = broker.subscribe(consumerOptions(topic, group).prefetch(20).build(), first);
         try (Producer producer = broker.producer()) {
-            List<Message> sent = new ArrayList<>();
+            Map<String, String> sent = new HashMap<>();
             for (int i = 0; i < 10; i++) {
                 Message m = Message.builder(topic).key("one-key").payload("m" + i).build();
-                sent.add(m);
-                sendNow(producer, m);
+                sent.put(sendNow(producer, m).messageId(), m.payloadAsString());
             }
             untilTrue("ten deliveries", () -> first.count() == 10);
             consumer.close();
@@ -274,13 +295,13 @@ public abstract class BrokerConformanceSuite {
             broker.subscribe(consumerOptions(topic, group).build(), second);
             drainedUpTo(producer, topic, second);
             Set<String> redelivered = second.deliveries().stream().map(d -> d.message().id()).collect(Collectors.toSet());
-            for (Message m : sent) {
-                if (acked.contains(m.id())) {
-                    assertFalse(redelivered.contains(m.id()), "acked message " + m.payloadAsString() + " came again");
+            sent.forEach((id, payload) -> {
+                if (acked.contains(id)) {
+                    assertFalse(redelivered.contains(id), "acked message " + payload + " came again");
                 } else {
-                    assertTrue(redelivered.contains(m.id()), "unacked message " + m.payloadAsString() + " was lost");
+                    assertTrue(redelivered.contains(id), "unacked message " + payload + " was lost");
                 }
-            }
+            });
             assertEquals(5, acked.size());
         }
     }
@@ -626,23 +647,22 @@ public abstract class BrokerConformanceSuite {
         Recorder recorder = Recorder.acking();
         broker.subscribe(consumerOptions(topic, newGroup()).build(), recorder);
         String line = "2026-12-01 10:00:00,000 INFO [worker-0] io.example.Orders - order accepted amount=42446\n";
-        List<Message> sent = new ArrayList<>();
+        Map<Message, String> sent = new HashMap<>();
         for (Compression compression : Compression.values()) {
             try (Producer producer = broker.producer(ProducerOptions.builder().compression(compression).build())) {
                 Message m = Message.builder(topic).key("k").payload(line.repeat(100) + compression)
                         .header("codec", compression.configName()).build();
-                sendNow(producer, m);
-                sent.add(m);
+                sent.put(m, sendNow(producer, m).messageId());
             }
         }
         untilTrue("every compressed message delivered", () -> recorder.count() >= sent.size());
         Map<String, Message> byCodec = recorder.deliveries().stream()
                 .collect(Collectors.toMap(d -> d.message().header("codec"), Delivery::message, (x, y) -> x));
-        for (Message m : sent) {
+        for (Message m : sent.keySet()) {
             Message got = byCodec.get(m.header("codec"));
             assertNotNull(got, "not received: " + m);
             assertArrayEquals(m.payload(), got.payload(), "payload sent with " + m.header("codec"));
-            assertEquals(m.id(), got.id());
+            assertEquals(sent.get(m), got.id(), "the id the receipt names");
             assertNull(got.header(Compression.HEADER), "the handler sees the message as sent");
         }
     }
@@ -739,16 +759,18 @@ public abstract class BrokerConformanceSuite {
                 Message.builder(topic).payload(large).header("size", "near the limit").build(),
                 Message.builder(topic).key("clé-ключ-鍵").payload("ünïcödé ✓ 🚀")
                         .header("grüße", "приве́т, 世界 🚀").header("empty", "").build());
+        List<String> ids = new ArrayList<>();
         try (Producer producer = broker.producer()) {
             for (Message m : sent) {
-                sendNow(producer, m);
+                ids.add(sendNow(producer, m).messageId());
             }
             untilTrue("all delivered", () -> recorder.count() >= sent.size());
         }
         Map<String, Message> byId = recorder.deliveries().stream()
                 .collect(Collectors.toMap(d -> d.message().id(), Delivery::message, (x, y) -> x));
-        for (Message m : sent) {
-            Message got = byId.get(m.id());
+        for (int i = 0; i < sent.size(); i++) {
+            Message m = sent.get(i);
+            Message got = byId.get(ids.get(i));
             assertNotNull(got, "message " + m + " not received");
             assertArrayEquals(m.key(), got.key(), "key of " + m);
             assertArrayEquals(m.payload(), got.payload(), "payload of " + m);

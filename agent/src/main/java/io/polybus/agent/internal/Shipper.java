@@ -57,10 +57,9 @@ public final class Shipper implements AutoCloseable, MeterBinder {
 
     public Shipper(Broker broker, AgentSettings.Delivery delivery, AgentMetrics metrics) {
         long max = delivery.maxBytesInFlight();
-        // An event names its own origin (file id and offset), which is what consumers drop duplicates by; where the
-        // broker has ids of its own, the message's id would only add bytes to every event.
+        // Events get no message id: an event names its own origin (file id and offset), which is what consumers drop
+        // duplicates by, and where the broker names what it stores, an id of the agent's would only add bytes.
         this.producer = broker.producer(ProducerOptions.builder()
-                .carryIds(false)
                 .compression(delivery.compression())
                 .maxInFlightBytes(PRODUCER_BOUND_FACTOR * max + broker.maxMessageBytes())
                 .backpressure(Backpressure.BLOCK).blockTimeout(delivery.sendTimeout())

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
 /**
@@ -31,7 +32,10 @@ final class PolybusDriver implements Driver {
     private final Broker broker;
     private final Config config;
     private final Janitor janitor;
-    private final ProducerOptions producerOptions;
+    private final ProducerOptions producerOptions = ProducerOptions.defaults();
+    private final boolean messageIds;
+    /** Numbers publishers, so that the ids of two publishers never meet. */
+    private final AtomicLong publishers = new AtomicLong();
 
     /** Opens the raw driver that deletes what a run left on a real broker. */
     @FunctionalInterface
@@ -41,12 +45,12 @@ final class PolybusDriver implements Driver {
 
     /**
      * @param provider the provider configuration ({@code brokers.<type>.polybus}), {@code type} implied
-     * @param carryIds whether producers carry message ids ({@link ProducerOptions#carryIds()})
-     * @param janitor  deletes the run's topics afterwards (the Polybus API has none), or null for nothing to delete
+     * @param messageIds whether each message is given an id ({@link Message.Builder#id}), which then travels with it
+     * @param janitor    deletes the run's topics afterwards (the Polybus API has none), or null for nothing to delete
      */
-    PolybusDriver(String type, Config provider, boolean carryIds, Janitor janitor) {
+    PolybusDriver(String type, Config provider, boolean messageIds, Janitor janitor) {
         this.janitor = janitor;
-        this.producerOptions = ProducerOptions.builder().carryIds(carryIds).build();
+        this.messageIds = messageIds;
         this.config = provider.with(ConfigDef.TYPE_KEY, type);
         this.broker = Brokers.open(config, new SimpleMeterRegistry());
     }
@@ -65,11 +69,17 @@ final class PolybusDriver implements Driver {
     @Override
     public Publisher publisher(String topic) {
         Producer producer = broker.producer(producerOptions);
+        String idPrefix = messageIds ? "bench-" + publishers.incrementAndGet() + "-" : null;
+        AtomicLong sent = new AtomicLong();
         return new Publisher() {
             @Override
             public void send(byte[] key, byte[] payload, SendCallback done) {
                 // The bench owns both arrays and never changes them after the send, as a serializer owns its output.
-                Message message = Message.builder(topic).unsafeKey(key).unsafePayload(payload).build();
+                Message.Builder b = Message.builder(topic).unsafeKey(key).unsafePayload(payload);
+                if (idPrefix != null) {
+                    b.id(idPrefix + sent.incrementAndGet());
+                }
+                Message message = b.build();
                 producer.send(message).whenComplete((receipt, error) -> done.done(error));
             }
 
@@ -119,7 +129,7 @@ final class PolybusDriver implements Driver {
                 Versions.get("polybus")) + ", provider " + broker.type());
         p.put("capabilities", broker.capabilities().toString());
         p.put("producer", producerOptions.maxInFlightBytes() / (1024 * 1024) + " MiB in flight, block when full, "
-                + (producerOptions.carryIds() ? "message ids carried" : "message ids not carried"));
+                + (messageIds ? "message ids given" : "no message ids given"));
         p.put("consumer", "AUTO ack, concurrency 1, prefetch " + ConsumerOptions.of("t", "g").prefetch());
         config.asMap().forEach((k, v) -> p.put("config." + k, SECRET.matcher(k).matches() ? "(hidden)" : v));
         return p;

@@ -32,7 +32,7 @@ public record Target(String broker, String client) {
         ProviderConfig settings = workload.broker(broker);
         if (POLYBUS.equals(client)) {
             Config provider = settings.find(BrokerSettings.POLYBUS, Config.class).orElse(Config.empty());
-            return new PolybusDriver(broker, provider, workload.carryIds(),
+            return new PolybusDriver(broker, provider, workload.messageIds(),
                     RAW_BROKERS.contains(broker) ? () -> raw(settings) : null);
         }
         return raw(settings);

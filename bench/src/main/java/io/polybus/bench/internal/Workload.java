@@ -45,8 +45,8 @@ import java.util.stream.Collectors;
  *                          loss detector, 0 in real runs
  * @param phases            whether producers and consumers run at the same time or one after the other
  * @param repeat            rounds per broker and rate, each running the raw client and then Polybus
- * @param carryIds          whether Polybus producers carry message ids ({@code ProducerOptions.carryIds}); false
- *                          sends Kafka records as bare as the raw client's
+ * @param messageIds        whether Polybus messages are given ids ({@code Message.Builder.id}), which then travel
+ *                          with them; without, they are as bare as the raw clients' where the broker names messages
  * @param brokers           per broker type given, the connection settings of the raw client and, under
  *                          {@code polybus}, the provider configuration handed to {@code Brokers.open}
  *                          ({@link #broker} fills in the types not given)
@@ -54,7 +54,7 @@ import java.util.stream.Collectors;
 public record Workload(String name, int topics, int partitions, int messageSize, Path payloadFile, int keys,
                        KeyDistribution keyDistribution, int producers, int groups, int consumersPerGroup,
                        List<Long> rates, Duration warmup, Duration duration, long messages, Duration drainTimeout,
-                       int injectLoss, Phases phases, int repeat, boolean carryIds,
+                       int injectLoss, Phases phases, int repeat, boolean messageIds,
                        Map<String, ProviderConfig> brokers) {
 
     /** How a producer picks the key of its next message. */
@@ -125,9 +125,10 @@ public record Workload(String name, int topics, int partitions, int messageSize,
                                 + "consumers read everything (see Measurement).")
                 .define("repeat", Type.INT, "1", ConfigDef.between(1, MAX_REPEAT),
                         "Rounds per broker and rate, each running the raw client and Polybus (raw first in odd rounds).")
-                .define("carry-ids", Type.BOOLEAN, "true",
-                        "Whether Polybus producers carry message ids (`ProducerOptions.carryIds`); `false` sends "
-                                + "records as bare as the raw clients' (Kafka).")
+                .define("message-ids", Type.BOOLEAN, "false",
+                        "Whether Polybus messages are given ids of their own (`Message.Builder.id`), as a producer "
+                                + "that chooses its ids does; they then travel with every message. Without, messages "
+                                + "are as bare as the raw clients' where the broker names messages (Kafka, NATS).")
                 .defineParsed("brokers", "a mapping of broker types to their settings", BrokerSettings::parse,
                         "Per broker type, the raw client's connection settings and, under `polybus`, the provider's "
                                 + "configuration (see Broker settings).")
@@ -213,7 +214,7 @@ public record Workload(String name, int topics, int partitions, int messageSize,
                 c.getInt("consumers-per-group"), c.find("rate", List.class).orElse(List.of(0L)),
                 c.getDuration("warmup"), c.getDuration("duration"), c.getLong("messages"),
                 c.getDuration("drain-timeout"), c.getInt("inject-loss"), c.getEnum("phases", Phases.class),
-                c.getInt("repeat"), c.getBoolean("carry-ids"), c.find("brokers", Map.class).orElse(Map.of()));
+                c.getInt("repeat"), c.getBoolean("message-ids"), c.find("brokers", Map.class).orElse(Map.of()));
     }
 
     /** The settings for {@code type}: the workload's, or every key's default when it gives none. */
@@ -245,7 +246,7 @@ public record Workload(String name, int topics, int partitions, int messageSize,
         m.put("inject-loss", injectLoss);
         m.put("phases", phases.name().toLowerCase(Locale.ROOT));
         m.put("repeat", repeat);
-        m.put("carry-ids", carryIds);
+        m.put("message-ids", messageIds);
         return m;
     }
 

@@ -37,19 +37,19 @@ class WorkloadTest {
         assertFalse(w.broker("memory").has("polybus"), "the provider's own defaults");
         assertEquals(Workload.Phases.TOGETHER, w.phases());
         assertEquals(1, w.repeat());
-        assertTrue(w.carryIds());
+        assertFalse(w.messageIds());
     }
 
     @Test
-    void readsCarryIds() {
-        Workload w = Workload.parse("carry-ids: false", null);
+    void readsMessageIds() {
+        Workload w = Workload.parse("message-ids: true", null);
 
-        assertFalse(w.carryIds());
-        assertEquals(false, w.describe().get("carry-ids"));
-        assertTrue(Workload.parse("carry-ids: false", null, Map.of("carry-ids", "True"), ENV::get).carryIds(),
-                "as from --carry-ids");
-        ConfigException bad = assertThrows(ConfigException.class, () -> Workload.parse("carry-ids: sometimes", null));
-        assertTrue(bad.getMessage().contains("carry-ids") && bad.getMessage().contains("sometimes")
+        assertTrue(w.messageIds());
+        assertEquals(true, w.describe().get("message-ids"));
+        assertFalse(Workload.parse("message-ids: true", null, Map.of("message-ids", "False"), ENV::get).messageIds(),
+                "as from --message-ids");
+        ConfigException bad = assertThrows(ConfigException.class, () -> Workload.parse("message-ids: sometimes", null));
+        assertTrue(bad.getMessage().contains("message-ids") && bad.getMessage().contains("sometimes")
                 && bad.getMessage().contains("true or false"), bad.getMessage());
     }
 
@@ -120,7 +120,7 @@ class WorkloadTest {
         assertProblem("rate: []", "rate: expected at least one rate");
         assertProblem("key-distribution: zipf", "key-distribution: 'zipf' is not valid; expected one of round-robin, random");
         assertProblem("phases: apart", "phases: 'apart' is not valid; expected one of together, separate");
-        assertProblem("carry-ids: sometimes", "carry-ids: 'sometimes' is not valid; expected true or false");
+        assertProblem("message-ids: sometimes", "message-ids: 'sometimes' is not valid; expected true or false");
         assertProblem("duration: 0s", "duration: '0s' is not valid; expected a duration of at least 1ms");
         assertProblem("warmup: soon", "warmup: 'soon' is not valid; expected a duration with its unit, such as 500ms, 30s");
         assertProblem("warmup: 10", "warmup: '10' is not valid; expected a duration with its unit, such as 500ms, 30s, 5m, 1h or PT30S (a bare number has none: add ms or s)");
@@ -206,9 +206,9 @@ class WorkloadTest {
         assertEquals(Duration.ofSeconds(3), w.warmup());
 
         ConfigException e = assertThrows(ConfigException.class,
-                () -> Workload.parse(yaml, null, Map.of("repeat", "0", "carry-ids", "yes"), ENV::get));
+                () -> Workload.parse(yaml, null, Map.of("repeat", "0", "message-ids", "yes"), ENV::get));
         assertTrue(e.getMessage().contains("--repeat: '0' is not valid; expected a value from 1 to 100")
-                && e.getMessage().contains("--carry-ids: 'yes' is not valid; expected true or false"), e.getMessage());
+                && e.getMessage().contains("--message-ids: 'yes' is not valid; expected true or false"), e.getMessage());
     }
 
     @Test

@@ -58,7 +58,7 @@ final class KafkaAcknowledgement extends AbstractAcknowledgement {
         Message message = Records.toMessage(record, consumer.options.topic());
         Message letter = DeadLetter.of(message, deadLetterTopic, consumer.options.group(), attempt, reason,
                 Records.origin(record));
-        publish(Records.toRecord(letter, true), "dead-letter");
+        publish(Records.toRecord(letter), "dead-letter");
     }
 
     private void publish(ProducerRecord<byte[], byte[]> copy, String what) {

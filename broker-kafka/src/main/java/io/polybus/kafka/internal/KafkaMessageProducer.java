@@ -41,7 +41,6 @@ final class KafkaMessageProducer implements Producer {
     private final long maxMessageBytes;
     private final ProducerOptions options;
     private final InFlightLimiter limiter;
-    private final boolean carryIds;
     private final KafkaProducer<byte[], byte[]> producer;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -52,7 +51,6 @@ final class KafkaMessageProducer implements Producer {
         this.maxMessageBytes = settings.maxMessageBytes();
         this.options = options;
         this.limiter = new InFlightLimiter(options);
-        this.carryIds = options.carryIds();
         long buffer = options.maxInFlightBytes() + 2L * settings.maxRecordBytes() + 16L * 1024 * 1024;
         Map<String, Object> properties = settings.producer(buffer, options.blockTimeout());
         if (options.compression() != Compression.NONE) {
@@ -77,9 +75,9 @@ final class KafkaMessageProducer implements Producer {
         } catch (PolybusException e) {
             return CompletableFuture.failedFuture(e);
         }
-        SendCallback callback = new SendCallback(message.topic(), carryIds ? message.id() : null, size);
+        SendCallback callback = new SendCallback(message.topic(), message.hasGivenId() ? message.id() : null, size);
         try {
-            producer.send(Records.toRecord(message, carryIds), callback);
+            producer.send(Records.toRecord(message), callback);
         } catch (IllegalStateException e) {
             callback.fail(new ClosedException("Kafka producer is closed"));
         } catch (RuntimeException e) {
@@ -128,8 +126,8 @@ final class KafkaMessageProducer implements Producer {
     /**
      * One send's future, completed from KafkaProducer's callback, which also returns the bytes to the limiter.
      * KafkaProducer either calls it back or throws from send, never both, so exactly one of {@link #onCompletion}
-     * and {@link #fail} runs. It keeps the message's topic and id (null when ids are not carried: the receipt then
-     * names the id consumers will see), not the message: Kafka has copied the bytes.
+     * and {@link #fail} runs. It keeps the message's topic and given id (null without one: the receipt then names
+     * the broker's id, which consumers will see), not the message: Kafka has copied the bytes.
      */
     private final class SendCallback extends CompletableFuture<Receipt> implements Callback {
         private final String topic;

@@ -5,7 +5,7 @@ import io.polybus.Receipt;
 /**
  * A receipt for a record at {@code partition} and {@code offset}. It is made on Kafka's I/O thread for every
  * acknowledged send, so it only keeps the numbers and formats them when asked. A null message id stands for
- * the broker's id, {@code <topic>-<partition>@<offset>} (the producer does not carry ids).
+ * the broker's id, {@code <topic>-<partition>@<offset>} (the message was given no id).
  */
 final class KafkaReceipt implements Receipt {
     private final String topic;

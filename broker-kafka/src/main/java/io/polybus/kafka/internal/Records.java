@@ -13,11 +13,11 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * Messages to Kafka records and back. Message headers become record headers (values in UTF-8); the message
- * id (unless the producer does not carry ids), and on retry copies the attempt, where the message was first
- * read and (on delayed ones) when it is due, travel in headers of their own that are taken off again on the way in. A record without an id header
- * gets the broker's id, {@code <topic>-<partition>@<offset>}; retry and dead-letter copies carry the id they
- * were delivered with, so a message keeps one id wherever it goes.
+ * Messages to Kafka records and back. Message headers become record headers (values in UTF-8); an id given to the
+ * message, and on retry copies the attempt, where the message was first read and (on delayed ones) when it is due,
+ * travel in headers of their own that are taken off again on the way in. A record without an id header gets the
+ * broker's id, {@code <topic>-<partition>@<offset>}; retry and dead-letter copies carry the id they were delivered
+ * with, so a message keeps one id wherever it goes.
  */
 final class Records {
     /** The message id. */
@@ -44,22 +44,22 @@ final class Records {
     private Records() {
     }
 
-    /** The record for {@code message}, with its id in a header when {@code carryId}. */
-    static ProducerRecord<byte[], byte[]> toRecord(Message message, boolean carryId) {
+    /** The record for {@code message}, with its id in a header when it was given one ({@link Message#hasGivenId()}). */
+    static ProducerRecord<byte[], byte[]> toRecord(Message message) {
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(message.topic(), null, message.timestampMillis(),
                 message.unsafeKey(), message.unsafePayload(), (Iterable<Header>) null);
-        addHeaders(record.headers(), message, carryId);
+        addHeaders(record.headers(), message);
         return record;
     }
 
-    private static void addHeaders(Headers headers, Message message, boolean carryId) {
+    private static void addHeaders(Headers headers, Message message) {
         Map<String, String> own = message.headers();
         if (!own.isEmpty()) {
             for (Map.Entry<String, String> e : own.entrySet()) {
                 headers.add(new RecordHeader(e.getKey(), e.getValue().getBytes(StandardCharsets.UTF_8)));
             }
         }
-        if (carryId) {
+        if (message.hasGivenId()) {
             headers.add(new RecordHeader(ID, message.id().getBytes(StandardCharsets.UTF_8)));
         }
     }
@@ -81,7 +81,7 @@ final class Records {
     static ProducerRecord<byte[], byte[]> retry(Message message, ConsumerRecord<byte[], byte[]> from, String retryTopic,
                                                 int attempt) {
         RecordHeaders headers = new RecordHeaders();
-        addHeaders(headers, message, true);
+        addHeaders(headers, message);
         headers.add(ATTEMPT, utf8(Integer.toString(attempt)));
         headers.add(TIMESTAMP, utf8(Long.toString(message.timestampMillis())));
         Header partition = from.headers().lastHeader(ORIGIN_PARTITION);

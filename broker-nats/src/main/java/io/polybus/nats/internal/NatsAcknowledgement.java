@@ -87,7 +87,7 @@ final class NatsAcknowledgement extends AbstractAcknowledgement {
                         "polybus.dlq.nats-sequence", Long.toString(sequence)));
         try {
             NatsBroker.Topic dlq = broker.topic(deadLetterTopic);
-            broker.jetStream.publishAsync(dlq.subject(), WireFormat.headers(letter, true), letter.unsafePayload())
+            broker.jetStream.publishAsync(dlq.subject(), WireFormat.headers(letter), letter.unsafePayload())
                     .whenComplete((stored, error) -> {
                         if (error == null) {
                             send(Outgoing.TERM);

@@ -45,7 +45,6 @@ final class NatsProducer implements Producer {
     private final int maxPending;
     private final long maxMessageBytes;
     private final long serverMaxPayload;
-    private final boolean carryIds;
     /**
      * Sends awaiting acknowledgement, for {@link #flush} and {@link #close}: a list through the sends themselves,
      * so that a send links and unlinks itself in constant time without allocating or hashing (a concurrent set cost
@@ -65,7 +64,6 @@ final class NatsProducer implements Producer {
         this.slots = new Semaphore(maxPending);
         this.maxMessageBytes = broker.maxMessageBytes();
         this.serverMaxPayload = broker.serverMaxPayload();
-        this.carryIds = options.carryIds();
     }
 
     /** One send awaiting the server's acknowledgement: the caller's future, completed from jnats' one. */
@@ -116,7 +114,7 @@ final class NatsProducer implements Producer {
         } catch (PolybusException e) {
             return CompletableFuture.failedFuture(e);
         }
-        Headers headers = WireFormat.headers(message, carryIds);
+        Headers headers = WireFormat.headers(message);
         byte[] payload = message.unsafePayload();
         long encoded = (headers == null ? 0L : headers.serializedLength()) + payload.length;
         if (encoded > serverMaxPayload) {
@@ -136,7 +134,7 @@ final class NatsProducer implements Producer {
             slots.release();
             return CompletableFuture.failedFuture(e);
         }
-        Pending p = new Pending(topic, carryIds ? message.id() : null, size);
+        Pending p = new Pending(topic, message.hasGivenId() ? message.id() : null, size);
         link(p);
         CompletableFuture<PublishAck> ack;
         try {

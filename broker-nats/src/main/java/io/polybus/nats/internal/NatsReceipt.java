@@ -5,8 +5,8 @@ import io.polybus.Receipt;
 /**
  * The stream's acknowledgement of one message; the texts are built only when asked for.
  *
- * @param id the message's own id, or null when the producer does not carry ids: the id is then
- *           {@code <topic>@<sequence>}, as consumers see it
+ * @param id the id given to the message, or null without one: the id is then {@code <topic>@<sequence>}, as
+ *           consumers see it
  */
 record NatsReceipt(String topic, String id, String stream, long sequence) implements Receipt {
 

@@ -14,10 +14,10 @@ import java.util.Map;
  * How a message travels as a NATS message: the payload as the NATS payload, byte for byte, and the rest as NATS
  * headers, so that other NATS clients read Polybus messages and Polybus reads theirs.
  * <ul>
- *   <li>{@code Polybus-Id}: the message id (left out when the producer does not carry ids: consumers then see
+ *   <li>{@code Polybus-Id}: the id given to the message (without one, consumers see
  *       {@code <topic>@<stream sequence>}, which the send's receipt names);</li>
- *   <li>{@code Polybus-Time}: the timestamp, epoch milliseconds (left out with the id: consumers then see the
- *       time the stream stored the message);</li>
+ *   <li>{@code Polybus-Time}: the timestamp given to the message, epoch milliseconds (without one, consumers see
+ *       the time the stream stored the message);</li>
  *   <li>{@code Polybus-Key}: the key, base64 (the key is bytes; a NATS header is ASCII);</li>
  *   <li>every header whose name and value NATS can carry as they are (printable ASCII names without {@code :}, not
  *       starting with {@code Polybus-}; ASCII values without CR, LF or surrounding blanks) as itself; any other as a
@@ -36,19 +36,23 @@ final class WireFormat {
     }
 
     /**
-     * The NATS headers of {@code message}, or null for none. A producer that does not carry ids leaves out the id
-     * and the timestamp: consumers see the stream's sequence and the time it stored the message, and a message
-     * without key and headers travels as a bare NATS message, as a raw client would send it.
+     * The NATS headers of {@code message}, or null for none. The id and the timestamp travel only when they were
+     * given to the message: without them consumers see the stream's sequence and the time it stored the message,
+     * and a message without key and headers travels as a bare NATS message, as a raw client would send it.
      */
-    static Headers headers(Message message, boolean carryId) {
+    static Headers headers(Message message) {
         byte[] key = message.unsafeKey();
         Map<String, String> headers = message.headers();
-        if (!carryId && key == null && headers.isEmpty()) {
+        boolean id = message.hasGivenId();
+        boolean time = message.hasGivenTimestamp();
+        if (!id && !time && key == null && headers.isEmpty()) {
             return null;
         }
         Headers h = new Headers();
-        if (carryId) {
+        if (id) {
             h.put(ID, message.id());
+        }
+        if (time) {
             h.put(TIME, Long.toString(message.timestampMillis()));
         }
         if (key != null) {
