@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The rules of one stream task: one {@link RuleEvaluator} per (rule, group) key the task owns, each evaluator's
  * state written to a changelogged store after every change, so the task resumes on another instance where this one
- * stopped. The task's clock is the latest event time it has seen, run on with the wall clock between events (as the
+ * stopped (the store's cache sends each key's latest state to the changelog once per commit). The task's clock is the latest event time it has seen, run on with the wall clock between events (as the
  * embedded engine's); events further behind it than {@code allowed-lateness} are counted as late and left out.
  * Notices are forwarded downstream (to the alerts topic), keyed by alert id. Not thread-safe: one per task.
  */

@@ -110,7 +110,7 @@ public final class StreamsEngine implements AutoCloseable {
     static Topology topology(MonitorConfig config, LongAdder evaluated, LongAdder invalid, LongAdder late) {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(RuleProcessor.STORE),
-                Serdes.String(), Serdes.ByteArray()));
+                Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
         builder.stream(config.topic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
                 .process(() -> new EventRouter(config, evaluated, invalid))
                 .repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray()).withName("by-rule-and-group"))
