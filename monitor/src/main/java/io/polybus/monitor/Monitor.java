@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.polybus.AckMode;
 import io.polybus.Broker;
+import io.polybus.ConfigException;
 import io.polybus.Consumer;
 import io.polybus.ConsumerOptions;
 import io.polybus.Delivery;
@@ -16,6 +17,7 @@ import io.polybus.events.PipelineHealth;
 import io.polybus.monitor.internal.NotifierDispatch;
 import io.polybus.monitor.internal.RuleEngine;
 import io.polybus.monitor.internal.StateStore;
+import io.polybus.monitor.internal.StreamsEngine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,6 +67,11 @@ import java.util.concurrent.atomic.LongAdder;
  * are read back at the start and written every {@link MonitorConfig#snapshotEvery()}, after each notice and on
  * close; a snapshot that cannot be read is logged and counted, and the monitor starts empty.
  *
+ * <p>With {@code engine: kafka-streams} ({@link MonitorConfig#engine()}) the rules run as a Kafka Streams application
+ * shared by every monitor of the group: events repartitioned by (rule, group-by value), the rules' state in
+ * changelogged stores, notices through the alerts topic, each notified once by one of the monitors (see
+ * {@code docs/monitor.md} for what it keeps and what it refuses). It needs the Kafka broker.
+ *
  * <p>Thread-safe. {@link #close()} stops consuming (unacked events go back to the group), writes the state,
  * delivers queued notices (bounded) and closes the notifiers; it does not close the broker.
  */
@@ -74,6 +81,7 @@ public final class Monitor implements AutoCloseable, MeterBinder {
     private final MonitorConfig config;
     private final Clock clock;
     private final PipelineHealth health;
+    /** The rules, when this process evaluates them ({@code engine: embedded}); else null. */
     private final RuleEngine engine;
     private final List<NotifierDispatch> dispatch = new ArrayList<>();
     private final ScheduledExecutorService ticker;
@@ -89,14 +97,17 @@ public final class Monitor implements AutoCloseable, MeterBinder {
     private final AtomicBoolean noticed = new AtomicBoolean();
     private long nextSnapshot;
     private volatile Consumer consumer;
+    /** The rules, when Kafka Streams evaluates them ({@code engine: kafka-streams}); else null. */
+    private volatile StreamsEngine streams;
 
     private Monitor(Builder b, Map<String, Notifier> notifiers) {
         this.config = b.config;
         this.clock = b.clock;
         this.health = b.health;
         notifiers.forEach((name, notifier) -> dispatch.add(new NotifierDispatch(name, notifier)));
-        this.engine = new RuleEngine(config, clock.millis(), this::notifyAll);
-        this.state = config.stateDir() == null ? null
+        boolean embedded = config.engine() == MonitorConfig.Engine.EMBEDDED;
+        this.engine = embedded ? new RuleEngine(config, clock.millis(), this::notifyAll) : null;
+        this.state = config.stateDir() == null || !embedded ? null
                 : new StateStore(config.stateDir(), "monitor-" + config.group(), engine, clock.millis());
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "polybus-monitor-ticker");
@@ -114,7 +125,9 @@ public final class Monitor implements AutoCloseable, MeterBinder {
         FunctionCounter.builder("polybus.monitor.bytes", bytes, LongAdder::sum).baseUnit("bytes")
                 .description("Payload bytes of the events received").register(registry);
         health.bindTo(registry);
-        engine.bindTo(registry);
+        if (engine != null) {
+            engine.bindTo(registry);
+        }
         if (state != null) {
             state.bindTo(registry);
         }
@@ -140,6 +153,10 @@ public final class Monitor implements AutoCloseable, MeterBinder {
     }
 
     private void subscribe(Broker broker) {
+        if (engine == null) {
+            streams = StreamsEngine.start(config, this::notifyAll, evaluated, invalid, late);
+            return;
+        }
         ConsumerOptions options = ConsumerOptions.builder(config.topic(), config.group())
                 .concurrency(config.concurrency()).ackMode(AckMode.MANUAL).build();
         consumer = broker.subscribe(options, this::handle);
@@ -211,6 +228,9 @@ public final class Monitor implements AutoCloseable, MeterBinder {
         if (consumer != null) {
             consumer.close();
         }
+        if (streams != null) {
+            streams.close();
+        }
         ticker.shutdown();
         try {
             ticker.awaitTermination(10, TimeUnit.SECONDS);
@@ -271,11 +291,17 @@ public final class Monitor implements AutoCloseable, MeterBinder {
          * Creates the notifiers of the configuration, each by its provider, and subscribes. On failure, closes
          * what it created.
          *
-         * @throws io.polybus.ConfigException    when a notifier finds its keys wrong together
+         * @throws io.polybus.ConfigException    when a notifier finds its keys wrong together, or
+         *                                       {@code engine: kafka-streams} is asked of a broker other than Kafka
          * @throws io.polybus.PolybusException when the subscription or what a notifier needs (a topic
          *                                       notifier's producer) cannot be made
          */
         public Monitor start() {
+            if (config.engine() == MonitorConfig.Engine.KAFKA_STREAMS && !"kafka".equals(broker.type())) {
+                throw new ConfigException("monitor.engine", "kafka-streams", "it runs the rules on Kafka Streams "
+                        + "and needs broker type 'kafka', not '" + broker.type() + "'; on this broker run one monitor "
+                        + "per group with engine: embedded");
+            }
             if (health == null) {
                 health = new PipelineHealth("monitor", clock, Duration.ofSeconds(30), Duration.ofMinutes(2));
             }

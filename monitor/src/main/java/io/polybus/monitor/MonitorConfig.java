@@ -50,11 +50,17 @@ import java.util.Objects;
  * @param snapshotEvery   how often the state is written to {@code stateDir} (also after notices and on close)
  * @param rules           at least one rule; names are unique
  * @param notifiers       where alerts go, each checked but not created yet; names are unique
+ * @param engine          what evaluates the rules: this process alone, or Kafka Streams shared by every monitor of
+ *                        the group
+ * @param alertsTopic     {@link Engine#KAFKA_STREAMS}: the topic the alerts are written to and notified from
+ * @param kafkaStreams    {@link Engine#KAFKA_STREAMS}: Kafka Streams properties (the {@code kafka-streams.} keys,
+ *                        prefix removed), over the engine's defaults
  */
 public record MonitorConfig(String topic, String group, int concurrency, Duration evaluateEvery,
                             Duration dedupWindow, int dedupMaxEntries, int samples, TimeSource time,
                             FieldPath timestampField, Duration allowedLateness, Duration notifyMaxAge,
-                            Path stateDir, Duration snapshotEvery, List<Rule> rules, List<NotifierSpec> notifiers) {
+                            Path stateDir, Duration snapshotEvery, List<Rule> rules, List<NotifierSpec> notifiers,
+                            Engine engine, String alertsTopic, Map<String, String> kafkaStreams) {
 
     public MonitorConfig {
         Objects.requireNonNull(topic, "topic");
@@ -67,6 +73,20 @@ public record MonitorConfig(String topic, String group, int concurrency, Duratio
         Objects.requireNonNull(snapshotEvery, "snapshotEvery");
         rules = List.copyOf(rules);
         notifiers = List.copyOf(notifiers);
+        Objects.requireNonNull(engine, "engine");
+        Objects.requireNonNull(alertsTopic, "alertsTopic");
+        kafkaStreams = Map.copyOf(kafkaStreams);
+    }
+
+    /** What evaluates the rules. */
+    public enum Engine {
+        /** The monitor's own process: one monitor per group sees every event. */
+        EMBEDDED,
+        /**
+         * Kafka Streams: the events repartitioned by rule and group-by value, windows in changelogged state stores,
+         * so N monitors of one group share the work with exact counts. Needs the Kafka broker.
+         */
+        KAFKA_STREAMS
     }
 
     /** Whose time the windows are measured in. */

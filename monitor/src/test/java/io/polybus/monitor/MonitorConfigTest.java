@@ -311,4 +311,18 @@ class MonitorConfigTest {
         assertTrue(headers.contains("monitor.notifiers[0].headers (notifier 'webhook'): expected a mapping of header names to values"), headers);
         assertFalse(headers.contains("hunter2"), headers);
     }
+
+    @Test
+    void engineIsValidatedAndKafkaStreamsNeedsItsBootstrapServers() {
+        String bad = message("monitor:\n  engine: flink\n  rules: [{name: r, type: threshold, window: 1m, above: 1}]\n");
+        assertTrue(bad.contains("monitor.engine: 'flink' is not valid; expected one of embedded, kafka-streams"), bad);
+        String streams = message("monitor:\n  engine: kafka-streams\n  rules: [{name: r, type: threshold, window: 1m, above: 1}]\n");
+        assertTrue(streams.contains("monitor.kafka-streams.bootstrap.servers: required with engine: kafka-streams"), streams);
+        MonitorConfig config = MonitorYaml.parse("monitor:\n  group: g\n  engine: kafka-streams\n"
+                + "  kafka-streams.bootstrap.servers: localhost:9092\n  kafka-streams.num.standby.replicas: 1\n"
+                + "  rules: [{name: r, type: threshold, window: 1m, above: 1}]\n");
+        assertEquals(MonitorConfig.Engine.KAFKA_STREAMS, config.engine());
+        assertEquals("g-alerts", config.alertsTopic());
+        assertEquals(Map.of("bootstrap.servers", "localhost:9092", "num.standby.replicas", "1"), config.kafkaStreams());
+    }
 }

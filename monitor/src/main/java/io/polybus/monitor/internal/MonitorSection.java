@@ -32,6 +32,8 @@ import java.util.function.Function;
  */
 public final class MonitorSection {
     private static final Duration POSITIVE = Duration.ofMillis(1);
+    /** The prefix of the Kafka Streams properties passed through. */
+    private static final String STREAMS_PREFIX = "kafka-streams.";
     private static final String MAX_GROUPS_DOC = "`group-by` values tracked at once; events of further values are "
             + "ignored (and logged once) until some fall idle.";
 
@@ -248,6 +250,16 @@ public final class MonitorSection {
                 .required("rules")
                 .defineParsed("notifiers", "a list of notifiers", (raw, path) -> notifiers(raw, path, providers),
                         "Where alerts go, each a mapping with its `type` and keys; default: `[{type: stdout}]`.")
+                .define("engine", ConfigDef.Type.STRING, "embedded", ConfigDef.oneOf("embedded", "kafka-streams"),
+                        "`embedded`: this process evaluates every event of the group; `kafka-streams`: the rules run "
+                                + "as a Kafka Streams application shared by every monitor of the group (exact counts, "
+                                + "one notice per alert with N monitors; Kafka broker only; not `absence` or `flatline`).")
+                .define("alerts-topic", ConfigDef.Type.STRING, null, ConfigDef.nonEmpty(),
+                        "`engine: kafka-streams`: the topic alerts are written to and notified from; default: "
+                                + "`<group>-alerts`.")
+                .passThrough(STREAMS_PREFIX, "`engine: kafka-streams`: any Kafka Streams property, e.g. "
+                        + "`kafka-streams.bootstrap.servers` (required) or `kafka-streams.num.standby.replicas`; "
+                        + "`processing.guarantee` is `exactly_once_v2` unless set.")
                 .build();
     }
 
@@ -262,6 +274,10 @@ public final class MonitorSection {
         @SuppressWarnings("unchecked")
         List<NotifierSpec> notifiers = c.find("notifiers", List.class)
                 .orElseGet(() -> notifiers(DEFAULT_NOTIFIERS, c.pathOf("notifiers"), providers));
+        MonitorConfig.Engine engine = c.getEnum("engine", MonitorConfig.Engine.class);
+        if (engine == MonitorConfig.Engine.KAFKA_STREAMS) {
+            checkStreams(c, rules);
+        }
         return new MonitorConfig(c.getString("topic"), c.getString("group"), c.getInt("concurrency"),
                 c.getDuration("evaluate-every"), c.find("dedup-window", Duration.class).orElse(null),
                 c.getInt("dedup-max-entries"), c.getInt("samples"),
@@ -269,7 +285,32 @@ public final class MonitorSection {
                 c.find("timestamp-field", FieldPath.class).orElse(FieldPath.of("timestamp")),
                 c.getDuration("allowed-lateness"), c.getDuration("notify-max-age"),
                 c.find("state-dir", String.class).map(Path::of).orElse(null), c.getDuration("snapshot-every"),
-                rules, notifiers);
+                rules, notifiers, engine, c.find("alerts-topic", String.class).orElse(c.getString("group") + "-alerts"),
+                c.passThrough());
+    }
+
+    /**
+     * What {@code engine: kafka-streams} needs: the bootstrap servers, and rules that fire on events, not on silence
+     * (a partition that gets no event has no clock to notice an absence or a flatline by).
+     */
+    private static void checkStreams(ProviderConfig c, List<Rule> rules) {
+        List<ConfigException.Problem> problems = new ArrayList<>();
+        if (!c.passThrough().containsKey("bootstrap.servers")) {
+            problems.add(new ConfigException.Problem(c.pathOf(STREAMS_PREFIX + "bootstrap.servers"), null,
+                    "required with engine: kafka-streams: the Kafka cluster's host:port list"));
+        }
+        for (int i = 0; i < rules.size(); i++) {
+            Rule rule = rules.get(i);
+            if (rule instanceof Rule.Absence || rule instanceof Rule.Flatline) {
+                String type = rule instanceof Rule.Absence ? "absence" : "flatline";
+                problems.add(new ConfigException.Problem(c.pathOf("rules") + "[" + i + "].type" + owner("rule", rule.name()),
+                        type, "engine: kafka-streams does not run " + type + " rules (they fire on silence, which a "
+                                + "partition without events cannot see); run them on a monitor with engine: embedded"));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
     }
 
     private static List<Rule> rules(Object raw, String path) {

@@ -267,20 +267,23 @@ public final class RuleEngine implements MeterBinder {
         return clockMillis == Long.MIN_VALUE ? Long.MIN_VALUE : clockMillis + (arrival - clockSetAt);
     }
 
-    /** An event's time: its timestamp field (ISO-8601 text or epoch milliseconds), else {@code otherwise}. */
+    /** An event's time: its timestamp field, else {@code otherwise}. */
     private long timestampOf(JsonEvent event, long otherwise) {
-        Object v = event.get(timestampField);
-        if (v instanceof Number n) {
-            return n.longValue();
-        }
-        if (v instanceof String s) {
-            long millis = IsoTimestamp.epochMillis(s);
-            if (millis != IsoTimestamp.INVALID) {
-                return millis;
-            }
+        long millis = timestamp(event, timestampField);
+        if (millis != IsoTimestamp.INVALID) {
+            return millis;
         }
         untimed.incrementAndGet();
         return otherwise;
+    }
+
+    /** An event's time in {@code field} (ISO-8601 text or epoch milliseconds), else {@link IsoTimestamp#INVALID}. */
+    static long timestamp(JsonEvent event, FieldPath field) {
+        Object v = event.get(field);
+        if (v instanceof Number n) {
+            return n.longValue();
+        }
+        return v instanceof String s ? IsoTimestamp.epochMillis(s) : IsoTimestamp.INVALID;
     }
 
     private synchronized double firing(RuleEvaluator rule) {

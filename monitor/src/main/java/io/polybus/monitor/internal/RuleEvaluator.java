@@ -100,6 +100,17 @@ public abstract class RuleEvaluator {
         return true;
     }
 
+    /**
+     * Where an event goes for this rule when the rules run on Kafka Streams: its group ({@code ""} without
+     * {@code group-by}), or null when the rule would not look at it.
+     */
+    final String routeGroup(JsonEvent event) {
+        if (!seesUnmatched() && !where.test(event)) {
+            return null;
+        }
+        return groupBy == null ? "" : groupOf(event);
+    }
+
     private String groupOf(JsonEvent event) {
         String v = text(event.get(groupBy));
         return v == null ? NO_VALUE : v;

@@ -86,22 +86,31 @@ final class StateFile {
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }
+        return Optional.of(decode(bytes, path.toString()));
+    }
+
+    /**
+     * Reads back what {@link #encode} wrote; {@code origin} names where the bytes came from in the error.
+     *
+     * @throws IOException when the bytes are not a snapshot, are of another version, or are corrupt
+     */
+    static Object decode(byte[] bytes, String origin) throws IOException {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
             if (bytes.length < 8 || in.readInt() != MAGIC) {
-                throw new IOException(path + " is not a monitor state snapshot");
+                throw new IOException(origin + " is not a monitor state snapshot");
             }
             int version = in.readInt();
             if (version != VERSION) {
-                throw new IOException(path + " is of format version " + version + "; this monitor reads " + VERSION);
+                throw new IOException(origin + " is of format version " + version + "; this monitor reads " + VERSION);
             }
             try (ObjectInputStream objects = new ObjectInputStream(in)) {
                 // No array of a sound file has more elements than the file has bytes: a corrupt length fails, not OOMs.
                 objects.setObjectInputFilter(ObjectInputFilter.Config.createFilter(
                         "maxdepth=64;maxarray=" + bytes.length + ";" + CLASSES));
-                return Optional.of(objects.readObject());
+                return objects.readObject();
             }
         } catch (ClassNotFoundException | InvalidClassException | RuntimeException e) {
-            throw new IOException(path + " is corrupt or of another monitor version: " + e, e);
+            throw new IOException(origin + " is corrupt or of another monitor version: " + e, e);
         }
     }
 }

@@ -1,0 +1,174 @@
+package io.polybus.monitor.internal;
+
+import io.polybus.events.JsonEvent;
+import io.polybus.monitor.Alert;
+import io.polybus.monitor.MonitorConfig;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The rules of one stream task: one {@link RuleEvaluator} per (rule, group) key the task owns, each evaluator's
+ * state written to a changelogged store after every change, so the task resumes on another instance where this one
+ * stopped (the store's cache sends each key's latest state to the changelog once per commit). The task's clock is the latest event time it has seen, run on with the wall clock between events (as the
+ * embedded engine's); events further behind it than {@code allowed-lateness} are counted as late and left out.
+ * Notices are forwarded downstream (to the alerts topic), keyed by alert id. Not thread-safe: one per task.
+ */
+final class RuleProcessor implements Processor<String, byte[], String, byte[]> {
+    private static final Logger log = LoggerFactory.getLogger(RuleProcessor.class);
+    /** Store keys of the task's own time; rule keys always hold a NUL, these start with one. */
+    private static final String CLOCK = "\u0000clock";
+    private static final String START = "\u0000start";
+
+    static final String STORE = "polybus-monitor-rules";
+
+    private final Map<String, MonitorConfig.Rule> rules = new HashMap<>();
+    private final MonitorConfig config;
+    private final long allowedLateness;
+    private final LongAdder late;
+    private final Map<String, RuleEvaluator> live = new HashMap<>();
+    private final List<Alert> notices = new ArrayList<>();
+    private ProcessorContext<String, byte[]> context;
+    private KeyValueStore<String, byte[]> store;
+    private long clock = Long.MIN_VALUE;
+    private long clockSetAt;
+    private long start = Long.MIN_VALUE;
+
+    RuleProcessor(MonitorConfig config, LongAdder late) {
+        this.config = config;
+        config.rules().forEach(rule -> rules.put(rule.name(), rule));
+        this.allowedLateness = config.allowedLateness().toMillis();
+        this.late = late;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, byte[]> context) {
+        this.context = context;
+        this.store = context.getStateStore(STORE);
+        clock = readLong(CLOCK);
+        start = readLong(START);
+        clockSetAt = context.currentSystemTimeMs();
+        try (KeyValueIterator<String, byte[]> all = store.all()) {
+            while (all.hasNext()) {
+                KeyValue<String, byte[]> e = all.next();
+                if (!e.key.startsWith("\u0000")) {
+                    evaluator(e.key, e.value);
+                }
+            }
+        }
+        context.schedule(config.evaluateEvery(), PunctuationType.WALL_CLOCK_TIME, this::tick);
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+        JsonEvent event = JsonEvent.parse(record.value());
+        if (event == null) {
+            return;
+        }
+        long at = record.timestamp();
+        long wall = context.currentSystemTimeMs();
+        long now = clockAt(wall);
+        if (now != Long.MIN_VALUE && at < now - allowedLateness) {
+            late.increment();
+            return;
+        }
+        if (start == Long.MIN_VALUE) {
+            start = at;
+            writeLong(START, start);
+        }
+        if (at > now) {
+            clock = now = at;
+            clockSetAt = wall;
+            writeLong(CLOCK, clock);
+        }
+        RuleEvaluator rule = live.get(record.key());
+        if (rule == null) {
+            rule = evaluator(record.key(), null);
+        }
+        if (rule == null) {
+            return;
+        }
+        rule.onEvent(event, Math.min(at, now), now, notices::add);
+        save(record.key(), rule);
+        forwardNotices();
+    }
+
+    private void tick(long wall) {
+        long now = clockAt(wall);
+        if (now == Long.MIN_VALUE) {
+            return;
+        }
+        for (Map.Entry<String, RuleEvaluator> e : live.entrySet()) {
+            int before = notices.size();
+            e.getValue().tick(now, notices::add);
+            if (notices.size() > before) {
+                save(e.getKey(), e.getValue());
+            }
+        }
+        forwardNotices();
+    }
+
+    /** The evaluator of a key, from its saved state when there is one; null for a rule no longer configured. */
+    private RuleEvaluator evaluator(String key, byte[] saved) {
+        MonitorConfig.Rule rule = rules.get(EventRouter.rule(key));
+        if (rule == null) {
+            return null;
+        }
+        RuleEvaluator evaluator = RuleEvaluator.of(rule, config.samples(), start == Long.MIN_VALUE ? clock : start);
+        byte[] state = saved != null ? saved : store.get(key);
+        if (state != null) {
+            try {
+                Object[] keyed = (Object[]) StateFile.decode(state, "state store entry " + key.replace('\u0000', '/'));
+                if (evaluator.stateKey().equals(keyed[0])) {
+                    evaluator.restore((Serializable) keyed[1]);
+                } else {
+                    log.info("monitor: rule '{}' changed its type or window since its state was saved; it starts empty",
+                            rule.name());
+                }
+            } catch (IOException | ClassCastException e) {
+                log.warn("monitor: the saved state of {} cannot be read; it starts empty", key.replace('\u0000', '/'), e);
+            }
+        }
+        live.put(key, evaluator);
+        return evaluator;
+    }
+
+    private void save(String key, RuleEvaluator evaluator) {
+        store.put(key, StateFile.encode(new Object[] {evaluator.stateKey(), evaluator.state()}));
+    }
+
+    private void forwardNotices() {
+        for (Alert alert : notices) {
+            context.forward(new Record<>(alert.id(), alert.toJsonBytes(), alert.at().toEpochMilli()));
+        }
+        notices.clear();
+    }
+
+    private long clockAt(long wall) {
+        return clock == Long.MIN_VALUE ? Long.MIN_VALUE : clock + Math.max(0, wall - clockSetAt);
+    }
+
+    private long readLong(String key) {
+        byte[] b = store.get(key);
+        return b == null ? Long.MIN_VALUE : ByteBuffer.wrap(b).getLong();
+    }
+
+    private void writeLong(String key, long value) {
+        store.put(key, ByteBuffer.allocate(Long.BYTES).putLong(value).array());
+    }
+}

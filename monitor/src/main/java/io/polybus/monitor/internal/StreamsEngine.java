@@ -1,0 +1,210 @@
+package io.polybus.monitor.internal;
+
+import io.polybus.PolybusException;
+import io.polybus.monitor.Alert;
+import io.polybus.monitor.MonitorConfig;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.Stores;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+/**
+ * The rules of a monitor as a Kafka Streams application ({@code engine: kafka-streams}): events are repartitioned
+ * by (rule, group-by value), each key's rule state lives in a changelogged store, and notices are written to the
+ * alerts topic under {@code processing.guarantee: exactly_once_v2} (unless configured otherwise). A second loop reads
+ * the alerts topic as the group {@code <group>-notifiers} (committed transactions only) and hands each notice, once
+ * per alert id and status, to the monitor's notifiers, committing its offset right after. Every monitor of the group
+ * runs both; Kafka spreads the partitions between them. Thread-safe.
+ */
+public final class StreamsEngine implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(StreamsEngine.class);
+    private static final int DEDUP_ENTRIES = 100_000;
+
+    private final KafkaStreams streams;
+    private final KafkaConsumer<String, byte[]> alerts;
+    private final Thread notifier;
+    private final Consumer<Alert> notify;
+    private final LongAdder invalidAlerts = new LongAdder();
+    /** Notices handed on by this instance, by alert id and status, least recent first. */
+    private final Map<String, Boolean> notified = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > DEDUP_ENTRIES;
+        }
+    };
+    private volatile boolean closed;
+
+    private StreamsEngine(MonitorConfig config, Consumer<Alert> notify, LongAdder evaluated, LongAdder invalid, LongAdder late) {
+        this.notify = notify;
+        Properties props = streamsProperties(config);
+        createAlertsTopic(config, props);
+        streams = new KafkaStreams(topology(config, evaluated, invalid, late), props);
+        streams.setUncaughtExceptionHandler(e -> {
+            log.error("monitor: a Kafka Streams thread failed; it is replaced", e);
+            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse
+                    .REPLACE_THREAD;
+        });
+        Properties consumer = new Properties();
+        consumer.putAll(config.kafkaStreams());
+        consumer.keySet().removeIf(k -> !ConsumerConfig.configNames().contains(String.valueOf(k)));
+        consumer.put(ConsumerConfig.GROUP_ID_CONFIG, config.group() + "-notifiers");
+        consumer.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        consumer.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        alerts = new KafkaConsumer<>(consumer, new StringDeserializer(), new ByteArrayDeserializer());
+        alerts.subscribe(List.of(config.alertsTopic()));
+        notifier = new Thread(this::notifyLoop, "polybus-monitor-alerts-" + config.group());
+        notifier.setDaemon(true);
+    }
+
+    /**
+     * Starts the application and the notifier loop.
+     *
+     * @param notify  where each alert notice goes, once per alert id and status
+     * @param evaluated counts the events read (each once, whichever rules look at it)
+     * @param invalid counts events that are not JSON objects
+     * @param late    counts (event, rule) pairs later than {@code allowed-lateness}
+     * @throws PolybusException when the alerts topic cannot be made or the application cannot start
+     */
+    public static StreamsEngine start(MonitorConfig config, Consumer<Alert> notify, LongAdder evaluated, LongAdder invalid, LongAdder late) {
+        StreamsEngine engine = new StreamsEngine(config, notify, evaluated, invalid, late);
+        engine.streams.start();
+        engine.notifier.start();
+        log.info("monitor: {} rules on topic '{}' as Kafka Streams application '{}', alerts on '{}'",
+                config.rules().size(), config.topic(), config.group(), config.alertsTopic());
+        return engine;
+    }
+
+    /** The topology of {@code config}'s rules (see the class comment). */
+    static Topology topology(MonitorConfig config, LongAdder evaluated, LongAdder invalid, LongAdder late) {
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(RuleProcessor.STORE),
+                Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
+        builder.stream(config.topic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+                .process(() -> new EventRouter(config, evaluated, invalid))
+                .repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray()).withName("by-rule-and-group"))
+                .process(() -> new RuleProcessor(config, late), RuleProcessor.STORE)
+                .to(config.alertsTopic(), Produced.with(Serdes.String(), Serdes.ByteArray()));
+        return builder.build();
+    }
+
+    private static Properties streamsProperties(MonitorConfig config) {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.group());
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        if (config.stateDir() != null) {
+            props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().resolve("kafka-streams").toString());
+        } else {
+            try {
+                props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("polybus-monitor-").toString());
+            } catch (IOException e) {
+                throw new PolybusException("cannot make a state directory for Kafka Streams", e);
+            }
+        }
+        props.putAll(config.kafkaStreams());
+        return props;
+    }
+
+    private static void createAlertsTopic(MonitorConfig config, Properties props) {
+        Properties admin = new Properties();
+        admin.putAll(props);
+        admin.keySet().removeIf(k -> !org.apache.kafka.clients.admin.AdminClientConfig.configNames()
+                .contains(String.valueOf(k)));
+        try (Admin client = Admin.create(admin)) {
+            client.createTopics(List.of(new NewTopic(config.alertsTopic(), Optional.empty(), Optional.empty())))
+                    .all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new PolybusException("cannot create the alerts topic '" + config.alertsTopic() + "': "
+                        + e.getCause().getMessage(), e.getCause());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PolybusException("interrupted while creating the alerts topic", e);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new PolybusException("cannot create the alerts topic '" + config.alertsTopic() + "' within 30 s", e);
+        }
+    }
+
+    private void notifyLoop() {
+        try {
+            while (!closed) {
+                for (ConsumerRecord<String, byte[]> record : alerts.poll(Duration.ofMillis(200))) {
+                    deliver(record);
+                    alerts.commitSync(Map.of(new TopicPartition(record.topic(), record.partition()),
+                            new OffsetAndMetadata(record.offset() + 1)));
+                }
+            }
+        } catch (WakeupException e) {
+            if (!closed) {
+                log.error("monitor: the alerts loop was woken up unexpectedly", e);
+            }
+        } catch (RuntimeException e) {
+            log.error("monitor: reading the alerts topic failed; notices stop until the monitor restarts", e);
+        } finally {
+            alerts.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void deliver(ConsumerRecord<String, byte[]> record) {
+        Alert alert;
+        try {
+            alert = AlertJson.read(record.value());
+        } catch (IOException e) {
+            invalidAlerts.increment();
+            log.warn("monitor: record {} of {}-{} is not an alert notice; skipped: {}", record.offset(),
+                    record.topic(), record.partition(), e.getMessage());
+            return;
+        }
+        if (notified.put(alert.id() + "/" + alert.status(), Boolean.TRUE) == null) {
+            notify.accept(alert);
+        }
+    }
+
+    /** Stops the application (its tasks move to the other monitors of the group) and the notifier loop. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        streams.close(Duration.ofSeconds(30));
+        alerts.wakeup();
+        try {
+            notifier.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package io.polybus.monitor;
+
+import io.polybus.Broker;
+import io.polybus.Brokers;
+import io.polybus.Config;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.common.utils.Exit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The rule semantics on Kafka Streams ({@code engine: kafka-streams}), through an in-process Kafka with a 3-partition
+ * events topic; and the one sentence a broker other than Kafka gets.
+ */
+class KafkaStreamsRuleSemanticsTest extends RuleSemanticsSuite {
+    private static KafkaClusterTestKit kafka;
+    private Broker broker;
+
+    @BeforeAll
+    static void startKafka() throws Exception {
+        Exit.setExitProcedure((code, message) -> {
+            throw new IllegalStateException("in-process Kafka asked to exit the test JVM (" + code + "): " + message);
+        });
+        Exit.setHaltProcedure((code, message) -> {
+            throw new IllegalStateException("in-process Kafka asked to halt the test JVM (" + code + "): " + message);
+        });
+        kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
+                .setConfigProp("offsets.topic.replication.factor", "1")
+                .setConfigProp("offsets.topic.num.partitions", "3")
+                .setConfigProp("transaction.state.log.replication.factor", "1")
+                .setConfigProp("transaction.state.log.min.isr", "1")
+                .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                .setConfigProp("group.min.session.timeout.ms", "1000").build();
+        kafka.format();
+        kafka.startup();
+        kafka.waitForReadyBrokers();
+    }
+
+    @AfterAll
+    static void stopKafka() throws Exception {
+        kafka.close();
+    }
+
+    @BeforeEach
+    void openBroker() throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        broker = Brokers.open(Config.of("type", "kafka", "bootstrap-servers", kafka.bootstrapServers(),
+                "partitions", "3"));
+    }
+
+    @AfterEach
+    void closeBroker() {
+        broker.close();
+    }
+
+    @Override
+    Broker broker() {
+        return broker;
+    }
+
+    @Override
+    String engineKeys() {
+        return "  engine: kafka-streams\n  kafka-streams.bootstrap.servers: " + kafka.bootstrapServers() + "\n"
+                + "  kafka-streams.commit.interval.ms: 50\n";
+    }
+
+    @Override
+    boolean runsSilenceRules() {
+        return false;
+    }
+
+    @Test
+    void refusesABrokerOtherThanKafkaInOneSentence() {
+        MonitorConfig config = MonitorYaml.parse("monitor:\n  topic: " + topic + "\n  notifiers: []\n" + engineKeys()
+                + "  rules:\n    - {name: errors, type: threshold, window: 1m, above: 4}\n");
+        try (Broker memory = Brokers.open(Config.of("type", "memory", "name", "semantics-" + topic))) {
+            io.polybus.ConfigException e = assertThrows(io.polybus.ConfigException.class,
+                    () -> Monitor.builder(memory, config).start());
+            assertEquals("invalid configuration: monitor.engine: 'kafka-streams' is not valid; it runs the rules on "
+                    + "Kafka Streams and needs broker type 'kafka', not 'memory'; on this broker run one monitor per "
+                    + "group with engine: embedded", e.getMessage());
+        }
+    }
+}
