@@ -457,8 +457,8 @@ public abstract class Condition {
      * is rejected by a plain search instead of a scan that tries every alternative at every position. An expression
      * whose alternatives do not all start with a literal has no prefilter.
      */
-    private record Prefilter(String[] literals, boolean ignoreCase) {
-        private static final Prefilter NONE = new Prefilter(null, false);
+    private record Prefilter(String[] literals, FoldedSearch folded) {
+        private static final Prefilter NONE = new Prefilter(null, null);
         private static final String META = "\\.[](){}*+?^$|";
 
         static Prefilter of(String regex) {
@@ -487,7 +487,8 @@ public abstract class Condition {
                     start = i + 1;
                 }
             }
-            return new Prefilter(literals.toArray(String[]::new), ignoreCase);
+            String[] found = literals.toArray(String[]::new);
+            return ignoreCase ? new Prefilter(null, new FoldedSearch(found)) : new Prefilter(found, null);
         }
 
         /** The text an alternative starts with for sure: up to its first operator, less a character made optional. */
@@ -513,25 +514,88 @@ public abstract class Condition {
         }
 
         boolean mayMatch(String text) {
+            if (folded != null) {
+                return folded.foundIn(text);
+            }
             if (literals == null) {
                 return true;
             }
             for (String literal : literals) {
-                if (ignoreCase ? containsIgnoringCase(text, literal) : text.contains(literal)) {
+                if (text.contains(literal)) {
                     return true;
                 }
             }
             return false;
         }
+    }
 
-        private static boolean containsIgnoringCase(String text, String literal) {
-            char lower = Character.toLowerCase(literal.charAt(0));
-            char upper = Character.toUpperCase(literal.charAt(0));
-            int last = text.length() - literal.length();
-            for (int i = 0; i <= last; i++) {
-                char c = text.charAt(i);
-                if ((c == lower || c == upper) && text.regionMatches(true, i, literal, 0, literal.length())) {
+    /**
+     * Whether a text holds any of several ASCII literals, letters in any case, as {@code (?i)} matches them (ASCII
+     * only, without {@code (?u)}). One pass for all the literals that skips ahead (Horspool's rule over a window as
+     * long as the shortest literal, one table for all): a text without any is mostly rejected by looking at one
+     * character in a window's length, where a search per literal would compare every character once per literal.
+     */
+    private static final class FoldedSearch {
+        private final char[][] literals;
+        private final int window;
+        /** How far the window may move when its last character is this one (folded); other characters: a window. */
+        private final int[] shift = new int[128];
+        /** The characters (folded) that end some literal's first {@code window} characters. */
+        private final boolean[] ends = new boolean[128];
+
+        FoldedSearch(String[] literals) {
+            this.literals = new char[literals.length][];
+            int shortest = Integer.MAX_VALUE;
+            for (int i = 0; i < literals.length; i++) {
+                char[] folded = literals[i].toCharArray();
+                for (int k = 0; k < folded.length; k++) {
+                    folded[k] = fold(folded[k]);
+                }
+                this.literals[i] = folded;
+                shortest = Math.min(shortest, folded.length);
+            }
+            this.window = shortest;
+            Arrays.fill(shift, window);
+            for (char[] literal : this.literals) {
+                for (int k = 0; k < window - 1; k++) {
+                    shift[literal[k]] = Math.min(shift[literal[k]], window - 1 - k);
+                }
+                ends[literal[window - 1]] = true;
+            }
+        }
+
+        private static char fold(char c) {
+            return c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
+        }
+
+        boolean foundIn(String text) {
+            int last = text.length() - window;
+            int i = 0;
+            while (i <= last) {
+                char c = text.charAt(i + window - 1);
+                if (c >= 128) {
+                    i += window; // in no literal: no match can hold this character
+                    continue;
+                }
+                c = fold(c);
+                if (ends[c] && startsAt(text, i)) {
                     return true;
+                }
+                i += shift[c];
+            }
+            return false;
+        }
+
+        private boolean startsAt(String text, int at) {
+            for (char[] literal : literals) {
+                if (at + literal.length <= text.length()) {
+                    int k = 0;
+                    while (k < literal.length && fold(text.charAt(at + k)) == literal[k]) {
+                        k++;
+                    }
+                    if (k == literal.length) {
+                        return true;
+                    }
                 }
             }
             return false;

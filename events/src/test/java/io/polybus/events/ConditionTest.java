@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -111,6 +112,28 @@ class ConditionTest {
         holds(false, "{field: message, matches: 'GET  |POST|(?i)DELETE'}");
         holds(false, "{field: message, matches: '(?i)sqlmap|nikto'}");
         holds(true, "{field: message, matches: 'a*|b'}");
+    }
+
+    @Test
+    void aCaseInsensitiveSearchForLiteralsFindsWhatTheExpressionFinds() {
+        String[] expressions = {"(?i)sqlmap|nikto|masscan", "(?i)Ab|xYz", "(?i)q", "(?i)select.+from|union +select"};
+        String[] pieces = {"sqlmap", "SQLMAP", "NiKtO", "mAsScAn", "masca", "nikt", "ab", "aB", "XyZ", "xy", "Q", "q",
+                "UNION  SELECT", "Select * From", "k", "\u212A", "é", "ı", "İ", " ", "/", "GET /index.html", "\"", "\u0000"};
+        java.util.Random random = new java.util.Random(20261207);
+        for (String expression : expressions) {
+            Condition c = parse("{field: message, matches: '" + expression + "'}");
+            Pattern pattern = Pattern.compile(expression);
+            for (int n = 0; n < 20_000; n++) {
+                StringBuilder text = new StringBuilder();
+                for (int parts = random.nextInt(6); parts > 0; parts--) {
+                    text.append(pieces[random.nextInt(pieces.length)]);
+                }
+                MutableEvent e = new MutableEvent("h", "file", "n", StandardCharsets.UTF_8);
+                byte[] line = text.toString().getBytes(StandardCharsets.UTF_8);
+                e.reset(line, 0, line.length, 0L, Origin.file("/a", "1:2:ab"), 0);
+                assertEquals(pattern.matcher(text).find(), c.test(e), expression + " in '" + text + "'");
+            }
+        }
     }
 
     @Test

@@ -45,8 +45,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>The handler gets at most the prefetch of unsettled deliveries; what the server sent beyond that waits in the
  * client, unacknowledged, and the server sends no more than its in-flight limit (Mosquitto 2.0:
- * {@code max_inflight_messages}, 20 by default; it does not honour a client's receive maximum, so the client
- * announces none). MQTT acknowledges in the order messages arrived, so an unsettled delivery holds back the
+ * {@code max_inflight_messages}, 20 by default). The client announces no receive maximum: Mosquitto 2.0.11 keeps to
+ * one on a new session, but resuming a session with a backlog it sent 418 unacknowledged deliveries to a client
+ * that announced 256, and the client then closes the connection as a protocol error. MQTT acknowledges in the order messages arrived, so an unsettled delivery holds back the
  * acknowledgements of those after it (the client sends them once it is settled).
  *
  * <p>MQTT has no negative acknowledgement. REQUEUE publishes a copy carrying the next attempt number to the group's
