@@ -39,6 +39,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -180,6 +181,38 @@ public abstract class BrokerConformanceSuite {
             Delivery d = recorder.deliveries().get(0);
             assertEquals(receipt.messageId(), d.message().id(), "the receipt names the id consumers see");
             assertEquals(1, d.attempt());
+        }
+    }
+
+    @Test
+    void sendAllCompletesOnceTheBrokerHasEveryMessage() throws Exception {
+        Recorder recorder = Recorder.acking();
+        broker.subscribe(consumerOptions(topic, newGroup()).build(), recorder);
+        try (Producer producer = broker.producer()) {
+            List<Message> batch = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                batch.add(text(topic, "b" + i));
+            }
+            producer.sendAll(batch).get(30, TimeUnit.SECONDS);
+            producer.sendAll(List.of()).get(1, TimeUnit.SECONDS);
+            untilTrue("every message of the batch delivered", () -> recorder.count() >= 300);
+            Set<String> payloads = recorder.deliveries().stream()
+                    .map(d -> new String(d.message().payload(), StandardCharsets.UTF_8)).collect(Collectors.toSet());
+            assertEquals(batch.stream().map(m -> new String(m.payload(), StandardCharsets.UTF_8)).collect(Collectors.toSet()),
+                    payloads);
+        }
+    }
+
+    @Test
+    void sendAllWithAMessageOverTheBrokerMaximumFailsNamingTheLimit() {
+        long limit = broker.maxMessageBytes();
+        try (Producer producer = broker.producer()) {
+            Message tooLarge = Message.builder(topic).payload(new byte[(int) Math.min(Integer.MAX_VALUE - 16, limit + 1)]).build();
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> producer.sendAll(List.of(text(topic, "fits"), tooLarge)).get(60, TimeUnit.SECONDS));
+            MessageTooLargeException cause = assertInstanceOf(MessageTooLargeException.class, e.getCause());
+            assertTrue(cause.getMessage().contains(Long.toString(cause.limit())), cause.getMessage());
+            sendNow(producer, text(topic, "still fine"));
         }
     }
 
