@@ -27,11 +27,11 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Hands events to the broker at least once. At most {@code max-bytes-in-flight} bytes are unacknowledged;
- * past that {@link #send} waits, which stops the reading thread (backpressure). Messages go in {@link Shipment}s, one future per shipment. A failed send is retried with
- * exponential backoff until the broker takes it, however long that is; the log and
- * {@code polybus.agent.broker.connected} say when the broker is failing and when it is back. A shipment's
- * acknowledgement releases its holds on the input batches of its events (for a pack of events, on the pack's group
- * of batches), which moves the checkpoint. Thread-safe.
+ * past that {@link #send} waits, which stops the reading thread (backpressure). Messages go in {@link Shipment}s,
+ * one future per shipment. A failed send is retried with exponential backoff until the broker takes it, however
+ * long that is; the log and {@code polybus.agent.broker.connected} say when the broker is failing and when it is
+ * back. A shipment's acknowledgement releases its holds on the input batches of its events (for a pack of events,
+ * on the pack's group of batches), which moves the checkpoint. Thread-safe.
  */
 public final class Shipper implements AutoCloseable, MeterBinder {
     private static final Logger log = LoggerFactory.getLogger(Shipper.class);
