@@ -121,7 +121,7 @@ CONF
   t1=$(date +%s.%N)
   kill "$pid"
   wait "$pid" 2>/dev/null || true
-  echo "$(echo "$t1 - $t0" | bc) $(echo "scale=2; $ticks / $(getconf CLK_TCK)" | bc) $rss"
+  printf '%.2f %.2f %s\n' "$(echo "$t1 - $t0" | bc)" "$(echo "scale=2; $ticks / $(getconf CLK_TCK)" | bc)" "$rss"
 }
 
 record() { # round mode shipper records rate wall cpu rss

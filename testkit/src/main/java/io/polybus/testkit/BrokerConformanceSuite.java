@@ -701,6 +701,35 @@ public abstract class BrokerConformanceSuite {
     }
 
     @Test
+    void aBatchSentWithEveryCodecReachesTheHandlerAsSent() throws Exception {
+        Recorder recorder = Recorder.acking();
+        broker.subscribe(consumerOptions(topic, newGroup()).build(), recorder);
+        String line = "2026-12-01 10:00:00,000 INFO [worker-0] io.example.Orders - order accepted amount=42446\n";
+        Map<String, Message> sent = new HashMap<>();
+        for (Compression compression : Compression.values()) {
+            try (Producer producer = broker.producer(ProducerOptions.builder().compression(compression).build())) {
+                List<Message> batch = new ArrayList<>();
+                for (int i = 0; i < 2; i++) {
+                    String name = compression.configName() + "-" + i;
+                    Message m = Message.builder(topic).payload(line.repeat(50) + name).header("name", name).build();
+                    batch.add(m);
+                    sent.put(name, m);
+                }
+                producer.sendAll(batch).get(30, TimeUnit.SECONDS);
+            }
+        }
+        untilTrue("every message of every batch delivered", () -> recorder.count() >= sent.size());
+        Map<String, Message> byName = recorder.deliveries().stream()
+                .collect(Collectors.toMap(d -> d.message().header("name"), Delivery::message, (x, y) -> x));
+        for (Map.Entry<String, Message> e : sent.entrySet()) {
+            Message got = byName.get(e.getKey());
+            assertNotNull(got, "not received: " + e.getKey());
+            assertArrayEquals(e.getValue().payload(), got.payload(), "payload of " + e.getKey());
+            assertNull(got.header(Compression.HEADER), "the handler sees the message as sent");
+        }
+    }
+
+    @Test
     void aPayloadThatDoesNotDecompressIsRejectedNotHandled() {
         if (!hasOrRefuses(Capability.DEAD_LETTER)) {
             return;
