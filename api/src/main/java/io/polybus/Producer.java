@@ -1,5 +1,8 @@
 package io.polybus;
 
+import io.polybus.spi.BatchCompletion;
+
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -19,6 +22,29 @@ public interface Producer extends AutoCloseable {
      *         {@link BufferFullException}, {@link BrokerUnavailableException}, {@link ClosedException}, ...
      */
     CompletableFuture<Receipt> send(Message message);
+
+    /**
+     * Sends {@code messages} asynchronously, in order, with one future for them all: for a caller that needs to know
+     * only when a whole batch is stored (a shipper moving a checkpoint), a batch then costs one future instead of
+     * one per message. Each message is sent as {@link #send} sends it, under the same bound and backpressure.
+     *
+     * @return completes once every message's send has settled: normally when the broker has all of them, else
+     *         exceptionally with the first failure (as {@link #send}'s), in which case any of them may have been
+     *         stored, so a caller that retries sends them again (at least once)
+     */
+    default CompletableFuture<Void> sendAll(List<Message> messages) {
+        BatchCompletion all = new BatchCompletion(messages.size());
+        for (Message message : messages) {
+            send(message).whenComplete((receipt, error) -> {
+                if (error == null) {
+                    all.succeeded();
+                } else {
+                    all.failed(error, 1);
+                }
+            });
+        }
+        return all;
+    }
 
     /**
      * Waits until every send issued before this call has completed (normally or not).

@@ -46,8 +46,9 @@ public interface SourceContext {
                  long endOffset);
 
     /**
-     * Sends the events packed so far ({@code delivery.events-per-message} above 1), if any. Sources call it at the
-     * end of each read round, so packing adds no latency.
+     * Sends the events held back so far, if any: the events packed ({@code delivery.events-per-message} above 1) and
+     * the messages waiting to go to the broker together. Sources call it at the end of each read round, so neither
+     * adds latency.
      *
      * @return false when the agent stopped while waiting for room to send
      */

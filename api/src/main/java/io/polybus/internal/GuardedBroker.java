@@ -26,7 +26,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -274,6 +276,27 @@ public final class GuardedBroker implements Broker {
                         "could not compress message " + message.id() + " with " + compression.configName() + ": " + e, e));
             }
             return producer.send(compressed);
+        }
+
+        @Override
+        public CompletableFuture<Void> sendAll(List<Message> messages) {
+            if (TRACING != null) {
+                // Each message gets its own span, which only the message-by-message way gives.
+                return Producer.super.sendAll(messages);
+            }
+            if (compression == null) {
+                return producer.sendAll(messages);
+            }
+            List<Message> compressed = new ArrayList<>(messages.size());
+            for (Message message : messages) {
+                try {
+                    compressed.add(Compressor.compressed(message, compression));
+                } catch (RuntimeException | LinkageError e) {
+                    return CompletableFuture.failedFuture(new SerializationException("could not compress message "
+                            + message.id() + " with " + compression.configName() + ": " + e, e));
+                }
+            }
+            return producer.sendAll(compressed);
         }
 
         @Override

@@ -39,6 +39,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -180,6 +181,38 @@ public abstract class BrokerConformanceSuite {
             Delivery d = recorder.deliveries().get(0);
             assertEquals(receipt.messageId(), d.message().id(), "the receipt names the id consumers see");
             assertEquals(1, d.attempt());
+        }
+    }
+
+    @Test
+    void sendAllCompletesOnceTheBrokerHasEveryMessage() throws Exception {
+        Recorder recorder = Recorder.acking();
+        broker.subscribe(consumerOptions(topic, newGroup()).build(), recorder);
+        try (Producer producer = broker.producer()) {
+            List<Message> batch = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                batch.add(text(topic, "b" + i));
+            }
+            producer.sendAll(batch).get(30, TimeUnit.SECONDS);
+            producer.sendAll(List.of()).get(1, TimeUnit.SECONDS);
+            untilTrue("every message of the batch delivered", () -> recorder.count() >= 300);
+            Set<String> payloads = recorder.deliveries().stream()
+                    .map(d -> new String(d.message().payload(), StandardCharsets.UTF_8)).collect(Collectors.toSet());
+            assertEquals(batch.stream().map(m -> new String(m.payload(), StandardCharsets.UTF_8)).collect(Collectors.toSet()),
+                    payloads);
+        }
+    }
+
+    @Test
+    void sendAllWithAMessageOverTheBrokerMaximumFailsNamingTheLimit() {
+        long limit = broker.maxMessageBytes();
+        try (Producer producer = broker.producer()) {
+            Message tooLarge = Message.builder(topic).payload(new byte[(int) Math.min(Integer.MAX_VALUE - 16, limit + 1)]).build();
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> producer.sendAll(List.of(text(topic, "fits"), tooLarge)).get(60, TimeUnit.SECONDS));
+            MessageTooLargeException cause = assertInstanceOf(MessageTooLargeException.class, e.getCause());
+            assertTrue(cause.getMessage().contains(Long.toString(cause.limit())), cause.getMessage());
+            sendNow(producer, text(topic, "still fine"));
         }
     }
 
@@ -663,6 +696,35 @@ public abstract class BrokerConformanceSuite {
             assertNotNull(got, "not received: " + m);
             assertArrayEquals(m.payload(), got.payload(), "payload sent with " + m.header("codec"));
             assertEquals(sent.get(m), got.id(), "the id the receipt names");
+            assertNull(got.header(Compression.HEADER), "the handler sees the message as sent");
+        }
+    }
+
+    @Test
+    void aBatchSentWithEveryCodecReachesTheHandlerAsSent() throws Exception {
+        Recorder recorder = Recorder.acking();
+        broker.subscribe(consumerOptions(topic, newGroup()).build(), recorder);
+        String line = "2026-12-01 10:00:00,000 INFO [worker-0] io.example.Orders - order accepted amount=42446\n";
+        Map<String, Message> sent = new HashMap<>();
+        for (Compression compression : Compression.values()) {
+            try (Producer producer = broker.producer(ProducerOptions.builder().compression(compression).build())) {
+                List<Message> batch = new ArrayList<>();
+                for (int i = 0; i < 2; i++) {
+                    String name = compression.configName() + "-" + i;
+                    Message m = Message.builder(topic).payload(line.repeat(50) + name).header("name", name).build();
+                    batch.add(m);
+                    sent.put(name, m);
+                }
+                producer.sendAll(batch).get(30, TimeUnit.SECONDS);
+            }
+        }
+        untilTrue("every message of every batch delivered", () -> recorder.count() >= sent.size());
+        Map<String, Message> byName = recorder.deliveries().stream()
+                .collect(Collectors.toMap(d -> d.message().header("name"), Delivery::message, (x, y) -> x));
+        for (Map.Entry<String, Message> e : sent.entrySet()) {
+            Message got = byName.get(e.getKey());
+            assertNotNull(got, "not received: " + e.getKey());
+            assertArrayEquals(e.getValue().payload(), got.payload(), "payload of " + e.getKey());
             assertNull(got.header(Compression.HEADER), "the handler sees the message as sent");
         }
     }

@@ -27,11 +27,11 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Hands events to the broker at least once. At most {@code max-bytes-in-flight} bytes are unacknowledged;
- * past that {@link #send} waits, which stops the reading thread (backpressure). A failed send is retried with
- * exponential backoff until the broker takes it, however long that is; the log and
- * {@code polybus.agent.broker.connected} say when the broker is failing and when it is back. Each
- * acknowledgement releases one hold on the message's batch (or, for a pack of events, on its group of batches),
- * which moves the checkpoint. Thread-safe.
+ * past that {@link #send} waits, which stops the reading thread (backpressure). Messages go in {@link Shipment}s,
+ * one future per shipment. A failed send is retried with exponential backoff until the broker takes it, however
+ * long that is; the log and {@code polybus.agent.broker.connected} say when the broker is failing and when it is
+ * back. A shipment's acknowledgement releases its holds on the input batches of its events (for a pack of events,
+ * on the pack's group of batches), which moves the checkpoint. Thread-safe.
  */
 public final class Shipper implements AutoCloseable, MeterBinder {
     private static final Logger log = LoggerFactory.getLogger(Shipper.class);
@@ -92,15 +92,15 @@ public final class Shipper implements AutoCloseable, MeterBinder {
     }
 
     /**
-     * Sends {@code message}, which carries {@code events} events, holding {@code hold} until the broker
-     * acknowledged it. Waits while the in-flight bound is reached.
+     * Sends the messages of {@code shipment} with one {@link Producer#sendAll}; its acknowledgement releases the
+     * shipment's holds. Waits while the in-flight bound is reached. Should the batch fail, each of its messages is
+     * sent again on its own (holding its own hold), with the retries and the too-large handling of a single message.
      *
-     * @param stopping polled while waiting; when it turns true the message is not sent (it stays unacknowledged,
-     *                 so the checkpoint stays before it) and this returns false
+     * @param stopping polled while waiting; when it turns true nothing is sent (the messages stay unacknowledged,
+     *                 so the checkpoint stays before them) and this returns false
      */
-    boolean send(Message message, int events, InputTracker.Hold hold, AgentMetrics.SourceMeters meters,
-                 BooleanSupplier stopping) {
-        int size = message.sizeInBytes();
+    boolean send(Shipment shipment, AgentMetrics.SourceMeters meters, BooleanSupplier stopping) {
+        long size = shipment.bytes();
         while (true) {
             try {
                 limiter.acquire(size);
@@ -111,11 +111,42 @@ public final class Shipper implements AutoCloseable, MeterBinder {
                 }
             }
         }
-        hold.hold();
-        meters.sent.add(events);
+        meters.sent.add(shipment.events());
         meters.bytesSent.add(size);
-        attempt(message, events, size, hold, meters);
+        CompletableFuture<Void> f;
+        metrics.health().ackPending();
+        try {
+            f = producer.sendAll(shipment.messages());
+        } catch (RuntimeException e) {
+            f = CompletableFuture.failedFuture(e);
+        }
+        f.whenComplete((ignored, error) -> {
+            metrics.health().ackCompleted();
+            if (error == null) {
+                succeeded();
+                limiter.release(size);
+                meters.acked.add(shipment.events());
+                shipment.releaseHolds();
+            } else {
+                resendEach(shipment, meters, unwrap(error));
+            }
+        });
         return true;
+    }
+
+    /** The batch failed as a whole: every message goes again on its own, its bytes still counted in flight. */
+    private void resendEach(Shipment shipment, AgentMetrics.SourceMeters meters, Throwable error) {
+        meters.failed.increment();
+        log.debug("broker '{}' failed a batch of {} messages, sending each again on its own: {}",
+                metrics.output(), shipment.size(), error.getMessage());
+        for (int i = 0; i < shipment.size(); i++) {
+            shipment.hold(i).hold();
+        }
+        shipment.releaseHolds();
+        for (int i = 0; i < shipment.size(); i++) {
+            Message message = shipment.message(i);
+            attempt(message, shipment.events(i), message.sizeInBytes(), shipment.hold(i), meters);
+        }
     }
 
     private void attempt(Message message, int events, int size, InputTracker.Hold hold, AgentMetrics.SourceMeters meters) {

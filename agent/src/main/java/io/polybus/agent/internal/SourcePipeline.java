@@ -24,7 +24,8 @@ import java.util.Objects;
  * One source's way to the broker, and the {@link SourceContext} it runs with: record, event, processor chain,
  * JSON, topic (the one a processor chose for the event, else the source's template) and key, send. With {@code delivery.events-per-message} above 1, consecutive events for the same
  * topic and key are packed into one message ({@link EventPack}), sent when full, when the topic or key changes,
- * and when the source calls {@link #flush} (at the end of each read round and when it stops). One per source, used
+ * and when the source calls {@link #flush} (at the end of each read round and when it stops). Messages are sent in
+ * {@link Shipment}s of an eighth of {@code max-bytes-in-flight}, and at each {@link #flush}. One per source, used
  * by that source's thread only (but {@link #stopping()}).
  */
 public final class SourcePipeline implements SourceContext {
@@ -40,6 +41,12 @@ public final class SourcePipeline implements SourceContext {
             return payload;
         }
     };
+
+    /**
+     * How many full shipments the in-flight bound holds: enough that the broker works on some while the next one
+     * fills, few enough that a shipment is hundreds of messages (one future for all of them).
+     */
+    private static final int SHIPMENTS_IN_FLIGHT = 8;
 
     private final String name;
     private final Template topic;
@@ -62,6 +69,10 @@ public final class SourcePipeline implements SourceContext {
     private final boolean eventTimestamps;
     /** The events not yet sent, when packing; null when every event is its own message. */
     private final EventPack pack;
+    /** A shipment is sent once its messages hold this many bytes (or at {@link #flush}). */
+    private final long shipmentBytes;
+    /** The messages not yet sent. */
+    private Shipment shipment;
 
     private InputTracker.Batch batch;
     /** What became of the record being sent; set by the end of the chain, FILTERED unless it is reached. */
@@ -96,6 +107,8 @@ public final class SourcePipeline implements SourceContext {
         this.maxPackBytes = Math.min(delivery.maxMessageBytes(), maxMessageBytes);
         this.pack = eventsPerMessage > 1 ? new EventPack() : null;
         this.eventTimestamps = delivery.eventTimestamps();
+        this.shipmentBytes = Math.max(1, delivery.maxBytesInFlight() / SHIPMENTS_IN_FLIGHT);
+        this.shipment = new Shipment(0);
         Processor.Chain next = this::deliver;
         for (int i = processors.size() - 1; i >= 0; i--) {
             Processor p = processors.get(i);
@@ -217,21 +230,36 @@ public final class SourcePipeline implements SourceContext {
         }
         if (pack != null) {
             if (pack.count() > 0 && (!t.equals(packTopic) || !Objects.equals(k, packKey)
-                    || packBytes(pack.lengthWith(payload.length), keyBytes) > maxPackBytes) && !flush()) {
+                    || packBytes(pack.lengthWith(payload.length), keyBytes) > maxPackBytes) && !closePack()) {
                 outcome = Outcome.STOPPED;
                 return;
             }
             if (packBytes(payload.length, keyBytes) <= maxPackBytes) {
                 addToPack(payload, t, k, e.timestampMillis());
                 outcome = Outcome.SENT;
-                if (pack.count() >= eventsPerMessage && !flush()) {
+                if (pack.count() >= eventsPerMessage && !closePack()) {
                     outcome = Outcome.STOPPED;
                 }
                 return;
             }
         }
         Message message = withTimestamp(Message.builder(t).key(k), e.timestampMillis()).payload(payload, AS_IS).build();
-        outcome = shipper.send(message, 1, batch, meters, lifecycle::stopping) ? Outcome.SENT : Outcome.STOPPED;
+        outcome = enqueue(message, 1, batch) ? Outcome.SENT : Outcome.STOPPED;
+    }
+
+    /** Adds a message to the shipment, sending the shipment when full; false when the agent stopped first. */
+    private boolean enqueue(Message message, int events, InputTracker.Hold hold) {
+        shipment.add(message, events, hold);
+        return shipment.bytes() < shipmentBytes || ship();
+    }
+
+    private boolean ship() {
+        if (shipment.isEmpty()) {
+            return true;
+        }
+        Shipment full = shipment;
+        shipment = new Shipment(full.size());
+        return shipper.send(full, meters, lifecycle::stopping);
     }
 
     /** The event's time as the message's, or none: the message is then stamped when it is built, just before its send. */
@@ -256,6 +284,11 @@ public final class SourcePipeline implements SourceContext {
 
     @Override
     public boolean flush() {
+        return closePack() && ship();
+    }
+
+    /** Puts the pack, if any, into the shipment as one message. */
+    private boolean closePack() {
         if (pack == null || pack.count() == 0) {
             return true;
         }
@@ -263,11 +296,9 @@ public final class SourcePipeline implements SourceContext {
         Message message = pack.take(withTimestamp(Message.builder(packTopic).key(packKey), packTimestamp));
         InputTracker.Group sent = group;
         group = null;
-        if (!shipper.send(message, events, sent, meters, lifecycle::stopping)) {
-            return false;
-        }
+        boolean shipped = enqueue(message, events, sent);
         sent.release();
-        return true;
+        return shipped;
     }
 
     /** Cuts the message so that the event fits the broker's limit even if every char became a 6-byte escape. */

@@ -9,6 +9,7 @@ import io.polybus.PolybusTimeoutException;
 import io.polybus.Producer;
 import io.polybus.ProducerOptions;
 import io.polybus.Receipt;
+import io.polybus.spi.BatchCompletion;
 import io.polybus.spi.InFlightLimiter;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -16,6 +17,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -86,6 +88,48 @@ final class KafkaMessageProducer implements Producer {
         return callback;
     }
 
+    /**
+     * One callback for the whole batch, which KafkaProducer calls once per record: a record settled costs a counter
+     * decrement instead of a future, a receipt and the caller's dependent stage. The batch's bytes are reserved
+     * together before the first record is handed over and returned together when the last one settled.
+     */
+    @Override
+    public CompletableFuture<Void> sendAll(List<Message> messages) {
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(new ClosedException("Kafka producer is closed"));
+        }
+        long bytes = 0;
+        for (Message message : messages) {
+            int size = message.sizeInBytes();
+            if (size > maxMessageBytes) {
+                return CompletableFuture.failedFuture(new MessageTooLargeException(message.topic(), size, maxMessageBytes));
+            }
+            bytes += size + RECORD_FOOTPRINT;
+        }
+        try {
+            for (Message message : messages) {
+                topics.ensure(message.topic());
+            }
+            limiter.acquire(bytes);
+        } catch (PolybusException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        BatchCallback callback = new BatchCallback(messages.size(), bytes);
+        for (int i = 0; i < messages.size(); i++) {
+            Message message = messages.get(i);
+            try {
+                producer.send(Records.toRecord(message), callback);
+            } catch (IllegalStateException e) {
+                callback.failed(new ClosedException("Kafka producer is closed"), messages.size() - i);
+                break;
+            } catch (RuntimeException e) {
+                callback.failed(Errors.translate(e, servers, "send to topic '" + message.topic() + "'"), messages.size() - i);
+                break;
+            }
+        }
+        return callback;
+    }
+
     @Override
     public void flush() {
         CompletableFuture<Void> flushed = new CompletableFuture<>();
@@ -121,6 +165,32 @@ final class KafkaMessageProducer implements Producer {
         }
         limiter.close();
         producer.close(options.closeTimeout());
+    }
+
+    /**
+     * The future of a {@link #sendAll} batch and the callback of each of its records; returns the batch's bytes to
+     * the limiter when the last record settled. A record too large for the broker fails the batch with a
+     * {@link MessageTooLargeException} that gives the broker's limit (the record's own size is not known here).
+     */
+    private final class BatchCallback extends BatchCompletion implements Callback {
+        BatchCallback(int records, long bytes) {
+            super(records);
+            whenComplete((ignored, error) -> limiter.release(bytes));
+        }
+
+        @Override
+        public void onCompletion(RecordMetadata metadata, Exception e) {
+            if (e == null) {
+                succeeded();
+            } else if (e instanceof RecordTooLargeException tooLarge) {
+                String topic = metadata == null ? "?" : metadata.topic();
+                failed(new MessageTooLargeException("a message of a batch for topic '" + topic + "' exceeds the limit of "
+                        + maxMessageBytes + " bytes (max-message-bytes, or the topic's max.message.bytes): "
+                        + tooLarge.getMessage(), -1, maxMessageBytes, tooLarge), 1);
+            } else {
+                failed(Errors.translate(e, servers, "send a batch"), 1);
+            }
+        }
     }
 
     /**
