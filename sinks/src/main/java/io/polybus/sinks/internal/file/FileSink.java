@@ -12,6 +12,9 @@ import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -46,6 +49,9 @@ import java.util.zip.GZIPOutputStream;
 final class FileSink implements Sink {
     private static final Logger log = LoggerFactory.getLogger(FileSink.class);
     static final String PART = ".part";
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long EIGHT_LF = 0x0A0A0A0A0A0A0A0AL;
+    private static final long EIGHT_CR = 0x0D0D0D0D0D0D0D0DL;
 
     enum Compression { NONE, GZIP, ZSTD }
 
@@ -81,22 +87,29 @@ final class FileSink implements Sink {
         Set<OpenFile> touched = new LinkedHashSet<>();
         try {
             rollAged(now);
+            // Events in a row mostly go to one file: the map is asked only when the path changes.
+            String lastPath = null;
+            OpenFile f = null;
             for (Record r : records) {
                 String path = template.render(safe(r.event()));
-                OpenFile f = open.get(path);
-                if (f == null) {
-                    f = openNew(path, now);
+                if (f == null || !path.equals(lastPath)) {
+                    f = open.get(path);
+                    if (f == null) {
+                        f = openNew(path, now);
+                    }
+                    lastPath = path;
+                    touched.add(f);
                 }
                 f.append(line(r));
-                touched.add(f);
                 if (f.bytes >= maxFileSize) {
                     f.commit();
                     touched.remove(f);
                     roll(f);
+                    f = null;
                 }
             }
-            for (OpenFile f : touched) {
-                f.commit();
+            for (OpenFile t : touched) {
+                t.commit();
             }
             while (open.size() > maxOpenFiles) {
                 roll(open.values().iterator().next());
@@ -115,7 +128,10 @@ final class FileSink implements Sink {
             if (v == null) {
                 return null;
             }
-            String s = String.valueOf(v).replace('/', '_').replace('\\', '_').replace('\0', '_');
+            String s = String.valueOf(v);
+            if (s.indexOf('/') >= 0 || s.indexOf('\\') >= 0 || s.indexOf('\0') >= 0) {
+                s = s.replace('/', '_').replace('\\', '_').replace('\0', '_');
+            }
             return s.equals("..") || s.equals(".") ? "_" : s;
         };
     }
@@ -123,12 +139,29 @@ final class FileSink implements Sink {
     /** The event's JSON on one line: as it came, unless it spans lines (then as read). */
     private static byte[] line(Record r) {
         byte[] json = r.json();
-        for (byte b : json) {
-            if (b == '\n' || b == '\r') {
-                return r.event().json().toString().getBytes(StandardCharsets.UTF_8);
+        return hasLineBreak(json) ? r.event().json().toString().getBytes(StandardCharsets.UTF_8) : json;
+    }
+
+    /** Whether {@code b} holds a CR or LF byte; read eight bytes at a time, as every event is checked. */
+    private static boolean hasLineBreak(byte[] b) {
+        int i = 0;
+        for (; i + Long.BYTES <= b.length; i += Long.BYTES) {
+            long word = (long) LONGS.get(b, i);
+            if (hasZeroByte(word ^ EIGHT_LF) || hasZeroByte(word ^ EIGHT_CR)) {
+                return true;
             }
         }
-        return json;
+        for (; i < b.length; i++) {
+            if (b[i] == '\n' || b[i] == '\r') {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether a byte of {@code word} is zero (exact: a borrow only ever reaches a byte above a zero one). */
+    private static boolean hasZeroByte(long word) {
+        return ((word - 0x0101010101010101L) & ~word & 0x8080808080808080L) != 0;
     }
 
     private void rollAged(Instant now) throws IOException {
@@ -223,7 +256,12 @@ final class FileSink implements Sink {
         BufferedOutputStream out;
         /** The compressing stream of the current frame, or null (no compression, or no frame begun). */
         OutputStream compressor;
-        OutputStream frame;
+        /**
+         * Lines not yet handed to the compressor (or the file): copied here, so that the compressor gets large pieces
+         * (one native call per piece, not two per line) and a line costs no lock of a buffered stream.
+         */
+        final byte[] lines = new byte[1 << 17];
+        int used;
         long bytes;
         long durable;
 
@@ -236,18 +274,32 @@ final class FileSink implements Sink {
         }
 
         void append(byte[] line) throws IOException {
-            OutputStream o = frame();
-            o.write(line);
-            o.write('\n');
+            if (used + line.length + 1 > lines.length) {
+                drain();
+                if (line.length + 1 > lines.length) {
+                    OutputStream o = frame();
+                    o.write(line);
+                    o.write('\n');
+                    bytes += line.length + 1;
+                    return;
+                }
+            }
+            System.arraycopy(line, 0, lines, used, line.length);
+            used += line.length;
+            lines[used++] = '\n';
             bytes += line.length + 1;
         }
 
-        /**
-         * Where the lines of the current frame go: straight to the file, or through a buffer that hands the compressor
-         * large pieces (one native call per piece, not two per line).
-         */
+        private void drain() throws IOException {
+            if (used > 0) {
+                frame().write(lines, 0, used);
+                used = 0;
+            }
+        }
+
+        /** Where the lines of the current frame go: the compressor (begun when missing), or straight to the file. */
         private OutputStream frame() throws IOException {
-            if (frame == null) {
+            if (compressor == null && compression != Compression.NONE) {
                 OutputStream shield = new FilterOutputStream(out) {
                     @Override
                     public void write(byte[] b, int off, int len) throws IOException {
@@ -259,23 +311,19 @@ final class FileSink implements Sink {
                         out.flush();
                     }
                 };
-                compressor = switch (compression) {
-                    case NONE -> null;
-                    case GZIP -> new GZIPOutputStream(shield, 1 << 16);
-                    case ZSTD -> new ZstdOutputStream(shield, zstdLevel).setCloseFrameOnFlush(true);
-                };
-                frame = compressor == null ? out : new BufferedOutputStream(compressor, 1 << 17);
+                compressor = compression == Compression.GZIP ? new GZIPOutputStream(shield, 1 << 16)
+                        : new ZstdOutputStream(shield, zstdLevel).setCloseFrameOnFlush(true);
             }
-            return frame;
+            return compressor == null ? out : compressor;
         }
 
         /** Ends the frame (a zstd stream ends it on flush and is kept, with its context), writes it and fsyncs the file. */
         void commit() throws IOException {
+            drain();
             if (compressor instanceof ZstdOutputStream) {
-                frame.flush();
+                compressor.flush();
             } else if (compressor instanceof GZIPOutputStream) {
-                frame.close();
-                frame = null;
+                compressor.close();
                 compressor = null;
             }
             out.flush();
@@ -284,7 +332,7 @@ final class FileSink implements Sink {
         }
 
         void cutBack() throws IOException {
-            frame = null;
+            used = 0;
             compressor = null;
             out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
             channel.truncate(durable);
@@ -294,7 +342,7 @@ final class FileSink implements Sink {
         void close() throws IOException {
             commit();
             if (compressor != null) {
-                frame.close();
+                compressor.close();
             }
             channel.close();
         }
