@@ -5,6 +5,7 @@ import io.polybus.events.FieldSource;
 import io.polybus.events.JsonEvent;
 import io.polybus.events.Sink;
 import io.polybus.events.Template;
+import io.polybus.sinks.internal.LineBreaks;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,9 +13,6 @@ import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -49,9 +47,6 @@ import java.util.zip.GZIPOutputStream;
 final class FileSink implements Sink {
     private static final Logger log = LoggerFactory.getLogger(FileSink.class);
     static final String PART = ".part";
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final long EIGHT_LF = 0x0A0A0A0A0A0A0A0AL;
-    private static final long EIGHT_CR = 0x0D0D0D0D0D0D0D0DL;
 
     enum Compression { NONE, GZIP, ZSTD }
 
@@ -139,29 +134,7 @@ final class FileSink implements Sink {
     /** The event's JSON on one line: as it came, unless it spans lines (then as read). */
     private static byte[] line(Record r) {
         byte[] json = r.json();
-        return hasLineBreak(json) ? r.event().json().toString().getBytes(StandardCharsets.UTF_8) : json;
-    }
-
-    /** Whether {@code b} holds a CR or LF byte; read eight bytes at a time, as every event is checked. */
-    private static boolean hasLineBreak(byte[] b) {
-        int i = 0;
-        for (; i + Long.BYTES <= b.length; i += Long.BYTES) {
-            long word = (long) LONGS.get(b, i);
-            if (hasZeroByte(word ^ EIGHT_LF) || hasZeroByte(word ^ EIGHT_CR)) {
-                return true;
-            }
-        }
-        for (; i < b.length; i++) {
-            if (b[i] == '\n' || b[i] == '\r') {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Whether a byte of {@code word} is zero (exact: a borrow only ever reaches a byte above a zero one). */
-    private static boolean hasZeroByte(long word) {
-        return ((word - 0x0101010101010101L) & ~word & 0x8080808080808080L) != 0;
+        return LineBreaks.in(json) ? r.event().json().toString().getBytes(StandardCharsets.UTF_8) : json;
     }
 
     private void rollAged(Instant now) throws IOException {
