@@ -100,6 +100,7 @@ public final class SinksBench {
     private static void postgresql(List<byte[]> rows) throws Exception {
         int n = rows.size();
         String schema = "sinks_bench_" + UUID.randomUUID().toString().substring(0, 8);
+        sql("CREATE SCHEMA " + schema);
         try {
             report("plain COPY of the same rows (no staging, no conflict check)", n, () -> rawCopy(schema, rows));
             report("postgresql sink, mode copy", n, () -> alone(sink(pg(schema, "copy_t", "copy")), rows, BATCH));
