@@ -2,6 +2,9 @@ package io.polybus.events;
 
 import io.polybus.Message;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,6 +23,7 @@ public final class EventPack {
     public static final String COUNT_HEADER = "polybus-events";
     /** What the two headers add to {@link Message#sizeInBytes}, with room for any count. */
     public static final int HEADER_BYTES = CONTENT_TYPE_HEADER.length() + CONTENT_TYPE.length() + COUNT_HEADER.length() + 10;
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private byte[] buf = new byte[16 * 1024];
     private int length;
@@ -63,6 +67,15 @@ public final class EventPack {
         return CONTENT_TYPE.equals(message.header(CONTENT_TYPE_HEADER));
     }
 
+    /** The pack's count header, bounded by its payload's length whatever it says; 10 when it has none. */
+    private static int countHint(Message message, int length) {
+        try {
+            return Math.max(1, Math.min(Integer.parseInt(message.header(COUNT_HEADER)), length + 1));
+        } catch (NumberFormatException e) {
+            return 10;
+        }
+    }
+
     /**
      * The events {@code message} carries, in order: the lines of a pack (an empty line stays, as an empty event),
      * otherwise the payload itself.
@@ -72,14 +85,35 @@ public final class EventPack {
         if (!isPack(message)) {
             return List.of(p);
         }
-        List<byte[]> events = new ArrayList<>();
+        List<byte[]> events = new ArrayList<>(countHint(message, p.length));
         int start = 0;
-        for (int i = 0; i <= p.length; i++) {
-            if (i == p.length || p[i] == '\n') {
-                events.add(Arrays.copyOfRange(p, start, i));
-                start = i + 1;
+        while (true) {
+            int end = lineFeed(p, start);
+            events.add(Arrays.copyOfRange(p, start, end));
+            if (end == p.length) {
+                return events;
+            }
+            start = end + 1;
+        }
+    }
+
+    /** The index of the first LF in {@code p} from {@code from} on, or its length; eight bytes at a time. */
+    private static int lineFeed(byte[] p, int from) {
+        int i = from;
+        for (; i + Long.BYTES <= p.length; i += Long.BYTES) {
+            long word = (long) LONGS.get(p, i) ^ 0x0A0A0A0A0A0A0A0AL;
+            // A byte of 0x80 where word has a zero byte; only bytes above a true zero can be wrongly marked, so the
+            // lowest mark (the first byte, little-endian) is exact.
+            long zeros = (word - 0x0101010101010101L) & ~word & 0x8080808080808080L;
+            if (zeros != 0) {
+                return i + (Long.numberOfTrailingZeros(zeros) >>> 3);
             }
         }
-        return events;
+        for (; i < p.length; i++) {
+            if (p[i] == '\n') {
+                return i;
+            }
+        }
+        return p.length;
     }
 }

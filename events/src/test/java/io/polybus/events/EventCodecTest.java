@@ -101,4 +101,16 @@ class EventCodecTest {
                 EventPack.events(m).stream().map(b -> new String(b, StandardCharsets.UTF_8)).toList());
         assertEquals(0, pack.count());
     }
+
+    @Test
+    void aPackIsSplitAtEveryLineFeedWhateverTheLengthsAndTheCountHeaderSay() {
+        List<String> lines = new java.util.ArrayList<>(List.of(""));
+        for (int n = 0; n < 20; n++) {
+            lines.add("\u00e9".repeat(n % 3) + "x".repeat(n));
+        }
+        lines.add("");
+        Message m = Message.builder("logs").header(EventPack.CONTENT_TYPE_HEADER, EventPack.CONTENT_TYPE)
+                .header(EventPack.COUNT_HEADER, "1").payload(String.join("\n", lines)).build();
+        assertEquals(lines, EventPack.events(m).stream().map(b -> new String(b, StandardCharsets.UTF_8)).toList());
+    }
 }

@@ -89,7 +89,8 @@ class JsonEventTest {
 
     @Test
     void whatIsNotAJsonObjectIsNoEvent() {
-        for (String bad : List.of("", "[1]", "\"text\"", "{\"a\":", "{\"a\":1,}", "{\"a\":\"\\q\"}", "{\"a\" 1}")) {
+        for (String bad : List.of("", "[1]", "\"text\"", "{\"a\":", "{\"a\":1,}", "{\"a\":\"\\q\"}", "{\"a\" 1}",
+                "{\"a\":\"tab\there\"}", "{\"a\":\"no end}", "{\"a\":\"line\nbreak\"}")) {
             assertNull(parse(bad), bad);
         }
         assertNull(JsonEvent.parse(new byte[] {'{', '"', 'a', '"', ':', '"', (byte) 0xC3, '"', '}'}), "not UTF-8");

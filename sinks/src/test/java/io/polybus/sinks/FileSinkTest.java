@@ -1,5 +1,6 @@
 package io.polybus.sinks;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.luben.zstd.ZstdInputStream;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -191,6 +192,39 @@ class FileSinkTest {
             read.addAll(lines(p, new GZIPInputStream(Files.newInputStream(p))));
         }
         assertEquals(sent.stream().sorted().toList(), read.stream().sorted().toList(), "every event once across the rolled files");
+    }
+
+    @Test
+    void anEventWhoseJsonSpansLinesIsWrittenAsOneLine() throws Exception {
+        String one = event("web-1", "10", 1);
+        List<String> sent = List.of(
+                "{\n\"timestamp\":" + one.substring(one.indexOf(':') + 1),
+                one.substring(0, one.length() - 1) + "\r\n}",
+                one.replace(",\"host\"", ",\r\"host\""),
+                "{\"message\":\"a\"\n}",
+                one);
+        String path = dir + "/out/logs.ndjson";
+        try (SinkRunner runner = start("{type: file, name: files, path: '" + path + "'}", Clock.systemUTC());
+             Producer producer = broker.producer()) {
+            for (String e : sent) {
+                producer.send(Message.builder(topic).payload(e).build()).get();
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> written() == sent.size());
+        }
+        List<String> read = lines(dir.resolve("out/logs.ndjson"), Files.newInputStream(dir.resolve("out/logs.ndjson")));
+        assertEquals(sent.size(), read.size(), "one line per event: " + read);
+        assertTrue(read.contains(one), "an event on one line is written as it came: " + read);
+        assertTrue(read.stream().noneMatch(l -> l.contains("\r")), read.toString());
+        ObjectMapper json = new ObjectMapper();
+        List<String> events = new ArrayList<>();
+        for (String e : read) {
+            events.add(json.readTree(e).toString());
+        }
+        List<String> expected = new ArrayList<>();
+        for (String e : sent) {
+            expected.add(json.readTree(e).toString());
+        }
+        assertEquals(expected.stream().sorted().toList(), events.stream().sorted().toList(), "the same events");
     }
 
     @Test

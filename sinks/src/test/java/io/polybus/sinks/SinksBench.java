@@ -1,5 +1,6 @@
 package io.polybus.sinks;
 
+import com.github.luben.zstd.ZstdOutputStream;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.polybus.Broker;
@@ -16,11 +17,16 @@ import io.polybus.events.Sink;
 import io.polybus.events.SinkProvider;
 import org.postgresql.PGConnection;
 
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
+import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -34,15 +40,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 
 /**
- * The sinks' benchmark for the closing note (a main, not a test; nothing is asserted). Prints events/s of:
- * the zstd file sink alone (records already read) and end to end from the memory broker (packs of 100 agent events
- * read, split and written by the sinks section); and, into the machine's PostgreSQL, the postgresql sink in
- * {@code insert} and {@code copy} mode beside a plain {@code COPY} of the same rows into a table of the same shape.
+ * The sinks' benchmark for the closing note (a main, not a test; nothing is asserted). In alternating rounds, prints
+ * events/s of: a plain zstd NDJSON writer of the same bytes (one frame and one fsync per batch, nothing read: the
+ * raw peer of the file sink), the zstd file sink alone (events read from bytes as the sinks section does) and end to
+ * end from the memory broker (packs of 100 agent events read, split and written by the sinks section); and, into the
+ * machine's PostgreSQL, the postgresql sink in {@code insert} and {@code copy} mode beside a plain {@code COPY} of
+ * the same rows into a table of the same shape.
  *
  * <pre>
  * ./mvnw -B -ntp -q -pl sinks -am test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
  * java -Xmx2g -cp sinks/target/test-classes:sinks/target/classes:$(cat sinks/target/cp.txt) io.polybus.sinks.SinksBench \
- *      [all|file|pg] [fileEvents=1000000] [pgEvents=200000] [fileBatch=10000]
+ *      [all|file|pg] [fileEvents=1000000] [pgEvents=200000] [fileBatch=10000] [rounds=2] [zstdLevel=3]
  * </pre>
  */
 public final class SinksBench {
@@ -57,27 +65,19 @@ public final class SinksBench {
         int fileEvents = args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000;
         int pgEvents = args.length > 2 ? Integer.parseInt(args[2]) : 200_000;
         int fileBatch = args.length > 3 ? Integer.parseInt(args[3]) : 10_000;
+        int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 2;
+        int level = args.length > 5 ? Integer.parseInt(args[5]) : 3;
         Path dir = Files.createTempDirectory("sinks-bench");
         try {
-            if (!what.equals("pg")) {
-                List<byte[]> events = events(fileEvents);
-                Sink file = sink("{type: file, path: '" + dir + "/alone/logs-{HH}.ndjson.zst'}");
-                report("file zstd, sink alone (events read from bytes)", fileEvents, () -> alone(file, events, fileBatch));
-                report("file zstd, end to end from the memory broker", fileEvents,
-                        () -> endToEnd("{type: file, name: bench, path: '" + dir + "/e2e/logs-{HH}.ndjson.zst'}", fileEvents, fileBatch));
-                System.out.printf("zstd bytes on disk: %,d for %,d events%n", size(dir.resolve("alone")), fileEvents);
-            }
-            if (!what.equals("file")) {
-                String schema = "sinks_bench_" + UUID.randomUUID().toString().substring(0, 8);
-                List<byte[]> rows = events(pgEvents);
-                try {
-                    Sink insert = sink(pg(schema, "insert_t", "insert"));
-                    report("postgresql sink, mode insert", pgEvents, () -> alone(insert, rows, BATCH));
-                    Sink copy = sink(pg(schema, "copy_t", "copy"));
-                    report("postgresql sink, mode copy", pgEvents, () -> alone(copy, rows, BATCH));
-                    report("plain COPY of the same rows (no staging, no conflict check)", pgEvents, () -> rawCopy(schema, rows));
-                } finally {
-                    sql("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            List<byte[]> events = what.equals("pg") ? List.of() : events(fileEvents);
+            List<byte[]> rows = what.equals("file") ? List.of() : events(pgEvents);
+            for (int round = 1; round <= rounds; round++) {
+                System.out.printf("round %d of %d%n", round, rounds);
+                if (!what.equals("pg")) {
+                    files(dir.resolve("round-" + round), events, fileBatch, level);
+                }
+                if (!what.equals("file")) {
+                    postgresql(rows);
                 }
             }
         } finally {
@@ -85,6 +85,52 @@ public final class SinksBench {
                 s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    private static void files(Path dir, List<byte[]> events, int batch, int level) throws Exception {
+        int n = events.size();
+        String sink = "{type: file, name: bench, zstd-level: " + level + ", path: '" + dir;
+        report("plain zstd NDJSON writer (same bytes, frames, fsyncs)", n, () -> rawZstd(dir.resolve("raw.ndjson.zst"), events, batch, level));
+        report("file zstd, sink alone (events read from bytes)", n, () -> alone(sink(sink + "/alone/logs-{HH}.ndjson.zst'}"), events, batch));
+        report("file zstd, end to end from the memory broker", n, () -> endToEnd(sink + "/e2e/logs-{HH}.ndjson.zst'}", n, batch));
+        System.out.printf("zstd bytes on disk: %,d by the sink, %,d by the plain writer, for %,d events%n",
+                size(dir.resolve("alone")), Files.size(dir.resolve("raw.ndjson.zst")), n);
+    }
+
+    private static void postgresql(List<byte[]> rows) throws Exception {
+        int n = rows.size();
+        String schema = "sinks_bench_" + UUID.randomUUID().toString().substring(0, 8);
+        sql("CREATE SCHEMA " + schema);
+        try {
+            report("plain COPY of the same rows (no staging, no conflict check)", n, () -> rawCopy(schema, rows));
+            report("postgresql sink, mode copy", n, () -> alone(sink(pg(schema, "copy_t", "copy")), rows, BATCH));
+            report("postgresql sink, mode insert", n, () -> alone(sink(pg(schema, "insert_t", "insert")), rows, BATCH));
+        } finally {
+            sql("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+        }
+    }
+
+    /**
+     * Seconds for a plain writer to put the same event bytes into one zstd file, one line each, ending a frame and
+     * fsyncing every {@code batch} events, as the file sink does; it reads nothing and picks no path.
+     */
+    private static double rawZstd(Path file, List<byte[]> events, int batch, int level) throws Exception {
+        Files.createDirectories(file.getParent());
+        long start = System.nanoTime();
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+             ZstdOutputStream zstd = new ZstdOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16), level)
+                     .setCloseFrameOnFlush(true);
+             OutputStream out = new BufferedOutputStream(zstd, 1 << 17)) {
+            for (int i = 0; i < events.size(); i++) {
+                out.write(events.get(i));
+                out.write('\n');
+                if ((i + 1) % batch == 0 || i == events.size() - 1) {
+                    out.flush();
+                    channel.force(false);
+                }
+            }
+        }
+        return (System.nanoTime() - start) / 1e9;
     }
 
     private static String pg(String schema, String table, String mode) {

@@ -5,6 +5,7 @@ import io.polybus.events.FieldSource;
 import io.polybus.events.JsonEvent;
 import io.polybus.events.Sink;
 import io.polybus.events.Template;
+import io.polybus.sinks.internal.LineBreaks;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,22 +82,29 @@ final class FileSink implements Sink {
         Set<OpenFile> touched = new LinkedHashSet<>();
         try {
             rollAged(now);
+            // Events in a row mostly go to one file: the map is asked only when the path changes.
+            String lastPath = null;
+            OpenFile f = null;
             for (Record r : records) {
                 String path = template.render(safe(r.event()));
-                OpenFile f = open.get(path);
-                if (f == null) {
-                    f = openNew(path, now);
+                if (f == null || !path.equals(lastPath)) {
+                    f = open.get(path);
+                    if (f == null) {
+                        f = openNew(path, now);
+                    }
+                    lastPath = path;
+                    touched.add(f);
                 }
                 f.append(line(r));
-                touched.add(f);
                 if (f.bytes >= maxFileSize) {
                     f.commit();
                     touched.remove(f);
                     roll(f);
+                    f = null;
                 }
             }
-            for (OpenFile f : touched) {
-                f.commit();
+            for (OpenFile t : touched) {
+                t.commit();
             }
             while (open.size() > maxOpenFiles) {
                 roll(open.values().iterator().next());
@@ -115,7 +123,10 @@ final class FileSink implements Sink {
             if (v == null) {
                 return null;
             }
-            String s = String.valueOf(v).replace('/', '_').replace('\\', '_').replace('\0', '_');
+            String s = String.valueOf(v);
+            if (s.indexOf('/') >= 0 || s.indexOf('\\') >= 0 || s.indexOf('\0') >= 0) {
+                s = s.replace('/', '_').replace('\\', '_').replace('\0', '_');
+            }
             return s.equals("..") || s.equals(".") ? "_" : s;
         };
     }
@@ -123,12 +134,7 @@ final class FileSink implements Sink {
     /** The event's JSON on one line: as it came, unless it spans lines (then as read). */
     private static byte[] line(Record r) {
         byte[] json = r.json();
-        for (byte b : json) {
-            if (b == '\n' || b == '\r') {
-                return r.event().json().toString().getBytes(StandardCharsets.UTF_8);
-            }
-        }
-        return json;
+        return LineBreaks.in(json) ? r.event().json().toString().getBytes(StandardCharsets.UTF_8) : json;
     }
 
     private void rollAged(Instant now) throws IOException {
@@ -223,7 +229,12 @@ final class FileSink implements Sink {
         BufferedOutputStream out;
         /** The compressing stream of the current frame, or null (no compression, or no frame begun). */
         OutputStream compressor;
-        OutputStream frame;
+        /**
+         * Lines not yet handed to the compressor (or the file): copied here, so that the compressor gets large pieces
+         * (one native call per piece, not two per line) and a line costs no lock of a buffered stream.
+         */
+        final byte[] lines = new byte[1 << 17];
+        int used;
         long bytes;
         long durable;
 
@@ -236,18 +247,32 @@ final class FileSink implements Sink {
         }
 
         void append(byte[] line) throws IOException {
-            OutputStream o = frame();
-            o.write(line);
-            o.write('\n');
+            if (used + line.length + 1 > lines.length) {
+                drain();
+                if (line.length + 1 > lines.length) {
+                    OutputStream o = frame();
+                    o.write(line);
+                    o.write('\n');
+                    bytes += line.length + 1;
+                    return;
+                }
+            }
+            System.arraycopy(line, 0, lines, used, line.length);
+            used += line.length;
+            lines[used++] = '\n';
             bytes += line.length + 1;
         }
 
-        /**
-         * Where the lines of the current frame go: straight to the file, or through a buffer that hands the compressor
-         * large pieces (one native call per piece, not two per line).
-         */
+        private void drain() throws IOException {
+            if (used > 0) {
+                frame().write(lines, 0, used);
+                used = 0;
+            }
+        }
+
+        /** Where the lines of the current frame go: the compressor (begun when missing), or straight to the file. */
         private OutputStream frame() throws IOException {
-            if (frame == null) {
+            if (compressor == null && compression != Compression.NONE) {
                 OutputStream shield = new FilterOutputStream(out) {
                     @Override
                     public void write(byte[] b, int off, int len) throws IOException {
@@ -259,23 +284,19 @@ final class FileSink implements Sink {
                         out.flush();
                     }
                 };
-                compressor = switch (compression) {
-                    case NONE -> null;
-                    case GZIP -> new GZIPOutputStream(shield, 1 << 16);
-                    case ZSTD -> new ZstdOutputStream(shield, zstdLevel).setCloseFrameOnFlush(true);
-                };
-                frame = compressor == null ? out : new BufferedOutputStream(compressor, 1 << 17);
+                compressor = compression == Compression.GZIP ? new GZIPOutputStream(shield, 1 << 16)
+                        : new ZstdOutputStream(shield, zstdLevel).setCloseFrameOnFlush(true);
             }
-            return frame;
+            return compressor == null ? out : compressor;
         }
 
         /** Ends the frame (a zstd stream ends it on flush and is kept, with its context), writes it and fsyncs the file. */
         void commit() throws IOException {
+            drain();
             if (compressor instanceof ZstdOutputStream) {
-                frame.flush();
+                compressor.flush();
             } else if (compressor instanceof GZIPOutputStream) {
-                frame.close();
-                frame = null;
+                compressor.close();
                 compressor = null;
             }
             out.flush();
@@ -284,7 +305,7 @@ final class FileSink implements Sink {
         }
 
         void cutBack() throws IOException {
-            frame = null;
+            used = 0;
             compressor = null;
             out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
             channel.truncate(durable);
@@ -294,7 +315,7 @@ final class FileSink implements Sink {
         void close() throws IOException {
             commit();
             if (compressor != null) {
-                frame.close();
+                compressor.close();
             }
             channel.close();
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.polybus.events.Sink;
+import io.polybus.sinks.internal.LineBreaks;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -39,7 +40,7 @@ final class Documents {
 
     /** The document as one line of JSON (a bulk body's line must not break). */
     byte[] of(Sink.Record record) {
-        if (!ecs && !hasLineBreak(record.json())) {
+        if (!ecs && !LineBreaks.in(record.json())) {
             return record.json();
         }
         try {
@@ -47,15 +48,6 @@ final class Documents {
         } catch (IOException e) {
             throw new UncheckedIOException("an event read as JSON cannot be written as JSON", e);
         }
-    }
-
-    private static boolean hasLineBreak(byte[] json) {
-        for (byte b : json) {
-            if (b == '\n' || b == '\r') {
-                return true;
-            }
-        }
-        return false;
     }
 
     static ObjectNode toEcs(ObjectNode event) {
