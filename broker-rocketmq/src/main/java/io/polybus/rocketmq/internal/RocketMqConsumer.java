@@ -34,6 +34,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -55,13 +56,16 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * batch. A key's messages share one queue (the producer chooses it by key), so they reach the handler in order.
  *
  * <p>REQUEUE hands the message to its lane again with attempt + 1; the batch (and the queue's offset) waits for
- * it. Dead letters are sent (and answered by the broker) to the dead-letter topic before the batch counts them
- * settled; when such a send fails the batch is handed back to RocketMQ, which delivers it again. A delivery never
- * settled before the consumer closes or loses its queue is delivered again from the last committed offset.
+ * it. A REQUEUE with a delay sends a copy, as a timer message that the broker holds until the delay has passed, to
+ * the group's delay topic {@code %DELAY%<group>}, which the member consumes like the topic; the copy carries the
+ * attempts so far. Copies and dead letters are sent (and answered by the broker) before the batch counts their
+ * delivery settled; when such a send fails the batch is handed back to RocketMQ, which delivers it again. A delivery
+ * never settled before the consumer closes or loses its queue is delivered again from the last committed offset.
  *
  * <p>Close stops pulling, waits for running handlers and dead-letter sends, lets the listener return (moving each
  * queue's offset past the settled deliveries at the start of its batch), writes the committed offsets to the broker
- * (and waits for its answer), then shuts the client down.
+ * (and waits for its answer), then shuts the client down. An ephemeral group's delay topic is deleted with the
+ * group.
  */
 final class RocketMqConsumer implements Consumer {
     private static final Logger log = LoggerFactory.getLogger(RocketMqConsumer.class);
@@ -77,16 +81,20 @@ final class RocketMqConsumer implements Consumer {
     private final String topic;
     private final String group;
     private final String deadLetterTopic;
+    /** The RocketMQ topic of this group's delayed requeues. */
+    private final String delayTopic;
     private final PrefetchWindow permits;
     private final OrderedWorkers workers;
     private final AtomicInteger listening = new AtomicInteger();
-    private final Set<CompletableFuture<?>> deadLetters = ConcurrentHashMap.newKeySet();
+    /** Dead letters and delayed requeues sent and not yet answered. */
+    private final Set<CompletableFuture<?>> sideSends = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean running = true;
     /** Set by close once handlers are done: a batch not settled by then is handed back. */
     private volatile boolean released;
     private DefaultMQPushConsumer client;
     private List<MessageQueue> queues;
+    private List<MessageQueue> delayQueues;
 
     private RocketMqConsumer(RocketMqBroker broker, ConsumerOptions options, DeliveryHandler handler,
                              DeliveryCounters counters) {
@@ -97,6 +105,7 @@ final class RocketMqConsumer implements Consumer {
         this.topic = WireFormat.topic(options.topic());
         this.group = WireFormat.group(options.topic(), options.group());
         this.deadLetterTopic = options.deadLetterTopic().map(WireFormat::topic).orElse(null);
+        this.delayTopic = WireFormat.delayTopic(group);
         this.permits = new PrefetchWindow(options.prefetch(), Duration.ofMillis(POLL_MILLIS));
         this.workers = new OrderedWorkers("polybus-rocketmq-" + group, options.concurrency());
     }
@@ -124,8 +133,12 @@ final class RocketMqConsumer implements Consumer {
         if (deadLetterTopic != null && broker.settings.autoCreate) {
             broker.ensureTopic(deadLetterTopic);
         }
+        delayQueues = broker.ensureTopic(delayTopic);
         boolean earliest = options.startFrom() == StartPosition.EARLIEST;
-        Map<MessageQueue, Long> backlog = broker.prepareGroup(topic, group, queues, earliest, options.ephemeral());
+        Map<MessageQueue, Long> backlog = new HashMap<>(broker.prepareGroup(topic, group, queues, earliest,
+                options.ephemeral()));
+        // Every member sets the delay topic's offsets before it consumes, so no requeue predates a group's offsets.
+        backlog.putAll(broker.prepareGroup(delayTopic, group, delayQueues, false, options.ephemeral()));
         String name = "polybus-consumer-" + UUID.randomUUID();
         DefaultMQPushConsumer c = new DefaultMQPushConsumer(group, broker.settings.credentials);
         c.setNamesrvAddr(broker.settings.nameServer);
@@ -134,16 +147,19 @@ final class RocketMqConsumer implements Consumer {
         c.setConsumeFromWhere(earliest ? ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET : ConsumeFromWhere.CONSUME_FROM_LAST_OFFSET);
         // A thread per queue, so that a batch waiting for its handlers (or for prefetch slots) holds up no other
         // queue; the handlers themselves run on `concurrency` lanes.
-        int threads = Math.min(MAX_LISTENER_THREADS, Math.max(options.concurrency(), queues.size()));
+        int allQueues = queues.size() + delayQueues.size();
+        int threads = Math.min(MAX_LISTENER_THREADS, Math.max(options.concurrency(), allQueues));
         c.setConsumeThreadMin(threads);
         c.setConsumeThreadMax(threads);
         int batch = Math.min(MAX_BATCH, options.prefetch());
         c.setConsumeMessageBatchMaxSize(batch);
         // The client's cache of pulled messages per queue, on top of the prefetch handed to the handler. At least a
         // batch: the 5.3 client drops a queue's pull request for good when the messages being consumed alone exceed it.
+        // The delay topic's queues get the same: they hold only what is due for redelivery.
         c.setPullThresholdForQueue(Math.max(batch, (options.prefetch() + queues.size() - 1) / queues.size()));
         broker.settings.apply(c);
         c.subscribe(topic, "*");
+        c.subscribe(delayTopic, "*");
         c.registerMessageListener((MessageListenerOrderly) this::consume);
         client = c;
         c.start();
@@ -272,7 +288,8 @@ final class RocketMqConsumer implements Consumer {
             permits.release();
             return;
         }
-        dispatch(new RocketMqAcknowledgement(this, batch, index, message, m.getReconsumeTimes() + 1));
+        int attempt = WireFormat.attemptsBefore(m) + m.getReconsumeTimes() + 1;
+        dispatch(new RocketMqAcknowledgement(this, batch, index, message, attempt));
     }
 
     private void dispatch(RocketMqAcknowledgement ack) {
@@ -311,36 +328,54 @@ final class RocketMqConsumer implements Consumer {
         }
     }
 
+    /**
+     * Sends a copy to the group's delay topic as a timer message, due after {@code delay} by the broker's clock (plus
+     * its timer precision: the broker rounds a delivery time down to it), then settles the delivery.
+     */
+    void requeue(RocketMqAcknowledgement ack, Duration delay) {
+        org.apache.rocketmq.common.message.Message copy = WireFormat.toRocketMq(delayTopic, ack.message);
+        copy.putUserProperty(WireFormat.ATTEMPTS, Integer.toString(ack.attempt()));
+        copy.setDelayTimeMs(delay.plus(broker.settings.timerPrecision).toMillis());
+        sideSend(ack, copy, "delayed requeue");
+    }
+
     void deadLetter(RocketMqAcknowledgement ack, String polybusDeadLetterTopic, String reason) {
         Message letter = DeadLetter.of(ack.message, polybusDeadLetterTopic, options.group(), ack.attempt(), reason, Map.of());
+        sideSend(ack, WireFormat.toRocketMq(WireFormat.topic(polybusDeadLetterTopic), letter), "dead letter");
+    }
+
+    /**
+     * Sends {@code m} for {@code ack}'s delivery and settles the delivery once the broker answered; if it did not
+     * store {@code m}, the delivery's batch is handed back to RocketMQ, which delivers it again.
+     */
+    private void sideSend(RocketMqAcknowledgement ack, org.apache.rocketmq.common.message.Message m, String what) {
         CompletableFuture<Void> sent = new CompletableFuture<>();
-        deadLetters.add(sent);
+        sideSends.add(sent);
         sent.whenComplete((done, error) -> {
-            deadLetters.remove(sent);
+            sideSends.remove(sent);
             if (error != null) {
-                log.warn("dead letter of message {} for group '{}' not stored ({}); RocketMQ will deliver its batch again",
+                log.warn("{} of message {} for group '{}' not stored ({}); RocketMQ will deliver its batch again", what,
                         ack.message.id(), options.group(), error.getMessage());
                 ack.batch.failed = true;
             }
             ack(ack);
         });
         try {
-            broker.deadLetterProducer().send(WireFormat.toRocketMq(WireFormat.topic(polybusDeadLetterTopic), letter),
-                    new SendCallback() {
-                        @Override
-                        public void onSuccess(SendResult result) {
-                            if (result.getSendStatus() == SendStatus.SEND_OK) {
-                                sent.complete(null);
-                            } else {
-                                sent.completeExceptionally(new PolybusException("the broker answered " + result.getSendStatus()));
-                            }
-                        }
+            broker.sideProducer().send(m, new SendCallback() {
+                @Override
+                public void onSuccess(SendResult result) {
+                    if (result.getSendStatus() == SendStatus.SEND_OK) {
+                        sent.complete(null);
+                    } else {
+                        sent.completeExceptionally(new PolybusException("the broker answered " + result.getSendStatus()));
+                    }
+                }
 
-                        @Override
-                        public void onException(Throwable e) {
-                            sent.completeExceptionally(e);
-                        }
-                    }, broker.settings.sendTimeout.toMillis());
+                @Override
+                public void onException(Throwable e) {
+                    sent.completeExceptionally(e);
+                }
+            }, broker.settings.sendTimeout.toMillis());
         } catch (MQClientException | RemotingException | RuntimeException e) {
             sent.completeExceptionally(e);
         } catch (InterruptedException e) {
@@ -358,13 +393,14 @@ final class RocketMqConsumer implements Consumer {
         long deadline = System.nanoTime() + options.closeTimeout().toNanos();
         client.suspend();
         HandlerShutdown.await(Thread.currentThread(), workers, options);
-        HandlerShutdown.awaitSettling(deadLetters, deadline, options);
+        HandlerShutdown.awaitSettling(sideSends, deadline, options);
         released = true;
         awaitListeners(deadline);
         persistOffsets();
         client.shutdown();
         if (options.ephemeral()) {
             broker.deleteGroup(group, queues);
+            broker.deleteTopic(delayTopic, delayQueues);
         }
     }
 
@@ -386,7 +422,9 @@ final class RocketMqConsumer implements Consumer {
         if (store == null) {
             return;
         }
-        store.cloneOffsetTable(topic).forEach((mq, offset) -> {
+        Map<MessageQueue, Long> offsets = new HashMap<>(store.cloneOffsetTable(topic));
+        offsets.putAll(store.cloneOffsetTable(delayTopic));
+        offsets.forEach((mq, offset) -> {
             try {
                 store.updateConsumeOffsetToBroker(mq, offset, false);
             } catch (RemotingException | MQBrokerException | MQClientException e) {
