@@ -16,8 +16,6 @@ import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
 import org.apache.rocketmq.client.consumer.listener.ConsumeOrderlyContext;
 import org.apache.rocketmq.client.consumer.listener.ConsumeOrderlyStatus;
 import org.apache.rocketmq.client.consumer.listener.MessageListenerOrderly;
-import org.apache.rocketmq.client.consumer.store.OffsetStore;
-import org.apache.rocketmq.client.consumer.store.ReadOffsetType;
 import org.apache.rocketmq.client.exception.MQBrokerException;
 import org.apache.rocketmq.client.exception.MQClientException;
 import org.apache.rocketmq.client.impl.consumer.ProcessQueue;
@@ -93,6 +91,7 @@ final class RocketMqConsumer implements Consumer {
     /** Set by close once handlers are done: a batch not settled by then is handed back. */
     private volatile boolean released;
     private DefaultMQPushConsumer client;
+    private MemberOffsetStore offsets;
     private List<MessageQueue> queues;
     private List<MessageQueue> delayQueues;
 
@@ -158,13 +157,33 @@ final class RocketMqConsumer implements Consumer {
         // The delay topic's queues get the same: they hold only what is due for redelivery.
         c.setPullThresholdForQueue(Math.max(batch, (options.prefetch() + queues.size() - 1) / queues.size()));
         broker.settings.apply(c);
+        offsets = new MemberOffsetStore(c);
+        c.setOffsetStore(offsets);
         c.subscribe(topic, "*");
         c.subscribe(delayTopic, "*");
         c.registerMessageListener((MessageListenerOrderly) this::consume);
         client = c;
         c.start();
-        c.getDefaultMQPushConsumerImpl().doRebalance();
+        awaitShare();
         awaitBacklog(backlog);
+    }
+
+    /**
+     * Rebalances until this member holds its share of the group's queues, waiting up to {@code call-timeout}. A member
+     * joining a group gets a queue only once the member holding it lets go (after the broker told it of the newcomer),
+     * so without the wait the first messages published after subscribe returns would all go to the members already
+     * there.
+     */
+    private void awaitShare() throws InterruptedException {
+        long deadline = System.nanoTime() + broker.settings.callTimeout.toNanos();
+        while (!client.getDefaultMQPushConsumerImpl().tryRebalance()) {
+            if (System.nanoTime() > deadline) {
+                log.debug("group '{}' on topic '{}': this member did not get its share of the queues within {}",
+                        options.group(), options.topic(), broker.settings.callTimeout);
+                return;
+            }
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
     }
 
     /**
@@ -176,13 +195,12 @@ final class RocketMqConsumer implements Consumer {
             return;
         }
         Map<MessageQueue, ProcessQueue> mine = client.getDefaultMQPushConsumerImpl().getRebalanceImpl().getProcessQueueTable();
-        OffsetStore store = client.getDefaultMQPushConsumerImpl().getOffsetStore();
         long deadline = System.nanoTime() + broker.settings.callTimeout.toNanos();
         while (System.nanoTime() < deadline) {
             boolean started = backlog.entrySet().stream().allMatch(e -> {
                 ProcessQueue pq = mine.get(e.getKey());
                 return pq == null || pq.getMsgCount().get() > 0
-                        || store.readOffset(e.getKey(), ReadOffsetType.READ_FROM_MEMORY) >= e.getValue();
+                        || offsets.consumed(e.getKey()) >= e.getValue();
             });
             if (started) {
                 return;
@@ -247,24 +265,11 @@ final class RocketMqConsumer implements Consumer {
 
     /**
      * Moves the queue's consumed offset to {@code next}, now rather than after the listener returns, so that close
-     * (which waits for the listener) persists it. A queue being taken from this member (a rebalance) had its offset
-     * written already, before the client waited for this listener: then the new offset is written at once, while
-     * this member still holds the queue's lock on the broker, or the next member would start before it.
+     * (which waits for the listener) persists it. A queue being taken from this member (a rebalance) is unlocked only
+     * once this listener returned, after the client wrote this offset to the broker ({@link MemberOffsetStore}).
      */
     private void commit(MessageQueue mq, long next) {
-        OffsetStore store = client.getDefaultMQPushConsumerImpl().getOffsetStore();
-        store.updateOffset(mq, next, true);
-        ProcessQueue pq = client.getDefaultMQPushConsumerImpl().getRebalanceImpl().getProcessQueueTable().get(mq);
-        if (pq == null || pq.isDropped()) {
-            try {
-                store.updateConsumeOffsetToBroker(mq, next, false);
-            } catch (RemotingException | MQBrokerException | MQClientException e) {
-                log.warn("group '{}' could not store its offset {} of queue {} it is handing over ({}); the next member"
-                        + " may deliver those messages again", options.group(), next, mq.getQueueId(), e.toString());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        offsets.updateOffset(mq, next, true);
     }
 
     private boolean reserve() throws InterruptedException {
@@ -416,24 +421,18 @@ final class RocketMqConsumer implements Consumer {
         }
     }
 
-    /** Writes the committed offsets and waits for the broker's answer (the client's shutdown only sends them one-way). */
+    /**
+     * Writes the consumed offsets of the queues this member holds and waits for the broker's answers, before the
+     * client's shutdown unlocks the queues (it writes them only after).
+     */
     private void persistOffsets() {
-        OffsetStore store = client.getDefaultMQPushConsumerImpl().getOffsetStore();
-        if (store == null) {
-            return;
+        if (offsets != null) {
+            client.getDefaultMQPushConsumerImpl().getRebalanceImpl().getProcessQueueTable().forEach((mq, pq) -> {
+                if (!pq.isDropped()) {
+                    offsets.persist(mq);
+                }
+            });
         }
-        Map<MessageQueue, Long> offsets = new HashMap<>(store.cloneOffsetTable(topic));
-        offsets.putAll(store.cloneOffsetTable(delayTopic));
-        offsets.forEach((mq, offset) -> {
-            try {
-                store.updateConsumeOffsetToBroker(mq, offset, false);
-            } catch (RemotingException | MQBrokerException | MQClientException e) {
-                log.warn("group '{}' could not store its offset {} of queue {} on close ({}); messages after the last"
-                        + " stored offset will be delivered again", options.group(), offset, mq.getQueueId(), e.toString());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
     }
 
     private void abort() {

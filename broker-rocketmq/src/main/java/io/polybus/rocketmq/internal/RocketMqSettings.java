@@ -65,7 +65,8 @@ public final class RocketMqSettings {
                             + " its queue longer than its waitTimeMillsInSendQueue (200 ms).")
             .define(CALL_TIMEOUT, Type.DURATION, "5s", ConfigDef.atLeast(Duration.ofMillis(100)),
                     "How long a call to the name server or the broker at subscribe waits (routes, offsets, creating a"
-                            + " topic); also how long subscribe waits for the queues with a backlog to start delivering.")
+                            + " topic); also how long subscribe waits for the member to get its share of the group's queues"
+                            + " and for those with a backlog to start delivering.")
             .define(AUTO_CREATE, Type.BOOLEAN, "true",
                     "At subscribe, create a missing topic (and its dead-letter topic) with `queues` queues; sends rely"
                             + " on the broker's own autoCreateTopicEnable. When false the topics must exist.")
