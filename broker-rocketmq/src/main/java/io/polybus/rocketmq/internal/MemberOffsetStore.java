@@ -68,21 +68,36 @@ final class MemberOffsetStore implements OffsetStore {
         return offsets.readOffset(mq, ReadOffsetType.READ_FROM_MEMORY);
     }
 
+    /**
+     * Writes the consumed offsets of {@code mqs}, each answered before the next; stops at the first that fails, so
+     * that a broker that does not answer holds up the client's scheduler (which calls this every 5 s) for one
+     * timeout only: the rest are written on the next round.
+     */
     @Override
     public void persistAll(Set<MessageQueue> mqs) {
-        mqs.forEach(this::persist);
+        for (MessageQueue mq : mqs) {
+            if (!write(mq)) {
+                return;
+            }
+        }
     }
 
     /** Writes the consumed offset of {@code mq} and waits for the broker's answer. */
     @Override
     public void persist(MessageQueue mq) {
+        write(mq);
+    }
+
+    /** False when the broker did not store the offset. */
+    private boolean write(MessageQueue mq) {
         synchronized (writes) {
             long offset = consumed(mq);
             if (offset < 0) {
-                return;
+                return true;
             }
             try {
                 offsets.updateConsumeOffsetToBroker(mq, offset, false);
+                return true;
             } catch (RemotingException | MQBrokerException | MQClientException e) {
                 log.warn("group '{}' could not store its offset {} of queue {} of topic '{}' ({}); messages after the"
                         + " last stored offset may be delivered again", consumer.getConsumerGroup(), offset,
@@ -90,6 +105,7 @@ final class MemberOffsetStore implements OffsetStore {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            return false;
         }
     }
 
