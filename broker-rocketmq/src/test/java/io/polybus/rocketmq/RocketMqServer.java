@@ -10,11 +10,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A RocketMQ name server and broker of a test's own, on free ports of 127.0.0.1, started and stopped with the
+ * A RocketMQ name server and broker of a test's own, on free ports of 127.0.0.1 (within {@code POLYBUS_TEST_PORTS},
+ * e.g. {@code 31200-31299}, when that is set, for machines where each session has a range), started and stopped with the
  * project's {@code scripts/brokers} (so tests run the server users run, from Maven Central jars). Stopping and
  * starting it again keeps its store; {@link #close()} stops it and deletes its directory.
  *
@@ -46,7 +48,8 @@ public final class RocketMqServer implements AutoCloseable {
      * @param brokerSettings lines {@code name=value} added to the broker's configuration
      */
     public static RocketMqServer start(String... brokerSettings) throws Exception {
-        RocketMqServer server = new RocketMqServer(freePort(), freeBrokerPort(), String.join("\n", brokerSettings));
+        int port = freePort();
+        RocketMqServer server = new RocketMqServer(port, freeBrokerPort(port), String.join("\n", brokerSettings));
         try {
             server.startBroker();
         } catch (Exception e) {
@@ -122,21 +125,60 @@ public final class RocketMqServer implements AutoCloseable {
         }
     }
 
+    /** A free port, in {@code POLYBUS_TEST_PORTS} when that is set. */
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+        int[] range = testPorts();
+        if (range == null) {
+            try (ServerSocket s = new ServerSocket(0)) {
+                return s.getLocalPort();
+            }
         }
+        int size = range[1] - range[0] + 1;
+        int start = ThreadLocalRandom.current().nextInt(size);
+        for (int i = 0; i < size; i++) {
+            int p = range[0] + (start + i) % size;
+            if (bindable(p)) {
+                return p;
+            }
+        }
+        throw new IOException("no free port in POLYBUS_TEST_PORTS " + range[0] + "-" + range[1]);
     }
 
-    /** A free port p whose neighbours p - 2 (the broker's second listener) and p + 1 (its HA port) are free too. */
-    private static int freeBrokerPort() throws IOException {
+    /**
+     * A free port p whose neighbours p - 2 (the broker's second listener) and p + 1 (its HA port) are free too, none
+     * of them the name server's {@code port} (not bound yet).
+     */
+    private static int freeBrokerPort(int port) throws IOException {
+        int[] range = testPorts();
+        int low = range == null ? 1027 : range[0] + 2;
+        int high = range == null ? 65534 : range[1] - 1;
         for (int i = 0; i < 100; i++) {
             int p = freePort();
-            if (p > 1026 && p < 65535 && bindable(p - 2) && bindable(p + 1)) {
+            if (p >= low && p <= high && port != p && port != p - 2 && port != p + 1 && bindable(p - 2) && bindable(p + 1)) {
                 return p;
             }
         }
         throw new IOException("no free port p with p - 2 and p + 1 free for the RocketMQ broker");
+    }
+
+    /** The ports of {@code POLYBUS_TEST_PORTS} ({@code low-high}), or null when it is not set. */
+    private static int[] testPorts() throws IOException {
+        String range = System.getenv("POLYBUS_TEST_PORTS");
+        if (range == null || range.isBlank()) {
+            return null;
+        }
+        String[] bounds = range.trim().split("-", 2);
+        try {
+            int low = Integer.parseInt(bounds[0].trim());
+            int high = Integer.parseInt(bounds[bounds.length - 1].trim());
+            if (low < 1024 || high > 65535 || high - low < 3) {
+                throw new NumberFormatException();
+            }
+            return new int[] {low, high};
+        } catch (NumberFormatException e) {
+            throw new IOException("POLYBUS_TEST_PORTS must be a range of at least 4 ports like 31200-31299, was '"
+                    + range + "'");
+        }
     }
 
     private static boolean bindable(int port) {

@@ -100,7 +100,7 @@ final class PolybusDriver implements Driver {
         if (janitor == null) {
             return;
         }
-        // Kafka's provider also keeps a retry topic and a delay topic per group.
+        // Kafka's provider also keeps a retry topic and a delay topic per group, RocketMQ's a delay topic per group.
         List<String> all = new ArrayList<>();
         String prefix = config.get("key-prefix").or(() -> config.get("stream-prefix")).orElse("");
         for (String topic : topics) {
@@ -110,6 +110,9 @@ final class PolybusDriver implements Driver {
                     all.add(topic + ".retry." + g);
                     all.add(topic + ".delay." + g);
                 });
+            }
+            if (broker.type().equals("rocketmq")) {
+                groups.forEach(g -> all.add("%DELAY%" + topic + "." + g));
             }
         }
         try (Driver raw = janitor.open()) {

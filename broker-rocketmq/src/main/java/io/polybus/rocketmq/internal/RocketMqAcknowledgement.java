@@ -3,6 +3,8 @@ package io.polybus.rocketmq.internal;
 import io.polybus.Message;
 import io.polybus.spi.AbstractAcknowledgement;
 
+import java.time.Duration;
+
 /**
  * Settles one RocketMQ delivery; the shared rules (first outcome wins, max deliveries, dead letter or drop) come
  * from {@link AbstractAcknowledgement}, the broker operations from the consumer.
@@ -35,6 +37,11 @@ final class RocketMqAcknowledgement extends AbstractAcknowledgement {
     @Override
     protected void onRequeue(String reason) {
         consumer.requeue(this);
+    }
+
+    @Override
+    protected void onRequeue(String reason, Duration delay) {
+        consumer.requeue(this, delay);
     }
 
     @Override

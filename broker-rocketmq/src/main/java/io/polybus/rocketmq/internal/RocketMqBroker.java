@@ -41,7 +41,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The entry point of one configured RocketMQ: an administrative client (a producer of its own, which also sends
- * the consumers' dead letters) that checks the name server at open, creates topics and sets a new group's
+ * the consumers' dead letters and delayed requeues) that checks the name server at open, creates topics and sets a new group's
  * starting offsets. Each producer and each consumer has a client instance of its own.
  */
 public final class RocketMqBroker implements Broker {
@@ -172,8 +172,8 @@ public final class RocketMqBroker implements Broker {
         return client().getMQClientAPIImpl();
     }
 
-    /** The client that sends dead letters. */
-    DefaultMQProducer deadLetterProducer() {
+    /** The client that sends the consumers' dead letters and delayed requeues. */
+    DefaultMQProducer sideProducer() {
         return admin;
     }
 
@@ -315,6 +315,26 @@ public final class RocketMqBroker implements Broker {
                 Thread.currentThread().interrupt();
             }
         });
+    }
+
+    /** Deletes {@code topic} (an ephemeral group's delay topic) from the brokers of {@code queues} and the name servers. */
+    void deleteTopic(String topic, List<MessageQueue> queues) {
+        long timeout = settings.callTimeout.toMillis();
+        try {
+            for (String name : queues.stream().map(MessageQueue::getBrokerName).distinct().toList()) {
+                String address = client().findBrokerAddressInPublish(name);
+                if (address != null) {
+                    api().deleteTopicInBroker(address, topic, timeout);
+                }
+            }
+            for (String nameServer : api().getNameServerAddressList()) {
+                api().deleteTopicInNameServer(nameServer, topic, timeout);
+            }
+        } catch (RemotingException | MQClientException e) {
+            log.warn("could not delete topic '{}' of an ephemeral consumer group on RocketMQ: {}", topic, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override

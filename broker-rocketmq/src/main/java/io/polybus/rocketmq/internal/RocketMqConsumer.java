@@ -16,8 +16,6 @@ import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
 import org.apache.rocketmq.client.consumer.listener.ConsumeOrderlyContext;
 import org.apache.rocketmq.client.consumer.listener.ConsumeOrderlyStatus;
 import org.apache.rocketmq.client.consumer.listener.MessageListenerOrderly;
-import org.apache.rocketmq.client.consumer.store.OffsetStore;
-import org.apache.rocketmq.client.consumer.store.ReadOffsetType;
 import org.apache.rocketmq.client.exception.MQBrokerException;
 import org.apache.rocketmq.client.exception.MQClientException;
 import org.apache.rocketmq.client.impl.consumer.ProcessQueue;
@@ -34,6 +32,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -55,13 +54,16 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * batch. A key's messages share one queue (the producer chooses it by key), so they reach the handler in order.
  *
  * <p>REQUEUE hands the message to its lane again with attempt + 1; the batch (and the queue's offset) waits for
- * it. Dead letters are sent (and answered by the broker) to the dead-letter topic before the batch counts them
- * settled; when such a send fails the batch is handed back to RocketMQ, which delivers it again. A delivery never
- * settled before the consumer closes or loses its queue is delivered again from the last committed offset.
+ * it. A REQUEUE with a delay sends a copy, as a timer message that the broker holds until the delay has passed, to
+ * the group's delay topic {@code %DELAY%<group>}, which the member consumes like the topic; the copy carries the
+ * attempts so far. Copies and dead letters are sent (and answered by the broker) before the batch counts their
+ * delivery settled; when such a send fails the batch is handed back to RocketMQ, which delivers it again. A delivery
+ * never settled before the consumer closes or loses its queue is delivered again from the last committed offset.
  *
  * <p>Close stops pulling, waits for running handlers and dead-letter sends, lets the listener return (moving each
  * queue's offset past the settled deliveries at the start of its batch), writes the committed offsets to the broker
- * (and waits for its answer), then shuts the client down.
+ * (and waits for its answer), then shuts the client down. An ephemeral group's delay topic is deleted with the
+ * group.
  */
 final class RocketMqConsumer implements Consumer {
     private static final Logger log = LoggerFactory.getLogger(RocketMqConsumer.class);
@@ -77,16 +79,21 @@ final class RocketMqConsumer implements Consumer {
     private final String topic;
     private final String group;
     private final String deadLetterTopic;
+    /** The RocketMQ topic of this group's delayed requeues. */
+    private final String delayTopic;
     private final PrefetchWindow permits;
     private final OrderedWorkers workers;
     private final AtomicInteger listening = new AtomicInteger();
-    private final Set<CompletableFuture<?>> deadLetters = ConcurrentHashMap.newKeySet();
+    /** Dead letters and delayed requeues sent and not yet answered. */
+    private final Set<CompletableFuture<?>> sideSends = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean running = true;
     /** Set by close once handlers are done: a batch not settled by then is handed back. */
     private volatile boolean released;
     private DefaultMQPushConsumer client;
+    private MemberOffsetStore offsets;
     private List<MessageQueue> queues;
+    private List<MessageQueue> delayQueues;
 
     private RocketMqConsumer(RocketMqBroker broker, ConsumerOptions options, DeliveryHandler handler,
                              DeliveryCounters counters) {
@@ -97,6 +104,7 @@ final class RocketMqConsumer implements Consumer {
         this.topic = WireFormat.topic(options.topic());
         this.group = WireFormat.group(options.topic(), options.group());
         this.deadLetterTopic = options.deadLetterTopic().map(WireFormat::topic).orElse(null);
+        this.delayTopic = WireFormat.delayTopic(group);
         this.permits = new PrefetchWindow(options.prefetch(), Duration.ofMillis(POLL_MILLIS));
         this.workers = new OrderedWorkers("polybus-rocketmq-" + group, options.concurrency());
     }
@@ -124,8 +132,12 @@ final class RocketMqConsumer implements Consumer {
         if (deadLetterTopic != null && broker.settings.autoCreate) {
             broker.ensureTopic(deadLetterTopic);
         }
+        delayQueues = broker.ensureTopic(delayTopic);
         boolean earliest = options.startFrom() == StartPosition.EARLIEST;
-        Map<MessageQueue, Long> backlog = broker.prepareGroup(topic, group, queues, earliest, options.ephemeral());
+        Map<MessageQueue, Long> backlog = new HashMap<>(broker.prepareGroup(topic, group, queues, earliest,
+                options.ephemeral()));
+        // Every member sets the delay topic's offsets before it consumes, so no requeue predates a group's offsets.
+        backlog.putAll(broker.prepareGroup(delayTopic, group, delayQueues, false, options.ephemeral()));
         String name = "polybus-consumer-" + UUID.randomUUID();
         DefaultMQPushConsumer c = new DefaultMQPushConsumer(group, broker.settings.credentials);
         c.setNamesrvAddr(broker.settings.nameServer);
@@ -134,21 +146,44 @@ final class RocketMqConsumer implements Consumer {
         c.setConsumeFromWhere(earliest ? ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET : ConsumeFromWhere.CONSUME_FROM_LAST_OFFSET);
         // A thread per queue, so that a batch waiting for its handlers (or for prefetch slots) holds up no other
         // queue; the handlers themselves run on `concurrency` lanes.
-        int threads = Math.min(MAX_LISTENER_THREADS, Math.max(options.concurrency(), queues.size()));
+        int allQueues = queues.size() + delayQueues.size();
+        int threads = Math.min(MAX_LISTENER_THREADS, Math.max(options.concurrency(), allQueues));
         c.setConsumeThreadMin(threads);
         c.setConsumeThreadMax(threads);
         int batch = Math.min(MAX_BATCH, options.prefetch());
         c.setConsumeMessageBatchMaxSize(batch);
         // The client's cache of pulled messages per queue, on top of the prefetch handed to the handler. At least a
         // batch: the 5.3 client drops a queue's pull request for good when the messages being consumed alone exceed it.
+        // The delay topic's queues get the same: they hold only what is due for redelivery.
         c.setPullThresholdForQueue(Math.max(batch, (options.prefetch() + queues.size() - 1) / queues.size()));
         broker.settings.apply(c);
+        offsets = new MemberOffsetStore(c);
+        c.setOffsetStore(offsets);
         c.subscribe(topic, "*");
+        c.subscribe(delayTopic, "*");
         c.registerMessageListener((MessageListenerOrderly) this::consume);
         client = c;
         c.start();
-        c.getDefaultMQPushConsumerImpl().doRebalance();
+        awaitShare();
         awaitBacklog(backlog);
+    }
+
+    /**
+     * Rebalances until this member holds its share of the group's queues, waiting up to {@code call-timeout}. A member
+     * joining a group gets a queue only once the member holding it lets go (after the broker told it of the newcomer),
+     * so without the wait the first messages published after subscribe returns would all go to the members already
+     * there.
+     */
+    private void awaitShare() throws InterruptedException {
+        long deadline = System.nanoTime() + broker.settings.callTimeout.toNanos();
+        while (!client.getDefaultMQPushConsumerImpl().tryRebalance()) {
+            if (System.nanoTime() > deadline) {
+                log.debug("group '{}' on topic '{}': this member did not get its share of the queues within {}",
+                        options.group(), options.topic(), broker.settings.callTimeout);
+                return;
+            }
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
     }
 
     /**
@@ -160,13 +195,12 @@ final class RocketMqConsumer implements Consumer {
             return;
         }
         Map<MessageQueue, ProcessQueue> mine = client.getDefaultMQPushConsumerImpl().getRebalanceImpl().getProcessQueueTable();
-        OffsetStore store = client.getDefaultMQPushConsumerImpl().getOffsetStore();
         long deadline = System.nanoTime() + broker.settings.callTimeout.toNanos();
         while (System.nanoTime() < deadline) {
             boolean started = backlog.entrySet().stream().allMatch(e -> {
                 ProcessQueue pq = mine.get(e.getKey());
                 return pq == null || pq.getMsgCount().get() > 0
-                        || store.readOffset(e.getKey(), ReadOffsetType.READ_FROM_MEMORY) >= e.getValue();
+                        || offsets.consumed(e.getKey()) >= e.getValue();
             });
             if (started) {
                 return;
@@ -231,24 +265,11 @@ final class RocketMqConsumer implements Consumer {
 
     /**
      * Moves the queue's consumed offset to {@code next}, now rather than after the listener returns, so that close
-     * (which waits for the listener) persists it. A queue being taken from this member (a rebalance) had its offset
-     * written already, before the client waited for this listener: then the new offset is written at once, while
-     * this member still holds the queue's lock on the broker, or the next member would start before it.
+     * (which waits for the listener) persists it. A queue being taken from this member (a rebalance) is unlocked only
+     * once this listener returned, after the client wrote this offset to the broker ({@link MemberOffsetStore}).
      */
     private void commit(MessageQueue mq, long next) {
-        OffsetStore store = client.getDefaultMQPushConsumerImpl().getOffsetStore();
-        store.updateOffset(mq, next, true);
-        ProcessQueue pq = client.getDefaultMQPushConsumerImpl().getRebalanceImpl().getProcessQueueTable().get(mq);
-        if (pq == null || pq.isDropped()) {
-            try {
-                store.updateConsumeOffsetToBroker(mq, next, false);
-            } catch (RemotingException | MQBrokerException | MQClientException e) {
-                log.warn("group '{}' could not store its offset {} of queue {} it is handing over ({}); the next member"
-                        + " may deliver those messages again", options.group(), next, mq.getQueueId(), e.toString());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        offsets.updateOffset(mq, next, true);
     }
 
     private boolean reserve() throws InterruptedException {
@@ -272,7 +293,8 @@ final class RocketMqConsumer implements Consumer {
             permits.release();
             return;
         }
-        dispatch(new RocketMqAcknowledgement(this, batch, index, message, m.getReconsumeTimes() + 1));
+        int attempt = WireFormat.attemptsBefore(m) + m.getReconsumeTimes() + 1;
+        dispatch(new RocketMqAcknowledgement(this, batch, index, message, attempt));
     }
 
     private void dispatch(RocketMqAcknowledgement ack) {
@@ -311,36 +333,54 @@ final class RocketMqConsumer implements Consumer {
         }
     }
 
+    /**
+     * Sends a copy to the group's delay topic as a timer message, due after {@code delay} by the broker's clock (plus
+     * its timer precision: the broker rounds a delivery time down to it), then settles the delivery.
+     */
+    void requeue(RocketMqAcknowledgement ack, Duration delay) {
+        org.apache.rocketmq.common.message.Message copy = WireFormat.toRocketMq(delayTopic, ack.message);
+        copy.putUserProperty(WireFormat.ATTEMPTS, Integer.toString(ack.attempt()));
+        copy.setDelayTimeMs(delay.plus(broker.settings.timerPrecision).toMillis());
+        sideSend(ack, copy, "delayed requeue");
+    }
+
     void deadLetter(RocketMqAcknowledgement ack, String polybusDeadLetterTopic, String reason) {
         Message letter = DeadLetter.of(ack.message, polybusDeadLetterTopic, options.group(), ack.attempt(), reason, Map.of());
+        sideSend(ack, WireFormat.toRocketMq(WireFormat.topic(polybusDeadLetterTopic), letter), "dead letter");
+    }
+
+    /**
+     * Sends {@code m} for {@code ack}'s delivery and settles the delivery once the broker answered; if it did not
+     * store {@code m}, the delivery's batch is handed back to RocketMQ, which delivers it again.
+     */
+    private void sideSend(RocketMqAcknowledgement ack, org.apache.rocketmq.common.message.Message m, String what) {
         CompletableFuture<Void> sent = new CompletableFuture<>();
-        deadLetters.add(sent);
+        sideSends.add(sent);
         sent.whenComplete((done, error) -> {
-            deadLetters.remove(sent);
+            sideSends.remove(sent);
             if (error != null) {
-                log.warn("dead letter of message {} for group '{}' not stored ({}); RocketMQ will deliver its batch again",
+                log.warn("{} of message {} for group '{}' not stored ({}); RocketMQ will deliver its batch again", what,
                         ack.message.id(), options.group(), error.getMessage());
                 ack.batch.failed = true;
             }
             ack(ack);
         });
         try {
-            broker.deadLetterProducer().send(WireFormat.toRocketMq(WireFormat.topic(polybusDeadLetterTopic), letter),
-                    new SendCallback() {
-                        @Override
-                        public void onSuccess(SendResult result) {
-                            if (result.getSendStatus() == SendStatus.SEND_OK) {
-                                sent.complete(null);
-                            } else {
-                                sent.completeExceptionally(new PolybusException("the broker answered " + result.getSendStatus()));
-                            }
-                        }
+            broker.sideProducer().send(m, new SendCallback() {
+                @Override
+                public void onSuccess(SendResult result) {
+                    if (result.getSendStatus() == SendStatus.SEND_OK) {
+                        sent.complete(null);
+                    } else {
+                        sent.completeExceptionally(new PolybusException("the broker answered " + result.getSendStatus()));
+                    }
+                }
 
-                        @Override
-                        public void onException(Throwable e) {
-                            sent.completeExceptionally(e);
-                        }
-                    }, broker.settings.sendTimeout.toMillis());
+                @Override
+                public void onException(Throwable e) {
+                    sent.completeExceptionally(e);
+                }
+            }, broker.settings.sendTimeout.toMillis());
         } catch (MQClientException | RemotingException | RuntimeException e) {
             sent.completeExceptionally(e);
         } catch (InterruptedException e) {
@@ -358,13 +398,14 @@ final class RocketMqConsumer implements Consumer {
         long deadline = System.nanoTime() + options.closeTimeout().toNanos();
         client.suspend();
         HandlerShutdown.await(Thread.currentThread(), workers, options);
-        HandlerShutdown.awaitSettling(deadLetters, deadline, options);
+        HandlerShutdown.awaitSettling(sideSends, deadline, options);
         released = true;
         awaitListeners(deadline);
         persistOffsets();
         client.shutdown();
         if (options.ephemeral()) {
             broker.deleteGroup(group, queues);
+            broker.deleteTopic(delayTopic, delayQueues);
         }
     }
 
@@ -380,22 +421,18 @@ final class RocketMqConsumer implements Consumer {
         }
     }
 
-    /** Writes the committed offsets and waits for the broker's answer (the client's shutdown only sends them one-way). */
+    /**
+     * Writes the consumed offsets of the queues this member holds and waits for the broker's answers, before the
+     * client's shutdown unlocks the queues (it writes them only after).
+     */
     private void persistOffsets() {
-        OffsetStore store = client.getDefaultMQPushConsumerImpl().getOffsetStore();
-        if (store == null) {
-            return;
+        if (offsets != null) {
+            client.getDefaultMQPushConsumerImpl().getRebalanceImpl().getProcessQueueTable().forEach((mq, pq) -> {
+                if (!pq.isDropped()) {
+                    offsets.persist(mq);
+                }
+            });
         }
-        store.cloneOffsetTable(topic).forEach((mq, offset) -> {
-            try {
-                store.updateConsumeOffsetToBroker(mq, offset, false);
-            } catch (RemotingException | MQBrokerException | MQClientException e) {
-                log.warn("group '{}' could not store its offset {} of queue {} on close ({}); messages after the last"
-                        + " stored offset will be delivered again", options.group(), offset, mq.getQueueId(), e.toString());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
     }
 
     private void abort() {

@@ -42,6 +42,7 @@ public final class RocketMqSettings {
     static final String ACCESS_KEY = "access-key";
     static final String SECRET_KEY = "secret-key";
     static final String TLS = "tls";
+    static final String TIMER_PRECISION = "timer-precision";
     static final String PASS_THROUGH = "rocketmq.";
     /** Why TLS is refused, for the {@code tls} key and the client's own {@code useTLS}. */
     static final String NO_TLS = "false: the RocketMQ 5.3 client takes its TLS trust and keys only from JVM-wide"
@@ -64,7 +65,8 @@ public final class RocketMqSettings {
                             + " its queue longer than its waitTimeMillsInSendQueue (200 ms).")
             .define(CALL_TIMEOUT, Type.DURATION, "5s", ConfigDef.atLeast(Duration.ofMillis(100)),
                     "How long a call to the name server or the broker at subscribe waits (routes, offsets, creating a"
-                            + " topic); also how long subscribe waits for the queues with a backlog to start delivering.")
+                            + " topic); also how long subscribe waits for the member to get its share of the group's queues"
+                            + " and for those with a backlog to start delivering.")
             .define(AUTO_CREATE, Type.BOOLEAN, "true",
                     "At subscribe, create a missing topic (and its dead-letter topic) with `queues` queues; sends rely"
                             + " on the broker's own autoCreateTopicEnable. When false the topics must exist.")
@@ -80,18 +82,22 @@ public final class RocketMqSettings {
             .define(TLS, Type.BOOLEAN, "false",
                     "Not supported: `true` fails at open. The RocketMQ 5.3 client takes TLS trust and keys only from"
                             + " JVM-wide system properties and does not check the server's host name.")
+            .define(TIMER_PRECISION, Type.DURATION, "1s", ConfigDef.atLeast(Duration.ofMillis(1)),
+                    "The broker's timerPrecisionMs (1 s unless its configuration changes it). The broker rounds the"
+                            + " delivery time of a timer message down to it, so a delayed requeue asks for the delay plus"
+                            + " this much, and is never delivered early.")
             .passThrough(PASS_THROUGH, "Any setting of the client's DefaultMQProducer or DefaultMQPushConsumer by its"
                     + " setter name, e.g. `rocketmq.compressMsgBodyOverHowmuch`, `rocketmq.pullBatchSize` or"
                     + " `rocketmq.vipChannelEnabled`; each goes to the clients that have it.")
             .build();
 
     /**
-     * What RocketMQ keeps, named one by one so that a capability added to the contract is not declared unproven:
-     * not yet DELAYED_REQUEUE (its delay levels or timer messages could keep it).
+     * What RocketMQ keeps, named one by one so that a capability added to the contract is not declared unproven.
+     * DELAYED_REQUEUE with timer messages (the broker's timerWheelEnable, on by default in 5.x).
      */
     public static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.of(Capability.FANOUT, Capability.DURABLE,
             Capability.REPLAY, Capability.ORDERED_BY_KEY, Capability.DEAD_LETTER, Capability.PARTITIONED,
-            Capability.AT_LEAST_ONCE));
+            Capability.AT_LEAST_ONCE, Capability.DELAYED_REQUEUE));
 
     /** Client settings the provider sets itself, which a pass-through key must not change. */
     private static final Set<String> MANAGED = Set.of("namesrvAddr", "instanceName", "producerGroup", "consumerGroup",
@@ -107,6 +113,7 @@ public final class RocketMqSettings {
     final Duration sendTimeout;
     final int maxInFlight;
     final Duration callTimeout;
+    final Duration timerPrecision;
     final boolean autoCreate;
     final long maxMessageBytes;
     /** Signs requests with the ACL credentials; null without them. */
@@ -121,6 +128,7 @@ public final class RocketMqSettings {
         sendTimeout = config.getDuration(SEND_TIMEOUT);
         maxInFlight = config.getInt(MAX_IN_FLIGHT);
         callTimeout = config.getDuration(CALL_TIMEOUT);
+        timerPrecision = config.getDuration(TIMER_PRECISION);
         autoCreate = config.getBoolean(AUTO_CREATE);
         maxMessageBytes = config.getSize(MAX_MESSAGE_BYTES);
         if (config.getBoolean(TLS)) {

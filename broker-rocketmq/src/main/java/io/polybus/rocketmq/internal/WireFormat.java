@@ -25,15 +25,24 @@ import java.util.Map;
  *
  * <p>Names: RocketMQ allows {@code [%|a-zA-Z0-9_-]} in topic and group names, Polybus also the dot
  * ({@code orders.dlq}); a dot is written {@code |}. A consumer group is {@code <topic>|<group>}: a Polybus group is
- * a subscription of one topic, a RocketMQ group may subscribe to only one set of topics.
+ * a subscription of one topic, a RocketMQ group may subscribe to only one set of topics. A group's delayed requeues
+ * wait on its delay topic {@code %DELAY%<group>}.
  */
 final class WireFormat {
     static final String PROPERTY = "polybus";
+    /** The deliveries a delayed requeue's copy had before it was requeued: its next delivery is attempt + 1. */
+    static final String ATTEMPTS = "polybusAttempts";
+    /**
+     * Prefix of a group's delay topic, which holds its delayed requeues. Like RocketMQ's own {@code %RETRY%}, it
+     * has a {@code %}, which no Polybus name makes, and the same length, so every valid group has a valid one.
+     */
+    static final String DELAY_PREFIX = "%DELAY%";
     private static final byte VERSION = 1;
     private static final byte[] EMPTY_BODY = {0};
     private static final int MAX_NAME = 127;
-    /** Longest group: its retry topic {@code %RETRY%<group>} must still be a valid topic. */
-    private static final int MAX_GROUP = MAX_NAME - MixAll.RETRY_GROUP_TOPIC_PREFIX.length();
+    /** Longest group: its retry topic {@code %RETRY%<group>} and its delay topic must still be valid topics. */
+    private static final int MAX_GROUP = MAX_NAME - Math.max(MixAll.RETRY_GROUP_TOPIC_PREFIX.length(),
+            DELAY_PREFIX.length());
 
     private WireFormat() {
     }
@@ -46,6 +55,24 @@ final class WireFormat {
     /** The RocketMQ consumer group of a Polybus group on a topic. */
     static String group(String polybusTopic, String polybusGroup) {
         return name(polybusTopic + "." + polybusGroup, "group '" + polybusGroup + "' on topic", MAX_GROUP);
+    }
+
+    /** The topic that holds the delayed requeues of RocketMQ consumer group {@code group}. */
+    static String delayTopic(String group) {
+        return DELAY_PREFIX + group;
+    }
+
+    /** The deliveries {@code m} had before, as a copy of a delayed requeue: 0 for any other message. */
+    static int attemptsBefore(MessageExt m) {
+        String attempts = m.getUserProperty(ATTEMPTS);
+        if (attempts == null) {
+            return 0;
+        }
+        try {
+            return Math.max(0, Integer.parseInt(attempts));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     private static String name(String name, String what, int max) {
