@@ -352,7 +352,7 @@ final class ArtemisConsumer implements Consumer {
 
     /** Sends a replacement of the delivery, then acks it; reconnects (handing everything back) when that fails. */
     private void sideSend(ArtemisAcknowledgement ack, SimpleString address, ClientMessage replacement, String what) {
-        SendLink.Pending p = new SendLink.Pending(new ArtemisReceipt(address.toString(), ack.message.id(), 0), 0, what);
+        SendLink.Pending p = new SendLink.Pending(new ArtemisReceipt(address.toString(), ack.message.id(), null, 0), 0, what);
         sideLock.lock();
         try {
             if (side == null || side.isDead()) {
