@@ -218,16 +218,17 @@ final class ArtemisConsumer implements Consumer {
     }
 
     private void deliver(Receiving r, ClientMessage m) {
-        Message message;
+        WireFormat.Received received;
         try {
-            message = WireFormat.toMessage(options.topic(), m);
+            received = WireFormat.read(options.topic(), m);
         } catch (RuntimeException e) {
             log.error("dropping a message on queue '{}' that cannot be read as a Polybus message", queue, e);
             acknowledge(r, m);
             permits.release(1);
             return;
         }
-        int attempt = WireFormat.attempt(m);
+        Message message = received.message();
+        int attempt = received.attempt();
         ArtemisAcknowledgement ack = new ArtemisAcknowledgement(this, r, m, message, attempt);
         r.unsettled.add(ack);
         r.ackLock.lock();

@@ -9,6 +9,7 @@ import org.apache.activemq.artemis.utils.UUID;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -69,27 +70,38 @@ final class WireFormat {
         return m;
     }
 
+    /** A delivery read: the Polybus message and its attempt number. */
+    record Received(Message message, int attempt) {
+    }
+
     /**
-     * The Polybus message in {@code m}, read from topic {@code topic}. A message another client sent reads too:
-     * its id is then Artemis's message id, its headers its string properties.
+     * The Polybus message in {@code m}, read from topic {@code topic}, and its attempt number. A message another
+     * client sent reads too: its id is then the text of its user id or Artemis's message id, its headers its string
+     * properties. Each property look-up takes the message's properties lock, so a message without properties (what
+     * a Polybus producer sends without a key, headers or a given id) is read without any.
      */
-    static Message toMessage(String topic, ClientMessage m) {
+    static Received read(String topic, ClientMessage m) {
         byte[] payload = new byte[m.getBodySize()];
         m.getBodyBuffer().readBytes(payload);
         Message.Builder b = Message.builder(topic).unsafePayload(payload).timestampMillis(m.getTimestamp());
-        for (SimpleString name : m.getPropertyNames()) {
-            if (name.equals(ID) || name.equals(ATTEMPT) || name.startsWith(ARTEMIS_PREFIX)) {
-                continue;
+        Set<SimpleString> names = m.getPropertyNames();
+        Object id = null;
+        Object carried = null;
+        if (!names.isEmpty()) {
+            for (SimpleString name : names) {
+                if (name.equals(ID)) {
+                    id = m.getObjectProperty(name);
+                } else if (name.equals(ATTEMPT)) {
+                    carried = m.getObjectProperty(name);
+                } else if (!name.startsWith(ARTEMIS_PREFIX) && m.getObjectProperty(name) instanceof SimpleString value) {
+                    b.header(name.toString(), value.toString());
+                }
             }
-            if (m.getObjectProperty(name) instanceof SimpleString value) {
-                b.header(name.toString(), value.toString());
+            SimpleString group = m.getGroupID();
+            if (group != null) {
+                b.unsafeKey(keyBytes(group.toString()));
             }
         }
-        SimpleString group = m.getGroupID();
-        if (group != null) {
-            b.unsafeKey(keyBytes(group.toString()));
-        }
-        Object id = m.getObjectProperty(ID);
         if (id instanceof SimpleString s) {
             b.id(s.toString());
         } else if (m.getUserID() != null) {
@@ -97,7 +109,7 @@ final class WireFormat {
         } else {
             b.id("artemis-" + m.getMessageID());
         }
-        return b.build();
+        return new Received(b.build(), attempt(carried, m.getDeliveryCount()));
     }
 
     /** The generated user id of a message {@link #toClient} made, or null when the message carries a given id. */
@@ -133,13 +145,12 @@ final class WireFormat {
     }
 
     /**
-     * The attempt number of a delivery: the attempt a requeued copy carries (1 for an original) plus the
-     * deliveries Artemis counted before this one (a consumer that closed, crashed or lost its connection
+     * The attempt number of a delivery: the attempt a requeued copy carries ({@code carried}; 1 for an original)
+     * plus the deliveries Artemis counted before this one (a consumer that closed, crashed or lost its connection
      * without settling it).
      */
-    static int attempt(ClientMessage m) {
-        Object carried = m.getObjectProperty(ATTEMPT);
+    private static int attempt(Object carried, int deliveryCount) {
         long base = carried instanceof Integer n ? Math.max(1, n) : 1;
-        return (int) Math.min(Integer.MAX_VALUE, base + Math.max(0, m.getDeliveryCount() - 1));
+        return (int) Math.min(Integer.MAX_VALUE, base + Math.max(0, deliveryCount - 1));
     }
 }
