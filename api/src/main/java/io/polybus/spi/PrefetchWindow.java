@@ -29,6 +29,10 @@ public final class PrefetchWindow {
      * @return the slots taken; 0 when none came free in time
      */
     public int reserve(int max) throws InterruptedException {
+        if (max == 1 && slots.tryAcquire()) {
+            // One compare-and-set, where draining and handing back the rest took two and woke the queue.
+            return 1;
+        }
         int got = slots.drainPermits();
         if (got == 0) {
             if (!slots.tryAcquire(waitMillis, TimeUnit.MILLISECONDS)) {

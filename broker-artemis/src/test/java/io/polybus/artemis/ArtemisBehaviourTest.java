@@ -13,9 +13,11 @@ import io.polybus.DeadLetter;
 import io.polybus.Message;
 import io.polybus.PolybusException;
 import io.polybus.Producer;
+import io.polybus.Receipt;
 import io.polybus.testkit.Recorder;
 import org.apache.activemq.artemis.api.core.ActiveMQException;
 import org.apache.activemq.artemis.api.core.QueueConfiguration;
+import org.apache.activemq.artemis.api.core.RoutingType;
 import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.api.core.client.ActiveMQClient;
 import org.apache.activemq.artemis.api.core.client.ClientConsumer;
@@ -241,6 +243,32 @@ class ArtemisBehaviourTest {
             assertArrayEquals("ключ".getBytes(StandardCharsets.UTF_8), got.key());
             assertTrue(got.id().startsWith("artemis-"), got.id());
             assertFalse(got.headers().keySet().stream().anyMatch(h -> h.startsWith("_AMQ")), got.headers().toString());
+        }
+    }
+
+    @Test
+    void aMessageWithoutAGivenIdIsNamedByItsUserIdAsJmsClientsSeeIt() throws Exception {
+        String topic = prefix + "-t";
+        try (Broker broker = open(); ServerLocator locator = rawLocator(); ClientSession session = rawSession(locator)) {
+            Recorder recorder = Recorder.acking();
+            broker.subscribe(ConsumerOptions.of(topic, "g"), recorder);
+            session.createQueue(QueueConfiguration.of(topic + ".raw").setAddress(topic)
+                    .setRoutingType(RoutingType.MULTICAST).setDurable(true));
+            Receipt receipt;
+            try (Producer producer = broker.producer()) {
+                receipt = producer.send(Message.builder(topic).payload("no id given").build()).get(30, TimeUnit.SECONDS);
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> recorder.count() == 1);
+            assertEquals(receipt.messageId(), recorder.deliveries().get(0).message().id());
+            try (ClientConsumer reader = session.createConsumer(topic + ".raw")) {
+                ClientMessage raw = reader.receive(30_000);
+                assertNotNull(raw, "nothing in queue " + topic + ".raw");
+                assertNotNull(raw.getUserID(), "no user id: JMS clients would see no JMSMessageID");
+                assertEquals(receipt.messageId(), raw.getUserID().toString());
+                assertFalse(raw.containsProperty(SimpleString.of("polybus.id")), "the id also travels as a property");
+                raw.individualAcknowledge();
+            }
+            session.deleteQueue(topic + ".raw");
         }
     }
 

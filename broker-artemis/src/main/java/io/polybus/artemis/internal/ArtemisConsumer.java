@@ -218,16 +218,17 @@ final class ArtemisConsumer implements Consumer {
     }
 
     private void deliver(Receiving r, ClientMessage m) {
-        Message message;
+        WireFormat.Received received;
         try {
-            message = WireFormat.toMessage(options.topic(), m);
+            received = WireFormat.read(options.topic(), m);
         } catch (RuntimeException e) {
             log.error("dropping a message on queue '{}' that cannot be read as a Polybus message", queue, e);
             acknowledge(r, m);
             permits.release(1);
             return;
         }
-        int attempt = WireFormat.attempt(m);
+        Message message = received.message();
+        int attempt = received.attempt();
         ArtemisAcknowledgement ack = new ArtemisAcknowledgement(this, r, m, message, attempt);
         r.unsettled.add(ack);
         r.ackLock.lock();
@@ -352,7 +353,7 @@ final class ArtemisConsumer implements Consumer {
 
     /** Sends a replacement of the delivery, then acks it; reconnects (handing everything back) when that fails. */
     private void sideSend(ArtemisAcknowledgement ack, SimpleString address, ClientMessage replacement, String what) {
-        SendLink.Pending p = new SendLink.Pending(new ArtemisReceipt(address.toString(), ack.message.id(), 0), 0, what);
+        SendLink.Pending p = new SendLink.Pending(new ArtemisReceipt(address.toString(), ack.message.id(), null, 0), 0, what);
         sideLock.lock();
         try {
             if (side == null || side.isDead()) {

@@ -75,7 +75,8 @@ final class ArtemisProducer implements Producer {
                 return CompletableFuture.failedFuture(new ClosedException("artemis producer is closed"));
             }
             SendLink l = link();
-            SendLink.Pending p = new SendLink.Pending(new ArtemisReceipt(topic, message.id(), ++sends), size, "send");
+            SendLink.Pending p = new SendLink.Pending(new ArtemisReceipt(topic,
+                    message.hasGivenId() ? message.id() : null, WireFormat.userId(wire), ++sends), size, "send");
             l.send(broker.address(topic), wire, p);
             return p.future;
         } catch (PolybusException e) {

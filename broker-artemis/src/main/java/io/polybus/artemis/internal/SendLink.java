@@ -11,9 +11,8 @@ import org.apache.activemq.artemis.api.core.client.SendAcknowledgementHandler;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Function;
 
 /**
@@ -48,7 +47,6 @@ final class SendLink implements AutoCloseable {
         private final long bytes;
         private final String what;
         private SendLink owner;
-        @SuppressWarnings("unused")
         private volatile boolean done;
 
         Pending(Receipt receipt, long bytes, String what) {
@@ -79,7 +77,6 @@ final class SendLink implements AutoCloseable {
             if (!DONE.compareAndSet(this, false, true)) {
                 return false;
             }
-            owner.pending.remove(this);
             owner.settled.settled(bytes);
             return true;
         }
@@ -93,7 +90,13 @@ final class SendLink implements AutoCloseable {
     private final ClientProducer producer;
     private final Settled settled;
     private final Function<Exception, PolybusException> errors;
-    private final Set<Pending> pending = ConcurrentHashMap.newKeySet();
+    /**
+     * The sends in the order they were made, for {@link #failAll}. Artemis confirms sends in that order, so
+     * {@link #send} drops the answered ones from the head: an append and a few polls per send, where a concurrent
+     * set hashed every send and contended with the client's thread that answers them. Answered sends behind an
+     * unanswered one stay until it is answered; the in-flight bound of the owner bounds them.
+     */
+    private final ConcurrentLinkedQueue<Pending> pending = new ConcurrentLinkedQueue<>();
     private volatile PolybusException dead;
 
     private SendLink(Link link, ClientProducer producer, Settled settled, Function<Exception, PolybusException> errors) {
@@ -136,6 +139,10 @@ final class SendLink implements AutoCloseable {
      */
     void send(SimpleString address, ClientMessage message, Pending p) {
         p.owner = this;
+        Pending head;
+        while ((head = pending.peek()) != null && head.done) {
+            pending.poll();
+        }
         pending.add(p);
         try {
             producer.send(address, message, p);
@@ -162,10 +169,6 @@ final class SendLink implements AutoCloseable {
         for (Pending p : pending) {
             p.fail(cause);
         }
-    }
-
-    int pendingCount() {
-        return pending.size();
     }
 
     @Override

@@ -4,13 +4,18 @@ import io.polybus.Message;
 import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.api.core.client.ClientMessage;
 import org.apache.activemq.artemis.core.client.impl.ClientMessageImpl;
+import org.apache.activemq.artemis.utils.UUID;
 
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * How a {@link Message} travels as an Artemis core message: the payload as the body of a bytes message, the
- * timestamp in the message's own timestamp, the id in string property {@code polybus.id}, headers as string
+ * timestamp in the message's own timestamp, an id given to the message in string property {@code polybus.id}
+ * (else a generated id in the message's user id, the 16 bytes JMS clients read as JMSMessageID), headers as string
  * properties of their own names, and the key as the message group id ({@code _AMQ_GROUP_ID}, JMSXGroupID),
  * which is what keeps one key on one consumer of a group. The group id holds the key's bytes one char each
  * (ISO-8859-1), so any key, binary ones included, survives byte for byte; a UTF-8 key that is ASCII reads the same
@@ -27,15 +32,27 @@ final class WireFormat {
     /** The default priority of JMS and of the core client. */
     private static final byte PRIORITY = 4;
     private static final int INITIAL_BUFFER = 1500;
+    /** The first 8 bytes of this process's generated user ids: random, so that two processes never meet. */
+    private static final long USER_ID_PREFIX = new SecureRandom().nextLong();
+    /** The last 8 bytes: a count, far below the 2^62 where the variant bits would cut it. */
+    private static final AtomicLong USER_ID_COUNT = new AtomicLong();
 
     private WireFormat() {
     }
 
-    /** The core message for {@code message}; {@code attempt} above 1 for a requeued copy. */
+    /**
+     * The core message for {@code message}; {@code attempt} above 1 for a requeued copy. A message without a given
+     * id gets a new user id ({@link #userId}), which names it for its consumers: 16 bytes of the message's header
+     * instead of a property that the client, the broker and every consumer would encode, store and decode.
+     */
     static ClientMessage toClient(Message message, boolean durable, int attempt) {
         ClientMessage m = new ClientMessageImpl(ClientMessage.BYTES_TYPE, durable, 0, message.timestampMillis(), PRIORITY,
                 INITIAL_BUFFER);
-        m.putStringProperty(ID, message.id());
+        if (message.hasGivenId()) {
+            m.putStringProperty(ID, message.id());
+        } else {
+            m.setUserID(newUserId());
+        }
         Map<String, String> headers = message.headers();
         if (!headers.isEmpty()) {
             for (Map.Entry<String, String> h : headers.entrySet()) {
@@ -53,29 +70,68 @@ final class WireFormat {
         return m;
     }
 
+    /** A delivery read: the Polybus message and its attempt number. */
+    record Received(Message message, int attempt) {
+    }
+
     /**
-     * The Polybus message in {@code m}, read from topic {@code topic}. A message another client sent reads too:
-     * its id is then Artemis's message id, its headers its string properties.
+     * The Polybus message in {@code m}, read from topic {@code topic}, and its attempt number. A message another
+     * client sent reads too: its id is then the text of its user id or Artemis's message id, its headers its string
+     * properties. Each property look-up takes the message's properties lock, so a message without properties (what
+     * a Polybus producer sends without a key, headers or a given id) is read without any.
      */
-    static Message toMessage(String topic, ClientMessage m) {
+    static Received read(String topic, ClientMessage m) {
         byte[] payload = new byte[m.getBodySize()];
         m.getBodyBuffer().readBytes(payload);
         Message.Builder b = Message.builder(topic).unsafePayload(payload).timestampMillis(m.getTimestamp());
-        for (SimpleString name : m.getPropertyNames()) {
-            if (name.equals(ID) || name.equals(ATTEMPT) || name.startsWith(ARTEMIS_PREFIX)) {
-                continue;
+        Set<SimpleString> names = m.getPropertyNames();
+        Object id = null;
+        Object carried = null;
+        if (!names.isEmpty()) {
+            for (SimpleString name : names) {
+                if (name.equals(ID)) {
+                    id = m.getObjectProperty(name);
+                } else if (name.equals(ATTEMPT)) {
+                    carried = m.getObjectProperty(name);
+                } else if (!name.startsWith(ARTEMIS_PREFIX) && m.getObjectProperty(name) instanceof SimpleString value) {
+                    b.header(name.toString(), value.toString());
+                }
             }
-            if (m.getObjectProperty(name) instanceof SimpleString value) {
-                b.header(name.toString(), value.toString());
+            SimpleString group = m.getGroupID();
+            if (group != null) {
+                b.unsafeKey(keyBytes(group.toString()));
             }
         }
-        SimpleString group = m.getGroupID();
-        if (group != null) {
-            b.unsafeKey(keyBytes(group.toString()));
+        if (id instanceof SimpleString s) {
+            b.id(s.toString());
+        } else if (m.getUserID() != null) {
+            b.id(m.getUserID().toString());
+        } else {
+            b.id("artemis-" + m.getMessageID());
         }
-        Object id = m.getObjectProperty(ID);
-        b.id(id instanceof SimpleString s ? s.toString() : "artemis-" + m.getMessageID());
-        return b.build();
+        return new Received(b.build(), attempt(carried, m.getDeliveryCount()));
+    }
+
+    /** The generated user id of a message {@link #toClient} made, or null when the message carries a given id. */
+    static UUID userId(ClientMessage m) {
+        return (UUID) m.getUserID();
+    }
+
+    /**
+     * A user id unique to this message: the process's random prefix and a count. Artemis reads every user id back
+     * as a time-based UUID, so it is made as one: its text is then the same for the producer and the consumers.
+     */
+    private static UUID newUserId() {
+        byte[] bytes = new byte[16];
+        long prefix = USER_ID_PREFIX;
+        long count = USER_ID_COUNT.incrementAndGet();
+        for (int i = 7; i >= 0; i--) {
+            bytes[i] = (byte) prefix;
+            bytes[8 + i] = (byte) count;
+            prefix >>>= 8;
+            count >>>= 8;
+        }
+        return new UUID(UUID.TYPE_TIME_BASED, bytes);
     }
 
     /** The key in a group id: one byte per char as Polybus writes them, UTF-8 for one that another client set. */
@@ -89,13 +145,12 @@ final class WireFormat {
     }
 
     /**
-     * The attempt number of a delivery: the attempt a requeued copy carries (1 for an original) plus the
-     * deliveries Artemis counted before this one (a consumer that closed, crashed or lost its connection
+     * The attempt number of a delivery: the attempt a requeued copy carries ({@code carried}; 1 for an original)
+     * plus the deliveries Artemis counted before this one (a consumer that closed, crashed or lost its connection
      * without settling it).
      */
-    static int attempt(ClientMessage m) {
-        Object carried = m.getObjectProperty(ATTEMPT);
+    private static int attempt(Object carried, int deliveryCount) {
         long base = carried instanceof Integer n ? Math.max(1, n) : 1;
-        return (int) Math.min(Integer.MAX_VALUE, base + Math.max(0, m.getDeliveryCount() - 1));
+        return (int) Math.min(Integer.MAX_VALUE, base + Math.max(0, deliveryCount - 1));
     }
 }
