@@ -27,7 +27,9 @@ import java.util.concurrent.atomic.LongAdder;
  * state written to a changelogged store after every change, so the task resumes on another instance where this one
  * stopped (the store's cache sends each key's latest state to the changelog once per commit). The task's clock is the latest event time it has seen, run on with the wall clock between events (as the
  * embedded engine's); events further behind it than {@code allowed-lateness} are counted as late and left out.
- * Notices are forwarded downstream (to the alerts topic), keyed by alert id. Not thread-safe: one per task.
+ * Notices are forwarded downstream (to the alerts topic), keyed by alert id. {@link #init} starts from the store
+ * alone: Kafka Streams re-initialises the same processor when it revives a corrupted task, and evaluators left from
+ * before would count the replayed events twice. Not thread-safe: one per task.
  */
 final class RuleProcessor implements Processor<String, byte[], String, byte[]> {
     private static final Logger log = LoggerFactory.getLogger(RuleProcessor.class);
@@ -60,6 +62,8 @@ final class RuleProcessor implements Processor<String, byte[], String, byte[]> {
     public void init(ProcessorContext<String, byte[]> context) {
         this.context = context;
         this.store = context.getStateStore(STORE);
+        live.clear();
+        notices.clear();
         clock = readLong(CLOCK);
         start = readLong(START);
         clockSetAt = context.currentSystemTimeMs();
@@ -152,9 +156,13 @@ final class RuleProcessor implements Processor<String, byte[], String, byte[]> {
         store.put(key, StateFile.encode(new Object[] {evaluator.stateKey(), evaluator.state()}));
     }
 
+    /**
+     * Sends the notices on, stamped with the wall clock: stamped with their event time, notices of old events (a
+     * replay) would fall out of the alerts topic's retention at once, before their turn to be notified.
+     */
     private void forwardNotices() {
         for (Alert alert : notices) {
-            context.forward(new Record<>(alert.id(), alert.toJsonBytes(), alert.at().toEpochMilli()));
+            context.forward(new Record<>(alert.id(), alert.toJsonBytes(), context.currentSystemTimeMs()));
         }
         notices.clear();
     }
