@@ -12,6 +12,11 @@ import java.util.concurrent.CompletableFuture;
  * the message under the configured durability, and exceptionally with a {@link PolybusException} otherwise;
  * at most {@link ProducerOptions#maxInFlightBytes()} are held in flight, past which {@code send} applies the
  * configured {@link Backpressure}; {@link #close()} completes every future it returned.
+ *
+ * <p>The futures complete on the producer's own threads (its client's I/O or callback threads, often few). An action
+ * chained to one must not wait there, and must not send again there when the backpressure is
+ * {@link Backpressure#BLOCK}: the room it waits for is freed only by completions, which those threads run. Hand
+ * such work to an executor of your own (e.g. {@code whenCompleteAsync(action, executor)}).
  */
 public interface Producer extends AutoCloseable {
 

@@ -93,6 +93,25 @@ public final class RocketMqServer implements AutoCloseable {
         brokers("down");
     }
 
+    /** Freezes the broker process (SIGSTOP): its connections stay open and nothing it is asked is answered. */
+    public void pauseBroker() throws Exception {
+        signalBroker("STOP");
+    }
+
+    /** Lets a {@link #pauseBroker() paused} broker run again (SIGCONT). */
+    public void resumeBroker() throws Exception {
+        signalBroker("CONT");
+    }
+
+    private void signalBroker(String signal) throws Exception {
+        String pid = Files.readString(home.resolve("rocketmq-" + port).resolve("broker.pid")).trim();
+        Process p = new ProcessBuilder("kill", "-" + signal, pid).redirectErrorStream(true).start();
+        if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException("kill -" + signal + " " + pid + " failed: "
+                    + new String(p.getInputStream().readAllBytes()));
+        }
+    }
+
     private void brokers(String action) throws Exception {
         ProcessBuilder builder = new ProcessBuilder(SCRIPT.toString(), action, "rocketmq").redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));

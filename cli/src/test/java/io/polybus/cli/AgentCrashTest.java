@@ -8,16 +8,21 @@ import io.polybus.Config;
 import io.polybus.Consumer;
 import io.polybus.ConsumerOptions;
 import io.polybus.events.EventPack;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -78,7 +83,7 @@ public abstract class AgentCrashTest {
                 int before = received.size();
                 try {
                     // Kill it mid-stream: once it shipped something of this round, but (most likely) not all.
-                    await().atMost(Duration.ofMinutes(2)).until(() -> received.size() > before + 100);
+                    awaitLines(out, "round " + round, () -> received.size() > before + 100);
                     agent.kill9();
                 } finally {
                     agent.forceStopIfAlive();
@@ -91,7 +96,7 @@ public abstract class AgentCrashTest {
             AgentProcess agent = AgentProcess.start(config, out);
             try {
                 int expected = written;
-                await().atMost(Duration.ofMinutes(2)).until(() -> received.size() >= expected);
+                awaitLines(out, "after the last restart", () -> received.size() >= expected);
                 assertEquals(0, agent.terminate(), "clean exit on SIGTERM");
             } finally {
                 agent.forceStopIfAlive();
@@ -100,5 +105,16 @@ public abstract class AgentCrashTest {
         assertEquals(written, received.size(), "no line lost across " + KILLS + " kill -9");
         System.out.printf("%s (events-per-message %d): %d lines, %d kill -9, %d duplicates%n", getClass().getSimpleName(),
                 eventsPerMessage, written, KILLS, duplicates.get());
+    }
+
+    /** Waits up to 2 minutes; on time-out, fails with what the agent printed, so a failure in CI can be read. */
+    private static void awaitLines(Path agentOut, String when, Callable<Boolean> condition) throws IOException {
+        try {
+            await().atMost(Duration.ofMinutes(2)).until(condition);
+        } catch (ConditionTimeoutException e) {
+            List<String> lines = Files.readAllLines(agentOut, StandardCharsets.ISO_8859_1);
+            throw new AssertionError("no new lines arrived " + when + " within 2 minutes; the agent's last output:\n"
+                    + String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size())), e);
+        }
     }
 }

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -128,7 +129,15 @@ public final class Shipper implements AutoCloseable, MeterBinder {
                 meters.acked.add(shipment.events());
                 shipment.releaseHolds();
             } else {
-                resendEach(shipment, meters, unwrap(error));
+                Throwable cause = unwrap(error);
+                try {
+                    // Never on the thread that completed the future: that is the producer's own (its client's
+                    // callback or I/O thread), and a send waiting for room would wait for the thread it blocks.
+                    retries.execute(() -> resendEach(shipment, meters, cause));
+                } catch (RejectedExecutionException closing) {
+                    // Shutting down: the events stay unacknowledged and are read again after the restart.
+                    limiter.release(size);
+                }
             }
         });
         return true;
