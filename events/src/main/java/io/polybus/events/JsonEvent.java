@@ -10,6 +10,9 @@ import java.io.IOException;
 import java.io.Serial;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -42,8 +45,14 @@ public final class JsonEvent implements FieldSource, Serializable {
     static final byte NULL = 5;
     static final byte OBJECT = 6;
     static final byte ARRAY = 7;
-    /** Per entry: name start, name end, value start, value end, parent entry (-1 at the top), kind | flags. */
-    private static final int STRIDE = 6;
+    /**
+     * Per entry: name start, name end, value start, value end, parent entry (-1 at the top), kind | flags, and the
+     * name's {@link String#hashCode()} (of its decoded text when escaped), so that a look-up compares one int per entry.
+     */
+    private static final int STRIDE = 7;
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
     /** A name or string value with an escape or a byte beyond ASCII: decoded, not compared byte by byte. */
     private static final int ESCAPED_NAME = 1 << 8;
     private static final int ESCAPED_VALUE = 1 << 9;
@@ -79,7 +88,7 @@ public final class JsonEvent implements FieldSource, Serializable {
     private static final class Scanner {
         private final byte[] b;
         private int i;
-        int[] entries = new int[24 * STRIDE];
+        int[] entries = new int[32 * STRIDE];
         int count;
 
         Scanner(byte[] bytes) {
@@ -139,6 +148,7 @@ public final class JsonEvent implements FieldSource, Serializable {
                     entries[at + 1] = nameEnd;
                     entries[at + 2] = i;
                     entries[at + 4] = parent;
+                    entries[at + 6] = nameFlags != 0 ? decode(b, nameStart - 1).hashCode() : hash(nameStart, nameEnd);
                     count++;
                 }
                 int kind = value(entry, depth);
@@ -207,6 +217,15 @@ public final class JsonEvent implements FieldSource, Serializable {
             return literal("null") ? NULL : -1;
         }
 
+        /** {@link String#hashCode()} of the ASCII name in {@code [start, end)}. */
+        private int hash(int start, int end) {
+            int h = 0;
+            for (int k = start; k < end; k++) {
+                h = 31 * h + b[k];
+            }
+            return h;
+        }
+
         private boolean literal(String word) {
             if (i + word.length() > b.length) {
                 return false;
@@ -258,6 +277,7 @@ public final class JsonEvent implements FieldSource, Serializable {
             i++;
             int flags = 0;
             while (true) {
+                i = special(b, i);
                 byte c = b[i];
                 if (c > '"' && c != '\\') {
                     // printable ASCII but the quote and the backslash, most of a log line: two comparisons a byte
@@ -302,6 +322,27 @@ public final class JsonEvent implements FieldSource, Serializable {
                 }
             }
         }
+    }
+
+    /**
+     * The index of the first byte from {@code from} on that a string's scan must look at: a quote, a backslash, a
+     * control character or a byte beyond ASCII; eight bytes at a time, leaving the last few to the caller.
+     */
+    static int special(byte[] b, int from) {
+        int i = from;
+        for (; i + Long.BYTES <= b.length; i += Long.BYTES) {
+            long w = (long) LONGS.get(b, i);
+            long quote = w ^ 0x2222222222222222L;
+            long backslash = w ^ 0x5C5C5C5C5C5C5C5CL;
+            // A byte's high bit marks it when it is a quote, a backslash (a zero byte of the XORs), below 0x20, or at
+            // 0x80 or above. Borrows only mark bytes above a true mark wrongly, so the lowest mark is exact.
+            long marks = ((quote - ONES) & ~quote | (backslash - ONES) & ~backslash | (w - 0x2020202020202020L) & ~w | w)
+                    & HIGHS;
+            if (marks != 0) {
+                return i + (Long.numberOfTrailingZeros(marks) >>> 3);
+            }
+        }
+        return i;
     }
 
     /** Wraps an event already read as a tree. */
@@ -380,7 +421,7 @@ public final class JsonEvent implements FieldSource, Serializable {
             int end = entries[e + 3] - 1;
             s = (entries[e + 5] & ESCAPED_VALUE) == 0
                     ? new String(bytes, start, end - start, StandardCharsets.ISO_8859_1)
-                    : decode(entries[e + 2]);
+                    : decode(bytes, entries[e + 2]);
             kept[at] = s;
         }
         return (String) s;
@@ -458,9 +499,53 @@ public final class JsonEvent implements FieldSource, Serializable {
         }
     }
 
-    /** The string whose quote is at {@code at}, unescaped. */
-    private String decode(int at) {
-        try (JsonParser p = FACTORY.createParser(bytes, at, bytes.length - at)) {
+    /**
+     * The string whose opening quote is at {@code at} in {@code b} (checked by the scanner), unescaped: read here when
+     * it is ASCII, by Jackson when it holds other bytes.
+     */
+    static String decode(byte[] b, int at) {
+        int end = at + 1;
+        int escapes = 0;
+        while (b[end] != '"') {
+            byte c = b[end];
+            if (c < 0) {
+                return decodeByJackson(b, at);
+            }
+            if (c == '\\') {
+                escapes++;
+                end++;
+            }
+            end++;
+        }
+        char[] text = new char[end - at - 1 - escapes];
+        int n = 0;
+        for (int k = at + 1; k < end; k++) {
+            byte c = b[k];
+            if (c != '\\') {
+                text[n++] = (char) c;
+                continue;
+            }
+            byte e = b[++k];
+            text[n++] = switch (e) {
+                case 'b' -> '\b';
+                case 'f' -> '\f';
+                case 'n' -> '\n';
+                case 'r' -> '\r';
+                case 't' -> '\t';
+                case 'u' -> {
+                    char u = (char) (Character.digit(b[k + 1], 16) << 12 | Character.digit(b[k + 2], 16) << 8
+                            | Character.digit(b[k + 3], 16) << 4 | Character.digit(b[k + 4], 16));
+                    k += 4;
+                    yield u;
+                }
+                default -> (char) e;
+            };
+        }
+        return new String(text, 0, n);
+    }
+
+    private static String decodeByJackson(byte[] b, int at) {
+        try (JsonParser p = FACTORY.createParser(b, at, b.length - at)) {
             p.nextToken();
             return p.getText();
         } catch (IOException e) {
@@ -520,7 +605,7 @@ public final class JsonEvent implements FieldSource, Serializable {
         int e = at * STRIDE;
         return (entries[e + 5] & ESCAPED_NAME) == 0
                 ? new String(bytes, entries[e], entries[e + 1] - entries[e], StandardCharsets.ISO_8859_1)
-                : decode(entries[e] - 1);
+                : decode(bytes, entries[e] - 1);
     }
 
     /**
@@ -529,9 +614,10 @@ public final class JsonEvent implements FieldSource, Serializable {
      */
     private int find(String name, int parent) {
         int length = name.length();
+        int hash = name.hashCode();
         for (int i = count - 1; i >= 0; i--) {
             int e = i * STRIDE;
-            if (entries[e + 4] != parent) {
+            if (entries[e + 6] != hash || entries[e + 4] != parent) {
                 continue;
             }
             if ((entries[e + 5] & ESCAPED_NAME) != 0) {
