@@ -50,6 +50,8 @@ public final class JsonEvent implements FieldSource, Serializable {
      * name's {@link String#hashCode()} (of its decoded text when escaped), so that a look-up compares one int per entry.
      */
     private static final int STRIDE = 7;
+    private static final FieldPath FILE_ID = FieldPath.of("source.file_id");
+    private static final FieldPath OFFSET = FieldPath.of("source.offset");
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final long ONES = 0x0101010101010101L;
     private static final long HIGHS = 0x8080808080808080L;
@@ -64,21 +66,24 @@ public final class JsonEvent implements FieldSource, Serializable {
     /** The entries (see {@link #STRIDE}): the top-level values and those of top-level objects, in order. */
     private final transient int[] entries;
     private final transient int count;
+    /** Whether a name may occur twice in one object (then the last counts, and look-ups search). */
+    private final transient boolean repeats;
     /** The strings read so far, by entry. */
     private transient Object[] strings;
     private transient volatile ObjectNode json;
 
-    private JsonEvent(byte[] bytes, int[] entries, int count, ObjectNode json) {
+    private JsonEvent(byte[] bytes, int[] entries, int count, boolean repeats, ObjectNode json) {
         this.bytes = bytes;
         this.entries = entries;
         this.count = count;
+        this.repeats = repeats;
         this.json = json;
     }
 
     /** The event in {@code bytes} (kept, not copied), or {@code null} when they are not a JSON object. */
     public static JsonEvent parse(byte[] bytes) {
         Scanner s = new Scanner(bytes);
-        return s.event() ? new JsonEvent(bytes, s.entries, s.count, null) : null;
+        return s.event() ? new JsonEvent(bytes, s.entries, s.count, s.repeats, null) : null;
     }
 
     /**
@@ -90,6 +95,8 @@ public final class JsonEvent implements FieldSource, Serializable {
         private int i;
         int[] entries = new int[32 * STRIDE];
         int count;
+        /** Whether two names of an object may be the same: two of their hashes' bits were both set already. */
+        boolean repeats;
 
         Scanner(byte[] bytes) {
             this.b = bytes;
@@ -115,6 +122,8 @@ public final class JsonEvent implements FieldSource, Serializable {
 
         /** An object at {@code i} ('{'); its members are entries when {@code depth} is 0 or 1. */
         private boolean object(int parent, int depth) {
+            long namesLow = 0;
+            long namesHigh = 0;
             i++;
             ws();
             if (b[i] == '}') {
@@ -148,7 +157,13 @@ public final class JsonEvent implements FieldSource, Serializable {
                     entries[at + 1] = nameEnd;
                     entries[at + 2] = i;
                     entries[at + 4] = parent;
-                    entries[at + 6] = nameFlags != 0 ? decode(b, nameStart - 1).hashCode() : hash(nameStart, nameEnd);
+                    int hash = nameFlags != 0 ? decode(b, nameStart - 1, nameEnd).hashCode() : hash(nameStart, nameEnd);
+                    entries[at + 6] = hash;
+                    long low = 1L << hash;
+                    long high = 1L << (hash >>> 6);
+                    repeats |= (namesLow & low) != 0 && (namesHigh & high) != 0;
+                    namesLow |= low;
+                    namesHigh |= high;
                     count++;
                 }
                 int kind = value(entry, depth);
@@ -347,7 +362,7 @@ public final class JsonEvent implements FieldSource, Serializable {
 
     /** Wraps an event already read as a tree. */
     public static JsonEvent of(ObjectNode json) {
-        return new JsonEvent(null, null, 0, json);
+        return new JsonEvent(null, null, 0, false, json);
     }
 
     /** The event's JSON as a tree (read the first time it is asked for); shared, never to be modified. */
@@ -395,11 +410,28 @@ public final class JsonEvent implements FieldSource, Serializable {
         if (bytes == null || path.length() > 2) {
             return NOT_INDEXED;
         }
-        int top = find(path.segment(0), -1);
+        int top = find(path, 0, -1);
         if (top < 0 || path.length() == 1) {
             return top;
         }
-        return kind(top) == OBJECT ? find(path.segment(1), top) : -1;
+        return kind(top) == OBJECT ? find(path, 1, top) : -1;
+    }
+
+    /**
+     * The entry of segment {@code segment} of {@code path} under {@code parent}, as {@link #find(String, int)}: where the
+     * path's hint says when that entry has the name and no name repeats in the event, else searched (and hinted).
+     */
+    private int find(FieldPath path, int segment, int parent) {
+        int hint = path.hints[segment];
+        String name = path.segment(segment);
+        if (!repeats && hint < count && named(hint, name, name.hashCode(), parent)) {
+            return hint;
+        }
+        int found = find(name, parent);
+        if (found >= 0) {
+            path.hints[segment] = found;
+        }
+        return found;
     }
 
     /** The kind of entry {@code at}: {@link #STRING}, {@link #NUMBER} ... */
@@ -421,7 +453,7 @@ public final class JsonEvent implements FieldSource, Serializable {
             int end = entries[e + 3] - 1;
             s = (entries[e + 5] & ESCAPED_VALUE) == 0
                     ? new String(bytes, start, end - start, StandardCharsets.ISO_8859_1)
-                    : decode(bytes, entries[e + 2]);
+                    : decode(bytes, entries[e + 2], entries[e + 3] - 1);
             kept[at] = s;
         }
         return (String) s;
@@ -500,48 +532,53 @@ public final class JsonEvent implements FieldSource, Serializable {
     }
 
     /**
-     * The string whose opening quote is at {@code at} in {@code b} (checked by the scanner), unescaped: read here when
-     * it is ASCII, by Jackson when it holds other bytes.
+     * The string between the quotes at {@code at} and {@code close} in {@code b} (checked by the scanner), unescaped:
+     * read here when it is ASCII (runs between escapes copied whole), by Jackson when it holds other bytes or escapes
+     * beyond Latin-1.
      */
-    static String decode(byte[] b, int at) {
-        int end = at + 1;
-        int escapes = 0;
-        while (b[end] != '"') {
-            byte c = b[end];
-            if (c < 0) {
+    static String decode(byte[] b, int at, int close) {
+        byte[] text = null;
+        int n = 0;
+        int k = at + 1;
+        while (true) {
+            int stop = special(b, k);
+            while (b[stop] != '"' && b[stop] != '\\' && b[stop] >= 0) {
+                stop++;
+            }
+            if (b[stop] < 0) {
                 return decodeByJackson(b, at);
             }
-            if (c == '\\') {
-                escapes++;
-                end++;
+            if (b[stop] == '"' && text == null) {
+                return new String(b, at + 1, stop - at - 1, StandardCharsets.ISO_8859_1);
             }
-            end++;
-        }
-        char[] text = new char[end - at - 1 - escapes];
-        int n = 0;
-        for (int k = at + 1; k < end; k++) {
-            byte c = b[k];
-            if (c != '\\') {
-                text[n++] = (char) c;
-                continue;
+            if (text == null) {
+                text = new byte[close - at - 1];
             }
-            byte e = b[++k];
-            text[n++] = switch (e) {
+            System.arraycopy(b, k, text, n, stop - k);
+            n += stop - k;
+            if (b[stop] == '"') {
+                return new String(text, 0, n, StandardCharsets.ISO_8859_1);
+            }
+            byte e = b[stop + 1];
+            k = stop + 2;
+            int c = switch (e) {
                 case 'b' -> '\b';
                 case 'f' -> '\f';
                 case 'n' -> '\n';
                 case 'r' -> '\r';
                 case 't' -> '\t';
                 case 'u' -> {
-                    char u = (char) (Character.digit(b[k + 1], 16) << 12 | Character.digit(b[k + 2], 16) << 8
-                            | Character.digit(b[k + 3], 16) << 4 | Character.digit(b[k + 4], 16));
                     k += 4;
-                    yield u;
+                    yield Character.digit(b[stop + 2], 16) << 12 | Character.digit(b[stop + 3], 16) << 8
+                            | Character.digit(b[stop + 4], 16) << 4 | Character.digit(b[stop + 5], 16);
                 }
-                default -> (char) e;
+                default -> e;
             };
+            if (c > 0xFF) {
+                return decodeByJackson(b, at);
+            }
+            text[n++] = (byte) c;
         }
-        return new String(text, 0, n);
     }
 
     private static String decodeByJackson(byte[] b, int at) {
@@ -605,7 +642,7 @@ public final class JsonEvent implements FieldSource, Serializable {
         int e = at * STRIDE;
         return (entries[e + 5] & ESCAPED_NAME) == 0
                 ? new String(bytes, entries[e], entries[e + 1] - entries[e], StandardCharsets.ISO_8859_1)
-                : decode(bytes, entries[e] - 1);
+                : decode(bytes, entries[e] - 1, entries[e + 1]);
     }
 
     /**
@@ -613,32 +650,35 @@ public final class JsonEvent implements FieldSource, Serializable {
      * value, as in a tree), or -1.
      */
     private int find(String name, int parent) {
-        int length = name.length();
         int hash = name.hashCode();
         for (int i = count - 1; i >= 0; i--) {
-            int e = i * STRIDE;
-            if (entries[e + 6] != hash || entries[e + 4] != parent) {
-                continue;
-            }
-            if ((entries[e + 5] & ESCAPED_NAME) != 0) {
-                if (name(i).equals(name)) {
-                    return i;
-                }
-                continue;
-            }
-            int start = entries[e];
-            if (entries[e + 1] - start != length) {
-                continue;
-            }
-            int k = 0;
-            while (k < length && bytes[start + k] == name.charAt(k)) {
-                k++;
-            }
-            if (k == length) {
+            if (named(i, name, hash, parent)) {
                 return i;
             }
         }
         return -1;
+    }
+
+    /** Whether entry {@code i} is {@code name} (of {@link String#hashCode()} {@code hash}) under {@code parent}. */
+    private boolean named(int i, String name, int hash, int parent) {
+        int e = i * STRIDE;
+        if (entries[e + 6] != hash || entries[e + 4] != parent) {
+            return false;
+        }
+        if ((entries[e + 5] & ESCAPED_NAME) != 0) {
+            return name(i).equals(name);
+        }
+        int start = entries[e];
+        int length = name.length();
+        if (entries[e + 1] - start != length) {
+            return false;
+        }
+        for (int k = 0; k < length; k++) {
+            if (bytes[start + k] != name.charAt(k)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Object value(JsonNode top, FieldPath path) {
@@ -693,12 +733,22 @@ public final class JsonEvent implements FieldSource, Serializable {
             fileId = f.isTextual() ? f.textValue() : null;
             offset = o.isIntegralNumber() ? Long.toString(o.longValue()) : null;
         } else {
-            int source = find("source", -1);
-            if (source >= 0 && kind(source) == OBJECT) {
-                int f = find("file_id", source);
-                int o = find("offset", source);
-                fileId = f >= 0 && kind(f) == STRING ? string(f) : null;
-                offset = o >= 0 && kind(o) == NUMBER && isLong(o) ? Long.toString(longAt(o)) : null;
+            int f = slot(FILE_ID);
+            int o = slot(OFFSET);
+            if (f >= 0 && kind(f) == STRING && o >= 0 && kind(o) == NUMBER && isLong(o)) {
+                int fe = f * STRIDE;
+                int oe = o * STRIDE;
+                int digits = entries[oe + 3] - entries[oe + 2];
+                if ((entries[fe + 5] & ESCAPED_VALUE) != 0 || (digits == 2 && bytes[entries[oe + 2]] == '-')) {
+                    return string(f) + "@" + longAt(o);
+                }
+                // An unescaped id and a whole number as JSON writes it (but -0) read as they are written: one copy.
+                int idLength = entries[fe + 3] - entries[fe + 2] - 2;
+                byte[] id = new byte[idLength + 1 + digits];
+                System.arraycopy(bytes, entries[fe + 2] + 1, id, 0, idLength);
+                id[idLength] = '@';
+                System.arraycopy(bytes, entries[oe + 2], id, idLength + 1, digits);
+                return new String(id, StandardCharsets.ISO_8859_1);
             }
         }
         if (fileId != null && offset != null) {

@@ -211,4 +211,42 @@ class JsonEventTest {
         }
         return s.toString();
     }
+
+    @Test
+    void pathsHintedByOneLayoutReadEveryOtherLayoutAsItsTreeDoes() {
+        String[] topNames = {"host", "message", "a", "b", "source", "fields"};
+        String[] innerNames = {"status", "uri", "a", "file_id", "offset"};
+        String[] values = {"1", "-0", "-5", "9223372036854775807", "1.5", "1e3", "\"7\"", "\"web\"", "\"w\\u00e9b\"", "\"1:2:ab\"",
+                "\"x\\\"y\"", "true", "null", "[1]"};
+        List<FieldPath> paths = List.of(FieldPath.of("host"), FieldPath.of("message"), FieldPath.of("status"),
+                FieldPath.of("uri"), FieldPath.of("a"), FieldPath.of("fields.a"), FieldPath.of("source.file_id"),
+                FieldPath.of("source.offset"), FieldPath.of("source"));
+        Random random = new Random(19);
+        for (int n = 0; n < 20_000; n++) {
+            StringBuilder json = new StringBuilder("{");
+            for (int k = random.nextInt(7); k > 0; k--) {
+                String name = topNames[random.nextInt(topNames.length)];
+                json.append('"').append(name).append("\":");
+                if (name.equals("source") || name.equals("fields")) {
+                    json.append('{');
+                    for (int m = random.nextInt(5); m > 0; m--) {
+                        String inner = innerNames[random.nextInt(innerNames.length)];
+                        json.append('"').append(random.nextInt(8) == 0 ? "\\u0061" : inner).append("\":")
+                                .append(values[random.nextInt(values.length)]).append(m > 1 ? "," : "");
+                    }
+                    json.append('}');
+                } else {
+                    json.append(values[random.nextInt(values.length)]);
+                }
+                json.append(k > 1 ? "," : "");
+            }
+            json.append('}');
+            JsonEvent lazy = parse(json.toString());
+            JsonEvent tree = JsonEvent.of(parse(json.toString()).json());
+            for (FieldPath path : paths) {
+                assertEquals(tree.get(path), lazy.get(path), path + " in " + json);
+            }
+            assertEquals(tree.identity("m", 1), lazy.identity("m", 1), json.toString());
+        }
+    }
 }
