@@ -428,7 +428,10 @@ public abstract class Condition {
                         yield false;
                     }
                     String text = String.valueOf(actual);
-                    yield prefilter.mayMatch(text) && matcher.get().reset(text).find();
+                    int start = prefilter.start(text);
+                    // No match starts before the first literal: the scan starts there, seeing the text before it
+                    // (a find from an index keeps the whole text as the region).
+                    yield start >= 0 && matcher.get().reset(text).find(start);
                 }
                 default -> throw new IllegalStateException(op);
             };
@@ -513,19 +516,22 @@ public abstract class Condition {
             return literal.toString();
         }
 
-        boolean mayMatch(String text) {
+        /** Where the first of the literals is in {@code text}, where a match may start first; -1 when none is. */
+        int start(String text) {
             if (folded != null) {
-                return folded.foundIn(text);
+                return folded.indexIn(text);
             }
             if (literals == null) {
-                return true;
+                return 0;
             }
+            int first = -1;
             for (String literal : literals) {
-                if (text.contains(literal)) {
-                    return true;
+                int at = text.indexOf(literal);
+                if (at >= 0 && (first < 0 || at < first)) {
+                    first = at;
                 }
             }
-            return false;
+            return first;
         }
     }
 
@@ -568,7 +574,8 @@ public abstract class Condition {
             return c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
         }
 
-        boolean foundIn(String text) {
+        /** Where the first of the literals starts in {@code text} (the windows go left to right), or -1. */
+        int indexIn(String text) {
             int last = text.length() - window;
             int i = 0;
             while (i <= last) {
@@ -579,11 +586,11 @@ public abstract class Condition {
                 }
                 c = fold(c);
                 if (ends[c] && startsAt(text, i)) {
-                    return true;
+                    return i;
                 }
                 i += shift[c];
             }
-            return false;
+            return -1;
         }
 
         private boolean startsAt(String text, int at) {

@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
  * {@code group-by} and processors name a value, everywhere in the same way.
  *
  * <p>A path starts at the event's top level ({@link #TOP_LEVEL}); a path whose first segment is none of those
- * names a parsed field, so {@code status} is {@code fields.status}. Immutable; compile once, use often.
+ * names a parsed field, so {@code status} is {@code fields.status}. Immutable (but for a look-up hint that does not
+ * change what it names); compile once, use often.
  */
 public final class FieldPath {
     /** The top-level names of the event format. */
@@ -24,10 +25,16 @@ public final class FieldPath {
 
     private final String text;
     private final String[] segments;
+    /**
+     * Per segment, the entry where {@link JsonEvent} last found it: events of one source share a layout, so the next
+     * look-up tries there first. Only a guess, checked on every use; written by any thread without a lock.
+     */
+    final int[] hints;
 
     private FieldPath(String text, String[] segments) {
         this.text = text;
         this.segments = segments;
+        this.hints = new int[segments.length];
     }
 
     /** Whether {@code path} is a dotted path. */

@@ -10,6 +10,9 @@ import java.io.IOException;
 import java.io.Serial;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -42,8 +45,16 @@ public final class JsonEvent implements FieldSource, Serializable {
     static final byte NULL = 5;
     static final byte OBJECT = 6;
     static final byte ARRAY = 7;
-    /** Per entry: name start, name end, value start, value end, parent entry (-1 at the top), kind | flags. */
-    private static final int STRIDE = 6;
+    /**
+     * Per entry: name start, name end, value start, value end, parent entry (-1 at the top), kind | flags, and the
+     * name's {@link String#hashCode()} (of its decoded text when escaped), so that a look-up compares one int per entry.
+     */
+    private static final int STRIDE = 7;
+    private static final FieldPath FILE_ID = FieldPath.of("source.file_id");
+    private static final FieldPath OFFSET = FieldPath.of("source.offset");
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
     /** A name or string value with an escape or a byte beyond ASCII: decoded, not compared byte by byte. */
     private static final int ESCAPED_NAME = 1 << 8;
     private static final int ESCAPED_VALUE = 1 << 9;
@@ -55,21 +66,24 @@ public final class JsonEvent implements FieldSource, Serializable {
     /** The entries (see {@link #STRIDE}): the top-level values and those of top-level objects, in order. */
     private final transient int[] entries;
     private final transient int count;
+    /** Whether a name may occur twice in one object (then the last counts, and look-ups search). */
+    private final transient boolean repeats;
     /** The strings read so far, by entry. */
     private transient Object[] strings;
     private transient volatile ObjectNode json;
 
-    private JsonEvent(byte[] bytes, int[] entries, int count, ObjectNode json) {
+    private JsonEvent(byte[] bytes, int[] entries, int count, boolean repeats, ObjectNode json) {
         this.bytes = bytes;
         this.entries = entries;
         this.count = count;
+        this.repeats = repeats;
         this.json = json;
     }
 
     /** The event in {@code bytes} (kept, not copied), or {@code null} when they are not a JSON object. */
     public static JsonEvent parse(byte[] bytes) {
         Scanner s = new Scanner(bytes);
-        return s.event() ? new JsonEvent(bytes, s.entries, s.count, null) : null;
+        return s.event() ? new JsonEvent(bytes, s.entries, s.count, s.repeats, null) : null;
     }
 
     /**
@@ -79,8 +93,10 @@ public final class JsonEvent implements FieldSource, Serializable {
     private static final class Scanner {
         private final byte[] b;
         private int i;
-        int[] entries = new int[24 * STRIDE];
+        int[] entries = new int[32 * STRIDE];
         int count;
+        /** Whether two names of an object may be the same: two of their hashes' bits were both set already. */
+        boolean repeats;
 
         Scanner(byte[] bytes) {
             this.b = bytes;
@@ -106,6 +122,8 @@ public final class JsonEvent implements FieldSource, Serializable {
 
         /** An object at {@code i} ('{'); its members are entries when {@code depth} is 0 or 1. */
         private boolean object(int parent, int depth) {
+            long namesLow = 0;
+            long namesHigh = 0;
             i++;
             ws();
             if (b[i] == '}') {
@@ -139,6 +157,13 @@ public final class JsonEvent implements FieldSource, Serializable {
                     entries[at + 1] = nameEnd;
                     entries[at + 2] = i;
                     entries[at + 4] = parent;
+                    int hash = nameFlags != 0 ? decode(b, nameStart - 1, nameEnd).hashCode() : hash(nameStart, nameEnd);
+                    entries[at + 6] = hash;
+                    long low = 1L << hash;
+                    long high = 1L << (hash >>> 6);
+                    repeats |= (namesLow & low) != 0 && (namesHigh & high) != 0;
+                    namesLow |= low;
+                    namesHigh |= high;
                     count++;
                 }
                 int kind = value(entry, depth);
@@ -207,6 +232,15 @@ public final class JsonEvent implements FieldSource, Serializable {
             return literal("null") ? NULL : -1;
         }
 
+        /** {@link String#hashCode()} of the ASCII name in {@code [start, end)}. */
+        private int hash(int start, int end) {
+            int h = 0;
+            for (int k = start; k < end; k++) {
+                h = 31 * h + b[k];
+            }
+            return h;
+        }
+
         private boolean literal(String word) {
             if (i + word.length() > b.length) {
                 return false;
@@ -258,6 +292,7 @@ public final class JsonEvent implements FieldSource, Serializable {
             i++;
             int flags = 0;
             while (true) {
+                i = special(b, i);
                 byte c = b[i];
                 if (c > '"' && c != '\\') {
                     // printable ASCII but the quote and the backslash, most of a log line: two comparisons a byte
@@ -304,9 +339,30 @@ public final class JsonEvent implements FieldSource, Serializable {
         }
     }
 
+    /**
+     * The index of the first byte from {@code from} on that a string's scan must look at: a quote, a backslash, a
+     * control character or a byte beyond ASCII; eight bytes at a time, leaving the last few to the caller.
+     */
+    static int special(byte[] b, int from) {
+        int i = from;
+        for (; i + Long.BYTES <= b.length; i += Long.BYTES) {
+            long w = (long) LONGS.get(b, i);
+            long quote = w ^ 0x2222222222222222L;
+            long backslash = w ^ 0x5C5C5C5C5C5C5C5CL;
+            // A byte's high bit marks it when it is a quote, a backslash (a zero byte of the XORs), below 0x20, or at
+            // 0x80 or above. Borrows only mark bytes above a true mark wrongly, so the lowest mark is exact.
+            long marks = ((quote - ONES) & ~quote | (backslash - ONES) & ~backslash | (w - 0x2020202020202020L) & ~w | w)
+                    & HIGHS;
+            if (marks != 0) {
+                return i + (Long.numberOfTrailingZeros(marks) >>> 3);
+            }
+        }
+        return i;
+    }
+
     /** Wraps an event already read as a tree. */
     public static JsonEvent of(ObjectNode json) {
-        return new JsonEvent(null, null, 0, json);
+        return new JsonEvent(null, null, 0, false, json);
     }
 
     /** The event's JSON as a tree (read the first time it is asked for); shared, never to be modified. */
@@ -354,11 +410,28 @@ public final class JsonEvent implements FieldSource, Serializable {
         if (bytes == null || path.length() > 2) {
             return NOT_INDEXED;
         }
-        int top = find(path.segment(0), -1);
+        int top = find(path, 0, -1);
         if (top < 0 || path.length() == 1) {
             return top;
         }
-        return kind(top) == OBJECT ? find(path.segment(1), top) : -1;
+        return kind(top) == OBJECT ? find(path, 1, top) : -1;
+    }
+
+    /**
+     * The entry of segment {@code segment} of {@code path} under {@code parent}, as {@link #find(String, int)}: where the
+     * path's hint says when that entry has the name and no name repeats in the event, else searched (and hinted).
+     */
+    private int find(FieldPath path, int segment, int parent) {
+        int hint = path.hints[segment];
+        String name = path.segment(segment);
+        if (!repeats && hint < count && named(hint, name, name.hashCode(), parent)) {
+            return hint;
+        }
+        int found = find(name, parent);
+        if (found >= 0) {
+            path.hints[segment] = found;
+        }
+        return found;
     }
 
     /** The kind of entry {@code at}: {@link #STRING}, {@link #NUMBER} ... */
@@ -380,7 +453,7 @@ public final class JsonEvent implements FieldSource, Serializable {
             int end = entries[e + 3] - 1;
             s = (entries[e + 5] & ESCAPED_VALUE) == 0
                     ? new String(bytes, start, end - start, StandardCharsets.ISO_8859_1)
-                    : decode(entries[e + 2]);
+                    : decode(bytes, entries[e + 2], entries[e + 3] - 1);
             kept[at] = s;
         }
         return (String) s;
@@ -458,9 +531,58 @@ public final class JsonEvent implements FieldSource, Serializable {
         }
     }
 
-    /** The string whose quote is at {@code at}, unescaped. */
-    private String decode(int at) {
-        try (JsonParser p = FACTORY.createParser(bytes, at, bytes.length - at)) {
+    /**
+     * The string between the quotes at {@code at} and {@code close} in {@code b} (checked by the scanner), unescaped:
+     * read here when it is ASCII (runs between escapes copied whole), by Jackson when it holds other bytes or escapes
+     * beyond Latin-1.
+     */
+    static String decode(byte[] b, int at, int close) {
+        byte[] text = null;
+        int n = 0;
+        int k = at + 1;
+        while (true) {
+            int stop = special(b, k);
+            while (b[stop] != '"' && b[stop] != '\\' && b[stop] >= 0) {
+                stop++;
+            }
+            if (b[stop] < 0) {
+                return decodeByJackson(b, at);
+            }
+            if (b[stop] == '"' && text == null) {
+                return new String(b, at + 1, stop - at - 1, StandardCharsets.ISO_8859_1);
+            }
+            if (text == null) {
+                text = new byte[close - at - 1];
+            }
+            System.arraycopy(b, k, text, n, stop - k);
+            n += stop - k;
+            if (b[stop] == '"') {
+                return new String(text, 0, n, StandardCharsets.ISO_8859_1);
+            }
+            byte e = b[stop + 1];
+            k = stop + 2;
+            int c = switch (e) {
+                case 'b' -> '\b';
+                case 'f' -> '\f';
+                case 'n' -> '\n';
+                case 'r' -> '\r';
+                case 't' -> '\t';
+                case 'u' -> {
+                    k += 4;
+                    yield Character.digit(b[stop + 2], 16) << 12 | Character.digit(b[stop + 3], 16) << 8
+                            | Character.digit(b[stop + 4], 16) << 4 | Character.digit(b[stop + 5], 16);
+                }
+                default -> e;
+            };
+            if (c > 0xFF) {
+                return decodeByJackson(b, at);
+            }
+            text[n++] = (byte) c;
+        }
+    }
+
+    private static String decodeByJackson(byte[] b, int at) {
+        try (JsonParser p = FACTORY.createParser(b, at, b.length - at)) {
             p.nextToken();
             return p.getText();
         } catch (IOException e) {
@@ -520,7 +642,7 @@ public final class JsonEvent implements FieldSource, Serializable {
         int e = at * STRIDE;
         return (entries[e + 5] & ESCAPED_NAME) == 0
                 ? new String(bytes, entries[e], entries[e + 1] - entries[e], StandardCharsets.ISO_8859_1)
-                : decode(entries[e] - 1);
+                : decode(bytes, entries[e] - 1, entries[e + 1]);
     }
 
     /**
@@ -528,31 +650,35 @@ public final class JsonEvent implements FieldSource, Serializable {
      * value, as in a tree), or -1.
      */
     private int find(String name, int parent) {
-        int length = name.length();
+        int hash = name.hashCode();
         for (int i = count - 1; i >= 0; i--) {
-            int e = i * STRIDE;
-            if (entries[e + 4] != parent) {
-                continue;
-            }
-            if ((entries[e + 5] & ESCAPED_NAME) != 0) {
-                if (name(i).equals(name)) {
-                    return i;
-                }
-                continue;
-            }
-            int start = entries[e];
-            if (entries[e + 1] - start != length) {
-                continue;
-            }
-            int k = 0;
-            while (k < length && bytes[start + k] == name.charAt(k)) {
-                k++;
-            }
-            if (k == length) {
+            if (named(i, name, hash, parent)) {
                 return i;
             }
         }
         return -1;
+    }
+
+    /** Whether entry {@code i} is {@code name} (of {@link String#hashCode()} {@code hash}) under {@code parent}. */
+    private boolean named(int i, String name, int hash, int parent) {
+        int e = i * STRIDE;
+        if (entries[e + 6] != hash || entries[e + 4] != parent) {
+            return false;
+        }
+        if ((entries[e + 5] & ESCAPED_NAME) != 0) {
+            return name(i).equals(name);
+        }
+        int start = entries[e];
+        int length = name.length();
+        if (entries[e + 1] - start != length) {
+            return false;
+        }
+        for (int k = 0; k < length; k++) {
+            if (bytes[start + k] != name.charAt(k)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Object value(JsonNode top, FieldPath path) {
@@ -607,12 +733,22 @@ public final class JsonEvent implements FieldSource, Serializable {
             fileId = f.isTextual() ? f.textValue() : null;
             offset = o.isIntegralNumber() ? Long.toString(o.longValue()) : null;
         } else {
-            int source = find("source", -1);
-            if (source >= 0 && kind(source) == OBJECT) {
-                int f = find("file_id", source);
-                int o = find("offset", source);
-                fileId = f >= 0 && kind(f) == STRING ? string(f) : null;
-                offset = o >= 0 && kind(o) == NUMBER && isLong(o) ? Long.toString(longAt(o)) : null;
+            int f = slot(FILE_ID);
+            int o = slot(OFFSET);
+            if (f >= 0 && kind(f) == STRING && o >= 0 && kind(o) == NUMBER && isLong(o)) {
+                int fe = f * STRIDE;
+                int oe = o * STRIDE;
+                int digits = entries[oe + 3] - entries[oe + 2];
+                if ((entries[fe + 5] & ESCAPED_VALUE) != 0 || (digits == 2 && bytes[entries[oe + 2]] == '-')) {
+                    return string(f) + "@" + longAt(o);
+                }
+                // An unescaped id and a whole number as JSON writes it (but -0) read as they are written: one copy.
+                int idLength = entries[fe + 3] - entries[fe + 2] - 2;
+                byte[] id = new byte[idLength + 1 + digits];
+                System.arraycopy(bytes, entries[fe + 2] + 1, id, 0, idLength);
+                id[idLength] = '@';
+                System.arraycopy(bytes, entries[oe + 2], id, idLength + 1, digits);
+                return new String(id, StandardCharsets.ISO_8859_1);
             }
         }
         if (fileId != null && offset != null) {

@@ -115,10 +115,12 @@ class ConditionTest {
     }
 
     @Test
-    void aCaseInsensitiveSearchForLiteralsFindsWhatTheExpressionFinds() {
-        String[] expressions = {"(?i)sqlmap|nikto|masscan", "(?i)Ab|xYz", "(?i)q", "(?i)select.+from|union +select"};
+    void theSearchForLiteralsFindsWhatTheExpressionFinds() {
+        String[] expressions = {"(?i)sqlmap|nikto|masscan", "(?i)Ab|xYz", "(?i)q", "(?i)select.+from|union +select",
+                "\\.\\./|/etc/passwd|%2e%2e", "\" 50[234] ", "ab+c|x?yz", "(?<=a)b|c"};
         String[] pieces = {"sqlmap", "SQLMAP", "NiKtO", "mAsScAn", "masca", "nikt", "ab", "aB", "XyZ", "xy", "Q", "q",
-                "UNION  SELECT", "Select * From", "k", "\u212A", "é", "ı", "İ", " ", "/", "GET /index.html", "\"", "\u0000"};
+                "UNION  SELECT", "Select * From", "k", "\u212A", "é", "ı", "İ", " ", "/", "GET /index.html", "\"", "\u0000",
+                "../", "/etc/passwd", "%2e%2e", "%2E", "\" 502 ", "\" 50", "abbc", "yz", "c", "a"};
         java.util.Random random = new java.util.Random(20261207);
         for (String expression : expressions) {
             Condition c = parse("{field: message, matches: '" + expression + "'}");

@@ -173,19 +173,24 @@ public final class Monitor implements AutoCloseable, MeterBinder {
             bytes.add(message.payloadSize());
             boolean pack = EventPack.isPack(message);
             List<byte[]> events = EventPack.events(message);
+            // The events of a message arrive together: one arrival time, and the counts added once per message.
+            long arrival = clock.millis();
             int broken = 0;
-            for (int i = 0; i < events.size(); i++) {
-                JsonEvent event = JsonEvent.parse(events.get(i));
-                if (event == null) {
-                    invalid.increment();
-                    broken++;
-                } else {
-                    switch (engine.offer(event, message.id(), pack ? i : -1, clock.millis())) {
-                        case DUPLICATE -> duplicates.increment();
-                        case LATE -> late.increment();
-                        case EVALUATED -> evaluated.increment();
+            int[] outcomes = new int[RuleEngine.Outcome.values().length];
+            try {
+                for (int i = 0; i < events.size(); i++) {
+                    JsonEvent event = JsonEvent.parse(events.get(i));
+                    if (event == null) {
+                        broken++;
+                    } else {
+                        outcomes[engine.offer(event, message.id(), pack ? i : -1, arrival).ordinal()]++;
                     }
                 }
+            } finally {
+                invalid.add(broken);
+                duplicates.add(outcomes[RuleEngine.Outcome.DUPLICATE.ordinal()]);
+                late.add(outcomes[RuleEngine.Outcome.LATE.ordinal()]);
+                evaluated.add(outcomes[RuleEngine.Outcome.EVALUATED.ordinal()]);
             }
             if (broken == 0) {
                 delivery.ack();

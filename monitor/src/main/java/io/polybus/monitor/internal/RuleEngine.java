@@ -42,12 +42,19 @@ public final class RuleEngine implements MeterBinder {
     /** What became of an offered event. */
     public enum Outcome { EVALUATED, DUPLICATE, LATE }
 
-    /** One rule and what it has done, read by the meters from other threads. */
-    private record Rule(RuleEvaluator evaluator, AtomicLong evaluations, AtomicLong matches, AtomicLong fired,
-                        AtomicLong resolved) {
+    /**
+     * One rule and what it has done, read by the meters from other threads. Written under the engine's lock only, so
+     * a count goes up by a plain store ({@link #bump}) instead of an atomic add.
+     */
+    private record Rule(RuleEvaluator evaluator, AtomicLong matches, AtomicLong fired, AtomicLong resolved) {
         Rule(RuleEvaluator evaluator) {
-            this(evaluator, new AtomicLong(), new AtomicLong(), new AtomicLong(), new AtomicLong());
+            this(evaluator, new AtomicLong(), new AtomicLong(), new AtomicLong());
         }
+    }
+
+    /** Adds one to a count written under the engine's lock only (see {@link Rule}). */
+    private static void bump(AtomicLong count) {
+        count.lazySet(count.get() + 1);
     }
 
     private final List<Rule> rules = new ArrayList<>();
@@ -67,6 +74,8 @@ public final class RuleEngine implements MeterBinder {
     /** Firing notices held back as too old, by alert id: their resolved notices are held back too. */
     private final Map<String, Alert> heldBack = new LinkedHashMap<>();
     private final Consumer<Alert> out;
+    /** Events offered to the rules: each rule looks at every one. */
+    private final AtomicLong evaluated = new AtomicLong();
     private final AtomicLong late = new AtomicLong();
     private final AtomicLong untimed = new AtomicLong();
     private final AtomicLong held = new AtomicLong();
@@ -85,9 +94,9 @@ public final class RuleEngine implements MeterBinder {
         this.out = sink;
         this.sink = alert -> {
             Rule r = byName.get(alert.rule());
-            (alert.status() == Alert.Status.FIRING ? r.fired() : r.resolved()).incrementAndGet();
+            bump(alert.status() == Alert.Status.FIRING ? r.fired() : r.resolved());
             if (tooOld(alert)) {
-                held.incrementAndGet();
+                bump(held);
                 return;
             }
             sink.accept(alert);
@@ -127,7 +136,7 @@ public final class RuleEngine implements MeterBinder {
     public void bindTo(MeterRegistry registry) {
         for (Rule r : rules) {
             String name = r.evaluator().name();
-            FunctionCounter.builder("polybus.monitor.rule.evaluations", r.evaluations(), AtomicLong::get).tag("rule", name)
+            FunctionCounter.builder("polybus.monitor.rule.evaluations", evaluated, AtomicLong::get).tag("rule", name)
                     .description("Events a rule looked at").register(registry);
             FunctionCounter.builder("polybus.monitor.rule.matches", r.matches(), AtomicLong::get).tag("rule", name)
                     .description("Events that met a rule's condition").register(registry);
@@ -166,7 +175,7 @@ public final class RuleEngine implements MeterBinder {
         long now = eventTime ? clockAt(arrival) : arrival;
         long at = eventTime ? timestampOf(event, now == Long.MIN_VALUE ? arrival : now) : arrival;
         if (now != Long.MIN_VALUE && at < now - allowedLateness) {
-            late.incrementAndGet();
+            bump(late);
             return Outcome.LATE;
         }
         if (!dedup.firstSeen(event.identity(messageId, index), arrival)) {
@@ -176,10 +185,10 @@ public final class RuleEngine implements MeterBinder {
             clockMillis = now = at;
             clockSetAt = arrival;
         }
+        bump(evaluated);
         for (Rule r : rules) {
-            r.evaluations().incrementAndGet();
             if (r.evaluator().onEvent(event, at, now, sink)) {
-                r.matches().incrementAndGet();
+                bump(r.matches());
             }
         }
         return Outcome.EVALUATED;
@@ -273,7 +282,7 @@ public final class RuleEngine implements MeterBinder {
         if (millis != IsoTimestamp.INVALID) {
             return millis;
         }
-        untimed.incrementAndGet();
+        bump(untimed);
         return otherwise;
     }
 
