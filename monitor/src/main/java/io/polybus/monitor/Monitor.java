@@ -29,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -216,12 +217,15 @@ public final class Monitor implements AutoCloseable, MeterBinder {
         }
     }
 
-    private void notifyAll(Alert alert) {
+    /** Hands {@code alert} to every notifier; the future completes once each has sent it, failed to or dropped it. */
+    private CompletableFuture<Void> notifyAll(Alert alert) {
         noticed.set(true);
         log.debug("alert {} {}", alert.status(), alert.id());
-        for (NotifierDispatch d : dispatch) {
-            d.submit(alert);
+        CompletableFuture<?>[] handled = new CompletableFuture<?>[dispatch.size()];
+        for (int i = 0; i < handled.length; i++) {
+            handled[i] = dispatch.get(i).submit(alert);
         }
+        return CompletableFuture.allOf(handled);
     }
 
     /** Stops consuming, delivers queued notices (at most 10 s per notifier) and closes the notifiers. Idempotent. */

@@ -62,30 +62,36 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Three monitors with {@code engine: kafka-streams}, each a JVM of its own, on a 6-partition events topic of an
- * in-process Kafka; one is killed with SIGKILL inside an open transaction. Every expected alert is notified exactly
- * once (firing and resolved) through a real webhook, each notice carries the exact count (11 when it fires, the
- * burst's size when it resolves), and the alerts topic itself (committed transactions) holds each notice once.
+ * in-process Kafka; one is killed with SIGKILL inside an open transaction, later the one notifying is killed while the
+ * webhook holds its notice. Every expected alert is notified exactly once (firing and resolved) through a real webhook,
+ * each notice carries the exact count (1,501 when it fires, the burst's size when it resolves), and the alerts topic
+ * itself (committed transactions) holds each notice once.
  *
- * <p>The events: {@value #HOSTS} hosts over {@value #WINDOWS} tumbling 1-hour windows of event time; each host bursts
- * (11 to 19 events, above the threshold of 10) in the windows where {@code (window + host) % 3 == 1}, and sends 1 to
- * 5 events in the others; the last two windows are quiet, so every burst resolves: 1,860 events, 80 alerts (160
- * notices). The windows are sent one at a time, each once the previous one is processed (committed offsets at the
- * end of the events and repartition topics); window {@value #KILL_WINDOW} is sent at a pace over about 3 s, and the
- * victim is killed in its middle once its stream thread's transaction is open and young (the monitors commit every
+ * <p>The events, in units of {@value #SCALE}: {@value #HOSTS} hosts over {@value #WINDOWS} tumbling 1-hour windows of
+ * event time; each host bursts (11 to 19 units, above the threshold of 10) in the windows where
+ * {@code (window + host) % 3 == 1}, and sends 1 to 5 units in the others; the last two windows are quiet, so every
+ * burst resolves: 279,000 events, 80 alerts (160 notices). The windows are sent one at a time, each once the previous
+ * one is processed (committed offsets at the end of the events and repartition topics); window {@value #KILL_WINDOW}
+ * is sent in parts over about 3 s, and the first victim, a monitor not reading the alerts topic, is killed in its
+ * middle once its stream thread's transaction is open and young (the monitors commit every
  * {@value #COMMIT_INTERVAL_MS} ms), so the kill always leaves a transaction for the broker to abort. Pacing by
  * window keeps every task's clock (its latest event time) inside the window its lagging events belong to: a task's
  * clock does not wait for a lagging upstream partition (docs/monitor.md, "Time"), so a burst whose events are held
- * up behind a kill would otherwise be judged in a later window. One-hour windows keep the clock, which runs on with
- * the wall clock during the seconds a kill stalls a task, inside the window too.
+ * up behind a kill would otherwise be judged in a later window. The events lie in the first half of their window, so
+ * the clock, which runs on with the wall clock during the seconds a kill stalls a task, stays inside it too.
  *
- * <p>The killed monitor is one that does not read the alerts topic's partition at that moment: a monitor dying
- * between handing a notice to its notifiers and committing it can notify it twice (documented), which this test does
- * not exercise; what it shows is that the kill neither loses nor double-counts an event in the rules' state nor
- * writes a notice twice.
+ * <p>Before window {@value #NOTIFIER_KILL_WINDOW} the webhook starts holding requests unanswered; the monitor whose
+ * notice it holds first (the one reading the alerts topic) is killed, and what it had sent is dropped unrecorded: it
+ * died between the alert being written and its notice being acknowledged, so the monitor that takes over the alerts
+ * topic must notify it (and whatever that monitor had queued) again. The last monitor then runs alone. A monitor
+ * dying after the webhook answered and before it committed the offset can still notify a notice twice (documented);
+ * the test does not aim a kill at those milliseconds.
  */
 class KafkaStreamsInstancesTest {
-    static final String RULES = "    - {name: burst, type: threshold, window: 1h, window-type: tumbling, above: 10, "
-            + "resolve-after: 0s, group-by: host}\n";
+    /** Every count of events is this many times that of the pattern described above. */
+    private static final int SCALE = 150;
+    static final String RULES = "    - {name: burst, type: threshold, window: 1h, window-type: tumbling, above: " + 10 * SCALE
+            + ", resolve-after: 0s, group-by: host}\n";
     /** The monitors' transaction timeout: how long a killed monitor's open transaction holds up read_committed reads. */
     static final int TRANSACTION_TIMEOUT_MS = 5000;
     /** The monitors' commit interval: long enough that the test can kill one inside an open transaction. */
@@ -93,8 +99,13 @@ class KafkaStreamsInstancesTest {
     private static final int HOSTS = 30;
     private static final int WINDOWS = 10;
     private static final int KILL_WINDOW = 4;
+    private static final int NOTIFIER_KILL_WINDOW = 7;
     private static final int INSTANCES = 3;
     private static final long WINDOW_MILLIS = Duration.ofHours(1).toMillis();
+    private static final int EVENTS = IntStream.range(0, HOSTS)
+            .map(h -> IntStream.range(0, WINDOWS).map(w -> eventCount(h, w)).sum()).sum();
+    /** How long one window's events may take to be processed (well over what they take on a busy 2-core machine). */
+    private static final Duration WINDOW_WAIT = Duration.ofSeconds(120);
     private static final Instant T0 = Instant.parse("2026-11-21T10:00:00Z");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Logger log = LoggerFactory.getLogger(KafkaStreamsInstancesTest.class);
@@ -108,21 +119,24 @@ class KafkaStreamsInstancesTest {
     }
 
     private static int burst(int host, int window) {
-        return window < WINDOWS - 2 && (window + host) % 3 == 1 ? 11 + (host * 7 + window) % 9 : 0;
+        return window < WINDOWS - 2 && (window + host) % 3 == 1 ? SCALE * (11 + (host * 7 + window) % 9) : 0;
     }
 
     private static int eventCount(int host, int window) {
         int b = burst(host, window);
-        return b > 0 ? b : 1 + (host + window) % 5;
+        return b > 0 ? b : SCALE * (1 + (host + window) % 5);
     }
 
-    /** The events of window {@code w}, in event-time order. */
+    /**
+     * The events of window {@code w}, in event-time order, all in its first half: a task's clock runs on with the wall
+     * clock while a kill stalls it, and must not leave the window before the stalled events arrive.
+     */
     private static List<Event> events(int w) {
         List<Event> all = new ArrayList<>();
         for (int h = 0; h < HOSTS; h++) {
             int n = eventCount(h, w);
             for (int i = 0; i < n; i++) {
-                all.add(new Event(T0.toEpochMilli() + w * WINDOW_MILLIS + (i + 1) * (WINDOW_MILLIS / (n + 1)), "h" + h));
+                all.add(new Event(T0.toEpochMilli() + w * WINDOW_MILLIS + (i + 1) * (WINDOW_MILLIS / 2 / (n + 1)), "h" + h));
             }
         }
         all.sort(Comparator.comparingLong(Event::at));
@@ -139,7 +153,7 @@ class KafkaStreamsInstancesTest {
             for (int w = 0; w < WINDOWS; w++) {
                 int n = burst(h, w);
                 if (n > 0) {
-                    expected.put("h" + h + "/w" + w + "/firing", 11L);
+                    expected.put("h" + h + "/w" + w + "/firing", 10L * SCALE + 1);
                     expected.put("h" + h + "/w" + w + "/resolved", (long) n);
                 }
             }
@@ -148,8 +162,8 @@ class KafkaStreamsInstancesTest {
     }
 
     @Test
-    @Timeout(value = 240, unit = TimeUnit.SECONDS)
-    void everyAlertIsNotifiedOnceWithExactCountsWhenOneOfThreeMonitorsIsKilled() throws Exception {
+    @Timeout(value = 900, unit = TimeUnit.SECONDS)
+    void everyAlertIsNotifiedOnceWithExactCountsWhenAProcessingAndTheNotifyingMonitorAreKilled() throws Exception {
         Exit.setExitProcedure((code, message) -> {
             throw new IllegalStateException("in-process Kafka asked to exit the test JVM (" + code + "): " + message);
         });
@@ -193,20 +207,25 @@ class KafkaStreamsInstancesTest {
                     .until(() -> stableWithTasks(admin, group, INSTANCES) && stableWithTasks(admin, notifiers(group), -1));
             note("3 monitors running, groups stable");
             List<String> processed = List.of(topic, group + "-by-rule-and-group-repartition");
+            long sending = System.nanoTime();
             for (int w = 0; w < KILL_WINDOW; w++) {
                 send(producer, topic, events(w));
-                awaitProcessed(admin, group, processed, Duration.ofSeconds(30));
+                awaitProcessed(admin, group, processed, WINDOW_WAIT);
             }
             note("windows 0-" + (KILL_WINDOW - 1) + " processed, " + receiver.accepted().size() + " notices");
             int victim = victim(admin, group);
             String victimTransactions = transactionalId(logs.resolve(group + "-" + victim + ".log"), group);
             List<Event> paced = events(KILL_WINDOW);
             int half = paced.size() / 2;
+            int step = Math.max(1, paced.size() / 400);
             sendPaced(producer, topic, paced.subList(0, half), Duration.ofMillis(1500));
             while (!youngTransaction(admin, victimTransactions)) {
                 assertTrue(half < paced.size(), "monitor " + victim + " had no transaction open while window "
                         + KILL_WINDOW + " was sent");
-                sendPaced(producer, topic, paced.subList(half, ++half), Duration.ofMillis(15));
+                int next = Math.min(paced.size(), half + step);
+                send(producer, topic, paced.subList(half, next));
+                half = next;
+                TimeUnit.MILLISECONDS.sleep(10);
             }
             long lag = lag(admin, group, topic);
             monitors.get(victim).destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -215,21 +234,43 @@ class KafkaStreamsInstancesTest {
                     + victimTransactions.substring(group.length() + 1) + ") in an open transaction, with " + lag
                     + " events of the topic not yet committed");
             sendPaced(producer, topic, paced.subList(half, paced.size()), Duration.ofMillis(1500));
-            awaitProcessedWatchingTransactions(admin, group, processed, Duration.ofSeconds(90), killedAt);
+            awaitProcessedWatchingTransactions(admin, group, processed, Duration.ofSeconds(120), killedAt);
             note("window " + KILL_WINDOW + " processed " + (System.currentTimeMillis() - killedAt) + " ms after the kill");
-            for (int w = KILL_WINDOW + 1; w < WINDOWS; w++) {
+            for (int w = KILL_WINDOW + 1; w < NOTIFIER_KILL_WINDOW; w++) {
                 send(producer, topic, events(w));
-                awaitProcessed(admin, group, processed, Duration.ofSeconds(30));
+                awaitProcessed(admin, group, processed, WINDOW_WAIT);
             }
-            note("all windows processed, " + receiver.accepted().size() + " notices");
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
-                    .alias("all " + expected.size() + " expected notices")
-                    .until(() -> notices(receiver.accepted()).keySet().containsAll(expected.keySet()));
+            note("windows up to " + (NOTIFIER_KILL_WINDOW - 1) + " processed, " + receiver.accepted().size() + " notices");
+            receiver.hold();
+            send(producer, topic, events(NOTIFIER_KILL_WINDOW));
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).alias("a notice held")
+                    .until(() -> !receiver.held().isEmpty());
+            String notifying = receiver.held().get(0);
+            int second = IntStream.range(0, INSTANCES).filter(i -> clientId(group, i).equals(notifying)).findFirst()
+                    .orElseThrow(() -> new AssertionError("a notice from an unknown sender: " + notifying));
+            monitors.get(second).destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            long secondKilledAt = System.currentTimeMillis();
+            receiver.release(notifying);
+            note("killed monitor " + second + " (" + notifying + ") while the webhook held its notice; held "
+                    + receiver.held());
+            awaitProcessedWatchingTransactions(admin, group, processed, Duration.ofSeconds(120), secondKilledAt);
+            for (int w = NOTIFIER_KILL_WINDOW + 1; w < WINDOWS; w++) {
+                send(producer, topic, events(w));
+                awaitProcessed(admin, group, processed, WINDOW_WAIT);
+            }
+            double seconds = (System.nanoTime() - sending) / 1e9;
+            note("all " + EVENTS + " events processed in " + Math.round(seconds) + " s, two kills included ("
+                    + Math.round(EVENTS / seconds) + " events/s), " + receiver.accepted().size() + " notices");
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!notices(receiver.accepted()).keySet().containsAll(expected.keySet()) && System.nanoTime() < until) {
+                TimeUnit.MILLISECONDS.sleep(200);
+            }
             await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).alias("3 s for late duplicates")
                     .until(() -> true);
-            note("done; " + receiver.accepted().size() + " notices");
+            note("done; " + receiver.accepted().size() + " notices, " + receiver.abandoned() + " abandoned");
             assertExactlyOnce(expected, notices(receiver.accepted()), "notified");
             assertExactlyOnce(expected, notices(alertsTopic(bootstrap, group + "-alerts")), "on the alerts topic");
+            assertTrue(receiver.abandoned() > 0, "no notice of the killed notifying monitor was left unanswered");
         }
     }
 
@@ -418,11 +459,12 @@ class KafkaStreamsInstancesTest {
         CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).join();
     }
 
+    /** Sends {@code events} in 30 parts spread over {@code over}. */
     private static void sendPaced(Producer producer, String topic, List<Event> events, Duration over) throws Exception {
-        long gapNanos = over.toNanos() / Math.max(1, events.size());
-        for (Event e : events) {
-            producer.send(message(topic, e)).join();
-            TimeUnit.NANOSECONDS.sleep(gapNanos);
+        int parts = 30;
+        for (int i = 0; i < parts; i++) {
+            send(producer, topic, events.subList(events.size() * i / parts, events.size() * (i + 1) / parts));
+            TimeUnit.NANOSECONDS.sleep(over.toNanos() / parts);
         }
     }
 

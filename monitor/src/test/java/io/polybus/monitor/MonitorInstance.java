@@ -10,8 +10,9 @@ import java.nio.file.Path;
 /**
  * One monitor with {@code engine: kafka-streams} in a JVM of its own, for {@link KafkaStreamsInstancesTest}: started
  * with the bootstrap servers, the events topic, the group, the webhook to notify, a file it creates once started and
- * its client id. Stops when its standard input closes (also when the test JVM dies), and halts if closing takes more
- * than 40 s, so no monitor outlives its test; dies at once when killed.
+ * its client id (also the {@value WebhookReceiver#SENDER} header of its notices). Stops when its standard input closes
+ * (also when the test JVM dies), and halts if closing takes more than 40 s, so no monitor outlives its test; dies at
+ * once when killed.
  */
 public final class MonitorInstance {
     private MonitorInstance() {
@@ -27,7 +28,8 @@ public final class MonitorInstance {
                 + "  kafka-streams.transaction.timeout.ms: " + KafkaStreamsInstancesTest.TRANSACTION_TIMEOUT_MS + "\n"
                 + "  kafka-streams.session.timeout.ms: 6000\n"
                 + "  kafka-streams.heartbeat.interval.ms: 1000\n"
-                + "  notifiers: [{type: webhook, url: '" + args[3] + "'}]\n"
+                + "  notifiers: [{type: webhook, url: '" + args[3] + "', timeout: 30s, headers: {"
+                + WebhookReceiver.SENDER + ": " + args[5] + "}}]\n"
                 + "  rules:\n" + KafkaStreamsInstancesTest.RULES);
         try (Broker broker = Brokers.open(Config.of("type", "kafka", "bootstrap-servers", bootstrap));
              Monitor monitor = Monitor.builder(broker, config).start()) {

@@ -2,6 +2,7 @@ package io.polybus.bench.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.sun.management.OperatingSystemMXBean;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.polybus.Broker;
@@ -14,8 +15,22 @@ import io.polybus.events.EventPack;
 import io.polybus.monitor.Monitor;
 import io.polybus.monitor.MonitorConfig;
 import io.polybus.monitor.NotifierProvider;
+import io.polybus.spi.ProviderConfig;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.GroupState;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -31,12 +46,14 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -47,9 +64,15 @@ import java.util.concurrent.TimeUnit;
  * with the process's peak resident memory ({@code VmHWM}). With {@code --baseline DIR} it runs rounds alternately in
  * child processes of this checkout's and of {@code DIR}'s {@code bin/polybus}, so that two engines are compared on the
  * same events under the same JVM flags.
+ *
+ * <p>With {@code --bootstrap-servers} it runs on Kafka instead: the events go to a new topic of {@code --partitions}
+ * partitions, the rules are the 8 without the absences (which {@code engine: kafka-streams} does not run), and
+ * {@code --engine} and {@code --instances} choose the engines and the numbers of Kafka Streams monitors (in this JVM)
+ * that run in each round, alternating; the CPU figure is then the whole process's per event, the producer's included.
  */
 @Command(name = "monitor", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "The monitor's 10 rules on nginx events on the memory broker, one consumer thread; with --baseline, side by side with another checkout.")
+        description = "The monitor's 10 rules on nginx events on the memory broker, one consumer thread; with --baseline, "
+                + "side by side with another checkout; with --bootstrap-servers, on Kafka with either engine.")
 public final class MonitorBench implements Callable<Integer> {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final String RESULT = "monitor-bench-result";
@@ -69,6 +92,9 @@ public final class MonitorBench implements Callable<Integer> {
             - {name: scanners, type: match, where: {field: message, matches: '(?i)sqlmap|nikto|masscan'}, group-by: host}
             - {name: traversal, type: match, where: {field: message, matches: '\\.\\./|/etc/passwd|%2e%2e'}}
             - {name: upstream-errors, type: match, where: [{field: message, matches: '" 50[234] '}, {field: status, gte: 502}], group-by: host}
+            """;
+    /** The 2 absences, which {@code engine: kafka-streams} does not run: on Kafka both engines go without them. */
+    static final String ABSENCES = """
             - {name: host-silent, type: absence, for: 1m, group-by: host}
             - {name: no-success, type: absence, where: {field: status, lt: 400}, for: 30s}
             """;
@@ -91,9 +117,33 @@ public final class MonitorBench implements Callable<Integer> {
             description = "Another checkout (e.g. a git worktree of main) whose bin/polybus bench monitor runs alternately with this one's, in child processes.")
     private Path baseline;
 
+    @Option(names = "--engine", paramLabel = "ENGINE", split = ",", defaultValue = "embedded",
+            description = "embedded or kafka-streams, or both (comma-separated: each round runs each, alternating); "
+                    + "kafka-streams needs --bootstrap-servers (default: ${DEFAULT-VALUE}).")
+    private List<String> engines;
+
+    @Option(names = "--instances", paramLabel = "N", split = ",", defaultValue = "1",
+            description = "engine: kafka-streams: monitors of the group, in this JVM (a Kafka Streams client and stream "
+                    + "thread each); several counts run each, alternating (default: ${DEFAULT-VALUE}).")
+    private List<Integer> instances;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
+            description = "Run on Kafka instead of the memory broker: the events go to a new topic of --partitions "
+                    + "partitions there, and both engines run the 8 rules without the absences. A Kafka that does "
+                    + "not answer is started with scripts/brokers up kafka (KAFKA_PORT from this option; set "
+                    + "KAFKA_CONTROLLER_PORT when 9093 is taken).")
+    private String bootstrapServers;
+
+    @Option(names = "--partitions", paramLabel = "N", defaultValue = "6",
+            description = "With --bootstrap-servers: partitions of the events topic (default: ${DEFAULT-VALUE}).")
+    private int partitions;
+
     @Option(names = "--java-opts", paramLabel = "OPTS", defaultValue = "-Xms80m -Xmx128m -Xmn48m -XX:+UseSerialGC",
             description = "JVM flags of the child processes with --baseline (default: those bin/polybus gives the monitor, ${DEFAULT-VALUE}).")
     private String javaOpts;
+
+    @Spec
+    private CommandSpec spec;
 
     private final PrintStream out;
     private final PrintStream err;
@@ -107,20 +157,75 @@ public final class MonitorBench implements Callable<Integer> {
     private record Round(double eventsPerSecond, double cpuMicrosPerEvent, double peakRssMiB) {
     }
 
+    /** One engine with its number of monitors. */
+    private record Setup(String engine, int instances) {
+        boolean streams() {
+            return engine.equals("kafka-streams");
+        }
+
+        String name() {
+            return streams() ? engine + ", " + instances + (instances == 1 ? " monitor" : " monitors") : engine;
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
+        List<Setup> setups = new ArrayList<>();
+        for (String engine : engines) {
+            switch (engine) {
+                case "embedded" -> setups.add(new Setup(engine, 1));
+                case "kafka-streams" -> instances.forEach(n -> setups.add(new Setup(engine, n)));
+                default -> throw new ParameterException(spec.commandLine(),
+                        "--engine: '" + engine + "' is not valid; use embedded or kafka-streams");
+            }
+        }
+        if (bootstrapServers == null && setups.stream().anyMatch(Setup::streams)) {
+            throw new ParameterException(spec.commandLine(), "--engine kafka-streams needs --bootstrap-servers");
+        }
+        if (instances.stream().anyMatch(n -> n < 1)) {
+            throw new ParameterException(spec.commandLine(), "--instances: every count must be at least 1");
+        }
         if (baseline != null) {
+            if (bootstrapServers != null || setups.size() != 1 || setups.get(0).streams()) {
+                throw new ParameterException(spec.commandLine(), "--baseline compares the embedded engine on the memory broker only");
+            }
             return compare();
         }
-        List<Round> results = new ArrayList<>();
+        if (bootstrapServers != null) {
+            ensureKafka();
+        }
+        Map<Setup, List<Round>> results = new LinkedHashMap<>();
+        setups.forEach(s -> results.put(s, new ArrayList<>()));
         for (int r = 0; r < rounds; r++) {
-            Round round = round();
-            results.add(round);
-            err.printf("round %d: %,.0f events/s, %.3f µs CPU/event, peak RSS %.0f MiB%n", r + 1,
-                    round.eventsPerSecond(), round.cpuMicrosPerEvent(), round.peakRssMiB());
-            out.printf("%s %.1f %.4f %.1f%n", RESULT, round.eventsPerSecond(), round.cpuMicrosPerEvent(), round.peakRssMiB());
+            for (int i = 0; i < setups.size(); i++) {
+                Setup setup = setups.get(r % 2 == 0 ? i : setups.size() - 1 - i);
+                Round round = bootstrapServers == null ? round() : kafkaRound(setup);
+                results.get(setup).add(round);
+                err.printf("round %d, %s: %,.0f events/s, %.3f µs CPU/event, peak RSS %.0f MiB%n", r + 1, setup.name(),
+                        round.eventsPerSecond(), round.cpuMicrosPerEvent(), round.peakRssMiB());
+                if (setups.size() == 1) {
+                    out.printf("%s %.1f %.4f %.1f%n", RESULT, round.eventsPerSecond(), round.cpuMicrosPerEvent(), round.peakRssMiB());
+                }
+            }
+        }
+        if (setups.size() > 1) {
+            out.printf("The monitor, 8 rules (no absences), %,d nginx events per round (%d per message) on a %d-partition "
+                    + "Kafka topic at %s, %d rounds alternating; CPU: the whole bench process (monitors and producer):%n%n",
+                    events, perMessage, partitions, bootstrapServers, rounds);
+            out.println("| engine | events/s, each round | median events/s | µs CPU/event (median) | peak RSS MiB (max) |");
+            out.println("| --- | --- | --- | --- | --- |");
+            results.forEach((setup, list) -> out.printf("| %s | %s | %,.0f | %.3f | %.0f |%n", setup.name(),
+                    String.join(", ", list.stream().map(v -> String.format("%,.0f", v.eventsPerSecond())).toList()),
+                    median(list.stream().map(Round::eventsPerSecond).toList()),
+                    median(list.stream().map(Round::cpuMicrosPerEvent).toList()),
+                    list.stream().mapToDouble(Round::peakRssMiB).max().orElse(0)));
         }
         return 0;
+    }
+
+    private void ensureKafka() throws IOException, InterruptedException {
+        ProviderConfig settings = KafkaRawDriver.KEYS.parse(Config.of("bootstrap-servers", bootstrapServers));
+        new BrokerStarter(BrokerStarter.defaultScript(), err).ensureUp("kafka", settings);
     }
 
     /** Alternates rounds of this checkout and the baseline, each in a child process, and prints a table. */
@@ -183,7 +288,7 @@ public final class MonitorBench implements Callable<Integer> {
 
     private Round round() throws Exception {
         String topic = "bench-monitor-" + UUID.randomUUID();
-        String yaml = "topic: " + topic + "\ngroup: monitor\nrules:\n" + RULES.indent(2);
+        String yaml = "topic: " + topic + "\ngroup: monitor\nrules:\n" + (RULES + ABSENCES).indent(2);
         Map<String, NotifierProvider> notifiers = Components.load(NotifierProvider.class);
         MonitorConfig config = MonitorConfig.parse(YAML.readValue(yaml, Object.class), "monitor", notifiers);
         List<byte[]> pool = pool(new Random(42));
@@ -211,6 +316,117 @@ public final class MonitorBench implements Callable<Integer> {
                 return new Round(events * 1e9 / nanos, cpu / 1e3 / events, peakRssMiB());
             }
         }
+    }
+
+    /**
+     * One round on Kafka: the monitors start and join their group, then a producer thread publishes the events; the
+     * round ends when every event was evaluated and, with kafka-streams, when the group committed the events topic
+     * and the repartition topic to their ends (every rule has seen every event). The round's topics are deleted after.
+     */
+    private Round kafkaRound(Setup setup) throws Exception {
+        String topic = "bench-monitor-" + UUID.randomUUID();
+        String group = topic + "-" + setup.engine();
+        String yaml = "topic: " + topic + "\ngroup: " + group + "\n"
+                + (setup.streams() ? "engine: kafka-streams\nkafka-streams.bootstrap.servers: " + bootstrapServers + "\n" : "")
+                + "rules:\n" + RULES.indent(2);
+        MonitorConfig config = MonitorConfig.parse(YAML.readValue(yaml, Object.class), "monitor",
+                Components.load(NotifierProvider.class));
+        List<byte[]> pool = pool(new Random(42));
+        List<SimpleMeterRegistry> registries = new ArrayList<>();
+        List<Monitor> monitors = new ArrayList<>();
+        OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+             Broker broker = Brokers.open(Config.of("type", "kafka", "bootstrap-servers", bootstrapServers))) {
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            try {
+                for (int i = 0; i < setup.instances(); i++) {
+                    Monitor monitor = Monitor.builder(broker, config).console(new PrintStream(OutputStream.nullOutputStream())).start();
+                    monitors.add(monitor);
+                    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+                    monitor.bindTo(registry);
+                    registries.add(registry);
+                }
+                awaitGroup(admin, group, setup.instances());
+                Thread producer = new Thread(() -> produce(broker, topic, pool), "bench-monitor-producer");
+                producer.setDaemon(true);
+                long start = System.nanoTime();
+                long cpuStart = os.getProcessCpuTime();
+                producer.start();
+                long deadline = start + TimeUnit.MINUTES.toNanos(10);
+                List<String> processed = List.of(topic, group + "-by-rule-and-group-repartition");
+                while (registries.stream().mapToDouble(MonitorBench::seen).sum() < events
+                        || setup.streams() && !committedToEnd(admin, group, processed)) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("within 10 minutes, only "
+                                + registries.stream().map(MonitorBench::counts).toList() + " of " + events);
+                    }
+                    TimeUnit.MILLISECONDS.sleep(20);
+                }
+                long nanos = System.nanoTime() - start;
+                long cpu = os.getProcessCpuTime() - cpuStart;
+                double evaluated = registries.stream().mapToDouble(r -> r.find("polybus.monitor.events")
+                        .tag("outcome", "evaluated").functionCounter().count()).sum();
+                if (evaluated != events) {
+                    throw new IllegalStateException("not every event was evaluated: "
+                            + registries.stream().map(MonitorBench::counts).toList());
+                }
+                return new Round(events * 1e9 / nanos, cpu / 1e3 / events, peakRssMiB());
+            } finally {
+                monitors.forEach(Monitor::close);
+                List<String> mine = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
+                        .filter(t -> t.startsWith(topic)).toList();
+                admin.deleteTopics(mine).all().get(60, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** Waits (at most 2 minutes) until {@code group} is stable with {@code members} members, each with partitions. */
+    private static void awaitGroup(Admin admin, String group, int members) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (true) {
+            ConsumerGroupDescription d;
+            try {
+                d = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group).get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof GroupIdNotFoundException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                TimeUnit.MILLISECONDS.sleep(100);
+                continue;
+            }
+            if (d.groupState() == GroupState.STABLE && d.members().size() == members
+                    && d.members().stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty())) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("group " + group + " not stable with " + members
+                        + " members within 2 minutes: " + d.groupState() + ", " + d.members().size() + " members");
+            }
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+    }
+
+    /**
+     * Whether {@code group} committed every partition of {@code topics} to its end; a transactional topic's last
+     * entry can be a commit marker, one past the last record.
+     */
+    private static boolean committedToEnd(Admin admin, String group, List<String> topics) throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+        Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
+        for (String t : topics) {
+            admin.describeTopics(List.of(t)).allTopicNames().get(30, TimeUnit.SECONDS).get(t).partitions()
+                    .forEach(p -> ends.put(new TopicPartition(t, p.partition()), OffsetSpec.latest()));
+        }
+        for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> e
+                : admin.listOffsets(ends).all().get(30, TimeUnit.SECONDS).entrySet()) {
+            OffsetAndMetadata c = committed.get(e.getKey());
+            long end = e.getValue().offset();
+            if (c == null ? end > 0 : c.offset() < end - 1) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static double seen(SimpleMeterRegistry registry) {

@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -57,15 +58,25 @@ public final class NotifierDispatch implements AutoCloseable, MeterBinder {
         FunctionCounter.builder("polybus.monitor.notifications", count, LongAdder::sum).tag("notifier", name)
                 .tag("outcome", outcome).description("Alert notices handed to a notifier, by outcome").register(registry);
     }
-    /** Queues a notice; never blocks. */
-    public void submit(Alert alert) {
+    /**
+     * Queues a notice; never blocks.
+     *
+     * @return completes once the notifier has sent the notice or failed to, or at once when the notice is dropped
+     */
+    public CompletableFuture<Void> submit(Alert alert) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
         try {
-            executor.execute(() -> deliver(alert));
+            executor.execute(() -> {
+                deliver(alert);
+                done.complete(null);
+            });
         } catch (RejectedExecutionException e) {
             dropped.increment();
             log.warn("notifier '{}' is {}; dropped {} notice {}", name, executor.isShutdown() ? "closed" : "backed up ("
                     + QUEUE + " notices queued)", alert.status().name().toLowerCase(), alert.id());
+            done.complete(null);
         }
+        return done;
     }
 
     private void deliver(Alert alert) {

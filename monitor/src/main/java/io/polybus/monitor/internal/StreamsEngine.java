@@ -7,6 +7,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -29,32 +30,39 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The rules of a monitor as a Kafka Streams application ({@code engine: kafka-streams}): events are repartitioned
  * by (rule, group-by value), each key's rule state lives in a changelogged store, and notices are written to the
  * alerts topic under {@code processing.guarantee: exactly_once_v2} (unless configured otherwise). A second loop reads
- * the alerts topic as the group {@code <group>-notifiers} (committed transactions only) and hands each notice, once
- * per alert id and status, to the monitor's notifiers, committing its offset right after. Every monitor of the group
- * runs both; Kafka spreads the partitions between them. Thread-safe.
+ * the alerts topic as the group {@code <group>-notifiers} (committed transactions only), hands each notice, once
+ * per alert id and status, to the monitor's notifiers, and commits the offsets of a poll's notices once the notifiers
+ * have sent them (or failed to): a monitor that dies before that leaves them to the one that takes its partitions.
+ * Every monitor of the group runs both; Kafka spreads the partitions between them. Thread-safe.
  */
 public final class StreamsEngine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StreamsEngine.class);
     private static final int DEDUP_ENTRIES = 100_000;
+    /** How long the alerts loop waits for the notifiers before it commits anyway (well inside max.poll.interval.ms). */
+    private static final Duration NOTIFY_WAIT = Duration.ofSeconds(60);
 
     private final KafkaStreams streams;
     private final KafkaConsumer<String, byte[]> alerts;
     private final Thread notifier;
-    private final Consumer<Alert> notify;
+    private final Function<Alert, CompletableFuture<?>> notify;
     private final LongAdder invalidAlerts = new LongAdder();
     /** Notices handed on by this instance, by alert id and status, least recent first. */
     private final Map<String, Boolean> notified = new LinkedHashMap<>(16, 0.75f, true) {
@@ -65,7 +73,7 @@ public final class StreamsEngine implements AutoCloseable {
     };
     private volatile boolean closed;
 
-    private StreamsEngine(MonitorConfig config, Consumer<Alert> notify, LongAdder evaluated, LongAdder invalid, LongAdder late) {
+    private StreamsEngine(MonitorConfig config, Function<Alert, CompletableFuture<?>> notify, LongAdder evaluated, LongAdder invalid, LongAdder late) {
         this.notify = notify;
         Properties props = streamsProperties(config);
         createAlertsTopic(config, props);
@@ -91,13 +99,14 @@ public final class StreamsEngine implements AutoCloseable {
     /**
      * Starts the application and the notifier loop.
      *
-     * @param notify  where each alert notice goes, once per alert id and status
+     * @param notify  where each alert notice goes, once per alert id and status; its future completes when the
+     *                notice is sent (or failed or dropped)
      * @param evaluated counts the events read (each once, whichever rules look at it)
      * @param invalid counts events that are not JSON objects
      * @param late    counts (event, rule) pairs later than {@code allowed-lateness}
      * @throws PolybusException when the alerts topic cannot be made or the application cannot start
      */
-    public static StreamsEngine start(MonitorConfig config, Consumer<Alert> notify, LongAdder evaluated, LongAdder invalid, LongAdder late) {
+    public static StreamsEngine start(MonitorConfig config, Function<Alert, CompletableFuture<?>> notify, LongAdder evaluated, LongAdder invalid, LongAdder late) {
         StreamsEngine engine = new StreamsEngine(config, notify, evaluated, invalid, late);
         engine.streams.start();
         engine.notifier.start();
@@ -152,7 +161,7 @@ public final class StreamsEngine implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PolybusException("interrupted while creating the alerts topic", e);
-        } catch (java.util.concurrent.TimeoutException e) {
+        } catch (TimeoutException e) {
             throw new PolybusException("cannot create the alerts topic '" + config.alertsTopic() + "' within 30 s", e);
         }
     }
@@ -160,16 +169,25 @@ public final class StreamsEngine implements AutoCloseable {
     private void notifyLoop() {
         try {
             while (!closed) {
-                for (ConsumerRecord<String, byte[]> record : alerts.poll(Duration.ofMillis(200))) {
-                    deliver(record);
-                    alerts.commitSync(Map.of(new TopicPartition(record.topic(), record.partition()),
-                            new OffsetAndMetadata(record.offset() + 1)));
+                ConsumerRecords<String, byte[]> records = alerts.poll(Duration.ofMillis(200));
+                if (records.isEmpty()) {
+                    continue;
                 }
+                List<CompletableFuture<?>> handled = new ArrayList<>();
+                Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+                for (ConsumerRecord<String, byte[]> record : records) {
+                    handled.add(deliver(record));
+                    offsets.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
+                }
+                awaitNotifiers(handled);
+                alerts.commitSync(offsets);
             }
         } catch (WakeupException e) {
             if (!closed) {
                 log.error("monitor: the alerts loop was woken up unexpectedly", e);
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             log.error("monitor: reading the alerts topic failed; notices stop until the monitor restarts", e);
         } finally {
@@ -177,7 +195,20 @@ public final class StreamsEngine implements AutoCloseable {
         }
     }
 
-    private void deliver(ConsumerRecord<String, byte[]> record) {
+    /** Waits (at most {@link #NOTIFY_WAIT}) until the notifiers have handled {@code handled}. */
+    private static void awaitNotifiers(List<CompletableFuture<?>> handled) throws InterruptedException {
+        try {
+            CompletableFuture.allOf(handled.toArray(CompletableFuture[]::new)).get(NOTIFY_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log.warn("monitor: the notifiers did not finish {} of {} notices within {}; their offsets are committed, so "
+                            + "if this monitor dies before it sends them they are lost",
+                    handled.stream().filter(f -> !f.isDone()).count(), handled.size(), NOTIFY_WAIT);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("a notifier's future failed", e.getCause());
+        }
+    }
+
+    private CompletableFuture<?> deliver(ConsumerRecord<String, byte[]> record) {
         Alert alert;
         try {
             alert = AlertJson.read(record.value());
@@ -185,11 +216,12 @@ public final class StreamsEngine implements AutoCloseable {
             invalidAlerts.increment();
             log.warn("monitor: record {} of {}-{} is not an alert notice; skipped: {}", record.offset(),
                     record.topic(), record.partition(), e.getMessage());
-            return;
+            return CompletableFuture.completedFuture(null);
         }
         if (notified.put(alert.id() + "/" + alert.status(), Boolean.TRUE) == null) {
-            notify.accept(alert);
+            return notify.apply(alert);
         }
+        return CompletableFuture.completedFuture(null);
     }
 
     /** Stops the application (its tasks move to the other monitors of the group) and the notifier loop. Idempotent. */
