@@ -64,15 +64,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Three monitors with {@code engine: kafka-streams}, each a JVM of its own, on a 6-partition events topic of an
  * in-process Kafka; one is killed with SIGKILL inside an open transaction, later the one notifying is killed while the
  * webhook holds its notice. Every expected alert is notified exactly once (firing and resolved) through a real webhook,
- * each notice carries the exact count (1,501 when it fires, the burst's size when it resolves), and the alerts topic
- * itself (committed transactions) holds each notice once.
+ * each notice carries the exact count (10 units and one event when it fires, the burst's size when it resolves), and
+ * the alerts topic itself (committed transactions) holds each notice once.
  *
- * <p>The events, in units of {@value #SCALE}: {@value #HOSTS} hosts over {@value #WINDOWS} tumbling 1-hour windows of
- * event time; each host bursts (11 to 19 units, above the threshold of 10) in the windows where
+ * <p>The events, in units of {@link #SCALE} (150 events by default): {@value #HOSTS} hosts over {@value #WINDOWS}
+ * tumbling 1-hour windows of event time; each host bursts (11 to 19 units, above the threshold of 10) in the windows where
  * {@code (window + host) % 3 == 1}, and sends 1 to 5 units in the others; the last two windows are quiet, so every
- * burst resolves: 279,000 events, 80 alerts (160 notices). The windows are sent one at a time, each once the previous
- * one is processed (committed offsets at the end of the events and repartition topics); window {@value #KILL_WINDOW}
- * is sent in parts over about 3 s, and the first victim, a monitor not reading the alerts topic, is killed in its
+ * burst resolves: 1,860 units (279,000 events by default), 80 alerts (160 notices). The windows are sent one at a
+ * time, each once the previous one is processed (committed offsets at the end of the events and repartition topics);
+ * window {@value #KILL_WINDOW} is sent in parts over about 3 s, and the first victim, a monitor not reading the alerts topic, is killed in its
  * middle once its stream thread's transaction is open and young (the monitors commit every
  * {@value #COMMIT_INTERVAL_MS} ms), so the kill always leaves a transaction for the broker to abort. Pacing by
  * window keeps every task's clock (its latest event time) inside the window its lagging events belong to: a task's
@@ -88,8 +88,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the test does not aim a kill at those milliseconds.
  */
 class KafkaStreamsInstancesTest {
-    /** Every count of events is this many times that of the pattern described above. */
-    private static final int SCALE = 150;
+    /**
+     * Every count of events is this many times that of the pattern described above: 150 (279,000 events) unless the
+     * system property {@code polybus.kill-test.scale} says otherwise; 538 gives 1,000,680 events.
+     */
+    private static final int SCALE = Integer.getInteger("polybus.kill-test.scale", 150);
     static final String RULES = "    - {name: burst, type: threshold, window: 1h, window-type: tumbling, above: " + 10 * SCALE
             + ", resolve-after: 0s, group-by: host}\n";
     /** The monitors' transaction timeout: how long a killed monitor's open transaction holds up read_committed reads. */
