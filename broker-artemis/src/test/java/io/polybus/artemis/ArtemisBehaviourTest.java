@@ -26,6 +26,7 @@ import org.apache.activemq.artemis.api.core.client.ClientProducer;
 import org.apache.activemq.artemis.api.core.client.ClientSession;
 import org.apache.activemq.artemis.api.core.client.ClientSessionFactory;
 import org.apache.activemq.artemis.api.core.client.ServerLocator;
+import org.apache.activemq.artemis.utils.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
@@ -269,6 +271,28 @@ class ArtemisBehaviourTest {
                 raw.individualAcknowledge();
             }
             session.deleteQueue(topic + ".raw");
+        }
+    }
+
+    @Test
+    void aUserIdAnotherClientSetIsTheIdAsItsClientsWriteIt() throws Exception {
+        String topic = prefix + "-t";
+        // Random bytes, so that every hex digit and the high bit of a byte turn up across runs; time-based, as
+        // every client reads a user id back.
+        byte[] bytes = new byte[16];
+        ThreadLocalRandom.current().nextBytes(bytes);
+        UUID userId = new UUID(UUID.TYPE_TIME_BASED, bytes);
+        try (Broker broker = open()) {
+            Recorder recorder = Recorder.acking();
+            broker.subscribe(ConsumerOptions.of(topic, "g"), recorder);
+            try (ServerLocator locator = rawLocator(); ClientSession session = rawSession(locator);
+                 ClientProducer producer = session.createProducer(topic)) {
+                ClientMessage m = session.createMessage(ClientMessage.BYTES_TYPE, true);
+                m.setUserID(userId);
+                producer.send(m);
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> recorder.count() == 1);
+            assertEquals(userId.toString(), recorder.deliveries().get(0).message().id());
         }
     }
 

@@ -17,6 +17,10 @@ final class ArtemisAcknowledgement extends AbstractAcknowledgement {
     private final ArtemisConsumer consumer;
     /** Settled for the broker: it may be acked; guarded by the receiving connection's ack lock. */
     boolean acked;
+    /** Its prefetch slot is free again; guarded by the receiving connection's ack lock. */
+    boolean freed;
+    /** The delivery Artemis made after this one on the same connection; set once, by the session thread. */
+    volatile ArtemisAcknowledgement next;
 
     ArtemisAcknowledgement(ArtemisConsumer consumer, ArtemisConsumer.Receiving receiving, ClientMessage delivered,
                            Message message, int attempt) {
@@ -25,6 +29,14 @@ final class ArtemisAcknowledgement extends AbstractAcknowledgement {
         this.receiving = receiving;
         this.delivered = delivered;
         this.message = message;
+    }
+
+    /** The start of a connection's chain of deliveries: stands for "nothing delivered yet", acked and freed. */
+    static ArtemisAcknowledgement placeholder(ArtemisConsumer consumer, ArtemisConsumer.Receiving receiving) {
+        ArtemisAcknowledgement start = new ArtemisAcknowledgement(consumer, receiving, null, null, 0);
+        start.acked = true;
+        start.freed = true;
+        return start;
     }
 
     int attempt() {

@@ -21,7 +21,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
@@ -58,19 +57,42 @@ final class ArtemisConsumer implements Consumer {
     /** How often the supervisor flushes idle acks and looks at the connection; how long a full prefetch waits per try. */
     private static final long POLL_MILLIS = 100;
 
-    /** One connection of this consumer and the deliveries it handed out. */
+    /**
+     * One connection of this consumer and the deliveries it handed out, as a chain in the order Artemis delivered
+     * them ({@link ArtemisAcknowledgement#next}): the session thread appends at {@link #tail} without a lock, acks
+     * walk it from {@link #ackedThrough} under {@link #ackLock}. Each delivery's prefetch slot is freed once, under that
+     * lock, by whichever comes first: its ack, a failed requeue or dead letter, or the connection's drop.
+     */
     static final class Receiving {
         final Link link;
         final ClientConsumer consumer;
-        final Set<ArtemisAcknowledgement> unsettled = ConcurrentHashMap.newKeySet();
         /** Acknowledgements come from handler threads; a core session takes one call at a time. */
         final ReentrantLock ackLock = new ReentrantLock();
-        /** Deliveries in the order Artemis delivered them, up to the first one not acked yet; guarded by {@link #ackLock}. */
-        final ArrayDeque<ArtemisAcknowledgement> inOrder = new ArrayDeque<>();
+        /** The last delivery acked to Artemis, all before it too (at first a placeholder); guarded by {@link #ackLock}. */
+        private ArtemisAcknowledgement ackedThrough;
+        /** The last delivery appended; the session thread's alone. */
+        private ArtemisAcknowledgement tail;
 
-        Receiving(Link link, ClientConsumer consumer) {
+        Receiving(ArtemisConsumer owner, Link link, ClientConsumer consumer) {
             this.link = link;
             this.consumer = consumer;
+            this.ackedThrough = ArtemisAcknowledgement.placeholder(owner, this);
+            this.tail = ackedThrough;
+        }
+
+        /** On the session thread: a delivery joins the chain before its handler sees it. */
+        void append(ArtemisAcknowledgement ack) {
+            tail.next = ack;
+            tail = ack;
+        }
+
+        /** Whether {@code ack}'s prefetch slot was still taken; it is free now. Call with {@link #ackLock} held. */
+        boolean free(ArtemisAcknowledgement ack) {
+            if (ack.freed) {
+                return false;
+            }
+            ack.freed = true;
+            return true;
         }
     }
 
@@ -132,7 +154,7 @@ final class ArtemisConsumer implements Consumer {
                 broker.declareDeadLetter(link.session, options.deadLetterTopic().get());
             }
             ClientConsumer consumer = link.session.createConsumer(queue);
-            Receiving r = new Receiving(link, consumer);
+            Receiving r = new Receiving(this, link, consumer);
             consumer.setMessageHandler(m -> onMessage(r, m));
             link.session.start();
             return r;
@@ -230,13 +252,7 @@ final class ArtemisConsumer implements Consumer {
         Message message = received.message();
         int attempt = received.attempt();
         ArtemisAcknowledgement ack = new ArtemisAcknowledgement(this, r, m, message, attempt);
-        r.unsettled.add(ack);
-        r.ackLock.lock();
-        try {
-            r.inOrder.addLast(ack);
-        } finally {
-            r.ackLock.unlock();
-        }
+        r.append(ack);
         if (attempt > options.maxDeliveries()) {
             // Redelivered after consumers failed without settling it (e.g. crashed on it) too often.
             ack.reject("delivered " + attempt + " times, never settled by a consumer (maxDeliveries "
@@ -283,16 +299,17 @@ final class ArtemisConsumer implements Consumer {
      */
     void ack(ArtemisAcknowledgement ack) {
         Receiving r = ack.receiving;
-        if (!r.unsettled.remove(ack)) {
-            return;
-        }
         r.ackLock.lock();
         try {
+            if (!r.free(ack)) {
+                return;
+            }
             ack.acked = true;
             ArtemisAcknowledgement upTo = null;
-            ArtemisAcknowledgement head;
-            while ((head = r.inOrder.peekFirst()) != null && head.acked) {
-                upTo = r.inOrder.pollFirst();
+            ArtemisAcknowledgement next;
+            while ((next = r.ackedThrough.next) != null && next.acked) {
+                r.ackedThrough = next;
+                upTo = next;
             }
             if (upTo != null) {
                 upTo.delivered.acknowledge();
@@ -376,9 +393,7 @@ final class ArtemisConsumer implements Consumer {
                 log.warn("{} of message {} for group '{}' failed; reconnecting to hand the unsettled deliveries back: {}",
                         what, ack.message.id(), options.group(), error.getMessage());
                 // Settled, so the reconnect will not abandon it: its prefetch slot is freed here.
-                if (ack.receiving.unsettled.remove(ack)) {
-                    permits.release();
-                }
+                freeSlot(ack);
                 ack.receiving.link.kill(new ActiveMQException(error.getMessage(), error, ActiveMQExceptionType.INTERNAL_ERROR));
             }
             return null;
@@ -398,13 +413,39 @@ final class ArtemisConsumer implements Consumer {
         }
     }
 
-    /** Abandons the deliveries of a connection that is gone and closes it; Artemis redelivers them. */
-    private void drop(Receiving r) {
-        for (ArtemisAcknowledgement a : r.unsettled) {
-            if (a.abandon() && r.unsettled.remove(a)) {
-                permits.release();
-            }
+    /** Frees the prefetch slot of a delivery that will not be acked, unless that happened already. */
+    private void freeSlot(ArtemisAcknowledgement ack) {
+        Receiving r = ack.receiving;
+        boolean free;
+        r.ackLock.lock();
+        try {
+            free = r.free(ack);
+        } finally {
+            r.ackLock.unlock();
         }
+        if (free) {
+            permits.release();
+        }
+    }
+
+    /**
+     * Abandons the unsettled deliveries of a connection that is gone and closes it; Artemis redelivers them. One
+     * being requeued or dead-lettered keeps its slot until that send is answered.
+     */
+    private void drop(Receiving r) {
+        int freed = 0;
+        r.ackLock.lock();
+        try {
+            for (ArtemisAcknowledgement a = r.ackedThrough.next; a != null; a = a.next) {
+                if (!a.freed && a.abandon()) {
+                    a.freed = true;
+                    freed++;
+                }
+            }
+        } finally {
+            r.ackLock.unlock();
+        }
+        permits.release(freed);
         r.link.close();
     }
 
@@ -417,9 +458,9 @@ final class ArtemisConsumer implements Consumer {
         long deadline = System.nanoTime() + options.closeTimeout().toNanos();
         HandlerShutdown.await(supervisor, workers, options);
         if (workers == null) {
-            awaitInlineHandler(deadline);
+            HandlerShutdown.awaitInline(inlineHandler, deadline, options);
         }
-        awaitSideSends(deadline);
+        HandlerShutdown.awaitSettling(sidePending, deadline, options);
         Receiving r = current;
         current = null;
         if (r != null) {
@@ -436,34 +477,6 @@ final class ArtemisConsumer implements Consumer {
             }
         } finally {
             sideLock.unlock();
-        }
-    }
-
-    private void awaitInlineHandler(long deadline) {
-        try {
-            if (inlineHandler.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                inlineHandler.unlock();
-            } else {
-                log.warn("a handler of group '{}' on topic '{}' is still running after {}; its delivery will be redelivered",
-                        options.group(), options.topic(), options.closeTimeout());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private void awaitSideSends(long deadline) {
-        if (sidePending.isEmpty()) {
-            return;
-        }
-        try {
-            CompletableFuture.allOf(sidePending.toArray(CompletableFuture[]::new))
-                    .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            log.debug("requeue/dead-letter sends of group '{}' not all acknowledged before close: {}",
-                    options.group(), e.toString());
         }
     }
 }

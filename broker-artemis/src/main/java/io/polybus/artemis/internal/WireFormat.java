@@ -36,6 +36,7 @@ final class WireFormat {
     private static final long USER_ID_PREFIX = new SecureRandom().nextLong();
     /** The last 8 bytes: a count, far below the 2^62 where the variant bits would cut it. */
     private static final AtomicLong USER_ID_COUNT = new AtomicLong();
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.ISO_8859_1);
 
     private WireFormat() {
     }
@@ -104,6 +105,8 @@ final class WireFormat {
         }
         if (id instanceof SimpleString s) {
             b.id(s.toString());
+        } else if (m.getUserID() instanceof UUID userId) {
+            b.id(text(userId));
         } else if (m.getUserID() != null) {
             b.id(m.getUserID().toString());
         } else {
@@ -132,6 +135,24 @@ final class WireFormat {
             count >>>= 8;
         }
         return new UUID(UUID.TYPE_TIME_BASED, bytes);
+    }
+
+    /**
+     * The text of a user id, as {@link UUID#toString()} writes it (8-4-4-4-12 lower-case hex digits) for every client
+     * that reads it, written straight into a string's bytes: a consumer names every message by it.
+     */
+    static String text(UUID userId) {
+        byte[] id = userId.asBytes();
+        byte[] text = new byte[36];
+        int at = 0;
+        for (int i = 0; i < 16; i++) {
+            if (i == 4 || i == 6 || i == 8 || i == 10) {
+                text[at++] = '-';
+            }
+            text[at++] = HEX[(id[i] >> 4) & 0xf];
+            text[at++] = HEX[id[i] & 0xf];
+        }
+        return new String(text, StandardCharsets.ISO_8859_1);
     }
 
     /** The key in a group id: one byte per char as Polybus writes them, UTF-8 for one that another client set. */
