@@ -154,7 +154,7 @@ public final class Monitor implements AutoCloseable, MeterBinder {
 
     private void subscribe(Broker broker) {
         if (engine == null) {
-            streams = StreamsEngine.start(config, this::notifyAll, evaluated, invalid, late);
+            streams = StreamsEngine.start(config, clock, this::notifyAll, evaluated, invalid, late);
             return;
         }
         ConsumerOptions options = ConsumerOptions.builder(config.topic(), config.group())

@@ -81,11 +81,6 @@ class KafkaStreamsRuleSemanticsTest extends RuleSemanticsSuite {
                 + "  kafka-streams.commit.interval.ms: 50\n";
     }
 
-    @Override
-    boolean runsSilenceRules() {
-        return false;
-    }
-
     @Test
     void refusesABrokerOtherThanKafkaInOneSentence() {
         MonitorConfig config = MonitorYaml.parse("monitor:\n  topic: " + topic + "\n  notifiers: []\n" + engineKeys()

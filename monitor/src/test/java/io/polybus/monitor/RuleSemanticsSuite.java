@@ -3,7 +3,6 @@ package io.polybus.monitor;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.polybus.Broker;
-import io.polybus.ConfigException;
 import io.polybus.Message;
 import io.polybus.Producer;
 import org.junit.jupiter.api.AfterEach;
@@ -17,13 +16,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The rules' semantics, whichever engine evaluates them: events in with explicit event times, notices out. Each
  * engine extends it once ({@link EmbeddedRuleSemanticsTest}, {@link KafkaStreamsRuleSemanticsTest}), as each broker
- * extends the conformance suite. A rule type an engine does not run is asserted to be refused at start, in words.
+ * extends the conformance suite.
  */
 abstract class RuleSemanticsSuite {
     static final Instant T0 = Instant.parse("2026-11-21T10:00:00Z");
@@ -41,9 +39,6 @@ abstract class RuleSemanticsSuite {
 
     /** The {@code monitor:} keys that select the engine, each line indented by two spaces. */
     abstract String engineKeys();
-
-    /** Whether the engine runs rules that fire on silence ({@code absence}, {@code flatline}). */
-    abstract boolean runsSilenceRules();
 
     @AfterEach
     void closeMonitor() {
@@ -198,42 +193,82 @@ abstract class RuleSemanticsSuite {
     }
 
     @Test
-    void absenceFiresWhenAGroupFallsSilentOrIsRefused() {
-        String rules = """
-                    - {name: quiet, type: absence, where: {field: status, lt: 500}, for: 1m, group-by: host}
-                """;
-        if (!runsSilenceRules()) {
-            ConfigException e = assertThrows(ConfigException.class, () -> start(rules));
-            assertTrue(e.getMessage().contains("monitor.rules[0].type (rule 'quiet'): 'absence' is not valid; "
-                    + "engine: kafka-streams does not run absence rules"), e.getMessage());
-            return;
+    void spikeFiresForTheGroupWhoseWindowRisesAboveFactorTimesThePreviousOne() {
+        start("""
+                    - {name: surge, type: spike, window: 1m, factor: 3, min-count: 10, group-by: host}
+                """);
+        for (int t = 0; t < 120; t += 10) {
+            send(s(t), "web-1", 200, "10.0.0.1", 0.1);
+            send(s(t), "web-2", 200, "10.0.0.1", 0.1);
         }
-        start(rules);
+        for (int t = 120; t < 180; t++) {
+            send(s(t), "web-1", 200, "10.0.0.1", 0.1);
+            if (t % 10 == 0) {
+                send(s(t), "web-2", 200, "10.0.0.1", 0.1);
+            }
+        }
+        Alert fired = firing("web-1");
+        // Judged every evaluate-every once two windows were watched: the current minute holds more than 3 times the
+        // previous one's 6 events, and at most the 60 of the burst and 5 before it.
+        assertTrue(fired.count() > 18 && fired.count() <= 65, fired.toString());
+        assertTrue(fired.value() > 3, fired.toString());
+        assertEquals(3.0, fired.limit(), 1e-9);
+        assertEquals(0, notices.stream().filter(a -> "web-2".equals(a.group())).count(), "web-2 stayed at 6 a minute");
+    }
+
+    @Test
+    void absenceFiresWhenAGroupFallsSilent() {
+        start("""
+                    - {name: quiet, type: absence, where: {field: status, lt: 500}, for: 1m, group-by: host}
+                """);
         send(s(0), "web-1", 200, "10.0.0.1", 0.1);
         send(s(0), "web-2", 200, "10.0.0.1", 0.1);
         send(s(90), "web-2", 200, "10.0.0.1", 0.1);
         Alert fired = firing("web-1");
         assertEquals(0, fired.count());
         assertEquals(0, notices.stream().filter(a -> "web-2".equals(a.group())).count());
+        send(s(100), "web-1", 200, "10.0.0.1", 0.1);
+        assertEquals(T0.plusSeconds(100), resolved(fired).at(), "the next matching event resolves it");
     }
 
     @Test
-    void flatlineFiresBelowItsCountOrIsRefused() {
-        String rules = """
+    void absenceWithoutGroupByWatchesTheWholeStreamFromTheStart() {
+        start("""
+                    - {name: no-teapots, type: absence, where: {field: status, equals: 418}, for: 1m}
+                """);
+        send(s(0), "web-1", 200, "10.0.0.1", 0.1);
+        send(s(30), "web-2", 200, "10.0.0.1", 0.1);
+        send(s(90), "web-3", 200, "10.0.0.1", 0.1);
+        Alert fired = firing(null);
+        assertEquals("no-teapots", fired.rule());
+        assertTrue(!fired.at().isBefore(T0.plusSeconds(60)), fired.toString());
+        assertEquals(1, notices.size(), "one alert for the whole stream: " + notices);
+    }
+
+    @Test
+    void flatlineFiresBelowItsCount() {
+        start("""
                     - {name: low, type: flatline, window: 1m, below: 3, group-by: host}
-                """;
-        if (!runsSilenceRules()) {
-            ConfigException e = assertThrows(ConfigException.class, () -> start(rules));
-            assertTrue(e.getMessage().contains("'flatline' is not valid; engine: kafka-streams does not run flatline"),
-                    e.getMessage());
-            return;
-        }
-        start(rules);
+                """);
         for (int i = 0; i < 10; i++) {
             send(s(i * 10), "web-1", 200, "10.0.0.1", 0.1);
         }
         send(s(150), "web-1", 200, "10.0.0.1", 0.1);
         Alert fired = firing("web-1");
         assertTrue(fired.value() < 3, fired.toString());
+    }
+
+    @Test
+    void flatlineWatchesAnExpectedValueBeforeItsFirstEvent() {
+        start("""
+                    - {name: low, type: flatline, window: 1m, below: 3, group-by: host, expected: [web-9]}
+                """);
+        for (int t = 0; t <= 90; t += 5) {
+            send(s(t), "web-1", 200, "10.0.0.1", 0.1);
+        }
+        Alert fired = firing("web-9");
+        assertEquals(0, fired.count(), fired.toString());
+        assertEquals(0, notices.stream().filter(a -> "web-1".equals(a.group())).count(), "web-1 held 12 a minute");
+        assertEquals(1, notices.size(), "web-9 is watched once: " + notices);
     }
 }
