@@ -258,7 +258,8 @@ public final class MonitorSection {
                         "`engine: kafka-streams`: the topic alerts are written to and notified from; default: "
                                 + "`<group>-alerts`.")
                 .passThrough(STREAMS_PREFIX, "`engine: kafka-streams`: any Kafka Streams property, e.g. "
-                        + "`kafka-streams.bootstrap.servers` (required) or `kafka-streams.num.standby.replicas`; "
+                        + "`kafka-streams.bootstrap.servers` (required; in a `polybus` file, default: the Kafka "
+                        + "`broker` section's `bootstrap-servers`) or `kafka-streams.num.standby.replicas`; "
                         + "`processing.guarantee` is `exactly_once_v2` unless set.")
                 .build();
     }
@@ -296,7 +297,8 @@ public final class MonitorSection {
         List<ConfigException.Problem> problems = new ArrayList<>();
         if (!c.passThrough().containsKey("bootstrap.servers")) {
             problems.add(new ConfigException.Problem(c.pathOf(STREAMS_PREFIX + "bootstrap.servers"), null,
-                    "required with engine: kafka-streams: the Kafka cluster's host:port list"));
+                    "required with engine: kafka-streams: the Kafka cluster's host:port list (in a polybus file, a "
+                            + "Kafka broker section's bootstrap-servers when absent)"));
         }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
