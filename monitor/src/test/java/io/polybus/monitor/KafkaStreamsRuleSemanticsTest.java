@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The rule semantics on Kafka Streams ({@code engine: kafka-streams}), through an in-process Kafka with a 3-partition
@@ -79,6 +80,27 @@ class KafkaStreamsRuleSemanticsTest extends RuleSemanticsSuite {
     String engineKeys() {
         return "  engine: kafka-streams\n  kafka-streams.bootstrap.servers: " + kafka.bootstrapServers() + "\n"
                 + "  kafka-streams.commit.interval.ms: 50\n";
+    }
+
+    @Test
+    void createsTheAlertsTopicWithThePartitionsOfTheEventsTopic() throws Exception {
+        start("""
+                    - {name: errors, type: threshold, window: 1m, above: 4}
+                """);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            assertEquals(3, admin.describeTopics(List.of(group + "-alerts")).allTopicNames().get(30, TimeUnit.SECONDS)
+                    .get(group + "-alerts").partitions().size());
+        }
+    }
+
+    @Test
+    void refusesAnEventsTopicThatDoesNotExist() {
+        MonitorConfig config = MonitorYaml.parse("monitor:\n  topic: missing-" + topic + "\n  notifiers: []\n"
+                + engineKeys() + "  rules:\n    - {name: errors, type: threshold, window: 1m, above: 4}\n");
+        io.polybus.ConfigException e = assertThrows(io.polybus.ConfigException.class,
+                () -> Monitor.builder(broker, config).start());
+        assertTrue(e.getMessage().contains("monitor.topic: 'missing-" + topic + "' is not valid; the topic does not "
+                + "exist"), e.getMessage());
     }
 
     @Test
