@@ -83,12 +83,13 @@ class KafkaStreamsRuleSemanticsTest extends RuleSemanticsSuite {
     }
 
     @Test
-    void createsTheAlertsTopicWithThePartitionsOfTheEventsTopic() throws Exception {
-        start("""
-                    - {name: errors, type: threshold, window: 1m, above: 4}
-                """);
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-            assertEquals(3, admin.describeTopics(List.of(group + "-alerts")).allTopicNames().get(30, TimeUnit.SECONDS)
+    void createsTheAlertsTopicWithItsConfiguredPartitions() throws Exception {
+        MonitorConfig config = MonitorYaml.parse("monitor:\n  topic: " + topic + "\n  group: " + group
+                + "\n  alerts-partitions: 2\n  notifiers: []\n" + engineKeys()
+                + "  rules:\n    - {name: errors, type: threshold, window: 1m, above: 4}\n");
+        try (Monitor monitor = Monitor.builder(broker, config).start();
+             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            assertEquals(2, admin.describeTopics(List.of(group + "-alerts")).allTopicNames().get(30, TimeUnit.SECONDS)
                     .get(group + "-alerts").partitions().size());
         }
     }

@@ -257,6 +257,9 @@ public final class MonitorSection {
                 .define("alerts-topic", ConfigDef.Type.STRING, null, ConfigDef.nonEmpty(),
                         "`engine: kafka-streams`: the topic alerts are written to and notified from; default: "
                                 + "`<group>-alerts`.")
+                .define("alerts-partitions", ConfigDef.Type.INT, "1", ConfigDef.atLeast(1),
+                        "`engine: kafka-streams`: the partitions `alerts-topic` is created with when missing: how many "
+                                + "monitors notify at once (alerts are few; one partition keeps them in one order).")
                 .passThrough(STREAMS_PREFIX, "`engine: kafka-streams`: any Kafka Streams property, e.g. "
                         + "`kafka-streams.bootstrap.servers` (required; in a `polybus` file, default: the Kafka "
                         + "`broker` section's `bootstrap-servers`) or `kafka-streams.num.standby.replicas`; "
@@ -287,7 +290,7 @@ public final class MonitorSection {
                 c.getDuration("allowed-lateness"), c.getDuration("notify-max-age"),
                 c.find("state-dir", String.class).map(Path::of).orElse(null), c.getDuration("snapshot-every"),
                 rules, notifiers, engine, c.find("alerts-topic", String.class).orElse(c.getString("group") + "-alerts"),
-                c.passThrough());
+                c.getInt("alerts-partitions"), c.passThrough());
     }
 
     /**

@@ -149,8 +149,8 @@ public final class StreamsEngine implements AutoCloseable {
     }
 
     /**
-     * Reads the partition count of the events topic and creates the alerts topic with as many partitions when it is
-     * missing (notifying spreads over them as evaluation does over the events topic's).
+     * Reads the partition count of the events topic and creates the alerts topic with {@code alerts-partitions} when
+     * it is missing.
      *
      * @return the events topic's partition count
      */
@@ -162,7 +162,8 @@ public final class StreamsEngine implements AutoCloseable {
         try (Admin client = Admin.create(admin)) {
             int partitions = eventPartitions(config, client);
             try {
-                client.createTopics(List.of(new NewTopic(config.alertsTopic(), Optional.of(partitions), Optional.empty())))
+                client.createTopics(List.of(new NewTopic(config.alertsTopic(), Optional.of(config.alertsPartitions()),
+                        Optional.empty())))
                         .all().get(30, TimeUnit.SECONDS);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {
