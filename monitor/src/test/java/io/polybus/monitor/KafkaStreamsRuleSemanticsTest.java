@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -80,6 +81,22 @@ class KafkaStreamsRuleSemanticsTest extends RuleSemanticsSuite {
     String engineKeys() {
         return "  engine: kafka-streams\n  kafka-streams.bootstrap.servers: " + kafka.bootstrapServers() + "\n"
                 + "  kafka-streams.commit.interval.ms: 50\n";
+    }
+
+    @Test
+    void aRestartedMonitorKeepsTheFiringAbsenceOfASilentStream() {
+        start("""
+                    - {name: no-teapots, type: absence, where: {field: status, equals: 418}, for: 1m}
+                """);
+        send(Duration.ofSeconds(0), "web-1", 200, "10.0.0.1", 0.1);
+        send(Duration.ofSeconds(90), "web-1", 200, "10.0.0.1", 0.1);
+        Alert fired = firing(null);
+        restart();
+        send(Duration.ofSeconds(200), "web-1", 200, "10.0.0.1", 0.1);
+        send(Duration.ofSeconds(210), "web-1", 418, "10.0.0.1", 0.1);
+        resolved(fired);
+        // Had the restart lost the rule's state, the silence would have fired again under a new id before the 418.
+        assertEquals(List.of(fired.id(), fired.id()), notices.stream().map(Alert::id).toList(), notices.toString());
     }
 
     @Test

@@ -31,6 +31,7 @@ abstract class RuleSemanticsSuite {
     final String topic = "semantics-" + UUID.randomUUID();
     final String group = "monitor-" + UUID.randomUUID();
     final List<Alert> notices = new CopyOnWriteArrayList<>();
+    private MonitorConfig config;
     private Monitor monitor;
     private Producer producer;
 
@@ -51,11 +52,17 @@ abstract class RuleSemanticsSuite {
     }
 
     void start(String rules) {
-        MonitorConfig config = MonitorYaml.parse("monitor:\n  topic: " + topic + "\n  group: " + group
+        config = MonitorYaml.parse("monitor:\n  topic: " + topic + "\n  group: " + group
                 + "\n  evaluate-every: 50ms\n  allowed-lateness: 10m\n  notify-max-age: 3650d\n  notifiers: []\n"
                 + engineKeys() + "  rules:\n" + rules);
         monitor = Monitor.builder(broker(), config).clock(new ManualClock(T0)).notifier("captured", notices::add).start();
         producer = broker().producer();
+    }
+
+    /** Closes the monitor and starts another of the same configuration and group, its clock at {@code T0} again. */
+    void restart() {
+        monitor.close();
+        monitor = Monitor.builder(broker(), config).clock(new ManualClock(T0)).notifier("captured", notices::add).start();
     }
 
     /** Sends one event of {@code host} at {@code T0 + at}, with the given fields. */

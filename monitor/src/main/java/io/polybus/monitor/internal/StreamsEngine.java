@@ -17,6 +17,7 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -239,7 +240,9 @@ public final class StreamsEngine implements AutoCloseable {
             return;
         }
         closed = true;
-        streams.close(Duration.ofSeconds(30));
+        // Leaving the group hands the tasks on at once, not after the session timeout (45 s by default).
+        streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(Duration.ofSeconds(30)));
         alerts.wakeup();
         try {
             notifier.join(10_000);
