@@ -5,7 +5,9 @@ import io.polybus.Brokers;
 import io.polybus.Config;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.common.utils.Exit;
@@ -20,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -81,6 +84,18 @@ class KafkaStreamsRuleSemanticsTest extends RuleSemanticsSuite {
     String engineKeys() {
         return "  engine: kafka-streams\n  kafka-streams.bootstrap.servers: " + kafka.bootstrapServers() + "\n"
                 + "  kafka-streams.commit.interval.ms: 50\n";
+    }
+
+    @Override
+    void awaitReady() {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group)
+                        .get(10, TimeUnit.SECONDS);
+                return d.groupState() == GroupState.STABLE
+                        && d.members().stream().anyMatch(m -> !m.assignment().topicPartitions().isEmpty());
+            });
+        }
     }
 
     @Test

@@ -56,7 +56,15 @@ abstract class RuleSemanticsSuite {
                 + "\n  evaluate-every: 50ms\n  allowed-lateness: 10m\n  notify-max-age: 3650d\n  notifiers: []\n"
                 + engineKeys() + "  rules:\n" + rules);
         monitor = Monitor.builder(broker(), config).clock(new ManualClock(T0)).notifier("captured", notices::add).start();
+        awaitReady();
         producer = broker().producer();
+    }
+
+    /**
+     * Waits until the engine reads the topic, so the events come to it as they are sent, in their order, and not as
+     * a backlog whose partitions it might read one after the other.
+     */
+    void awaitReady() {
     }
 
     /** Closes the monitor and starts another of the same configuration and group, its clock at {@code T0} again. */
@@ -221,6 +229,25 @@ abstract class RuleSemanticsSuite {
         assertTrue(fired.value() > 3, fired.toString());
         assertEquals(3.0, fired.limit(), 1e-9);
         assertEquals(0, notices.stream().filter(a -> "web-2".equals(a.group())).count(), "web-2 stayed at 6 a minute");
+    }
+
+    @Test
+    void spikeDownFiresForTheGroupWhoseWindowFallsUnderItsBaselineDividedByFactor() {
+        start("""
+                    - {name: drop, type: spike, window: 1m, factor: 3, direction: down, baseline: 12, group-by: host}
+                """);
+        for (int t = 0; t < 200; t += 5) {
+            if (t < 120 || t % 20 == 0) {
+                send(s(t), "web-1", 200, "10.0.0.1", 0.1);
+            }
+            send(s(t), "web-2", 200, "10.0.0.1", 0.1);
+        }
+        Alert fired = firing("web-1");
+        // 12 a minute, then one event every 20 s: it fires once the window holds fewer than 12 / 3.
+        assertTrue(fired.count() < 4, fired.toString());
+        assertTrue(fired.value() > 3, fired.toString());
+        assertTrue(fired.summary().contains("fewer than the baseline's 12"), fired.summary());
+        assertEquals(0, notices.stream().filter(a -> "web-2".equals(a.group())).count(), "web-2 held 12 a minute");
     }
 
     @Test
