@@ -121,8 +121,10 @@ class KafkaStreamsRuleSemanticsTest extends RuleSemanticsSuite {
                 + "  rules:\n    - {name: errors, type: threshold, window: 1m, above: 4}\n");
         try (Monitor monitor = Monitor.builder(broker, config).start();
              Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-            assertEquals(2, admin.describeTopics(List.of(group + "-alerts")).allTopicNames().get(30, TimeUnit.SECONDS)
-                    .get(group + "-alerts").partitions().size());
+            // a topic just created may not be known to every request yet
+            await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> assertEquals(2,
+                    admin.describeTopics(List.of(group + "-alerts")).allTopicNames().get(10, TimeUnit.SECONDS)
+                            .get(group + "-alerts").partitions().size()));
         }
     }
 

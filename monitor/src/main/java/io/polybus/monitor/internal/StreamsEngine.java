@@ -101,8 +101,8 @@ public final class StreamsEngine implements AutoCloseable {
      * @param evaluated counts the events read (each once, whichever rules look at it)
      * @param invalid counts events that are not JSON objects
      * @param late    counts (event, rule) pairs later than {@code allowed-lateness}
-     * @throws PolybusException when the events topic is missing, the alerts topic cannot be made or the application
-     *                          cannot start
+     * @throws ConfigException when the events topic does not exist
+     * @throws PolybusException when the alerts topic cannot be made or the application cannot start
      */
     public static StreamsEngine start(MonitorConfig config, Clock clock, Consumer<Alert> notify, LongAdder evaluated,
                                       LongAdder invalid, LongAdder late) {
