@@ -155,7 +155,7 @@ public final class Monitor implements AutoCloseable, MeterBinder {
 
     private void subscribe(Broker broker) {
         if (engine == null) {
-            streams = StreamsEngine.start(config, this::notifyAll, evaluated, invalid, late);
+            streams = StreamsEngine.start(config, clock, this::notifyAll, evaluated, invalid, late);
             return;
         }
         ConsumerOptions options = ConsumerOptions.builder(config.topic(), config.group())
@@ -301,7 +301,8 @@ public final class Monitor implements AutoCloseable, MeterBinder {
          * what it created.
          *
          * @throws io.polybus.ConfigException    when a notifier finds its keys wrong together, or
-         *                                       {@code engine: kafka-streams} is asked of a broker other than Kafka
+         *                                       {@code engine: kafka-streams} is asked of a broker other than Kafka or
+         *                                       of a topic that does not exist
          * @throws io.polybus.PolybusException when the subscription or what a notifier needs (a topic
          *                                       notifier's producer) cannot be made
          */

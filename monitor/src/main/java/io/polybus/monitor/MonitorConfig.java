@@ -53,6 +53,7 @@ import java.util.Objects;
  * @param engine          what evaluates the rules: this process alone, or Kafka Streams shared by every monitor of
  *                        the group
  * @param alertsTopic     {@link Engine#KAFKA_STREAMS}: the topic the alerts are written to and notified from
+ * @param alertsPartitions {@link Engine#KAFKA_STREAMS}: the partitions {@code alertsTopic} is created with when missing
  * @param kafkaStreams    {@link Engine#KAFKA_STREAMS}: Kafka Streams properties (the {@code kafka-streams.} keys,
  *                        prefix removed), over the engine's defaults
  */
@@ -60,7 +61,8 @@ public record MonitorConfig(String topic, String group, int concurrency, Duratio
                             Duration dedupWindow, int dedupMaxEntries, int samples, TimeSource time,
                             FieldPath timestampField, Duration allowedLateness, Duration notifyMaxAge,
                             Path stateDir, Duration snapshotEvery, List<Rule> rules, List<NotifierSpec> notifiers,
-                            Engine engine, String alertsTopic, Map<String, String> kafkaStreams) {
+                            Engine engine, String alertsTopic, int alertsPartitions,
+                            Map<String, String> kafkaStreams) {
 
     public MonitorConfig {
         Objects.requireNonNull(topic, "topic");

@@ -31,9 +31,4 @@ class EmbeddedRuleSemanticsTest extends RuleSemanticsSuite {
     String engineKeys() {
         return "  engine: embedded\n";
     }
-
-    @Override
-    boolean runsSilenceRules() {
-        return true;
-    }
 }

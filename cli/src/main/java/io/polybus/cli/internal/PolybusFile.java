@@ -11,8 +11,10 @@ import io.polybus.spi.ProviderConfig;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -35,6 +37,7 @@ record PolybusFile(Config broker, AgentConfig agent, MonitorConfig monitor, Sink
 
     /** The sections the command line reads beside the agent's. */
     static final Set<String> OWN_SECTIONS = Set.of("monitor", "sinks", "metrics", "console");
+    private static final String STREAMS_SERVERS = "kafka-streams.bootstrap.servers";
 
     /** @throws ConfigException naming the file when it cannot be read, and every problem of its content */
     static PolybusFile read(Path file, Function<String, String> environment, CliPlugins plugins) {
@@ -60,8 +63,9 @@ record PolybusFile(Config broker, AgentConfig agent, MonitorConfig monitor, Sink
             }
             broker = collect(problems, () -> Brokers.section(doc.get("broker"), "broker"));
         }
+        Object monitorSection = withStreamsServers(doc.get("monitor"), broker);
         MonitorConfig monitor = doc.containsKey("monitor")
-                ? collect(problems, () -> MonitorConfig.parse(doc.get("monitor"), "monitor", plugins.notifiers)) : null;
+                ? collect(problems, () -> MonitorConfig.parse(monitorSection, "monitor", plugins.notifiers)) : null;
         SinksConfig sinks = doc.containsKey("sinks")
                 ? collect(problems, () -> SinksConfig.parse(doc.get("sinks"), "sinks", plugins.sinks)) : null;
         ProviderConfig metrics = doc.containsKey("metrics") ? section(MetricsConfig.KEYS, doc, "metrics", problems) : null;
@@ -71,6 +75,25 @@ record PolybusFile(Config broker, AgentConfig agent, MonitorConfig monitor, Sink
         }
         return new PolybusFile(broker, agent, monitor, sinks, metrics == null ? null : MetricsConfig.of(metrics),
                 ConsoleConfig.of(console));
+    }
+
+    /**
+     * The monitor section, with {@code kafka-streams.bootstrap.servers} taken from a Kafka broker section's
+     * {@code bootstrap-servers} when the monitor runs on Kafka Streams without its own: one cluster, named once.
+     */
+    private static Object withStreamsServers(Object monitor, Config broker) {
+        if (!(monitor instanceof Map<?, ?> section) || broker == null || !"kafka".equals(broker.get("type").orElse(null))
+                || !"kafka-streams".equals(String.valueOf(section.get("engine")))) {
+            return monitor;
+        }
+        Map<String, Object> keys = new LinkedHashMap<>();
+        section.forEach((k, v) -> keys.put(String.valueOf(k), v));
+        Optional<String> servers = broker.get("bootstrap-servers");
+        if (servers.isEmpty() || Config.of(keys).contains(STREAMS_SERVERS)) {
+            return monitor;
+        }
+        keys.put(STREAMS_SERVERS, servers.get());
+        return keys;
     }
 
     private static ProviderConfig section(ConfigDef def, Map<String, Object> doc, String name, List<ConfigException.Problem> problems) {

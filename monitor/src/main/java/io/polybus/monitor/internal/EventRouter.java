@@ -6,11 +6,13 @@ import io.polybus.events.FieldPath;
 import io.polybus.events.JsonEvent;
 import io.polybus.monitor.MonitorConfig;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
@@ -18,15 +20,27 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The first step of the Kafka Streams topology: splits a message into its events and forwards each event once per
  * rule that looks at it, keyed by {@link #key(String, String) (rule, group)} and stamped with its event time, to be
- * repartitioned by that key. Events that are not JSON objects are counted as invalid and dropped. One per stream task.
+ * repartitioned by that key. Every {@code evaluate-every} of the wall clock, when a later event came, it also forwards
+ * a {@link #CLOCK_MARK} stamped with the latest event time it has read, event or not of any rule, which goes to every
+ * task (see {@link RuleKeyPartitioner}): as in the embedded engine, every key's clock is then the latest event time
+ * of the whole topic, so a key without events sees its silence end. Events that are not JSON objects are counted as
+ * invalid and dropped. One per stream task.
  */
 final class EventRouter implements Processor<byte[], byte[], String, byte[]> {
+    /** The key of a clock mark; rule keys never start with a NUL (a rule's name is not empty). */
+    static final String CLOCK_MARK = "\u0000clock";
+    private static final byte[] NO_VALUE = new byte[0];
+
     private final List<RuleEvaluator> rules = new ArrayList<>();
     private final boolean eventTime;
     private final FieldPath timestampField;
     private final LongAdder evaluated;
     private final LongAdder invalid;
+    private final Duration markEvery;
     private ProcessorContext<String, byte[]> context;
+    /** The latest event time read, and the latest sent in a clock mark. */
+    private long latest = Long.MIN_VALUE;
+    private long marked = Long.MIN_VALUE;
 
     EventRouter(MonitorConfig config, LongAdder evaluated, LongAdder invalid) {
         config.rules().forEach(rule -> rules.add(RuleEvaluator.of(rule, 0, 0)));
@@ -34,6 +48,7 @@ final class EventRouter implements Processor<byte[], byte[], String, byte[]> {
         this.timestampField = config.timestampField();
         this.evaluated = evaluated;
         this.invalid = invalid;
+        this.markEvery = config.evaluateEvery();
     }
 
     /** The repartition key of a rule's group: the rule's name and the group, apart. */
@@ -49,6 +64,12 @@ final class EventRouter implements Processor<byte[], byte[], String, byte[]> {
     @Override
     public void init(ProcessorContext<String, byte[]> context) {
         this.context = context;
+        context.schedule(markEvery, PunctuationType.WALL_CLOCK_TIME, wall -> {
+            if (latest > marked) {
+                marked = latest;
+                context.forward(new Record<>(CLOCK_MARK, NO_VALUE, latest));
+            }
+        });
     }
 
     @Override
@@ -72,6 +93,7 @@ final class EventRouter implements Processor<byte[], byte[], String, byte[]> {
             evaluated.increment();
             long at = eventTime ? RuleEngine.timestamp(event, timestampField) : IsoTimestamp.INVALID;
             long timestamp = at == IsoTimestamp.INVALID ? record.timestamp() : at;
+            latest = Math.max(latest, timestamp);
             for (RuleEvaluator rule : rules) {
                 String group = rule.routeGroup(event);
                 if (group != null) {

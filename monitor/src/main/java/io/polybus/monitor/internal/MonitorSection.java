@@ -253,12 +253,16 @@ public final class MonitorSection {
                 .define("engine", ConfigDef.Type.STRING, "embedded", ConfigDef.oneOf("embedded", "kafka-streams"),
                         "`embedded`: this process evaluates every event of the group; `kafka-streams`: the rules run "
                                 + "as a Kafka Streams application shared by every monitor of the group (exact counts, "
-                                + "one notice per alert with N monitors; Kafka broker only; not `absence` or `flatline`).")
+                                + "one notice per alert with N monitors; Kafka broker only).")
                 .define("alerts-topic", ConfigDef.Type.STRING, null, ConfigDef.nonEmpty(),
                         "`engine: kafka-streams`: the topic alerts are written to and notified from; default: "
                                 + "`<group>-alerts`.")
+                .define("alerts-partitions", ConfigDef.Type.INT, "1", ConfigDef.atLeast(1),
+                        "`engine: kafka-streams`: the partitions `alerts-topic` is created with when missing: how many "
+                                + "monitors notify at once (alerts are few; one partition keeps them in one order).")
                 .passThrough(STREAMS_PREFIX, "`engine: kafka-streams`: any Kafka Streams property, e.g. "
-                        + "`kafka-streams.bootstrap.servers` (required) or `kafka-streams.num.standby.replicas`; "
+                        + "`kafka-streams.bootstrap.servers` (required; in a `polybus` file, default: the Kafka "
+                        + "`broker` section's `bootstrap-servers`) or `kafka-streams.num.standby.replicas`; "
                         + "`processing.guarantee` is `exactly_once_v2` unless set.")
                 .build();
     }
@@ -276,7 +280,7 @@ public final class MonitorSection {
                 .orElseGet(() -> notifiers(DEFAULT_NOTIFIERS, c.pathOf("notifiers"), providers));
         MonitorConfig.Engine engine = c.getEnum("engine", MonitorConfig.Engine.class);
         if (engine == MonitorConfig.Engine.KAFKA_STREAMS) {
-            checkStreams(c, rules);
+            checkStreams(c);
         }
         return new MonitorConfig(c.getString("topic"), c.getString("group"), c.getInt("concurrency"),
                 c.getDuration("evaluate-every"), c.find("dedup-window", Duration.class).orElse(null),
@@ -286,27 +290,18 @@ public final class MonitorSection {
                 c.getDuration("allowed-lateness"), c.getDuration("notify-max-age"),
                 c.find("state-dir", String.class).map(Path::of).orElse(null), c.getDuration("snapshot-every"),
                 rules, notifiers, engine, c.find("alerts-topic", String.class).orElse(c.getString("group") + "-alerts"),
-                c.passThrough());
+                c.getInt("alerts-partitions"), c.passThrough());
     }
 
     /**
-     * What {@code engine: kafka-streams} needs: the bootstrap servers, and rules that fire on events, not on silence
-     * (a partition that gets no event has no clock to notice an absence or a flatline by).
+     * What {@code engine: kafka-streams} needs: the bootstrap servers.
      */
-    private static void checkStreams(ProviderConfig c, List<Rule> rules) {
+    private static void checkStreams(ProviderConfig c) {
         List<ConfigException.Problem> problems = new ArrayList<>();
         if (!c.passThrough().containsKey("bootstrap.servers")) {
             problems.add(new ConfigException.Problem(c.pathOf(STREAMS_PREFIX + "bootstrap.servers"), null,
-                    "required with engine: kafka-streams: the Kafka cluster's host:port list"));
-        }
-        for (int i = 0; i < rules.size(); i++) {
-            Rule rule = rules.get(i);
-            if (rule instanceof Rule.Absence || rule instanceof Rule.Flatline) {
-                String type = rule instanceof Rule.Absence ? "absence" : "flatline";
-                problems.add(new ConfigException.Problem(c.pathOf("rules") + "[" + i + "].type" + owner("rule", rule.name()),
-                        type, "engine: kafka-streams does not run " + type + " rules (they fire on silence, which a "
-                                + "partition without events cannot see); run them on a monitor with engine: embedded"));
-            }
+                    "required with engine: kafka-streams: the Kafka cluster's host:port list (in a polybus file, a "
+                            + "Kafka broker section's bootstrap-servers when absent)"));
         }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);

@@ -1,5 +1,6 @@
 package io.polybus.monitor.internal;
 
+import io.polybus.ConfigException;
 import io.polybus.PolybusException;
 import io.polybus.monitor.Alert;
 import io.polybus.monitor.MonitorConfig;
@@ -12,10 +13,12 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -29,6 +32,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -73,11 +77,12 @@ public final class StreamsEngine implements AutoCloseable {
     };
     private volatile boolean closed;
 
-    private StreamsEngine(MonitorConfig config, Function<Alert, CompletableFuture<?>> notify, LongAdder evaluated, LongAdder invalid, LongAdder late) {
+    private StreamsEngine(MonitorConfig config, Clock clock, Function<Alert, CompletableFuture<?>> notify,
+                          LongAdder evaluated, LongAdder invalid, LongAdder late) {
         this.notify = notify;
         Properties props = streamsProperties(config);
-        createAlertsTopic(config, props);
-        streams = new KafkaStreams(topology(config, evaluated, invalid, late), props);
+        int partitions = prepareTopics(config, props);
+        streams = new KafkaStreams(topology(config, partitions, clock, evaluated, invalid, late), props);
         streams.setUncaughtExceptionHandler(e -> {
             log.error("monitor: a Kafka Streams thread failed; it is replaced", e);
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse
@@ -99,15 +104,18 @@ public final class StreamsEngine implements AutoCloseable {
     /**
      * Starts the application and the notifier loop.
      *
+     * @param clock   the monitor's clock, which the rules' event-time clock runs on with between events
      * @param notify  where each alert notice goes, once per alert id and status; its future completes when the
      *                notice is sent (or failed or dropped)
      * @param evaluated counts the events read (each once, whichever rules look at it)
      * @param invalid counts events that are not JSON objects
      * @param late    counts (event, rule) pairs later than {@code allowed-lateness}
+     * @throws ConfigException when the events topic does not exist
      * @throws PolybusException when the alerts topic cannot be made or the application cannot start
      */
-    public static StreamsEngine start(MonitorConfig config, Function<Alert, CompletableFuture<?>> notify, LongAdder evaluated, LongAdder invalid, LongAdder late) {
-        StreamsEngine engine = new StreamsEngine(config, notify, evaluated, invalid, late);
+    public static StreamsEngine start(MonitorConfig config, Clock clock, Function<Alert, CompletableFuture<?>> notify,
+                                      LongAdder evaluated, LongAdder invalid, LongAdder late) {
+        StreamsEngine engine = new StreamsEngine(config, clock, notify, evaluated, invalid, late);
         engine.streams.start();
         engine.notifier.start();
         log.info("monitor: {} rules on topic '{}' as Kafka Streams application '{}', alerts on '{}'",
@@ -115,15 +123,20 @@ public final class StreamsEngine implements AutoCloseable {
         return engine;
     }
 
-    /** The topology of {@code config}'s rules (see the class comment). */
-    static Topology topology(MonitorConfig config, LongAdder evaluated, LongAdder invalid, LongAdder late) {
+    /**
+     * The topology of {@code config}'s rules (see the class comment), with a repartition topic of {@code partitions}
+     * partitions, as many as the events topic's.
+     */
+    static Topology topology(MonitorConfig config, int partitions, Clock clock, LongAdder evaluated, LongAdder invalid,
+                             LongAdder late) {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(RuleProcessor.STORE),
                 Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
         builder.stream(config.topic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
                 .process(() -> new EventRouter(config, evaluated, invalid))
-                .repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray()).withName("by-rule-and-group"))
-                .process(() -> new RuleProcessor(config, late), RuleProcessor.STORE)
+                .repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray()).withName("by-rule-and-group")
+                        .withNumberOfPartitions(partitions).withStreamPartitioner(new RuleKeyPartitioner()))
+                .process(() -> new RuleProcessor(config, partitions, clock, late), RuleProcessor.STORE)
                 .to(config.alertsTopic(), Produced.with(Serdes.String(), Serdes.ByteArray()));
         return builder.build();
     }
@@ -145,24 +158,52 @@ public final class StreamsEngine implements AutoCloseable {
         return props;
     }
 
-    private static void createAlertsTopic(MonitorConfig config, Properties props) {
+    /**
+     * Reads the partition count of the events topic and creates the alerts topic with {@code alerts-partitions} when
+     * it is missing.
+     *
+     * @return the events topic's partition count
+     */
+    private static int prepareTopics(MonitorConfig config, Properties props) {
         Properties admin = new Properties();
         admin.putAll(props);
         admin.keySet().removeIf(k -> !org.apache.kafka.clients.admin.AdminClientConfig.configNames()
                 .contains(String.valueOf(k)));
         try (Admin client = Admin.create(admin)) {
-            client.createTopics(List.of(new NewTopic(config.alertsTopic(), Optional.empty(), Optional.empty())))
-                    .all().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new PolybusException("cannot create the alerts topic '" + config.alertsTopic() + "': "
-                        + e.getCause().getMessage(), e.getCause());
+            int partitions = eventPartitions(config, client);
+            try {
+                client.createTopics(List.of(new NewTopic(config.alertsTopic(), Optional.of(config.alertsPartitions()),
+                        Optional.empty())))
+                        .all().get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw new PolybusException("cannot create the alerts topic '" + config.alertsTopic() + "': "
+                            + e.getCause().getMessage(), e.getCause());
+                }
             }
+            return partitions;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new PolybusException("interrupted while creating the alerts topic", e);
+            throw new PolybusException("interrupted while preparing the topics of Kafka Streams", e);
         } catch (TimeoutException e) {
-            throw new PolybusException("cannot create the alerts topic '" + config.alertsTopic() + "' within 30 s", e);
+            throw new PolybusException("cannot read the topic '" + config.topic() + "' or create the alerts topic '"
+                    + config.alertsTopic() + "' within 30 s", e);
+        }
+    }
+
+    private static int eventPartitions(MonitorConfig config, Admin client)
+            throws InterruptedException, TimeoutException {
+        try {
+            return client.describeTopics(List.of(config.topic())).allTopicNames().get(30, TimeUnit.SECONDS)
+                    .get(config.topic()).partitions().size();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                throw new ConfigException("monitor.topic", config.topic(), "the topic does not exist; engine: "
+                        + "kafka-streams reads an existing topic: create it with the partitions the monitors are to "
+                        + "share");
+            }
+            throw new PolybusException("cannot read the partitions of the topic '" + config.topic() + "': "
+                    + e.getCause().getMessage(), e.getCause());
         }
     }
 
@@ -231,7 +272,9 @@ public final class StreamsEngine implements AutoCloseable {
             return;
         }
         closed = true;
-        streams.close(Duration.ofSeconds(30));
+        // Leaving the group hands the tasks on at once, not after the session timeout (45 s by default).
+        streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(Duration.ofSeconds(30)));
         alerts.wakeup();
         try {
             notifier.join(10_000);
