@@ -243,7 +243,10 @@ class KafkaStreamsInstancesTest {
                 send(producer, topic, events(w));
                 awaitProcessed(admin, group, processed, WINDOW_WAIT);
             }
-            note("windows up to " + (NOTIFIER_KILL_WINDOW - 1) + " processed, " + receiver.accepted().size() + " notices");
+            // Every notice so far sent and committed: the kill below is aimed at the window's notices only.
+            awaitNotified(admin, bootstrap, group);
+            note("windows up to " + (NOTIFIER_KILL_WINDOW - 1) + " processed and notified, " + receiver.accepted().size()
+                    + " notices");
             receiver.hold();
             send(producer, topic, events(NOTIFIER_KILL_WINDOW));
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).alias("a notice held")
@@ -272,7 +275,7 @@ class KafkaStreamsInstancesTest {
                     .until(() -> true);
             note("done; " + receiver.accepted().size() + " notices, " + receiver.abandoned() + " abandoned");
             assertExactlyOnce(expected, notices(receiver.accepted()), "notified");
-            assertExactlyOnce(expected, notices(alertsTopic(bootstrap, group + "-alerts")), "on the alerts topic");
+            assertExactlyOnce(expected, notices(alertsTopic(bootstrap, group + "-alerts").notices()), "on the alerts topic");
             assertTrue(receiver.abandoned() > 0, "no notice of the killed notifying monitor was left unanswered");
         }
     }
@@ -478,10 +481,15 @@ class KafkaStreamsInstancesTest {
     }
 
     /** Every notice of the committed transactions on {@code topic}, as JSON. */
-    private static List<JsonNode> alertsTopic(String bootstrap, String topic) throws IOException {
+    /** What the alerts topic holds in committed transactions: the notices, and each partition's offset after its last. */
+    private record Alerts(List<JsonNode> notices, Map<TopicPartition, Long> next) {
+    }
+
+    private static Alerts alertsTopic(String bootstrap, String topic) throws IOException {
         Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         List<JsonNode> read = new ArrayList<>();
+        Map<TopicPartition, Long> next = new HashMap<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
@@ -494,10 +502,23 @@ class KafkaStreamsInstancesTest {
                 assertTrue(System.nanoTime() < until, "the alerts topic was not read to its end within 30 s");
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     read.add(JSON.readTree(r.value()));
+                    next.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
                 }
             }
         }
-        return read;
+        return new Alerts(read, next);
+    }
+
+    /** Waits until the notifiers' group has committed every notice the alerts topic holds now, i.e. sent them all. */
+    private static void awaitNotified(Admin admin, String bootstrap, String group) throws IOException {
+        Map<TopicPartition, Long> next = alertsTopic(bootstrap, group + "-alerts").next();
+        await().atMost(WINDOW_WAIT).pollInterval(Duration.ofMillis(200)).alias("every notice so far committed")
+                .until(() -> {
+                    Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(notifiers(group))
+                            .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+                    return next.entrySet().stream().allMatch(e -> committed.get(e.getKey()) != null
+                            && committed.get(e.getKey()).offset() >= e.getValue());
+                });
     }
 
     /**

@@ -53,8 +53,9 @@ import java.util.function.Function;
  * by (rule, group-by value), each key's rule state lives in a changelogged store, and notices are written to the
  * alerts topic under {@code processing.guarantee: exactly_once_v2} (unless configured otherwise). A second loop reads
  * the alerts topic as the group {@code <group>-notifiers} (committed transactions only), hands each notice, once
- * per alert id and status, to the monitor's notifiers, and commits the offsets of a poll's notices once the notifiers
- * have sent them (or failed to): a monitor that dies before that leaves them to the one that takes its partitions.
+ * per alert id and status, to the monitor's notifiers, and commits each notice's offset once the notifiers have sent
+ * it and those before it (or failed to): a monitor that dies before that leaves them to the one that takes its
+ * partitions.
  * Every monitor of the group runs both; Kafka spreads the partitions between them. Thread-safe.
  */
 public final class StreamsEngine implements AutoCloseable {
@@ -62,6 +63,8 @@ public final class StreamsEngine implements AutoCloseable {
     private static final int DEDUP_ENTRIES = 100_000;
     /** How long the alerts loop waits for the notifiers before it commits anyway (well inside max.poll.interval.ms). */
     private static final Duration NOTIFY_WAIT = Duration.ofSeconds(60);
+    /** How often the alerts loop commits what the notifiers have finished while others are still being sent. */
+    private static final long COMMIT_STEP_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     private final KafkaStreams streams;
     private final KafkaConsumer<String, byte[]> alerts;
@@ -214,14 +217,12 @@ public final class StreamsEngine implements AutoCloseable {
                 if (records.isEmpty()) {
                     continue;
                 }
-                List<CompletableFuture<?>> handled = new ArrayList<>();
-                Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+                Map<TopicPartition, List<Handed>> handed = new HashMap<>();
                 for (ConsumerRecord<String, byte[]> record : records) {
-                    handled.add(deliver(record));
-                    offsets.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
+                    handed.computeIfAbsent(new TopicPartition(record.topic(), record.partition()), tp -> new ArrayList<>())
+                            .add(new Handed(record.offset() + 1, deliver(record)));
                 }
-                awaitNotifiers(handled);
-                alerts.commitSync(offsets);
+                commitAsSent(handed);
             }
         } catch (WakeupException e) {
             if (!closed) {
@@ -236,14 +237,58 @@ public final class StreamsEngine implements AutoCloseable {
         }
     }
 
-    /** Waits (at most {@link #NOTIFY_WAIT}) until the notifiers have handled {@code handled}. */
-    private static void awaitNotifiers(List<CompletableFuture<?>> handled) throws InterruptedException {
+    /** A notice handed to the notifiers: the offset to commit once {@code sent} is done. */
+    private record Handed(long next, CompletableFuture<?> sent) {
+    }
+
+    /**
+     * Commits each partition's offset past its notices as the notifiers finish them, in order, without a gap: a notice
+     * waiting for a slow notifier holds back only what came after it, so a monitor that dies then leaves to the next
+     * one that notice and those after it, not the whole poll. Past {@link #NOTIFY_WAIT} it commits them all.
+     */
+    private void commitAsSent(Map<TopicPartition, List<Handed>> handed) throws InterruptedException {
+        long deadline = System.nanoTime() + NOTIFY_WAIT.toNanos();
+        Map<TopicPartition, Integer> done = new HashMap<>();
+        CompletableFuture<Void> all = CompletableFuture.allOf(handed.values().stream().flatMap(List::stream)
+                .map(Handed::sent).toArray(CompletableFuture[]::new));
+        while (true) {
+            boolean finished = awaitFor(all, Math.min(COMMIT_STEP_NANOS, deadline - System.nanoTime()));
+            boolean late = !finished && System.nanoTime() >= deadline;
+            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+            long left = 0;
+            for (Map.Entry<TopicPartition, List<Handed>> e : handed.entrySet()) {
+                List<Handed> list = e.getValue();
+                int from = done.getOrDefault(e.getKey(), 0);
+                int to = from;
+                while (to < list.size() && (late || list.get(to).sent().isDone())) {
+                    to++;
+                }
+                left += list.stream().skip(to).count();
+                if (to > from) {
+                    done.put(e.getKey(), to);
+                    offsets.put(e.getKey(), new OffsetAndMetadata(list.get(to - 1).next()));
+                }
+            }
+            if (late) {
+                log.warn("monitor: the notifiers did not finish every notice within {}; the offsets are committed, so "
+                        + "if this monitor dies before it sends them they are lost", NOTIFY_WAIT);
+            }
+            if (!offsets.isEmpty()) {
+                alerts.commitSync(offsets);
+            }
+            if (left == 0) {
+                return;
+            }
+        }
+    }
+
+    /** Waits up to {@code nanos} for {@code all}; true once it is done. */
+    private static boolean awaitFor(CompletableFuture<Void> all, long nanos) throws InterruptedException {
         try {
-            CompletableFuture.allOf(handled.toArray(CompletableFuture[]::new)).get(NOTIFY_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            all.get(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+            return true;
         } catch (TimeoutException e) {
-            log.warn("monitor: the notifiers did not finish {} of {} notices within {}; their offsets are committed, so "
-                            + "if this monitor dies before it sends them they are lost",
-                    handled.stream().filter(f -> !f.isDone()).count(), handled.size(), NOTIFY_WAIT);
+            return false;
         } catch (ExecutionException e) {
             throw new IllegalStateException("a notifier's future failed", e.getCause());
         }
