@@ -67,10 +67,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * each notice carries the exact count (10 units and one event when it fires, the burst's size when it resolves), and
  * the alerts topic itself (committed transactions) holds each notice once.
  *
- * <p>The events, in units of {@link #SCALE} (150 events by default): {@value #HOSTS} hosts over {@value #WINDOWS}
+ * <p>The events, in units of {@link #SCALE} (538 events by default): {@value #HOSTS} hosts over {@value #WINDOWS}
  * tumbling 1-hour windows of event time; each host bursts (11 to 19 units, above the threshold of 10) in the windows where
  * {@code (window + host) % 3 == 1}, and sends 1 to 5 units in the others; the last two windows are quiet, so every
- * burst resolves: 1,860 units (279,000 events by default), 80 alerts (160 notices). The windows are sent one at a
+ * burst resolves: 1,860 units (1,000,680 events by default), 80 alerts (160 notices). The windows are sent one at a
  * time, each once the previous one is processed (committed offsets at the end of the events and repartition topics);
  * window {@value #KILL_WINDOW} is sent in parts over about 3 s, and the first victim, a monitor not reading the alerts topic, is killed in its
  * middle once its stream thread's transaction is open and young (the monitors commit every
@@ -89,10 +89,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class KafkaStreamsInstancesTest {
     /**
-     * Every count of events is this many times that of the pattern described above: 150 (279,000 events) unless the
-     * system property {@code polybus.kill-test.scale} says otherwise; 538 gives 1,000,680 events.
+     * Every count of events is this many times that of the pattern described above: 538 (1,000,680 events) unless the
+     * system property {@code polybus.kill-test.scale} says otherwise (the monitors' JVMs are given the same).
      */
-    private static final int SCALE = Integer.getInteger("polybus.kill-test.scale", 150);
+    private static final int SCALE = Integer.getInteger("polybus.kill-test.scale", 538);
     static final String RULES = "    - {name: burst, type: threshold, window: 1h, window-type: tumbling, above: " + 10 * SCALE
             + ", resolve-after: 0s, group-by: host}\n";
     /** The monitors' transaction timeout: how long a killed monitor's open transaction holds up read_committed reads. */
@@ -554,8 +554,8 @@ class KafkaStreamsInstancesTest {
                                         Path started, String clientId) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         return new ProcessBuilder(java, "-Xms32m", "-Xmx160m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-XX:ActiveProcessorCount=1", "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
-                MonitorInstance.class.getName(), bootstrap, topic, group, url, started.toString(), clientId)
+                "-XX:ActiveProcessorCount=1", "-Xshare:auto", "-Dpolybus.kill-test.scale=" + SCALE,
+                "-cp", System.getProperty("java.class.path"), MonitorInstance.class.getName(), bootstrap, topic, group, url, started.toString(), clientId)
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 }
