@@ -31,10 +31,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,6 +50,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * The rules of a monitor as a Kafka Streams application ({@code engine: kafka-streams}): events are repartitioned
@@ -70,6 +74,8 @@ public final class StreamsEngine implements AutoCloseable {
     private final KafkaConsumer<String, byte[]> alerts;
     private final Thread notifier;
     private final Function<Alert, CompletableFuture<?>> notify;
+    /** The temporary state directory this monitor made (none configured), deleted by {@link #close()}; else null. */
+    private final Path ownStateDir;
     private final LongAdder invalidAlerts = new LongAdder();
     /** Notices handed on by this instance, by alert id and status, least recent first. */
     private final Map<String, Boolean> notified = new LinkedHashMap<>(16, 0.75f, true) {
@@ -85,6 +91,10 @@ public final class StreamsEngine implements AutoCloseable {
         this.notify = notify;
         Properties props = streamsProperties(config);
         int partitions = prepareTopics(config, props);
+        ownStateDir = props.containsKey(StreamsConfig.STATE_DIR_CONFIG) ? null : temporaryStateDir();
+        if (ownStateDir != null) {
+            props.put(StreamsConfig.STATE_DIR_CONFIG, ownStateDir.toString());
+        }
         streams = new KafkaStreams(topology(config, partitions, clock, evaluated, invalid, late), props);
         streams.setUncaughtExceptionHandler(e -> {
             log.error("monitor: a Kafka Streams thread failed; it is replaced", e);
@@ -150,15 +160,22 @@ public final class StreamsEngine implements AutoCloseable {
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         if (config.stateDir() != null) {
             props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().resolve("kafka-streams").toString());
-        } else {
-            try {
-                props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("polybus-monitor-").toString());
-            } catch (IOException e) {
-                throw new PolybusException("cannot make a state directory for Kafka Streams", e);
-            }
         }
         props.putAll(config.kafkaStreams());
         return props;
+    }
+
+    /**
+     * A state directory of this monitor's own, for when none is configured: monitors of one group on one machine must
+     * not share one (Kafka Streams locks its task directories). {@link #close()} deletes it; the changelogs keep the
+     * state.
+     */
+    private static Path temporaryStateDir() {
+        try {
+            return Files.createTempDirectory("polybus-monitor-");
+        } catch (IOException e) {
+            throw new PolybusException("cannot make a state directory for Kafka Streams", e);
+        }
     }
 
     /**
@@ -325,6 +342,17 @@ public final class StreamsEngine implements AutoCloseable {
             notifier.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (ownStateDir != null) {
+            deleteQuietly(ownStateDir);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            log.debug("monitor: could not delete the state directory {}: {}", dir, e.getMessage());
         }
     }
 }
