@@ -280,7 +280,7 @@ public final class StreamsEngine implements AutoCloseable {
                 while (to < list.size() && (late || list.get(to).sent().isDone())) {
                     to++;
                 }
-                left += list.stream().skip(to).count();
+                left += list.size() - to;
                 if (to > from) {
                     done.put(e.getKey(), to);
                     offsets.put(e.getKey(), new OffsetAndMetadata(list.get(to - 1).next()));
